@@ -1,0 +1,29 @@
+import { defineConfig } from 'vitest/config';
+
+// Two projects: unit tests sit beside the code they pin down and need no services;
+// integration tests under test/ share one real local stack started by the global setup.
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'unit',
+          include: ['common/**/*.test.ts', 'functions/**/*.test.ts', 'worker/**/*.test.ts', 'scripts/**/*.test.ts'],
+          environment: 'node',
+        },
+      },
+      {
+        test: {
+          name: 'integration',
+          include: ['test/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/setup/global-stack.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+          // One stack, many suites: files run one at a time so two suites never fight over one worker.
+          fileParallelism: false,
+        },
+      },
+    ],
+  },
+});
