@@ -1,0 +1,37 @@
+import { cert, deleteApp, getApps, initializeApp, type App } from 'firebase-admin/app';
+import { getAuth, type Auth } from 'firebase-admin/auth';
+import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import type { Config } from '../config';
+
+export interface FirebaseClients {
+  app: App;
+  db: Firestore;
+  auth: Auth;
+  close(): Promise<void>;
+}
+
+/**
+ * firebase-admin against the real service or the emulators. The Auth emulator is only
+ * picked up from process.env, so the validated setting is copied there before the app starts.
+ */
+export function createFirebase(config: Config, name = '[DEFAULT]'): FirebaseClients {
+  if (config.FIREBASE_AUTH_EMULATOR_HOST) process.env.FIREBASE_AUTH_EMULATOR_HOST = config.FIREBASE_AUTH_EMULATOR_HOST;
+  if (config.FIRESTORE_EMULATOR_HOST) process.env.FIRESTORE_EMULATOR_HOST = config.FIRESTORE_EMULATOR_HOST;
+  const existing = getApps().find((a) => a.name === name);
+  const app =
+    existing ??
+    initializeApp(
+      {
+        projectId: config.FIREBASE_PROJECT_ID,
+        ...(config.FIREBASE_SERVICE_ACCOUNT_JSON ? { credential: cert(JSON.parse(config.FIREBASE_SERVICE_ACCOUNT_JSON)) } : {}),
+      },
+      name,
+    );
+  const db = getFirestore(app);
+  if (!existing && config.FIRESTORE_EMULATOR_HOST) {
+    db.settings({ host: config.FIRESTORE_EMULATOR_HOST, ssl: false, ignoreUndefinedProperties: true });
+  } else if (!existing) {
+    db.settings({ ignoreUndefinedProperties: true });
+  }
+  return { app, db, auth: getAuth(app), close: () => deleteApp(app) };
+}

@@ -1,0 +1,40 @@
+// `npm run stack`: starts the local stand-ins for Temporal Cloud, Blob, Firestore and Firebase Auth on free
+// ports, writes their settings to .data/stack.env (read by `npm run worker` and the functions host),
+// prints the URLs and runs until Ctrl-C. Every child goes with it, however this process ends.
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { PROJECT_ROOT, startLocalStack, toEnvFile } from './lib/local-stack';
+
+async function main() {
+  const dataDir = path.join(PROJECT_ROOT, '.data', 'stack');
+  mkdirSync(dataDir, { recursive: true });
+  const envFile = path.join(PROJECT_ROOT, '.data', 'stack.env');
+  const stack = await startLocalStack({ dataDir, persistent: true, log: (l) => console.log(`[stack] ${l}`) });
+  writeFileSync(envFile, toEnvFile(stack.env));
+  console.log(`
+Local stack is up (Temporal from ${stack.temporalCliSource})
+  Temporal gRPC     ${stack.urls.temporal}   namespace ${stack.env.TEMPORAL_NAMESPACE}
+  Temporal Web UI   ${stack.urls.temporalUi}
+  Blob (Azurite)    ${stack.urls.blob}
+  Firestore         ${stack.urls.firestore}
+  Firebase Auth     ${stack.urls.auth}
+  Push receiver     ${stack.urls.pushList}
+Settings written to ${path.relative(PROJECT_ROOT, envFile)}. Ctrl-C stops everything.`);
+
+  let stopping = false;
+  const shutdown = async () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('[stack] stopping');
+    await stack.stop();
+    rmSync(envFile, { force: true });
+    process.exit(0);
+  };
+  process.on('SIGINT', shutdown);
+  process.on('SIGTERM', shutdown);
+}
+
+main().catch((err) => {
+  console.error(`[stack] ${err instanceof Error ? err.message : err}`);
+  process.exit(1);
+});
