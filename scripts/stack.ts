@@ -6,9 +6,9 @@ import path from 'node:path';
 import { PROJECT_ROOT, startLocalStack, toEnvFile } from './lib/local-stack';
 
 async function main() {
-  const dataDir = path.join(PROJECT_ROOT, '.data', 'stack');
+  const dataDir = process.env.REDDYFIT_STACK_DIR ?? path.join(PROJECT_ROOT, '.data', 'stack');
   mkdirSync(dataDir, { recursive: true });
-  const envFile = path.join(PROJECT_ROOT, '.data', 'stack.env');
+  const envFile = path.join(path.dirname(dataDir), 'stack.env');
   const stack = await startLocalStack({ dataDir, persistent: true, log: (l) => console.log(`[stack] ${l}`) });
   writeFileSync(envFile, toEnvFile(stack.env));
   console.log(`

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Production build: compile TypeScript to dist/ and prebuild the workflow bundle the worker loads
+# (so the container never runs webpack at start-up).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+rm -rf dist
+tsc -p tsconfig.build.json
+tsx scripts/bundle-workflows.ts dist/worker/workflow-bundle.js

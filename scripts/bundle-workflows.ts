@@ -1,0 +1,18 @@
+// Prebuilds the workflow bundle (Temporal's production recommendation) to the path given.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { bundleWorkflowCode } from '@temporalio/worker';
+
+async function main() {
+  const out = process.argv[2];
+  if (!out) throw new Error('usage: bundle-workflows.ts <output.js>');
+  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../worker/workflows') });
+  mkdirSync(path.dirname(out), { recursive: true });
+  writeFileSync(out, code);
+  console.log(`workflow bundle: ${out} (${(code.length / 1024).toFixed(0)} KiB)`);
+}
+
+main().catch((err) => {
+  console.error(err);
+  process.exit(1);
+});
