@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { ANGLES } from '../../common/contracts/scan';
+import { assessPhoto, assessScanPhotos } from '../../worker/domain/photo-quality';
 import {
   makeNotAnImage,
   makeSamplePhoto,
@@ -82,5 +83,38 @@ describe('makeNotAnImage', () => {
     const bytes = makeNotAnImage();
     expect(bytes.length).toBeGreaterThan(0);
     await expect(sharp(bytes).metadata()).rejects.toThrow();
+  });
+});
+
+describe('samples against the quality check', () => {
+  it('good samples pass for all four angles', async () => {
+    const result = await assessScanPhotos(await makeSampleScanPhotos());
+    expect(result.ok).toBe(true);
+  });
+
+  it.each<[SamplePhotoVariant, string]>([
+    ['blurry', 'too_blurry'],
+    ['dark', 'underexposed'],
+    ['overexposed', 'overexposed'],
+    ['landscape', 'not_portrait'],
+    ['tiny', 'too_small'],
+  ])('%s samples fail with %s and a reason naming the angle', async (variant, code) => {
+    const result = await assessScanPhotos(await makeSampleScanPhotos(variant));
+    expect(result.ok).toBe(false);
+    for (const angle of ANGLES) {
+      const failure = result.failures.find((f) => f.angle === angle && f.code === code);
+      expect(failure?.reason).toMatch(new RegExp(`^The ${angle} photo `));
+    }
+  });
+
+  it('not-an-image fails with unsupported_format', async () => {
+    const result = await assessPhoto(makeNotAnImage(), 'back');
+    expect(result.failures.map((f) => f.code)).toEqual(['unsupported_format']);
+  });
+
+  it('landscape pixels with EXIF orientation 6 count as portrait', async () => {
+    const stored = await sharp(await makeSamplePhoto('right')).rotate(270).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const result = await assessPhoto(stored, 'right');
+    expect(result).toMatchObject({ ok: true, width: 900, height: 1600 });
   });
 });

@@ -1,0 +1,152 @@
+import { z } from 'zod';
+import { DomainInputError } from './errors';
+import { round } from './validate';
+
+export const ScanPointSchema = z.object({
+  scanId: z.string().min(1),
+  takenAt: z.iso.datetime({ offset: true }),
+  bodyFatPercent: z.number().min(0).max(100),
+  weightKg: z.number().positive(),
+  leanMassKg: z.number().positive().optional(),
+});
+export type ScanPoint = z.infer<typeof ScanPointSchema>;
+
+export const ChangeSchema = z.object({
+  fromScanId: z.string(),
+  days: z.number().nonnegative(),
+  bodyFatPercent: z.number(),
+  weightKg: z.number(),
+});
+export type Change = z.infer<typeof ChangeSchema>;
+
+export const TrendSchema = z.object({
+  previous: ChangeSchema.nullable(),
+  sevenDay: ChangeSchema.nullable(),
+  thirtyDay: ChangeSchema.nullable(),
+  smoothedBodyFatPercent: z.number(),
+  trendPerWeek: z.number().nullable(),
+  direction: z.enum(['losing', 'stable', 'gaining']).nullable(),
+  implausibleChange: z.boolean(),
+  ratePerDay: z.number().nullable(),
+  scansConsidered: z.number().int().positive(),
+});
+export type Trend = z.infer<typeof TrendSchema>;
+
+const DAY_MS = 86_400_000;
+/** EWMA half-life in days. */
+export const SMOOTHING_HALF_LIFE_DAYS = 7;
+/** Reference windows: nearest scan to 7 (±3) and 30 (±7) days before the current one. */
+export const SEVEN_DAY_WINDOW = { target: 7, tolerance: 3 } as const;
+export const THIRTY_DAY_WINDOW = { target: 30, tolerance: 7 } as const;
+// Physiological ceiling on fat loss (Hall, Int J Obes 2008;32:573-576: max fat oxidation ≈ energy deficit/9400 kcal·kg⁻¹); SPEC §4: about 0.15 pp body fat per day.
+export const MAX_PLAUSIBLE_PP_PER_DAY = 0.15;
+/** Trend slope: least squares over scans in the last 30 days, needs ≥ 2 scans spanning ≥ 3 days. */
+export const TREND_WINDOW_DAYS = 30;
+export const TREND_MIN_SPAN_DAYS = 3;
+/** |slope| below this (pp per week) is 'stable' — photo/equation estimates are noisier than this. */
+export const STABLE_PP_PER_WEEK = 0.25;
+
+function parsePoint(p: unknown, label: string): ScanPoint {
+  const r = ScanPointSchema.safeParse(p);
+  if (!r.success) throw new DomainInputError('invalid_scan_point', `${label} is not a valid scan point: ${r.error.issues[0]?.message ?? ''}`);
+  return r.data;
+}
+
+const time = (p: ScanPoint): number => Date.parse(p.takenAt);
+
+function change(current: ScanPoint, ref: ScanPoint): Change {
+  return {
+    fromScanId: ref.scanId,
+    days: round((time(current) - time(ref)) / DAY_MS, 2),
+    bodyFatPercent: round(current.bodyFatPercent - ref.bodyFatPercent, 2),
+    weightKg: round(current.weightKg - ref.weightKg, 2),
+  };
+}
+
+function nearest(current: ScanPoint, history: ScanPoint[], window: { target: number; tolerance: number }): ScanPoint | null {
+  let best: ScanPoint | null = null;
+  let bestDist = Infinity;
+  for (const h of history) {
+    const days = (time(current) - time(h)) / DAY_MS;
+    const dist = Math.abs(days - window.target);
+    // `<=` with history sorted oldest→newest: ties go to the more recent scan.
+    if (dist <= window.tolerance && dist <= bestDist) {
+      best = h;
+      bestDist = dist;
+    }
+  }
+  return best;
+}
+
+// Exponential smoothing (Brown 1956) made time-aware for irregular scans: alpha = 1 − 0.5^(Δdays / half-life).
+export function smoothBodyFat(points: ScanPoint[], halfLifeDays = SMOOTHING_HALF_LIFE_DAYS): number {
+  const first = points[0];
+  if (!first) throw new DomainInputError('no_scan_points', 'at least one scan point is needed');
+  let s = first.bodyFatPercent;
+  let t = time(first);
+  for (const p of points.slice(1)) {
+    const dt = Math.max(0, (time(p) - t) / DAY_MS);
+    const alpha = 1 - 0.5 ** (dt / halfLifeDays);
+    s += alpha * (p.bodyFatPercent - s);
+    t = time(p);
+  }
+  return s;
+}
+
+/** Ordinary least-squares slope of body fat against time, in pp per day; null when fewer than 2 points or span too short. */
+function slopePerDay(points: ScanPoint[]): number | null {
+  if (points.length < 2) return null;
+  const t0 = time(points[0] as ScanPoint);
+  const xs = points.map((p) => (time(p) - t0) / DAY_MS);
+  const span = Math.max(...xs) - Math.min(...xs);
+  if (span < TREND_MIN_SPAN_DAYS) return null;
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const my = points.reduce((a, p) => a + p.bodyFatPercent, 0) / points.length;
+  let sxy = 0;
+  let sxx = 0;
+  points.forEach((p, i) => {
+    const dx = (xs[i] as number) - mx;
+    sxy += dx * (p.bodyFatPercent - my);
+    sxx += dx * dx;
+  });
+  return sxy / sxx;
+}
+
+/** Delta agent core (SPEC §4): changes vs previous / ~7 / ~30 days, smoothed level, weekly slope, plausibility flag. */
+export function scanTrend(input: { current: ScanPoint; history: ScanPoint[] }): Trend {
+  const current = parsePoint(input.current, 'current');
+  if (!Array.isArray(input.history)) throw new DomainInputError('invalid_scan_point', 'history must be an array');
+  const history = input.history
+    .map((h, i) => parsePoint(h, `history[${i}]`))
+    .filter((h) => h.scanId !== current.scanId && time(h) <= time(current))
+    .sort((a, b) => time(a) - time(b));
+
+  const prevPoint = history[history.length - 1] ?? null;
+  const previous = prevPoint ? change(current, prevPoint) : null;
+  const seven = nearest(current, history, SEVEN_DAY_WINDOW);
+  const thirty = nearest(current, history, THIRTY_DAY_WINDOW);
+
+  let ratePerDay: number | null = null;
+  if (prevPoint) {
+    const days = (time(current) - time(prevPoint)) / DAY_MS;
+    ratePerDay = round((current.bodyFatPercent - prevPoint.bodyFatPercent) / Math.max(days, 1), 3);
+  }
+
+  const windowPoints = [...history.filter((h) => (time(current) - time(h)) / DAY_MS <= TREND_WINDOW_DAYS), current];
+  const slope = slopePerDay(windowPoints);
+  const trendPerWeek = slope === null ? null : round(slope * 7, 2);
+  const direction =
+    trendPerWeek === null ? null : Math.abs(trendPerWeek) < STABLE_PP_PER_WEEK ? 'stable' : trendPerWeek < 0 ? 'losing' : 'gaining';
+
+  return TrendSchema.parse({
+    previous,
+    sevenDay: seven ? change(current, seven) : null,
+    thirtyDay: thirty ? change(current, thirty) : null,
+    smoothedBodyFatPercent: round(smoothBodyFat([...history, current]), 2),
+    trendPerWeek,
+    direction,
+    implausibleChange: ratePerDay !== null && Math.abs(ratePerDay) > MAX_PLAUSIBLE_PP_PER_DAY,
+    ratePerDay,
+    scansConsidered: history.length + 1,
+  });
+}
