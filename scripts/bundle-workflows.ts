@@ -2,11 +2,12 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { workflowsSourcePath } from '../worker/create-worker';
 
 async function main() {
   const out = process.argv[2];
   if (!out) throw new Error('usage: bundle-workflows.ts <output.js>');
-  const { code } = await bundleWorkflowCode({ workflowsPath: require.resolve('../worker/workflows') });
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsSourcePath() });
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, code);
   console.log(`workflow bundle: ${out} (${(code.length / 1024).toFixed(0)} KiB)`);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Connection } from '@temporalio/client';
 import { findOrBuildTemporalCli } from './temporal-cli';
-import { freePorts, isPortOpen, waitFor } from './ports';
+import { freePorts, waitFor } from './ports';
 import { startPushReceiver } from './push-receiver';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
@@ -30,6 +30,8 @@ export interface LocalStack {
   env: Record<string, string>;
   urls: { temporal: string; temporalUi: string; blob: string; firestore: string; auth: string; push: string; pushList: string };
   temporalCliSource: string;
+  /** The `temporal` CLI the stack runs, when it runs one (tests use it to export histories). */
+  temporalCliPath?: string;
   /** PIDs of the guard processes (each owns one service's process group). */
   pids: number[];
   stop(): Promise<void>;
@@ -71,149 +73,175 @@ async function stopService(s: Service): Promise<void> {
   clearTimeout(timer);
 }
 
+/**
+ * Starts one service, retrying on fresh ports when it dies during start-up: a port the OS called free
+ * can be taken by another process before the service binds it (tests and a dev stack run side by side).
+ */
+async function startWithRetry<T>(
+  name: string,
+  services: Service[],
+  attempt: () => Promise<{ service?: Service; ready: () => Promise<T> }>,
+  log: (l: string) => void,
+  tries = 3,
+): Promise<T> {
+  for (let i = 1; ; i++) {
+    const { service, ready } = await attempt();
+    if (service) services.push(service);
+    const died = service
+      ? new Promise<never>((_, reject) => service.proc.once('exit', (code) => reject(new Error(`${name} exited during start-up (code ${code})`))))
+      : new Promise<never>(() => {});
+    died.catch(() => undefined);
+    try {
+      const value = await Promise.race([ready(), died]);
+      log(`${name} ready`);
+      return value;
+    } catch (err) {
+      if (service) {
+        await stopService(service);
+        services.splice(services.indexOf(service), 1);
+      }
+      const detail = service ? `\n--- ${service.logFile} ---\n${tail(service.logFile)}` : '';
+      if (i >= tries) throw new Error(`${name} failed to start: ${(err as Error).message}${detail}`);
+      log(`${name} failed to start (${(err as Error).message}); retrying on fresh ports`);
+    }
+  }
+}
+
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
   const log = options.log ?? (() => {});
   const dataDir = path.resolve(options.dataDir);
   const logDir = path.join(dataDir, 'logs');
   mkdirSync(logDir, { recursive: true });
-  const [tPort, tUi, tHttp, tMetrics, blobPort, fsPort, authPort, hubPort, loggingPort, pushPort] = await freePorts(10);
   const services: Service[] = [];
   let stopTemporalDownload: (() => Promise<void>) | undefined;
   let stopping = false;
-
+  let push: Awaited<ReturnType<typeof startPushReceiver>> | undefined;
   const stop = async () => {
+    stopping = true;
     await Promise.all(services.map(stopService));
     await stopTemporalDownload?.();
     await push?.close();
   };
 
-  let push: Awaited<ReturnType<typeof startPushReceiver>> | undefined;
   try {
-    // Temporal dev server
     const cli = await findOrBuildTemporalCli(TOOLS_DIR, log);
     const saArgs = Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`]);
-    let temporalCliSource: string;
-    if (cli) {
-      temporalCliSource = `${cli.source}: ${cli.path}`;
-      const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(tPort), '--ui-ip', '127.0.0.1', '--ui-port', String(tUi),
-        '--http-port', String(tHttp), '--metrics-port', String(tMetrics), '--namespace', LOCAL_NAMESPACE, ...saArgs, '--log-level', 'warn'];
+    const temporalCliSource = cli ? `${cli.source}: ${cli.path}` : 'downloaded by @temporalio/testing';
+
+    const temporal = startWithRetry('temporal', services, async () => {
+      const [port, ui, http, metrics] = await freePorts(4);
+      const address = `127.0.0.1:${port}`;
+      const ready = () =>
+        waitFor('Temporal', async () => {
+          const conn = await Connection.connect({ address, connectTimeout: 2000 });
+          try {
+            const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace: LOCAL_NAMESPACE });
+            return Object.keys(SEARCH_ATTRIBUTES).every((k) => k in (customAttributes ?? {})) && { address, ui: `http://127.0.0.1:${ui}` };
+          } finally {
+            await conn.close();
+          }
+        }, 90_000, 500);
+      if (!cli) {
+        // No CLI and no Go: @temporalio/testing downloads the dev server (needs internet).
+        log('no temporal CLI found and no Go to build one: letting @temporalio/testing download the dev server');
+        const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+        const env = await TestWorkflowEnvironment.createLocal({
+          server: {
+            ip: '127.0.0.1', port, ui: true, uiPort: ui, namespace: LOCAL_NAMESPACE,
+            dbFilename: options.persistent ? path.join(dataDir, 'temporal.sqlite') : undefined,
+            extraArgs: saArgs,
+          },
+        });
+        stopTemporalDownload = () => env.teardown();
+        return { ready };
+      }
+      const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-ip', '127.0.0.1', '--ui-port', String(ui),
+        '--http-port', String(http), '--metrics-port', String(metrics), '--namespace', LOCAL_NAMESPACE, ...saArgs, '--log-level', 'warn'];
       if (options.persistent) args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'));
-      services.push(spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir }));
-    } else {
-      // No CLI and no Go: @temporalio/testing downloads the dev server (needs internet).
-      log('no temporal CLI found and no Go to build one: letting @temporalio/testing download the dev server');
-      const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-      const env = await TestWorkflowEnvironment.createLocal({
-        server: {
-          ip: '127.0.0.1', port: tPort, ui: true, uiPort: tUi, namespace: LOCAL_NAMESPACE,
-          dbFilename: options.persistent ? path.join(dataDir, 'temporal.sqlite') : undefined,
-          extraArgs: saArgs,
+      return { service: spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir }), ready };
+    }, log);
+
+    const azurite = startWithRetry('azurite', services, async () => {
+      const [port] = await freePorts(1);
+      const args = [require.resolve('azurite/dist/src/blob/main.js'), '--blobHost', '127.0.0.1', '--blobPort', String(port),
+        '--skipApiVersionCheck', '--loose', '--disableProductStyleUrl'];
+      if (options.persistent) mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
+      args.push(...(options.persistent ? ['--location', path.join(dataDir, 'azurite')] : ['--inMemoryPersistence']));
+      const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+      const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`;
+      return {
+        service: spawnGuarded('azurite', process.execPath, args, { cwd: dataDir, logDir }),
+        ready: () => waitFor('Azurite', async () => {
+          const svc = BlobServiceClient.fromConnectionString(connectionString);
+          for (const c of CONTAINERS) await svc.getContainerClient(c).createIfNotExists();
+          return { endpoint, connectionString };
+        }),
+      };
+    }, log);
+
+    const firestore = startWithRetry('firestore', services, async () => {
+      const [port] = await freePorts(1);
+      const service = spawnGuarded('firestore', process.execPath, [path.join(__dirname, 'firestore-emulator.cjs'), String(port)], { cwd: dataDir, logDir });
+      // Ready when *our* child says it listens (an open port alone could belong to someone else).
+      return { service, ready: () => waitFor('Firestore emulator', async () => tail(service.logFile).includes(`listening on 127.0.0.1:${port}`) && `127.0.0.1:${port}`) };
+    }, log);
+
+    const auth = startWithRetry('firebase-auth', services, async () => {
+      const [port, hub, logging] = await freePorts(3);
+      const fbDir = path.join(dataDir, 'firebase');
+      mkdirSync(fbDir, { recursive: true });
+      // The Emulator UI stays off: it would be downloaded, and nothing outside the registries is reachable.
+      writeFileSync(path.join(fbDir, 'firebase.json'), JSON.stringify({
+        emulators: {
+          auth: { host: '127.0.0.1', port }, hub: { host: '127.0.0.1', port: hub }, logging: { host: '127.0.0.1', port: logging },
+          ui: { enabled: false }, singleProjectMode: true,
         },
-      });
-      stopTemporalDownload = () => env.teardown();
-      temporalCliSource = 'downloaded by @temporalio/testing';
-    }
+      }, null, 2));
+      const service = spawnGuarded('firebase-auth', process.execPath,
+        [require.resolve('firebase-tools/lib/bin/firebase.js'), 'emulators:start', '--only', 'auth', '--project', LOCAL_FIREBASE_PROJECT, '--config', path.join(fbDir, 'firebase.json')],
+        { cwd: fbDir, logDir, env: { NO_UPDATE_NOTIFIER: '1' } });
+      return {
+        service,
+        ready: () => waitFor('Auth emulator', async () => {
+          const res = await fetch(`http://127.0.0.1:${port}/`);
+          return res.ok && ((await res.json()) as { authEmulator?: { ready?: boolean } }).authEmulator?.ready === true && `127.0.0.1:${port}`;
+        }, 90_000, 500),
+      };
+    }, log);
 
-    // Azurite (Blob)
-    const azuriteArgs = [require.resolve('azurite/dist/src/blob/main.js'), '--blobHost', '127.0.0.1', '--blobPort', String(blobPort),
-      '--skipApiVersionCheck', '--loose', '--disableProductStyleUrl'];
-    azuriteArgs.push(...(options.persistent ? ['--location', path.join(dataDir, 'azurite')] : ['--inMemoryPersistence']));
-    if (options.persistent) mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
-    services.push(spawnGuarded('azurite', process.execPath, azuriteArgs, { cwd: dataDir, logDir }));
-
-    // Firestore emulator (in memory; the developer stack's Firestore state lives as long as the stack)
-    services.push(spawnGuarded('firestore', process.execPath, [path.join(__dirname, 'firestore-emulator.cjs'), String(fsPort)], { cwd: dataDir, logDir }));
-
-    // Firebase Auth emulator (firebase-tools), with the Emulator UI off: it would be downloaded.
-    const fbDir = path.join(dataDir, 'firebase');
-    mkdirSync(fbDir, { recursive: true });
-    writeFileSync(path.join(fbDir, 'firebase.json'), JSON.stringify({
-      emulators: {
-        auth: { host: '127.0.0.1', port: authPort },
-        hub: { host: '127.0.0.1', port: hubPort },
-        logging: { host: '127.0.0.1', port: loggingPort },
-        ui: { enabled: false },
-        singleProjectMode: true,
-      },
-    }, null, 2));
-    services.push(spawnGuarded('firebase-auth', process.execPath,
-      [require.resolve('firebase-tools/lib/bin/firebase.js'), 'emulators:start', '--only', 'auth', '--project', LOCAL_FIREBASE_PROJECT, '--config', path.join(fbDir, 'firebase.json')],
-      { cwd: fbDir, logDir, env: { NO_UPDATE_NOTIFIER: '1', FIREBASE_CLI_EXPERIMENTS: '' } }));
-
-    push = await startPushReceiver(pushPort!);
-
+    const [t, a, f, fa] = await Promise.all([temporal, azurite, firestore, auth]);
+    push = await startPushReceiver(0);
     for (const s of services) {
       s.proc.once('exit', (code) => {
         if (!stopping) log(`${s.name} exited unexpectedly (code ${code}); its log ends:\n${tail(s.logFile)}`);
       });
     }
 
-    const blobEndpoint = `http://127.0.0.1:${blobPort}/${AZURITE_ACCOUNT}`;
-    const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${blobEndpoint};`;
-
-    const health = async (name: string, fn: () => Promise<unknown>) => {
-      const svc = services.find((s) => s.name === name);
-      try {
-        await fn();
-        log(`${name} ready`);
-      } catch (err) {
-        throw new Error(`${name} failed to start: ${(err as Error).message}${svc ? `\n--- ${svc.logFile} ---\n${tail(svc.logFile)}` : ''}`);
-      }
-    };
-    await Promise.all([
-      health('temporal', () => waitFor('Temporal', async () => {
-        const conn = await Connection.connect({ address: `127.0.0.1:${tPort}`, connectTimeout: 2000 });
-        try {
-          const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace: LOCAL_NAMESPACE });
-          return Object.keys(SEARCH_ATTRIBUTES).every((k) => k in (customAttributes ?? {}));
-        } finally {
-          await conn.close();
-        }
-      }, 90_000, 500)),
-      health('azurite', () => waitFor('Azurite', async () => {
-        const svc = BlobServiceClient.fromConnectionString(connectionString);
-        for (const c of CONTAINERS) await svc.getContainerClient(c).createIfNotExists();
-        return true;
-      })),
-      health('firestore', () => waitFor('Firestore emulator', () => isPortOpen(fsPort!))),
-      health('firebase-auth', () => waitFor('Auth emulator', async () => {
-        const res = await fetch(`http://127.0.0.1:${authPort}/`);
-        return res.ok && ((await res.json()) as { authEmulator?: { ready?: boolean } }).authEmulator?.ready === true;
-      }, 90_000, 500)),
-    ]);
-
     const env: Record<string, string> = {
-      TEMPORAL_ADDRESS: `127.0.0.1:${tPort}`,
+      TEMPORAL_ADDRESS: t.address,
       TEMPORAL_NAMESPACE: LOCAL_NAMESPACE,
-      TEMPORAL_UI_URL: `http://127.0.0.1:${tUi}`,
+      TEMPORAL_UI_URL: t.ui,
       FIREBASE_PROJECT_ID: LOCAL_FIREBASE_PROJECT,
-      FIRESTORE_EMULATOR_HOST: `127.0.0.1:${fsPort}`,
-      FIREBASE_AUTH_EMULATOR_HOST: `127.0.0.1:${authPort}`,
-      ScanStorage: connectionString,
+      FIRESTORE_EMULATOR_HOST: f,
+      FIREBASE_AUTH_EMULATOR_HOST: fa,
+      ScanStorage: a.connectionString,
       PUSH_TRANSPORT: 'webhook',
       PUSH_WEBHOOK_URL: push.url,
       PUSH_WEBHOOK_SECRET: push.secret,
     };
     return {
       env,
-      urls: {
-        temporal: env.TEMPORAL_ADDRESS!, temporalUi: env.TEMPORAL_UI_URL!, blob: blobEndpoint, firestore: env.FIRESTORE_EMULATOR_HOST!,
-        auth: `http://${env.FIREBASE_AUTH_EMULATOR_HOST}`, push: push.url, pushList: push.listUrl,
-      },
+      urls: { temporal: t.address, temporalUi: t.ui, blob: a.endpoint, firestore: f, auth: `http://${fa}`, push: push.url, pushList: push.listUrl },
       temporalCliSource,
+      temporalCliPath: cli?.path,
       pids: services.map((s) => s.proc.pid!),
-      stop: async () => {
-        stopping = true;
-        await stop();
-      },
+      stop,
     };
   } catch (err) {
-    stopping = true;
     await stop();
     throw err;
   }
 }
-
 
 /** dotenv-style text of the connection settings (what `npm run stack` writes to .data/stack.env). */
 export function toEnvFile(env: Record<string, string>): string {

@@ -37,6 +37,7 @@ export async function startPushReceiver(port: number) {
     });
   });
   await new Promise<void>((resolve) => server.listen(port, '127.0.0.1', resolve));
+  port = (server.address() as { port: number }).port; // 0 means: any free port
   return {
     url: `http://127.0.0.1:${port}/push`,
     listUrl: `http://127.0.0.1:${port}/notifications`,

@@ -1,0 +1,146 @@
+import { z } from 'zod';
+import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsSchema, ScanStatusSchema } from './scan';
+import { ConsentTypeSchema } from './scan-document';
+
+// The HTTP API's request and response shapes. The functions app validates with them, the OpenAPI
+// document is generated from them and clients (the demo, the tests, the mobile app) read them.
+
+// ---- requests -------------------------------------------------------------------------------------
+
+/** POST /api/scans: the member's measurements for today's scan. */
+export const CreateScanRequestSchema = ScanMeasurementsSchema;
+export type CreateScanRequest = z.input<typeof CreateScanRequestSchema>;
+
+export const ScanParamsSchema = z.object({ scanId: ScanIdSchema }).strict();
+export const ConsentParamsSchema = z.object({ type: ConsentTypeSchema }).strict();
+
+/** Opaque cursor of GET /api/scans (base64url of the last item's sort keys). */
+export const CursorSchema = z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, 'expected a cursor from a previous page');
+export const ListScansQuerySchema = z.object({
+  limit: z
+    .string()
+    .regex(/^[1-9][0-9]?$/, 'expected an integer 1..50')
+    .optional()
+    .meta({ description: 'page size, 1..50 (default 20)' }),
+  cursor: CursorSchema.optional(),
+});
+
+export const ReviewRequestSchema = z
+  .object({
+    decision: z.enum(['approve', 'reject']),
+    notes: z.string().max(2000).optional(),
+  })
+  .strict();
+export type ReviewRequest = z.infer<typeof ReviewRequestSchema>;
+
+/** `version` names the consent text the member saw (e.g. `2026-01`). */
+export const ConsentVersionSchema = z.string().regex(/^[A-Za-z0-9._-]{1,32}$/, 'expected a consent text version');
+export const PutConsentRequestSchema = z
+  .object({
+    status: z.enum(['granted', 'revoked']),
+    version: ConsentVersionSchema,
+  })
+  .strict();
+export type PutConsentRequest = z.infer<typeof PutConsentRequestSchema>;
+
+/** Idempotency-Key header of POST /api/scans. */
+export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'expected 8..128 characters of A-Z a-z 0-9 _ . : -');
+
+// ---- responses ------------------------------------------------------------------------------------
+
+export const UploadTargetSchema = z.object({
+  angle: AngleSchema,
+  method: z.literal('PUT'),
+  url: z.string(),
+  headers: z.record(z.string(), z.string()),
+  expiresAt: z.string(),
+});
+
+export const CreateScanResponseSchema = z.object({
+  scanId: ScanIdSchema,
+  status: ScanStatusSchema,
+  uploads: z.array(UploadTargetSchema),
+  maxPhotoBytes: z.number().int(),
+  acceptedContentTypes: z.array(z.string()),
+  statusUrl: z.string(),
+  submitUrl: z.string(),
+});
+export type CreateScanResponse = z.infer<typeof CreateScanResponseSchema>;
+
+export const SubmitScanResponseSchema = z.object({
+  scanId: ScanIdSchema,
+  status: ScanStatusSchema,
+  statusUrl: z.string(),
+});
+
+/** 202 body of GET /api/scans/{scanId} while the scan is not finished. */
+export const ScanPendingResponseSchema = z.object({
+  scanId: ScanIdSchema,
+  status: ScanStatusSchema,
+  progress: ProgressSchema,
+  missingPhotos: z.array(AngleSchema).optional(),
+  statusUrl: z.string(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+});
+
+/** 200 body of GET /api/scans/{scanId} once completed. */
+export const ScanCompletedResponseSchema = z.object({
+  scanId: ScanIdSchema,
+  status: z.literal('completed'),
+  results: z.record(z.string(), z.unknown()),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  endedAt: z.string().optional(),
+});
+
+export const ScanSummarySchema = z.object({
+  scanId: ScanIdSchema,
+  status: ScanStatusSchema,
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  endedAt: z.string().optional(),
+  statusUrl: z.string(),
+});
+export const ListScansResponseSchema = z.object({
+  items: z.array(ScanSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+
+export const ReviewResponseSchema = z.object({ scanId: ScanIdSchema, accepted: z.literal(true), decision: z.enum(['approve', 'reject']) });
+export const CancelResponseSchema = z.object({ scanId: ScanIdSchema, status: ScanStatusSchema, statusUrl: z.string() });
+
+export const ConsentStateSchema = z.object({
+  type: ConsentTypeSchema,
+  status: z.enum(['granted', 'revoked', 'not_set']),
+  version: z.string().nullable(),
+  revision: z.number().int(),
+  updatedAt: z.string().nullable(),
+});
+export const ConsentListResponseSchema = z.object({ items: z.array(ConsentStateSchema) });
+
+export const HealthResponseSchema = z.object({
+  status: z.enum(['ok', 'degraded']),
+  checks: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number() })),
+});
+
+export const ProblemFieldErrorSchema = z.object({
+  in: z.enum(['body', 'params', 'query', 'header']),
+  path: z.string(),
+  pointer: z.string(),
+  code: z.string(),
+  detail: z.string(),
+});
+export const ProblemSchema = z
+  .object({
+    type: z.string(),
+    title: z.string(),
+    status: z.number().int(),
+    detail: z.string(),
+    code: z.string(),
+    instance: z.string().optional(),
+    errors: z.array(ProblemFieldErrorSchema).optional(),
+    scanError: ScanErrorSchema.optional(),
+    missingPhotos: z.array(AngleSchema).optional(),
+  })
+  .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable `code`' });

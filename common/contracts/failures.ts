@@ -1,0 +1,25 @@
+// Stable ApplicationFailure types. Workflows and the functions app match on these, never on messages.
+export const FailureType = {
+  PhotosRejected: 'PhotosRejected',
+  ConsentRequired: 'ConsentRequired',
+  ReviewRejected: 'ReviewRejected',
+  ScanNotFound: 'ScanNotFound',
+  InvalidActivityInput: 'InvalidActivityInput',
+} as const;
+export type FailureType = (typeof FailureType)[keyof typeof FailureType];
+
+/** Failures that retrying cannot fix. */
+export const NON_RETRYABLE_FAILURES: string[] = [
+  FailureType.PhotosRejected,
+  FailureType.ConsentRequired,
+  FailureType.ScanNotFound,
+  FailureType.InvalidActivityInput,
+];
+
+/** Member-facing wording for outcomes that are not the photos' fault. */
+export const MEMBER_MESSAGES = {
+  consent_required: 'Scan analysis needs your consent. Your scan credit has been refunded.',
+  review_rejected: 'We could not confirm the results of this scan. Your scan credit has been refunded; please take a new scan.',
+  cancelled: 'The scan was cancelled. Your scan credit has been refunded.',
+  failed: 'Something went wrong while analysing your scan. Your scan credit has been refunded; please try again.',
+} as const;

@@ -1,0 +1,41 @@
+import { z } from 'zod';
+import { AngleSchema, ScanErrorSchema, ScanMeasurementsSchema, ScanStatusSchema, UserIdSchema } from './scan';
+
+// Firestore layout (SPEC section 5). One place names every collection.
+export const Collections = {
+  users: 'users',
+  consents: 'consents', // users/{uid}/consents/{type}
+  scanHistory: 'scanHistory', // users/{uid}/scanHistory/{scanId}
+  scans: 'scans',
+  notifications: 'notifications', // scans/{scanId}/notifications/{outcome}
+  auditLogs: 'auditLogs',
+  idempotency: 'idempotencyKeys', // users/{uid}/idempotencyKeys/{key}
+} as const;
+
+export const CreditStateSchema = z.enum(['reserved', 'consumed', 'refunded']);
+
+export const ScanDocumentSchema = z.object({
+  scanId: z.string(),
+  ownerId: UserIdSchema,
+  status: ScanStatusSchema,
+  measurements: ScanMeasurementsSchema,
+  photos: z.record(AngleSchema, z.string()),
+  credit: z.object({ state: CreditStateSchema }),
+  workflowId: z.string(),
+  results: z.record(z.string(), z.unknown()).optional(),
+  error: ScanErrorSchema.optional(),
+  photosDeleted: z.boolean().optional(),
+  createdAt: z.string(),
+  updatedAt: z.string(),
+  endedAt: z.string().optional(),
+});
+export type ScanDocument = z.infer<typeof ScanDocumentSchema>;
+
+export const ConsentTypeSchema = z.enum(['scan_analysis']);
+export const ConsentDocumentSchema = z.object({
+  type: ConsentTypeSchema,
+  status: z.enum(['granted', 'revoked']),
+  version: z.string(),
+  updatedAt: z.string(),
+});
+export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;

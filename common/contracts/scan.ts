@@ -1,0 +1,97 @@
+import { z } from 'zod';
+
+// Contracts shared by the functions app, the worker and the tests. Pure zod: safe in workflow code.
+
+export const TASK_QUEUE = 'body-fat-analysis-queue';
+export const ANGLES = ['front', 'back', 'left', 'right'] as const;
+export const AngleSchema = z.enum(ANGLES);
+export type Angle = z.infer<typeof AngleSchema>;
+
+/** Scan ids are ours (server-generated); this shape keeps them safe in paths, blob names and workflow ids. */
+export const ScanIdSchema = z.string().regex(/^[A-Za-z0-9_-]{8,64}$/, 'expected a scan id');
+export const UserIdSchema = z.string().regex(/^[A-Za-z0-9_-]{1,128}$/, 'expected a user id');
+
+export const workflowIdForScan = (scanId: string) => `daily-scan-${scanId}`;
+export const uploadBlobName = (userId: string, scanId: string, angle: Angle) => `${userId}/${scanId}/${angle}`;
+
+export const SexSchema = z.enum(['male', 'female']);
+export const ActivityLevelSchema = z.enum(['sedentary', 'light', 'moderate', 'active', 'very_active']);
+export const GoalSchema = z.enum(['lose_fat', 'maintain', 'gain_muscle']);
+export const TrainingLevelSchema = z.enum(['beginner', 'intermediate', 'advanced']);
+
+/** What the member enters with the photos (the POST /api/scans body, minus transport details). */
+export const ScanMeasurementsSchema = z
+  .object({
+    weightKg: z.number().min(25).max(350),
+    heightCm: z.number().min(120).max(240),
+    age: z.number().int().min(18).max(100).optional(),
+    birthYear: z.number().int().min(1900).max(2100).optional(),
+    sex: SexSchema,
+    capturedAt: z.iso.datetime({ offset: true }),
+    activityLevel: ActivityLevelSchema.default('moderate'),
+    goal: GoalSchema.default('maintain'),
+    trainingLevel: TrainingLevelSchema.default('beginner'),
+    exerciseMinutesPerDay: z.number().int().min(0).max(600).default(30),
+  })
+  .strict()
+  .refine((m) => m.age !== undefined || m.birthYear !== undefined, { message: 'give age or birthYear', path: ['age'] });
+export type ScanMeasurements = z.infer<typeof ScanMeasurementsSchema>;
+
+/** Age on the capture date; birth year alone gives the age reached during that year. */
+export function ageAtCapture(m: Pick<ScanMeasurements, 'age' | 'birthYear' | 'capturedAt'>): number {
+  if (m.age !== undefined) return m.age;
+  return new Date(m.capturedAt).getUTCFullYear() - m.birthYear!;
+}
+
+export const ScanStatusSchema = z.enum([
+  'awaiting_upload', // created, photos not all uploaded
+  'queued', // workflow started, nothing run yet
+  'running',
+  'awaiting_review',
+  'completed',
+  'rejected', // photos or review said no; member-facing reason kept
+  'failed',
+  'cancelled',
+]);
+export type ScanStatus = z.infer<typeof ScanStatusSchema>;
+export const FINAL_STATUSES: readonly ScanStatus[] = ['completed', 'rejected', 'failed', 'cancelled'];
+
+export const ReviewPolicySchema = z.object({
+  timeoutSeconds: z.number().int().positive(),
+  onTimeout: z.enum(['approve', 'reject']),
+  minConfidence: z.number().min(0).max(1),
+});
+
+export const DailyScanInputSchema = z.object({
+  scanId: ScanIdSchema,
+  userId: UserIdSchema,
+  measurements: ScanMeasurementsSchema,
+  photos: z.record(AngleSchema, z.string().min(1)),
+  review: ReviewPolicySchema,
+  photoRetentionOnFailure: z.enum(['delete', 'keep']),
+});
+export type DailyScanInput = z.infer<typeof DailyScanInputSchema>;
+
+export const ProgressSchema = z.object({
+  status: ScanStatusSchema,
+  step: z.string(),
+  percent: z.number().int().min(0).max(100),
+});
+export type Progress = z.infer<typeof ProgressSchema>;
+
+/** A reviewer's decision, as the functions app hands it to the running workflow (identity already verified). */
+export const ReviewDecisionSchema = z.object({
+  decision: z.enum(['approve', 'reject']),
+  notes: z.string().max(2000).optional(),
+  reviewerId: UserIdSchema,
+  reviewerRoles: z.array(z.string()),
+});
+export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;
+
+/** Member-facing failure, stored on the scan; never carries health data. */
+export const ScanErrorSchema = z.object({
+  code: z.string(),
+  message: z.string(),
+  details: z.array(z.object({ angle: AngleSchema.optional(), code: z.string(), reason: z.string() })).optional(),
+});
+export type ScanError = z.infer<typeof ScanErrorSchema>;

@@ -1,0 +1,8 @@
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { Progress, ReviewDecision } from './scan';
+
+// Messages of dailyScanWorkflow, shared by the workflow and its callers (the functions app, tests).
+export const progressQuery = defineQuery<Progress>('progress');
+export const submitReviewUpdate = defineUpdate<{ accepted: true }, [ReviewDecision]>('submitReview');
+/** Sent when the member revokes scan_analysis consent: the scan stops at its next step. */
+export const consentRevokedSignal = defineSignal('consentRevoked');

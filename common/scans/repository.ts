@@ -1,0 +1,118 @@
+import { createHash } from 'node:crypto';
+import type { Firestore } from 'firebase-admin/firestore';
+import { FieldValue } from 'firebase-admin/firestore';
+import { ANGLES, uploadBlobName, workflowIdForScan, type ScanMeasurements } from '../contracts/scan';
+import { Collections, type ConsentDocument, type ScanDocument } from '../contracts/scan-document';
+
+// Scan records and credits: every change that must be all-or-nothing runs in one transaction.
+
+export class NoScanCreditError extends Error {
+  override readonly name = 'NoScanCreditError';
+  readonly code = 'no_scan_credit';
+}
+export class ConsentRequiredError extends Error {
+  override readonly name = 'ConsentRequiredError';
+  readonly code = 'consent_required';
+}
+
+/** An Idempotency-Key seen before with a different request (RFC draft "idempotency-key-header": 422). */
+export class IdempotencyKeyReusedError extends Error {
+  override readonly name = 'IdempotencyKeyReusedError';
+  readonly code = 'idempotency_key_reused';
+}
+
+/** The key of a create request and a fingerprint of its body; a retry with the same key returns the same scan. */
+export interface IdempotencyInput {
+  key: string;
+  fingerprint: string;
+}
+interface IdempotencyRecord {
+  scanId: string;
+  fingerprint: string;
+  createdAt: string;
+}
+const ALREADY_EXISTS = 6;
+
+/** Keys are stored hashed: any client string becomes a safe document id. */
+export const idempotencyRef = (db: Firestore, uid: string, key: string) =>
+  userRef(db, uid).collection(Collections.idempotency).doc(createHash('sha256').update(key).digest('hex'));
+
+export const scanRef = (db: Firestore, scanId: string) => db.collection(Collections.scans).doc(scanId);
+export const userRef = (db: Firestore, uid: string) => db.collection(Collections.users).doc(uid);
+export const consentRef = (db: Firestore, uid: string, type: string) => userRef(db, uid).collection(Collections.consents).doc(type);
+
+export function hasConsent(doc: Partial<ConsentDocument> | undefined): boolean {
+  return doc?.status === 'granted';
+}
+
+/**
+ * Checks consent, reserves one credit and creates the scan `awaiting_upload`, atomically: no credit is
+ * spent without a scan and no scan exists without its credit. With `idempotency`, the key lookup is
+ * part of the same transaction: a key seen before returns the scan it created (its `scanId` differs from
+ * the one passed in, which is how callers tell a replay) and reserves nothing.
+ */
+export async function createScanWithCredit(
+  db: Firestore,
+  args: { scanId: string; userId: string; measurements: ScanMeasurements; now: Date; idempotency?: IdempotencyInput },
+): Promise<ScanDocument> {
+  try {
+    return await createScanOnce(db, args);
+  } catch (err) {
+    // Two first requests with one key raced; the loser's create of the key record failed. Once more
+    // finds the winner's record and returns its scan.
+    if (args.idempotency && (err as { code?: unknown }).code === ALREADY_EXISTS) return createScanOnce(db, args);
+    throw err;
+  }
+}
+
+async function createScanOnce(
+  db: Firestore,
+  args: { scanId: string; userId: string; measurements: ScanMeasurements; now: Date; idempotency?: IdempotencyInput },
+): Promise<ScanDocument> {
+  const { scanId, userId, measurements, now, idempotency } = args;
+  return db.runTransaction(async (tx) => {
+    const keyRef = idempotency ? idempotencyRef(db, userId, idempotency.key) : undefined;
+    const [user, consent, keyed] = await Promise.all([
+      tx.get(userRef(db, userId)),
+      tx.get(consentRef(db, userId, 'scan_analysis')),
+      keyRef ? tx.get(keyRef) : Promise.resolve(undefined),
+    ]);
+    if (keyed?.exists) {
+      const record = keyed.data() as IdempotencyRecord;
+      if (record.fingerprint !== idempotency!.fingerprint) throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
+      const existing = await tx.get(scanRef(db, record.scanId));
+      if (!existing.exists) throw new IdempotencyKeyReusedError('the scan of this Idempotency-Key no longer exists');
+      return existing.data() as ScanDocument;
+    }
+    if (!hasConsent(consent.data())) throw new ConsentRequiredError('scan_analysis consent is not granted');
+    const credits = Number(user.data()?.scanCredits ?? 0);
+    if (!(credits >= 1)) throw new NoScanCreditError('no scan credit left');
+    const doc: ScanDocument = {
+      scanId,
+      ownerId: userId,
+      status: 'awaiting_upload',
+      measurements,
+      photos: Object.fromEntries(ANGLES.map((a) => [a, uploadBlobName(userId, scanId, a)])) as ScanDocument['photos'],
+      credit: { state: 'reserved' },
+      workflowId: workflowIdForScan(scanId),
+      createdAt: now.toISOString(),
+      updatedAt: now.toISOString(),
+    };
+    tx.update(userRef(db, userId), { scanCredits: FieldValue.increment(-1) });
+    tx.create(scanRef(db, scanId), doc);
+    if (keyRef) tx.create(keyRef, { scanId, fingerprint: idempotency!.fingerprint, createdAt: now.toISOString() } satisfies IdempotencyRecord);
+    return doc;
+  });
+}
+
+/** Gives the reserved credit back once; a second call (a retried compensation) changes nothing. */
+export async function refundScanCredit(db: Firestore, scanId: string, now: Date): Promise<{ refunded: boolean }> {
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(scanRef(db, scanId));
+    const scan = snap.data() as ScanDocument | undefined;
+    if (!scan || scan.credit.state !== 'reserved') return { refunded: false };
+    tx.update(userRef(db, scan.ownerId), { scanCredits: FieldValue.increment(1) });
+    tx.update(scanRef(db, scanId), { 'credit.state': 'refunded', updatedAt: now.toISOString() });
+    return { refunded: true };
+  });
+}

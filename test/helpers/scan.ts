@@ -1,0 +1,80 @@
+import { randomUUID } from 'node:crypto';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { NativeConnection } from '@temporalio/worker';
+import type { Firestore } from 'firebase-admin/firestore';
+import type { Config } from '../../common/config';
+import { ANGLES, type Angle, type ScanMeasurements } from '../../common/contracts/scan';
+import type { ScanDocument } from '../../common/contracts/scan-document';
+import { consentRef, createScanWithCredit, userRef } from '../../common/scans/repository';
+import { makeSampleScanPhotos } from '../../scripts/lib/sample-photos';
+import type { ActivityDeps, ScanActivities } from '../../worker/activities';
+import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../../worker/create-worker';
+import type { FirebaseClients } from '../../common/clients/firebase';
+
+export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
+export const newUserId = () => `member_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
+
+export function measurements(over: Partial<ScanMeasurements> = {}): ScanMeasurements {
+  return {
+    weightKg: 82, heightCm: 180, age: 35, sex: 'male', capturedAt: new Date().toISOString(),
+    activityLevel: 'moderate', goal: 'lose_fat', trainingLevel: 'intermediate', exerciseMinutesPerDay: 45,
+    ...over,
+  };
+}
+
+/** A member with consent and credits, as the app would leave them before a scan. */
+export async function seedMember(db: Firestore, uid: string, opts: { credits?: number; consent?: boolean } = {}) {
+  await userRef(db, uid).set({ scanCredits: opts.credits ?? 1, pushTokens: [], profile: { sex: 'male' } });
+  if (opts.consent ?? true) {
+    await consentRef(db, uid, 'scan_analysis').set({ type: 'scan_analysis', status: 'granted', version: '2026-01', updatedAt: new Date().toISOString() });
+  }
+}
+
+/** Member + scan record (credit reserved) + four uploaded photos: the state the upload trigger sees. */
+export async function seedUploadedScan(
+  firebase: FirebaseClients,
+  blob: BlobServiceClient,
+  config: Config,
+  opts: { userId?: string; scanId?: string; measurements?: ScanMeasurements; photos?: Partial<Record<Angle, Buffer>>; credits?: number } = {},
+): Promise<ScanDocument> {
+  const userId = opts.userId ?? newUserId();
+  const scanId = opts.scanId ?? newScanId();
+  if (!opts.userId) await seedMember(firebase.db, userId, { credits: opts.credits ?? 1 });
+  const scan = await createScanWithCredit(firebase.db, { scanId, userId, measurements: opts.measurements ?? measurements(), now: new Date() });
+  const photos = { ...(await samplePhotos()), ...opts.photos };
+  const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
+  await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a]!, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } })));
+  return scan;
+}
+
+let cachedPhotos: Promise<Record<Angle, Buffer>> | undefined;
+export function samplePhotos() {
+  cachedPhotos ??= makeSampleScanPhotos('good');
+  return cachedPhotos;
+}
+
+/** The production worker, in-process on its own task queue; `wrap` lets a test inject faults into activities. */
+export async function startTestWorker(
+  config: Config,
+  firebase: FirebaseClients,
+  blob: BlobServiceClient,
+  opts: { taskQueue: string; deps?: Partial<ActivityDeps>; wrap?: (a: ScanActivities) => ScanActivities },
+) {
+  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const base = createScanActivities({ ...activityDepsFromConfig(config, firebase, blob), ...opts.deps });
+  const worker = await createScanWorker({ config, connection, activities: opts.wrap ? opts.wrap(base) : base, taskQueue: opts.taskQueue });
+  const running = worker.run();
+  return {
+    worker,
+    async stop() {
+      if (worker.getState() === 'RUNNING') worker.shutdown();
+      await running;
+      await connection.close();
+    },
+  };
+}
+
+export async function pushesFor(listUrl: string, scanId: string): Promise<Array<{ body: { data: { scanId: string; type: string } } }>> {
+  const all = (await (await fetch(listUrl)).json()) as Array<{ body: { data: { scanId: string; type: string } } }>;
+  return all.filter((p) => p.body?.data?.scanId === scanId);
+}

@@ -1,0 +1,94 @@
+import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlobService } from '../common/clients/blob';
+import { createFirebase } from '../common/clients/firebase';
+import { createTemporalClient } from '../common/clients/temporal';
+import { workflowIdForScan } from '../common/contracts/scan';
+import { Collections } from '../common/contracts/scan-document';
+import { progressQuery, submitReviewUpdate } from '../common/contracts/workflow-messages';
+import { userRef } from '../common/scans/repository';
+import { startDailyScan } from '../common/scans/start-scan';
+import { freePort } from '../scripts/lib/ports';
+import { newUserId, pushesFor, seedMember, seedUploadedScan } from './helpers/scan';
+import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
+import { PROJECT_ROOT, spawnWorkerProcess } from './helpers/worker-process';
+
+const firebase = createFirebase(testConfig(), `worker-process-${randomUUID()}`);
+const blob = createBlobService(testConfig());
+let client: Client;
+beforeAll(async () => {
+  client = await createTemporalClient(testConfig());
+});
+afterAll(async () => {
+  await client?.connection.close();
+  await firebase.close();
+});
+
+const workerEnv = (taskQueue: string, extra: Record<string, string> = {}) => {
+  const { PUSH_RECEIVER_LIST_URL: _, STACK_DATA_DIR: __, ...env } = stackEnv();
+  return { ...env, TEMPORAL_TASK_QUEUE: taskQueue, WORKER_HEALTH_PORT: '0', LOG_LEVEL: 'warn', ...extra };
+};
+
+describe('worker process', () => {
+  it('SIGKILLed mid-scan and started again: the scan completes with one results write and one push', async () => {
+    const taskQueue = uniqueTaskQueue('kill');
+    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const userId = newUserId();
+    await seedMember(firebase.db, userId, { credits: 1 });
+    // A previous scan yesterday that makes today's change implausible: the scan waits for review.
+    await userRef(firebase.db, userId).collection(Collections.scanHistory).doc('previous').set({
+      scanId: 'previous', takenAt: new Date(Date.now() - 86_400_000).toISOString(), bodyFatPercent: 8, weightKg: 82,
+    });
+    const scan = await seedUploadedScan(firebase, blob, config, { userId });
+    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+
+    let worker = await spawnWorkerProcess(workerEnv(taskQueue));
+    await startDailyScan(client, config, scan, taskQueue);
+    for (let p = await handle.query(progressQuery); p.status !== 'awaiting_review'; p = await handle.query(progressQuery)) {
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    worker.proc.kill('SIGKILL');
+    expect(await worker.exited).toBeNull();
+
+    worker = await spawnWorkerProcess(workerEnv(taskQueue));
+    await handle.executeUpdate(submitReviewUpdate, {
+      args: [{ decision: 'approve', reviewerId: 'reviewer_1', reviewerRoles: ['reviewer'] }],
+    });
+    // Kill again straight after the decision, while persisting and notifying are under way.
+    worker.proc.kill('SIGKILL');
+    await worker.exited;
+    worker = await spawnWorkerProcess(workerEnv(taskQueue));
+    try {
+      expect((await handle.result()).status).toBe('completed');
+    } finally {
+      worker.proc.kill('SIGTERM');
+      await worker.exited;
+    }
+    const history = await userRef(firebase.db, userId).collection(Collections.scanHistory).get();
+    expect(history.docs.map((d) => d.id).sort()).toEqual(['previous', scan.scanId].sort());
+    const pushes = await pushesFor(stackEnv().PUSH_RECEIVER_LIST_URL!, scan.scanId);
+    expect(pushes.map((p) => p.body.data.type)).toEqual(['scan_completed']);
+  }, 180_000);
+
+  it('the production build (compiled code, prebuilt bundle) processes a scan and stops gracefully on SIGTERM', async () => {
+    execFileSync('bash', ['scripts/build.sh'], { cwd: PROJECT_ROOT, stdio: 'pipe', env: process.env });
+    const taskQueue = uniqueTaskQueue('built');
+    const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+    const healthPort = await freePort();
+    const worker = await spawnWorkerProcess(workerEnv(taskQueue, { WORKER_HEALTH_PORT: String(healthPort) }), [path.join('dist', 'worker', 'main.js')]);
+    try {
+      expect(worker.output()).toContain('prebuilt bundle');
+      expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);
+      expect((await fetch(`http://127.0.0.1:${healthPort}/readyz`)).status).toBe(200);
+      const scan = await seedUploadedScan(firebase, blob, config);
+      await startDailyScan(client, config, scan, taskQueue);
+      expect((await client.workflow.getHandle(workflowIdForScan(scan.scanId)).result()).status).toBe('completed');
+    } finally {
+      worker.proc.kill('SIGTERM');
+    }
+    expect(await worker.exited).toBe(0);
+  }, 240_000);
+});

@@ -1,0 +1,35 @@
+import { z } from 'zod';
+import { ScanMeasurementsSchema } from '../../common/contracts/scan';
+import { Collections } from '../../common/contracts/scan-document';
+import { scanTrend, ScanPointSchema, TrendSchema, type Trend } from '../domain/trend';
+import type { ActivityDeps } from './deps';
+import { EstimateSchema } from './estimation';
+import { parseOrFail } from './validate';
+
+const DeltaInputSchema = z.object({
+  userId: z.string(),
+  scanId: z.string(),
+  capturedAt: z.string(),
+  measurements: ScanMeasurementsSchema,
+  estimate: EstimateSchema,
+});
+const HISTORY_DAYS = 120;
+
+export function createDeltaActivities({ db }: ActivityDeps) {
+  return {
+    /** Change versus the previous scan, 7 and 30 days back, smoothed trend and a plausibility flag. */
+    async computeDeltas(input: z.input<typeof DeltaInputSchema>): Promise<Trend> {
+      const { userId, scanId, capturedAt, estimate } = parseOrFail(DeltaInputSchema, input, 'delta input');
+      const since = new Date(new Date(capturedAt).getTime() - HISTORY_DAYS * 86_400_000).toISOString();
+      const snap = await db
+        .collection(Collections.users).doc(userId).collection(Collections.scanHistory)
+        .where('takenAt', '>=', since)
+        .orderBy('takenAt', 'desc')
+        .limit(200)
+        .get();
+      const history = snap.docs.map((d) => ScanPointSchema.parse(d.data()));
+      const current = { scanId, takenAt: capturedAt, bodyFatPercent: estimate.bodyFatPercent, weightKg: estimate.weightKg, leanMassKg: estimate.leanMassKg };
+      return TrendSchema.parse(scanTrend({ current, history }));
+    },
+  };
+}

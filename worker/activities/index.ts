@@ -1,0 +1,25 @@
+import { createAdviceActivities } from './advice';
+import { createAuditActivities } from './audit';
+import { createDeltaActivities } from './deltas';
+import type { ActivityDeps } from './deps';
+import { createEstimationActivities } from './estimation';
+import { createNotifyActivities } from './notify';
+import { createQualityActivities } from './quality';
+import { createScanRecordActivities } from './scan-records';
+
+export type { ActivityDeps } from './deps';
+
+/** All activities of the scan pipeline, built from their dependencies. */
+export function createScanActivities(deps: ActivityDeps) {
+  return {
+    ...createQualityActivities(deps),
+    ...createEstimationActivities(deps),
+    ...createDeltaActivities(deps),
+    ...createAdviceActivities(deps),
+    ...createScanRecordActivities(deps),
+    ...createNotifyActivities(deps),
+    ...createAuditActivities(deps),
+  };
+}
+
+export type ScanActivities = ReturnType<typeof createScanActivities>;

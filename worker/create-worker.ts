@@ -1,0 +1,69 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import type { BlobServiceClient } from '@azure/storage-blob';
+import { NativeConnection, Worker } from '@temporalio/worker';
+import { getMessaging } from 'firebase-admin/messaging';
+import type { Config } from '../common/config';
+import type { FirebaseClients } from '../common/clients/firebase';
+import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
+import { createScanActivities, type ActivityDeps, type ScanActivities } from './activities';
+import { fcmPushTransport } from './activities/push/fcm';
+import { webhookPushTransport } from './activities/push/webhook';
+
+export function activityDepsFromConfig(config: Config, firebase: FirebaseClients, blob: BlobServiceClient): ActivityDeps {
+  return {
+    db: firebase.db,
+    blob,
+    uploadsContainer: config.SCAN_UPLOADS_CONTAINER,
+    maxPhotoBytes: config.MAX_PHOTO_BYTES,
+    push:
+      config.PUSH_TRANSPORT === 'webhook'
+        ? webhookPushTransport(config.PUSH_WEBHOOK_URL!, config.PUSH_WEBHOOK_SECRET!)
+        : fcmPushTransport(getMessaging(firebase.app), firebase.db),
+    qualityThresholds: PhotoQualityThresholdsSchema.parse({
+      minWidth: config.QUALITY_MIN_WIDTH,
+      minHeight: config.QUALITY_MIN_HEIGHT,
+      minSharpness: config.QUALITY_MIN_SHARPNESS,
+      maxClippedShare: config.QUALITY_MAX_CLIPPED_SHARE,
+    }),
+    now: () => new Date(),
+  };
+}
+
+/**
+ * The prebuilt workflow bundle: named by config, or the one the build put beside the compiled entry
+ * point. Production always has one; development bundles from source at start-up instead.
+ */
+export function findWorkflowBundle(config: Config): string | undefined {
+  if (config.WORKER_WORKFLOW_BUNDLE_PATH) return config.WORKER_WORKFLOW_BUNDLE_PATH;
+  const beside = path.join(__dirname, 'workflow-bundle.js');
+  return existsSync(beside) ? beside : undefined;
+}
+
+/** The workflows entry for bundling from source (TypeScript under tsx/vitest, JavaScript when compiled). */
+export function workflowsSourcePath(): string {
+  const ts = path.join(__dirname, 'workflows', 'index.ts');
+  return existsSync(ts) ? ts : path.join(__dirname, 'workflows', 'index.js');
+}
+
+export async function createScanWorker(opts: {
+  config: Config;
+  connection: NativeConnection;
+  activities: ScanActivities;
+  taskQueue?: string;
+}) {
+  const { config, connection, activities } = opts;
+  const bundle = findWorkflowBundle(config);
+  return Worker.create({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    activities,
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsSourcePath() }),
+    maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
+    maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
+    shutdownGraceTime: `${config.WORKER_SHUTDOWN_GRACE_SECONDS}s`,
+  });
+}
+
+export { createScanActivities };

@@ -1,0 +1,39 @@
+// The worker container's entry point: validated config, one Temporal connection, the scan activities,
+// health endpoints, and a graceful shutdown on SIGTERM/SIGINT that lets running activities finish.
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { createBlobService } from '../common/clients/blob';
+import { createFirebase } from '../common/clients/firebase';
+import { temporalConnectionOptions } from '../common/clients/temporal';
+import { loadConfigOrExit } from '../common/config';
+import { startTelemetry } from '../common/telemetry';
+import { activityDepsFromConfig, createScanActivities, createScanWorker, findWorkflowBundle } from './create-worker';
+import { startHealthServer } from './health';
+
+async function main() {
+  const config = loadConfigOrExit();
+  const telemetry = startTelemetry(config, 'reddyfit-scan-worker');
+  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO') });
+
+  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const firebase = createFirebase(config);
+  const activities = createScanActivities(activityDepsFromConfig(config, firebase, createBlobService(config)));
+  const worker = await createScanWorker({ config, connection, activities });
+  const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => worker.getState() === 'RUNNING');
+  console.log(
+    JSON.stringify({
+      msg: 'worker started',
+      taskQueue: config.TEMPORAL_TASK_QUEUE,
+      namespace: config.TEMPORAL_NAMESPACE,
+      workflowCode: findWorkflowBundle(config) ? 'prebuilt bundle' : 'bundled from source',
+      healthPort: health.port,
+    }),
+  );
+  // The Runtime turns SIGTERM/SIGINT into worker.shutdown(); run() resolves once activities have drained.
+  await worker.run();
+  await Promise.all([health.close(), connection.close(), firebase.close(), telemetry.shutdown()]);
+}
+
+main().catch((err) => {
+  console.error(JSON.stringify({ msg: 'worker failed', error: err instanceof Error ? err.message : String(err) }));
+  process.exit(1);
+});

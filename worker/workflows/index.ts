@@ -1,0 +1,2 @@
+// Workflow entry for the bundler: every workflow the worker runs is exported from here.
+export { dailyScanWorkflow } from './daily-scan';
