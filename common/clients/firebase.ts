@@ -17,6 +17,8 @@ export interface FirebaseClients {
 export function createFirebase(config: Config, name = '[DEFAULT]'): FirebaseClients {
   if (config.FIREBASE_AUTH_EMULATOR_HOST) process.env.FIREBASE_AUTH_EMULATOR_HOST = config.FIREBASE_AUTH_EMULATOR_HOST;
   if (config.FIRESTORE_EMULATOR_HOST) process.env.FIRESTORE_EMULATOR_HOST = config.FIRESTORE_EMULATOR_HOST;
+  // Outside Google Cloud there is no metadata server to ask for credentials (Azure, a laptop): skip the probe.
+  process.env.METADATA_SERVER_DETECTION ??= 'none';
   const existing = getApps().find((a) => a.name === name);
   const app =
     existing ??
