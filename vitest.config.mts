@@ -18,6 +18,7 @@ export default defineConfig({
           include: ['test/**/*.test.ts'],
           environment: 'node',
           globalSetup: ['test/setup/global-stack.ts'],
+          setupFiles: ['test/setup/quiet-temporal.ts'],
           testTimeout: 120_000,
           hookTimeout: 180_000,
           // One stack, many suites: files run one at a time so two suites never fight over one worker.

@@ -19,7 +19,7 @@ export const CursorSchema = z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, 'expected
 export const ListScansQuerySchema = z.object({
   limit: z
     .string()
-    .regex(/^[1-9][0-9]?$/, 'expected an integer 1..50')
+    .regex(/^(?:[1-9]|[1-4][0-9]|50)$/, 'expected an integer 1..50')
     .optional()
     .meta({ description: 'page size, 1..50 (default 20)' }),
   cursor: CursorSchema.optional(),

@@ -1,0 +1,39 @@
+import { cancelScan } from './handlers/cancel-scan';
+import { getConsents, putConsent } from './handlers/consents';
+import { createScan } from './handlers/create-scan';
+import { getScan } from './handlers/get-scan';
+import { health } from './handlers/health';
+import { listScans } from './handlers/list-scans';
+import { openApiFunction } from './handlers/openapi';
+import { reviewScan } from './handlers/review-scan';
+import { submitScan } from './handlers/submit-scan';
+import { uploadTrigger } from './handlers/upload-trigger';
+import { methodNotAllowedFunctions } from './framework/routes';
+import type { AnyHttpFunction, BlobFunctionDefinition, FunctionDefinition } from './framework/types';
+
+/**
+ * THE function table: every function exactly once. functions/index.ts registers it with Azure, the local
+ * host serves it, the OpenAPI document describes it.
+ */
+export const functions: readonly FunctionDefinition[] = [
+  createScan,
+  listScans,
+  getScan,
+  submitScan,
+  reviewScan,
+  cancelScan,
+  getConsents,
+  putConsent,
+  health,
+  openApiFunction(() => functions),
+  uploadTrigger,
+];
+
+/** What both hosts register: the table plus the derived 405 answers for other methods on each route. */
+export function registrations(): { http: AnyHttpFunction[]; blob: BlobFunctionDefinition[] } {
+  const http = functions.filter((f): f is AnyHttpFunction => f.kind === 'http');
+  return {
+    http: [...http, ...methodNotAllowedFunctions(functions)],
+    blob: functions.filter((f): f is BlobFunctionDefinition => f.kind === 'blob'),
+  };
+}

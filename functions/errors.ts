@@ -1,0 +1,224 @@
+import type { Angle, ScanError } from '../common/contracts/scan';
+import { ProblemError, type ProblemFieldError } from '../common/http/problem';
+
+// One class per concept the API can answer with; `code` is the stable contract, `name` the class.
+
+export class UnauthenticatedError extends ProblemError {
+  override readonly name = 'UnauthenticatedError';
+  readonly code = 'unauthenticated';
+  readonly status = 401;
+  readonly title = 'Authentication required';
+  constructor(detail = 'send a Firebase ID token as "Authorization: Bearer <token>"') {
+    super(detail, { headers: { 'WWW-Authenticate': 'Bearer realm="reddyfit"' } });
+  }
+}
+
+export class InvalidTokenError extends ProblemError {
+  override readonly name = 'InvalidTokenError';
+  readonly code = 'invalid_token';
+  readonly status = 401;
+  readonly title = 'Invalid or expired token';
+  constructor(detail = 'the ID token could not be verified') {
+    super(detail, { headers: { 'WWW-Authenticate': 'Bearer realm="reddyfit", error="invalid_token"' } });
+  }
+}
+
+export class ReviewerRoleRequiredError extends ProblemError {
+  override readonly name = 'ReviewerRoleRequiredError';
+  readonly code = 'reviewer_role_required';
+  readonly status = 403;
+  readonly title = 'Reviewer role required';
+}
+
+export class SelfReviewError extends ProblemError {
+  override readonly name = 'SelfReviewError';
+  readonly code = 'self_review_not_allowed';
+  readonly status = 403;
+  readonly title = 'A reviewer cannot review their own scan';
+}
+
+export class OwnerOnlyError extends ProblemError {
+  override readonly name = 'OwnerOnlyError';
+  readonly code = 'owner_only';
+  readonly status = 403;
+  readonly title = 'Only the owner of the scan can do this';
+}
+
+export class ConsentRequiredProblem extends ProblemError {
+  override readonly name = 'ConsentRequiredProblem';
+  readonly code = 'consent_required';
+  readonly status = 403;
+  readonly title = 'Consent required';
+  constructor(detail = 'grant the scan_analysis consent before starting a scan') {
+    super(detail, { extensions: { consentType: 'scan_analysis' } });
+  }
+}
+
+export class NoScanCreditProblem extends ProblemError {
+  override readonly name = 'NoScanCreditProblem';
+  readonly code = 'no_scan_credit';
+  readonly status = 402;
+  readonly title = 'No scan credit left';
+}
+
+export class ValidationProblem extends ProblemError {
+  override readonly name = 'ValidationProblem';
+  readonly code = 'validation_failed';
+  readonly status = 400;
+  readonly title = 'The request is invalid';
+  constructor(errors: ProblemFieldError[], detail = 'some fields are missing or invalid; see errors') {
+    super(detail, { errors });
+  }
+}
+
+export class MalformedJsonError extends ProblemError {
+  override readonly name = 'MalformedJsonError';
+  readonly code = 'malformed_json';
+  readonly status = 400;
+  readonly title = 'The body is not valid JSON';
+}
+
+export class BodyRequiredError extends ProblemError {
+  override readonly name = 'BodyRequiredError';
+  readonly code = 'body_required';
+  readonly status = 400;
+  readonly title = 'A JSON body is required';
+}
+
+export class MalformedUrlError extends ProblemError {
+  override readonly name = 'MalformedUrlError';
+  readonly code = 'malformed_url';
+  readonly status = 400;
+  readonly title = 'The URL cannot be decoded';
+}
+
+export class InvalidCursorError extends ProblemError {
+  override readonly name = 'InvalidCursorError';
+  readonly code = 'invalid_cursor';
+  readonly status = 400;
+  readonly title = 'The cursor is not one this API issued';
+}
+
+export class PayloadTooLargeError extends ProblemError {
+  override readonly name = 'PayloadTooLargeError';
+  readonly code = 'payload_too_large';
+  readonly status = 413;
+  readonly title = 'The body is too large';
+  constructor(limit: number) {
+    super(`the body may be at most ${limit} bytes`, { extensions: { maxBytes: limit } });
+  }
+}
+
+export class UnsupportedMediaTypeError extends ProblemError {
+  override readonly name = 'UnsupportedMediaTypeError';
+  readonly code = 'unsupported_media_type';
+  readonly status = 415;
+  readonly title = 'Send the body as application/json';
+}
+
+export class NotFoundError extends ProblemError {
+  override readonly name = 'NotFoundError';
+  readonly code = 'not_found';
+  readonly status = 404;
+  readonly title = 'No such resource';
+}
+
+export class ScanNotFoundError extends ProblemError {
+  override readonly name = 'ScanNotFoundError';
+  readonly code = 'scan_not_found';
+  readonly status = 404;
+  readonly title = 'Scan not found';
+  constructor() {
+    super('there is no scan with this id that you can see');
+  }
+}
+
+export class MethodNotAllowedError extends ProblemError {
+  override readonly name = 'MethodNotAllowedError';
+  readonly code = 'method_not_allowed';
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+  constructor(allowed: string[]) {
+    super(`this resource accepts ${allowed.join(', ')}`, { headers: { Allow: allowed.join(', ') } });
+  }
+}
+
+export class PhotosMissingError extends ProblemError {
+  override readonly name = 'PhotosMissingError';
+  readonly code = 'photos_missing';
+  readonly status = 409;
+  readonly title = 'Photos are missing';
+  constructor(readonly missing: Angle[]) {
+    super(`upload the ${missing.join(', ')} photo${missing.length === 1 ? '' : 's'} first`, { extensions: { missingPhotos: missing } });
+  }
+}
+
+export class PhotosRejectedProblem extends ProblemError {
+  override readonly name = 'PhotosRejectedProblem';
+  readonly code = 'photos_rejected';
+  readonly status = 422;
+  readonly title = 'Some photos could not be used';
+  constructor(scanError: ScanError) {
+    super(scanError.message, { extensions: { scanError } });
+  }
+}
+
+export class NotAwaitingReviewError extends ProblemError {
+  override readonly name = 'NotAwaitingReviewError';
+  readonly code = 'not_awaiting_review';
+  readonly status = 409;
+  readonly title = 'The scan is not waiting for a review';
+}
+
+export class ScanFinishedError extends ProblemError {
+  override readonly name = 'ScanFinishedError';
+  readonly code = 'scan_finished';
+  readonly status = 410;
+  readonly title = 'The scan has already finished';
+  constructor(status: string) {
+    super(`the scan is ${status}; nothing can change it any more`, { extensions: { scanStatus: status } });
+  }
+}
+
+export class IdempotencyKeyReusedProblem extends ProblemError {
+  override readonly name = 'IdempotencyKeyReusedProblem';
+  readonly code = 'idempotency_key_reused';
+  readonly status = 422;
+  readonly title = 'The Idempotency-Key was used with a different request';
+}
+
+/** The scan ended without results; the member-facing reason from the scan record is the detail. */
+export class ScanEndedProblem extends ProblemError {
+  override readonly name = 'ScanEndedProblem';
+  readonly code: string;
+  readonly status: number;
+  readonly title: string;
+  constructor(scanStatus: 'rejected' | 'failed' | 'cancelled', scanId: string, error: ScanError | undefined) {
+    const fallback: ScanError = { code: `scan_${scanStatus}`, message: `The scan was ${scanStatus}.` };
+    const e = error ?? fallback;
+    super(e.message, { extensions: { scanId, scanStatus, scanError: e } });
+    this.code = e.code;
+    this.status = scanStatus === 'cancelled' ? 410 : 422;
+    this.title = scanStatus === 'rejected' ? 'The scan was rejected' : scanStatus === 'failed' ? 'The scan failed' : 'The scan was cancelled';
+  }
+}
+
+export class ServiceUnavailableError extends ProblemError {
+  override readonly name = 'ServiceUnavailableError';
+  readonly code = 'service_unavailable';
+  readonly status = 503;
+  readonly title = 'A backing service is unavailable';
+  constructor(detail = 'try again shortly') {
+    super(detail, { headers: { 'Retry-After': '5' } });
+  }
+}
+
+export class InternalError extends ProblemError {
+  override readonly name = 'InternalError';
+  readonly code = 'internal_error';
+  readonly status = 500;
+  readonly title = 'Internal error';
+  constructor(invocationId: string) {
+    super('the request could not be completed', { extensions: { invocationId } });
+  }
+}

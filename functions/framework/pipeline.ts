@@ -1,0 +1,109 @@
+import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from '../../common/http/problem';
+import type { Deps } from '../deps';
+import {
+  BodyRequiredError,
+  InternalError,
+  MalformedJsonError,
+  PayloadTooLargeError,
+  UnsupportedMediaTypeError,
+  ValidationProblem,
+} from '../errors';
+import { authenticate } from './auth';
+import type { AnyHttpFunction, ApiResponse } from './types';
+
+export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
+const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;
+
+const COMMON_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 'nosniff' };
+
+function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: ProblemLocation): unknown {
+  if (!schema) return undefined;
+  const parsed = schema.safeParse(value);
+  if (!parsed.success) throw new ValidationProblem(fieldErrorsFrom(parsed.error, where));
+  return parsed.data;
+}
+
+/** Query parameters as a record; a repeated parameter is ambiguous and rejected. */
+function queryRecord(request: HttpRequest): Record<string, string> {
+  const out: Record<string, string> = {};
+  const repeated: string[] = [];
+  for (const [k, v] of request.query) {
+    if (Object.hasOwn(out, k)) repeated.push(k);
+    out[k] = v;
+  }
+  if (repeated.length) {
+    throw new ValidationProblem(
+      [...new Set(repeated)].map((k) => ({ in: 'query', path: /^[A-Za-z0-9_.-]{1,64}$/.test(k) ? k : '(unprintable)', pointer: '#/', code: 'repeated', detail: 'given more than once' })),
+    );
+  }
+  return out;
+}
+
+/** Reads the body within the definition's limit and parses it as JSON when the definition has a body schema. */
+async function readBody(def: AnyHttpFunction, request: HttpRequest): Promise<unknown> {
+  const limit = def.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  const declared = Number(request.headers.get('content-length') ?? '0');
+  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(limit);
+  if (request.method === 'GET' || request.method === 'HEAD') return undefined;
+  const bytes = Buffer.from(await request.arrayBuffer());
+  if (bytes.length > limit) throw new PayloadTooLargeError(limit);
+  if (!def.body) return undefined; // endpoints without a body ignore one
+  if (bytes.length === 0) throw new BodyRequiredError('send the request fields as a JSON object');
+  if (!JSON_TYPE.test(request.headers.get('content-type') ?? '')) throw new UnsupportedMediaTypeError('send the body with Content-Type: application/json');
+  try {
+    return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
+  } catch {
+    throw new MalformedJsonError('the body could not be parsed as UTF-8 JSON');
+  }
+}
+
+export function problemResponse(err: ProblemError): HttpResponseInit {
+  return {
+    status: err.status,
+    headers: { ...COMMON_HEADERS, ...(err.headers ?? {}), 'Content-Type': PROBLEM_CONTENT_TYPE },
+    body: JSON.stringify(err.toProblem()),
+  };
+}
+
+function toResponse(res: ApiResponse): HttpResponseInit {
+  const headers = { ...COMMON_HEADERS, ...(res.headers ?? {}) };
+  if (res.body === undefined) return { status: res.status, headers };
+  return { status: res.status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(res.body) };
+}
+
+/**
+ * The Azure Functions handler of one definition: authenticate, validate params, query and body with the
+ * definition's schemas, run the handler, and turn every failure into problem+json. Unknown errors become
+ * a 500 with the invocation id; only their class name is logged (messages may carry identifiers only).
+ */
+export function httpHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpHandler {
+  return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
+    const started = Date.now();
+    let status = 500;
+    try {
+      const deps = getDeps();
+      const principal = await authenticate(request, deps.auth, def.auth);
+      const params = parse(def.params, { ...request.params }, 'params');
+      const query = parse(def.query, queryRecord(request), 'query');
+      const body = parse(def.body, await readBody(def, request), 'body');
+      const origin = new URL(request.url).origin;
+      const res = await def.handler({
+        params, query, body, principal, request, context, deps,
+        urlFor: (path) => `${origin}${path}`,
+      } as Parameters<AnyHttpFunction['handler']>[0]);
+      status = res.status;
+      return toResponse(res);
+    } catch (err) {
+      if (err instanceof ProblemError) {
+        status = err.status;
+        return problemResponse(err);
+      }
+      context.error(`${def.name} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : 'non-error thrown'}`);
+      return problemResponse(new InternalError(context.invocationId));
+    } finally {
+      context.log(`${def.name} ${request.method} -> ${status} in ${Date.now() - started} ms`);
+    }
+  };
+}

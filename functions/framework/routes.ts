@@ -1,0 +1,84 @@
+import type { HttpMethod } from '@azure/functions';
+import { MethodNotAllowedError } from '../errors';
+import type { AnyHttpFunction, FunctionDefinition } from './types';
+
+// Route templates in Azure syntax (`scans/{scanId}`), matched the way the Functions host does it:
+// literal segments case-insensitively, a parameter takes one whole (decoded) segment.
+
+export const ALL_METHODS: HttpMethod[] = ['GET', 'POST', 'PUT', 'PATCH', 'DELETE', 'HEAD', 'OPTIONS', 'TRACE'];
+
+type Segment = { literal: string } | { param: string };
+
+export function parseRouteTemplate(route: string): Segment[] {
+  return route.split('/').map((s) => {
+    const m = /^\{([A-Za-z][A-Za-z0-9]*)\}$/.exec(s);
+    return m ? { param: m[1]! } : { literal: s.toLowerCase() };
+  });
+}
+
+/** The parameters when the decoded path segments (below `api/`) match the template. */
+export function matchRoute(route: string, segments: string[]): Record<string, string> | undefined {
+  const template = parseRouteTemplate(route);
+  if (template.length !== segments.length) return undefined;
+  const params: Record<string, string> = {};
+  for (let i = 0; i < template.length; i++) {
+    const t = template[i]!;
+    const s = segments[i]!;
+    if ('literal' in t) {
+      if (t.literal !== s.toLowerCase()) return undefined;
+    } else {
+      if (s === '') return undefined;
+      params[t.param] = s;
+    }
+  }
+  return params;
+}
+
+/**
+ * For each route, one extra function taking every other method and answering 405 with `Allow`. Derived
+ * from the table (never written by hand), registered in Azure and served by the local host alike.
+ */
+export function methodNotAllowedFunctions(defs: readonly FunctionDefinition[]): AnyHttpFunction[] {
+  const byRoute = new Map<string, Set<HttpMethod>>();
+  for (const d of defs) {
+    if (d.kind !== 'http') continue;
+    const set = byRoute.get(d.route) ?? new Set<HttpMethod>();
+    d.methods.forEach((m) => set.add(m));
+    byRoute.set(d.route, set);
+  }
+  return [...byRoute].map(([route, used]) => {
+    const allowed = ALL_METHODS.filter((m) => used.has(m));
+    return {
+      kind: 'http',
+      name: `methodNotAllowed_${route.replace(/[{}]/g, '').replace(/[^A-Za-z0-9]+/g, '_')}`,
+      route,
+      methods: ALL_METHODS.filter((m) => !used.has(m)),
+      auth: 'anonymous',
+      summary: `Other methods on /api/${route}`,
+      tags: ['internal'],
+      responses: { 405: { description: 'method not allowed', codes: ['method_not_allowed'] } },
+      internal: true,
+      handler: async () => {
+        throw new MethodNotAllowedError(allowed);
+      },
+    } as AnyHttpFunction;
+  });
+}
+
+export interface RouteMatch {
+  def: AnyHttpFunction;
+  params: Record<string, string>;
+}
+
+/** Finds the function for a method and decoded path segments; routes with more literal segments win. */
+export function resolveRoute(defs: readonly AnyHttpFunction[], method: string, segments: string[]): RouteMatch | undefined {
+  const candidates: Array<RouteMatch & { literals: number }> = [];
+  for (const def of defs) {
+    if (!def.methods.includes(method as HttpMethod)) continue;
+    const params = matchRoute(def.route, segments);
+    if (params) candidates.push({ def, params, literals: parseRouteTemplate(def.route).filter((s) => 'literal' in s).length });
+  }
+  candidates.sort((a, b) => b.literals - a.literals);
+  const best = candidates[0];
+  return best ? { def: best.def, params: best.params } : undefined;
+}

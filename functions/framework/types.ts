@@ -1,0 +1,107 @@
+import type { HttpMethod, HttpRequest, InvocationContext } from '@azure/functions';
+import type { z } from 'zod';
+import type { Config } from '../../common/config';
+import type { Deps } from '../deps';
+
+// One definition per function. The table of these feeds the Azure registration (functions/index.ts),
+// the local host (functions/local-host.ts) and the OpenAPI document; nothing else knows a route.
+
+/**
+ * Who may call: `anonymous` (no token), `member` (any verified Firebase ID token), `owner` (a member;
+ * the handler answers 404 unless the scan is theirs), `reviewer` (a member with the reviewer role).
+ */
+export type AuthRequirement = 'anonymous' | 'member' | 'owner' | 'reviewer';
+
+export interface Principal {
+  uid: string;
+  roles: string[];
+  isReviewer: boolean;
+}
+
+export interface ApiResponse {
+  status: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface ResponseDoc {
+  description: string;
+  schema?: z.ZodType;
+  /** Problem codes this status carries (documentation). */
+  codes?: string[];
+  headers?: Record<string, string>;
+}
+
+type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;
+
+export interface HandlerInput<P, Q, B> {
+  params: Parsed<P>;
+  query: Parsed<Q>;
+  body: Parsed<B>;
+  /** Present on every route but anonymous ones. */
+  principal: Principal;
+  request: HttpRequest;
+  context: InvocationContext;
+  deps: Deps;
+  /** Absolute URL of a path on this API (`/api/...`), for Location and status links. */
+  urlFor(path: string): string;
+}
+
+export interface HttpFunctionDefinition<
+  P extends z.ZodType | undefined = z.ZodType | undefined,
+  Q extends z.ZodType | undefined = z.ZodType | undefined,
+  B extends z.ZodType | undefined = z.ZodType | undefined,
+> {
+  kind: 'http';
+  /** Function name in Azure (letters, digits, hyphen, underscore). */
+  name: string;
+  /** Route template below the `api` prefix, Azure syntax: `scans/{scanId}`. */
+  route: string;
+  methods: HttpMethod[];
+  auth: AuthRequirement;
+  summary: string;
+  tags: string[];
+  params?: P;
+  query?: Q;
+  body?: B;
+  /** Largest accepted request body (default 16 KiB). */
+  maxBodyBytes?: number;
+  /** Headers the endpoint reads (documentation). */
+  requestHeaders?: Record<string, { description: string; schema: z.ZodType }>;
+  responses: Record<number, ResponseDoc>;
+  /** Derived helper functions (405 answers) that stay out of the OpenAPI document. */
+  internal?: boolean;
+  handler(input: HandlerInput<P, Q, B>): Promise<ApiResponse>;
+}
+
+export type AnyHttpFunction = HttpFunctionDefinition<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
+
+export interface BlobEvent {
+  /** Blob name inside the container (the `{name}` of the trigger path). */
+  name: string;
+  container: string;
+}
+
+export interface BlobFunctionDefinition {
+  kind: 'blob';
+  name: string;
+  /** App setting holding the storage connection (Azure Functions connection-name convention). */
+  connection: 'ScanStorage';
+  source: 'EventGrid';
+  /** Container watched, from config. */
+  container(config: Config): string;
+  handler(event: BlobEvent, context: InvocationContext, deps: Deps): Promise<void>;
+}
+
+export type FunctionDefinition = AnyHttpFunction | BlobFunctionDefinition;
+
+/** Keeps the handler's input typed from the schemas, then erases the generics for the table. */
+export function defineHttp<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
+  def: HttpFunctionDefinition<P, Q, B>,
+): AnyHttpFunction {
+  return def as unknown as AnyHttpFunction;
+}
+
+export function defineBlob(def: Omit<BlobFunctionDefinition, 'kind'>): BlobFunctionDefinition {
+  return { kind: 'blob', ...def };
+}

@@ -1,0 +1,54 @@
+import { WorkflowUpdateFailedError } from '@temporalio/client';
+import { WorkflowNotFoundError } from '@temporalio/common';
+import { ReviewRequestSchema, ReviewResponseSchema, ScanParamsSchema } from '../../common/contracts/api';
+import { FINAL_STATUSES } from '../../common/contracts/scan';
+import { submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import { NotAwaitingReviewError, ReviewerRoleRequiredError, ScanFinishedError, SelfReviewError } from '../errors';
+import { defineHttp } from '../framework/types';
+import { loadVisibleScan } from '../scans/access';
+
+/** The workflow's update validator rejects with these messages; they map to stable problems. */
+function rejectionOf(err: WorkflowUpdateFailedError): Error {
+  const reason = err.cause?.message ?? '';
+  if (reason.includes('self_review_not_allowed')) return new SelfReviewError('a reviewer cannot decide on their own scan');
+  if (reason.includes('reviewer_role_required')) return new ReviewerRoleRequiredError('this endpoint is for reviewers');
+  return new NotAwaitingReviewError('the scan is not waiting for a review decision');
+}
+
+export const reviewScan = defineHttp({
+  kind: 'http',
+  name: 'reviewScan',
+  route: 'scans/{scanId}/review',
+  methods: ['POST'],
+  auth: 'reviewer',
+  summary: "A reviewer's decision for a scan waiting at the review gate",
+  tags: ['review'],
+  params: ScanParamsSchema,
+  body: ReviewRequestSchema,
+  responses: {
+    200: { description: 'decision accepted by the workflow', schema: ReviewResponseSchema },
+    400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
+    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
+    403: { description: 'not a reviewer, or own scan', codes: ['reviewer_role_required', 'self_review_not_allowed'] },
+    404: { description: 'no such scan', codes: ['scan_not_found'] },
+    409: { description: 'the scan is not waiting for a review', codes: ['not_awaiting_review'] },
+    410: { description: 'the scan has finished', codes: ['scan_finished'] },
+  },
+  async handler({ params, body, principal, deps }) {
+    const scan = await loadVisibleScan(deps, params.scanId, principal, 'read');
+    if (FINAL_STATUSES.includes(scan.status)) throw new ScanFinishedError(scan.status);
+    if (scan.ownerId === principal.uid) throw new SelfReviewError('a reviewer cannot decide on their own scan');
+    if (scan.status === 'awaiting_upload') throw new NotAwaitingReviewError('the scan has not started yet');
+    const client = await deps.temporal();
+    try {
+      await client.workflow.getHandle(scan.workflowId).executeUpdate(submitReviewUpdate, {
+        args: [{ decision: body.decision, notes: body.notes, reviewerId: principal.uid, reviewerRoles: principal.roles }],
+      });
+    } catch (err) {
+      if (err instanceof WorkflowUpdateFailedError) throw rejectionOf(err);
+      if (err instanceof WorkflowNotFoundError) throw new ScanFinishedError('finished');
+      throw err;
+    }
+    return { status: 200, body: { scanId: scan.scanId, accepted: true, decision: body.decision } };
+  },
+});

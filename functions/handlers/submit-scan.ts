@@ -1,0 +1,35 @@
+import { ScanParamsSchema, SubmitScanResponseSchema } from '../../common/contracts/api';
+import { PhotosMissingError, PhotosRejectedProblem, ScanNotFoundError } from '../errors';
+import { defineHttp } from '../framework/types';
+import { loadVisibleScan, statusPath } from '../scans/access';
+import { startWhenReady } from '../scans/uploads';
+
+export const submitScan = defineHttp({
+  kind: 'http',
+  name: 'submitScan',
+  route: 'scans/{scanId}/submit',
+  methods: ['POST'],
+  auth: 'owner',
+  summary: 'Start the analysis once the four photos are uploaded (the upload trigger does the same)',
+  tags: ['scans'],
+  params: ScanParamsSchema,
+  responses: {
+    202: { description: 'accepted; poll the status URL', schema: SubmitScanResponseSchema, headers: { Location: 'status URL', 'Retry-After': 'seconds' } },
+    400: { description: 'invalid scan id', codes: ['validation_failed'] },
+    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
+    404: { description: 'no such scan for this caller', codes: ['scan_not_found'] },
+    409: { description: 'photos still missing (named in missingPhotos)', codes: ['photos_missing'] },
+    422: { description: 'a photo failed the checks; the scan is rejected and the credit refunded', codes: ['photos_rejected'] },
+  },
+  async handler({ params, principal, deps, urlFor }) {
+    const scan = await loadVisibleScan(deps, params.scanId, principal);
+    const outcome = await startWhenReady(deps, scan.scanId);
+    if (outcome.kind === 'not_found') throw new ScanNotFoundError();
+    if (outcome.kind === 'missing') throw new PhotosMissingError(outcome.missing);
+    if (outcome.kind === 'rejected') throw new PhotosRejectedProblem(outcome.error);
+    // Started now, started before, or already finished: the status URL tells which.
+    const status = outcome.kind === 'started' ? outcome.status : outcome.scan.status;
+    const statusUrl = urlFor(statusPath(scan.scanId));
+    return { status: 202, body: { scanId: scan.scanId, status, statusUrl }, headers: { Location: statusUrl, 'Retry-After': '2' } };
+  },
+});

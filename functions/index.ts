@@ -1,0 +1,33 @@
+import { app } from '@azure/functions';
+import { loadConfigOrExit } from '../common/config';
+import { registrations } from './definitions';
+import { sharedDeps } from './deps';
+import { httpHandlerFor } from './framework/pipeline';
+
+// Azure Functions entry point (Node v4 programming model). Every function comes from the one table in
+// ./definitions; authLevel is anonymous because the pipeline verifies Firebase ID tokens itself.
+
+const config = loadConfigOrExit(); // a bad setting stops the worker with a message that names it
+const { http, blob } = registrations();
+
+for (const def of http) {
+  app.http(def.name, {
+    route: def.route,
+    methods: def.methods,
+    authLevel: 'anonymous',
+    handler: httpHandlerFor(def, sharedDeps),
+  });
+}
+
+for (const def of blob) {
+  app.storageBlob(def.name, {
+    path: `${def.container(config)}/{name}`,
+    connection: def.connection,
+    source: def.source,
+    handler: async (_content, context) => {
+      // The binding's `{name}`: the blob path inside the container. The handler reads what it needs itself.
+      const name = context.triggerMetadata?.name;
+      await def.handler({ name: typeof name === 'string' ? name : '', container: def.container(config) }, context, sharedDeps());
+    },
+  });
+}

@@ -1,0 +1,61 @@
+import {
+  BlobSASPermissions,
+  generateBlobSASQueryParameters,
+  SASProtocol,
+  type BlobServiceClient,
+  type UserDelegationKey,
+} from '@azure/storage-blob';
+import type { Config } from '../../common/config';
+import { sharedKeyCredential } from '../../common/clients/blob';
+
+export const ACCEPTED_PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
+
+export interface SignedUpload {
+  url: string;
+  expiresAt: Date;
+}
+
+/**
+ * Signs one upload URL per blob: create + write only (no read, list, delete), that blob only, short
+ * expiry. A SAS cannot pin the uploaded content type, so the upload trigger checks type, magic bytes
+ * and size of every photo instead.
+ */
+export interface UploadSigner {
+  sign(blobName: string, now: Date): Promise<SignedUpload>;
+}
+
+export function createUploadSigner(config: Config, blob: BlobServiceClient): UploadSigner {
+  const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
+  const sharedKey = sharedKeyCredential(config);
+  const ttlMs = config.UPLOAD_URL_TTL_MINUTES * 60_000;
+  const local = /^http:/i.test(blob.url);
+  let delegation: { key: UserDelegationKey; validUntil: number } | undefined;
+
+  // Managed identity in Azure: a user delegation key (valid for hours, cached), never an account key.
+  async function delegationKey(now: Date): Promise<UserDelegationKey> {
+    if (delegation && delegation.validUntil > now.getTime() + ttlMs + 60_000) return delegation.key;
+    const startsOn = new Date(now.getTime() - 5 * 60_000);
+    const expiresOn = new Date(now.getTime() + 6 * 3600_000);
+    const key = await blob.getUserDelegationKey(startsOn, expiresOn);
+    delegation = { key, validUntil: expiresOn.getTime() };
+    return key;
+  }
+
+  return {
+    async sign(blobName, now) {
+      const expiresOn = new Date(now.getTime() + ttlMs);
+      const values = {
+        containerName: config.SCAN_UPLOADS_CONTAINER,
+        blobName,
+        permissions: BlobSASPermissions.parse('cw'),
+        startsOn: new Date(now.getTime() - 60_000), // clock skew
+        expiresOn,
+        protocol: local ? SASProtocol.HttpsAndHttp : SASProtocol.Https,
+      };
+      const sas = sharedKey
+        ? generateBlobSASQueryParameters(values, sharedKey)
+        : generateBlobSASQueryParameters(values, await delegationKey(now), blob.accountName);
+      return { url: `${container.getBlockBlobClient(blobName).url}?${sas.toString()}`, expiresAt: expiresOn };
+    },
+  };
+}
