@@ -1,7 +1,9 @@
-// `npm run demo`: one full scan, end to end, on the embedded local stack. It starts the stack (or reuses
-// the one named by REDDYFIT_STACK_ENV), a worker, creates a member in the Auth emulator, grants consent,
-// gives a credit, uploads four generated sample photos, runs the scan with a progress display, and prints
-// the results and the Temporal Web UI link of the run. `--keep` leaves the stack running afterwards.
+// `npm run demo`: one full scan, end to end, on the embedded local stack, through the HTTP API as the app
+// would use it. It starts the stack (or reuses the one named by REDDYFIT_STACK_ENV), the worker and the
+// Functions local host; signs a member in with the Auth emulator, grants consent, gives a credit, asks for
+// upload URLs, uploads four generated sample photos through the SAS URLs (the upload trigger starts the
+// workflow), follows the status endpoint with a progress display, and prints the results and the
+// Temporal Web UI link of the run. `--keep` leaves everything running afterwards.
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -10,13 +12,13 @@ import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
-import { ANGLES, workflowIdForScan } from '../common/contracts/scan';
-import type { ScanDocument } from '../common/contracts/scan-document';
-import { progressQuery } from '../common/contracts/workflow-messages';
-import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
-import { startDailyScan } from '../common/scans/start-scan';
+import type { CreateScanResponse } from '../common/contracts/api';
+import { workflowIdForScan } from '../common/contracts/scan';
+import { userRef } from '../common/scans/repository';
+import { startLocalHost } from '../functions/local-host';
 import { NativeConnection } from '@temporalio/worker';
 import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../worker/create-worker';
+import { idTokenFor } from './lib/auth-emulator';
 import { startLocalStack } from './lib/local-stack';
 import { progressPrinter } from './lib/progress-bar';
 import { makeSampleScanPhotos } from './lib/sample-photos';
@@ -59,47 +61,63 @@ async function main() {
   const worker = await createScanWorker({ config, connection, activities: createScanActivities(activityDepsFromConfig(config, firebase, blob)) });
   const running = worker.run();
 
+  const host = await startLocalHost({ config, port: 0, log: (level, m) => (level === 'error' || level === 'critical') && say(`  [functions] ${m}`) });
+  say(`Functions local host on ${host.url}`);
+  const call = async (method: string, route: string, token: string, body?: unknown) => {
+    const res = await fetch(`${host.url}${route}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    const json = (await res.json().catch(() => undefined)) as any;
+    if (res.status >= 400) throw new Error(`${method} ${route} answered ${res.status}: ${json?.code ?? ''} ${json?.detail ?? ''}`);
+    return { status: res.status, json, headers: res.headers };
+  };
+
   try {
     const uid = `demo-member-${Date.now().toString(36)}`;
-    const user = await firebase.auth.createUser({ uid, email: `${uid}@example.test`, displayName: 'Demo Member' });
-    say(`Member ${user.uid} created in the Auth emulator`);
-    await userRef(firebase.db, uid).set({ scanCredits: 1, pushTokens: [], profile: { sex: 'female', birthYear: 1990, heightCm: 168 } });
-    await consentRef(firebase.db, uid, 'scan_analysis').set({ type: 'scan_analysis', status: 'granted', version: '2026-01', updatedAt: new Date().toISOString() });
-    say('Consent scan_analysis granted, 1 scan credit given');
+    const token = await idTokenFor(firebase.auth, config, uid);
+    say(`Member ${uid} signed in with the Auth emulator (real ID token)`);
+    await call('PUT', '/api/consents/scan_analysis', token, { status: 'granted', version: '2026-01' });
+    say('PUT /api/consents/scan_analysis: consent granted');
+    // Credits are bought in the app (not part of this backend): give one directly.
+    await userRef(firebase.db, uid).set({ scanCredits: 1, pushTokens: [] }, { merge: true });
+    say('1 scan credit given');
 
-    const scanId = `demo_${Date.now().toString(36)}`;
-    const scan = await createScanWithCredit(firebase.db, {
-      scanId, userId: uid, now: new Date(),
-      measurements: {
-        weightKg: 68, heightCm: 168, birthYear: 1990, sex: 'female', capturedAt: new Date().toISOString(),
-        activityLevel: 'moderate', goal: 'lose_fat', trainingLevel: 'intermediate', exerciseMinutesPerDay: 40,
-      },
+    const created = await call('POST', '/api/scans', token, {
+      weightKg: 68, heightCm: 168, birthYear: 1990, sex: 'female', capturedAt: new Date().toISOString(),
+      activityLevel: 'moderate', goal: 'lose_fat', trainingLevel: 'intermediate', exerciseMinutesPerDay: 40,
     });
-    say(`Scan ${scanId} created (credit reserved); uploading four generated sample photos…`);
+    const scan = created.json as CreateScanResponse;
+    say(`POST /api/scans: ${created.status}, scan ${scan.scanId}, ${scan.uploads.length} SAS upload URLs`);
     const photos = await makeSampleScanPhotos('good');
-    const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
-    await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a], { blobHTTPHeaders: { blobContentType: 'image/jpeg' } })));
+    await Promise.all(
+      scan.uploads.map(async (u) => {
+        const res = await fetch(u.url, { method: u.method, headers: u.headers, body: photos[u.angle] });
+        if (!res.ok) throw new Error(`upload of ${u.angle} answered ${res.status}`);
+      }),
+    );
+    say('Four generated sample photos uploaded straight to Blob through the SAS URLs; the upload trigger starts the scan');
 
-    const { runId } = await startDailyScan(client, config, scan);
-    const handle = client.workflow.getHandle(workflowIdForScan(scanId));
-    say(`Workflow ${workflowIdForScan(scanId)} started; progress:`);
     const bar = progressPrinter();
-    const resultPromise = handle.result();
-    let finished = false;
-    resultPromise.finally(() => (finished = true)).catch(() => undefined);
-    while (!finished) {
-      const p = await handle.query(progressQuery).catch(() => undefined);
-      if (p) bar.update(p.percent, `${p.status} · ${p.step}`);
-      await new Promise((r) => setTimeout(r, 100));
+    let final: { status: number; json: any };
+    for (;;) {
+      const res = await fetch(`${host.url}/api/scans/${scan.scanId}`, { headers: { authorization: `Bearer ${token}` } });
+      const json = (await res.json()) as any;
+      if (res.status === 202) {
+        bar.update(json.progress?.percent ?? 0, `${json.status} · ${json.progress?.step ?? 'waiting for upload trigger'}`);
+        await new Promise((r) => setTimeout(r, 100));
+        continue;
+      }
+      final = { status: res.status, json };
+      break;
     }
-    const result = await resultPromise;
-    bar.update(100, result.status);
+    bar.update(100, final.json.status ?? final.json.code);
     bar.done();
 
-    const doc = (await scanRef(firebase.db, scanId).get()).data() as ScanDocument;
-    const r = doc.results as Record<string, any>;
     say('');
-    say(`Scan ${scanId}: ${doc.status}`);
+    say(`GET /api/scans/${scan.scanId}: ${final.status} ${final.json.status ?? final.json.code}`);
+    const r = final.json.results;
     if (r) {
       say(`  Body fat          ${r.estimate.bodyFatPercent}%  (fat ${r.estimate.fatMassKg} kg, lean ${r.estimate.leanMassKg} kg; confidence ${r.estimate.confidence}; ${r.estimate.method})`);
       say(`  Trend             ${r.deltas.previous ? `${r.deltas.previous.bodyFatPercent} pp since last scan` : 'first scan: no earlier scan to compare'}`);
@@ -107,16 +125,18 @@ async function main() {
       say(`  Hydration         ${r.hydration.totalMl} ml/day (${r.hydration.fromDrinksMl} ml from drinks)`);
       say(`  Workout           ${r.workout.daysPerWeek} days/week, ${r.workout.weeklyAerobicMinutes} min aerobic, ${r.workout.strengthDays} strength days`);
       for (const f of r.insights.findings) say(`  Insight           ${f.message}`);
-    } else if (doc.error) {
-      say(`  ${doc.error.message}`);
+    } else {
+      say(`  ${final.json.detail ?? JSON.stringify(final.json)}`);
     }
     if (pushList) {
-      const pushes = ((await (await fetch(pushList)).json()) as Array<{ body: { title: string; data: { scanId: string } } }>).filter((p) => p.body.data.scanId === scanId);
+      const pushes = ((await (await fetch(pushList)).json()) as Array<{ body: { title: string; data: { scanId: string } } }>).filter((p) => p.body.data.scanId === scan.scanId);
       say(`  Push received     ${pushes.map((p) => `"${p.body.title}"`).join(', ') || 'none'}`);
     }
-    say(`  Temporal Web UI   ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${workflowIdForScan(scanId)}/${runId}/history`);
-    if (doc.status !== 'completed') process.exitCode = 1;
+    const run = await client.workflow.getHandle(workflowIdForScan(scan.scanId)).describe().catch(() => undefined);
+    if (run) say(`  Temporal Web UI   ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${run.workflowId}/${run.runId}/history`);
+    if (final.status !== 200) process.exitCode = 1;
   } finally {
+    await host.close();
     worker.shutdown();
     await running;
     await connection.close();
