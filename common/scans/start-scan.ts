@@ -1,13 +1,13 @@
 import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
-import { workflowIdForScan, type DailyScanInput } from '../contracts/scan';
+import { DailyScanInputSchema, workflowIdForScan, type DailyScanInput } from '../contracts/scan';
 import type { ScanDocument } from '../contracts/scan-document';
 import { ScanProgressKey, ScanStatusKey } from '../contracts/search-attributes';
 
 /** The workflow input for a scan record, with the pipeline policy taken from config. */
 export function dailyScanInput(scan: ScanDocument, config: Config): DailyScanInput {
-  return {
+  return DailyScanInputSchema.parse({
     scanId: scan.scanId,
     userId: scan.ownerId,
     measurements: scan.measurements,
@@ -18,7 +18,7 @@ export function dailyScanInput(scan: ScanDocument, config: Config): DailyScanInp
       minConfidence: config.REVIEW_MIN_CONFIDENCE,
     },
     photoRetentionOnFailure: config.PHOTO_RETENTION_ON_FAILURE,
-  };
+  });
 }
 
 /**

@@ -1,4 +1,4 @@
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { accessSync, constants, mkdirSync } from 'node:fs';
 import path from 'node:path';
 
@@ -57,8 +57,4 @@ export async function findOrBuildTemporalCli(toolsDir: string, log: (s: string) 
   });
   if (!executable(cached)) throw new Error(`go install finished but ${cached} is missing`);
   return { path: cached, source: 'built with go install' };
-}
-
-export function temporalCliVersion(cli: string): string {
-  return execFileSync(cli, ['--version'], { encoding: 'utf8' }).trim();
 }
