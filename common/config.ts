@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { TASK_QUEUE } from './contracts/scan';
 
 // All settings of every process, parsed once at start-up. Temporal names follow @temporalio/envconfig;
 // storage follows the Azure Functions connection convention (`<Name>` = connection string,
@@ -14,7 +15,7 @@ export const ConfigSchema = z
     // Temporal (names from @temporalio/envconfig; TLS and API key are read by envconfig itself)
     TEMPORAL_ADDRESS: hostPort,
     TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default('body-fat-analysis-queue'),
+    TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
     TEMPORAL_API_KEY: z.string().min(1).optional(),
     TEMPORAL_TLS: flag.optional(),
     TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
@@ -41,6 +42,14 @@ export const ConfigSchema = z
     UPLOAD_URL_TTL_MINUTES: int(1, 60).default(15),
     MAX_PHOTO_BYTES: int(10_000, 50_000_000).default(15_000_000),
 
+    // Nightly archive of closed workflow histories to WORKFLOW_ARCHIVES_CONTAINER
+    /** Closed executions listed (and archived) per activity call. */
+    ARCHIVE_PAGE_SIZE: int(1, 1000).default(200),
+    /** Histories exported at once within a page. */
+    ARCHIVE_CONCURRENCY: int(1, 64).default(8),
+    /** Pages per workflow run before it continues as new (keeps each run's history short). */
+    ARCHIVE_PAGES_PER_RUN: int(1, 10_000).default(50),
+
     // Push: FCM in Azure; a signed webhook to a local receiver on a laptop and in tests.
     PUSH_TRANSPORT: z.enum(['fcm', 'webhook']).default('fcm'),
     PUSH_WEBHOOK_URL: z.url().optional(),
@@ -64,6 +73,23 @@ export const ConfigSchema = z
     /** Prebuilt workflow bundle; production always uses one, development bundles from source. */
     WORKER_WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
 
+    // Model API (optional): Azure OpenAI (key, or Entra ID when no key) or any OpenAI-compatible endpoint.
+    MODEL_PROVIDER: z.enum(['none', 'azure', 'openai']).default('none'),
+    AZURE_OPENAI_ENDPOINT: z.url().optional(),
+    AZURE_OPENAI_API_VERSION: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an API version like 2024-10-21').optional(),
+    AZURE_OPENAI_API_KEY: z.string().min(1).optional(),
+    OPENAI_BASE_URL: z.url().optional(),
+    OPENAI_API_KEY: z.string().min(1).optional(),
+    /** Deployment (Azure) or model name (OpenAI-compatible) per agent; each falls back to MODEL_DEPLOYMENT_DEFAULT. */
+    MODEL_DEPLOYMENT_DEFAULT: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
+    MODEL_DEPLOYMENT_QUALITY: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
+    MODEL_DEPLOYMENT_ESTIMATION: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
+    MODEL_DEPLOYMENT_NARRATIVE: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
+    /** Model calls in flight at once per worker process (the deployment's quota, shared by all scans). */
+    MODEL_MAX_CONCURRENCY: int(1, 256).default(4),
+    /** Per request; below the quality activity's 1-minute limit so a timed-out call still leaves room to retry. */
+    MODEL_TIMEOUT_SECONDS: int(1, 50).default(30),
+
     // Telemetry
     APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().includes('InstrumentationKey=').optional(),
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
@@ -79,6 +105,21 @@ export const ConfigSchema = z
     const emulated = Boolean(c.FIRESTORE_EMULATOR_HOST && c.FIREBASE_AUTH_EMULATOR_HOST);
     if (!emulated && !c.FIREBASE_SERVICE_ACCOUNT_JSON) {
       ctx.addIssue({ code: 'custom', path: ['FIREBASE_SERVICE_ACCOUNT_JSON'], message: 'required unless both Firebase emulator hosts are set' });
+    }
+    if (c.MODEL_PROVIDER === 'azure') {
+      if (!c.AZURE_OPENAI_ENDPOINT) ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_ENDPOINT'], message: 'required when MODEL_PROVIDER=azure' });
+      if (!c.AZURE_OPENAI_API_VERSION) ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_API_VERSION'], message: 'required when MODEL_PROVIDER=azure' });
+    }
+    if (c.MODEL_PROVIDER === 'openai') {
+      if (!c.OPENAI_BASE_URL) ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'required when MODEL_PROVIDER=openai' });
+      if (!c.OPENAI_API_KEY) ctx.addIssue({ code: 'custom', path: ['OPENAI_API_KEY'], message: 'required when MODEL_PROVIDER=openai' });
+    }
+    if (c.MODEL_PROVIDER !== 'none') {
+      for (const agent of ['QUALITY', 'ESTIMATION', 'NARRATIVE'] as const) {
+        if (!c[`MODEL_DEPLOYMENT_${agent}`] && !c.MODEL_DEPLOYMENT_DEFAULT) {
+          ctx.addIssue({ code: 'custom', path: [`MODEL_DEPLOYMENT_${agent}`], message: 'set it or MODEL_DEPLOYMENT_DEFAULT when a model provider is configured' });
+        }
+      }
     }
     if (Boolean(c.TEMPORAL_TLS_CLIENT_CERT_PATH || c.TEMPORAL_TLS_CLIENT_CERT_DATA) !== Boolean(c.TEMPORAL_TLS_CLIENT_KEY_PATH || c.TEMPORAL_TLS_CLIENT_KEY_DATA)) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'a client certificate and its key go together' });

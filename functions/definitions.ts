@@ -4,12 +4,13 @@ import { createScan } from './handlers/create-scan';
 import { getScan } from './handlers/get-scan';
 import { health } from './handlers/health';
 import { listScans } from './handlers/list-scans';
+import { nightlyArchive } from './handlers/nightly-archive';
 import { openApiFunction } from './handlers/openapi';
 import { reviewScan } from './handlers/review-scan';
 import { submitScan } from './handlers/submit-scan';
 import { uploadTrigger } from './handlers/upload-trigger';
 import { methodNotAllowedFunctions } from './framework/routes';
-import type { AnyHttpFunction, BlobFunctionDefinition, FunctionDefinition } from './framework/types';
+import type { AnyHttpFunction, BlobFunctionDefinition, FunctionDefinition, TimerFunctionDefinition } from './framework/types';
 
 /**
  * THE function table: every function exactly once. functions/index.ts registers it with Azure, the local
@@ -27,13 +28,15 @@ export const functions: readonly FunctionDefinition[] = [
   health,
   openApiFunction(() => functions),
   uploadTrigger,
+  nightlyArchive,
 ];
 
 /** What both hosts register: the table plus the derived 405 answers for other methods on each route. */
-export function registrations(): { http: AnyHttpFunction[]; blob: BlobFunctionDefinition[] } {
+export function registrations(): { http: AnyHttpFunction[]; blob: BlobFunctionDefinition[]; timer: TimerFunctionDefinition[] } {
   const http = functions.filter((f): f is AnyHttpFunction => f.kind === 'http');
   return {
     http: [...http, ...methodNotAllowedFunctions(functions)],
     blob: functions.filter((f): f is BlobFunctionDefinition => f.kind === 'blob'),
+    timer: functions.filter((f): f is TimerFunctionDefinition => f.kind === 'timer'),
   };
 }

@@ -8,7 +8,7 @@ import { httpHandlerFor } from './framework/pipeline';
 // ./definitions; authLevel is anonymous because the pipeline verifies Firebase ID tokens itself.
 
 const config = loadConfigOrExit(); // a bad setting stops the worker with a message that names it
-const { http, blob } = registrations();
+const { http, blob, timer } = registrations();
 
 for (const def of http) {
   app.http(def.name, {
@@ -29,5 +29,13 @@ for (const def of blob) {
       const name = context.triggerMetadata?.name;
       await def.handler({ name: typeof name === 'string' ? name : '', container: def.container(config) }, context, sharedDeps());
     },
+  });
+}
+
+for (const def of timer) {
+  app.timer(def.name, {
+    schedule: def.schedule,
+    runOnStartup: false,
+    handler: async (_timer, context) => def.handler(context, sharedDeps(), new Date()),
   });
 }

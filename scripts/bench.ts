@@ -5,6 +5,8 @@
 //    and the wall time of our dependency-driven schedule is compared with the sum of the same agents'
 //    durations, which is what running them strictly one after another costs.
 // 2. Deterministic pipeline: scans per second and latency percentiles with no model configured.
+// 3. Image tokens per scan for our image preparation next to the raw photos (printed first; no stack needed).
+// 4. Archive: histories archived per second and peak memory for 1,000 and 5,000 histories (scripts/lib/archive-bench.ts).
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -21,6 +23,8 @@ import type { ScanActivities } from '../worker/activities';
 import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../worker/create-worker';
 import { startLocalStack } from './lib/local-stack';
 import { makeSampleScanPhotos } from './lib/sample-photos';
+import { runArchiveBench } from './lib/archive-bench';
+import { printImageTokenReport } from './lib/image-token-bench';
 
 // Seconds per agent with a model in the loop, as in the original sequential design (about 6 minutes).
 const MODEL_LATENCY_S: Partial<Record<keyof ScanActivities, number>> = {
@@ -99,6 +103,9 @@ const pct = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.floor((
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
+  // 3. Image tokens per scan: our image preparation versus the raw photos (pure computation, no stack).
+  await printImageTokenReport();
+  console.log('');
   let env: Record<string, string>;
   let stop = async () => {};
   if (process.env.REDDYFIT_STACK_ENV) {
@@ -141,6 +148,10 @@ async function main() {
     await fastRun;
     console.log(`  start → result   p50 ${pct(latencies, 50).toFixed(0)} ms   p95 ${pct(latencies, 95).toFixed(0)} ms   max ${latencies.at(-1)!.toFixed(0)} ms`);
     console.log(`  throughput       ${(latencies.length / (wallMs / 1000)).toFixed(2)} scans/s on ${os.cpus().length} cores (stack, worker and load on one machine)`);
+
+    // 4. Nightly archive: histories per second and peak memory for 1,000 and 5,000 closed executions.
+    console.log('');
+    await runArchiveBench({ config, connection, client, blob });
   } finally {
     await connection.close();
     await client.connection.close();

@@ -5,4 +5,5 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 rm -rf dist
 tsc -p tsconfig.build.json
+cp -r worker/model/prompts dist/worker/model/prompts # read at run time, so they ship beside the compiled code
 tsx scripts/bundle-workflows.ts dist/worker/workflow-bundle.js

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { getMessaging } from 'firebase-admin/messaging';
 import type { Config } from '../common/config';
@@ -9,9 +10,13 @@ import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
 import { createScanActivities, type ActivityDeps, type ScanActivities } from './activities';
 import { fcmPushTransport } from './activities/push/fcm';
 import { webhookPushTransport } from './activities/push/webhook';
+import { createModelRuntime } from './model/runtime';
+import { modelSettingsFromConfig } from './model/settings';
 
-export function activityDepsFromConfig(config: Config, firebase: FirebaseClients, blob: BlobServiceClient): ActivityDeps {
+export function activityDepsFromConfig(config: Config, firebase: FirebaseClients, blob: BlobServiceClient, temporal?: Client): ActivityDeps {
   return {
+    temporal,
+    archivesContainer: config.WORKFLOW_ARCHIVES_CONTAINER,
     db: firebase.db,
     blob,
     uploadsContainer: config.SCAN_UPLOADS_CONTAINER,
@@ -27,7 +32,14 @@ export function activityDepsFromConfig(config: Config, firebase: FirebaseClients
       maxClippedShare: config.QUALITY_MAX_CLIPPED_SHARE,
     }),
     now: () => new Date(),
+    model: modelRuntimeFromConfig(config),
   };
+}
+
+/** One model client and concurrency limit per worker process; undefined when MODEL_PROVIDER=none. */
+function modelRuntimeFromConfig(config: Config) {
+  const settings = modelSettingsFromConfig(config);
+  return settings ? createModelRuntime(settings) : undefined;
 }
 
 /**

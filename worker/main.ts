@@ -1,5 +1,6 @@
 // The worker container's entry point: validated config, one Temporal connection, the scan activities,
 // health endpoints, and a graceful shutdown on SIGTERM/SIGINT that lets running activities finish.
+import { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
@@ -16,7 +17,9 @@ async function main() {
 
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const firebase = createFirebase(config);
-  const activities = createScanActivities(activityDepsFromConfig(config, firebase, createBlobService(config)));
+  // The archive activities list closed runs and fetch histories through a client on the same connection.
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const activities = createScanActivities(activityDepsFromConfig(config, firebase, createBlobService(config), temporal));
   const worker = await createScanWorker({ config, connection, activities });
   const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => worker.getState() === 'RUNNING');
   console.log(

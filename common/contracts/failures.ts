@@ -5,6 +5,14 @@ export const FailureType = {
   ReviewRejected: 'ReviewRejected',
   ScanNotFound: 'ScanNotFound',
   InvalidActivityInput: 'InvalidActivityInput',
+  /** Model API: 429 (retried after Retry-After), 5xx or unreachable, timed out (retried with backoff). */
+  ModelRateLimited: 'ModelRateLimited',
+  ModelUnavailable: 'ModelUnavailable',
+  ModelTimeout: 'ModelTimeout',
+  /** Model API refused the request (4xx other than 429): retrying cannot fix it. */
+  ModelRequestRejected: 'ModelRequestRejected',
+  /** Refusal, truncation or schema violation on every one of a bounded number of tries. */
+  ModelOutputInvalid: 'ModelOutputInvalid',
 } as const;
 export type FailureType = (typeof FailureType)[keyof typeof FailureType];
 

@@ -93,13 +93,25 @@ export interface BlobFunctionDefinition {
   handler(event: BlobEvent, context: InvocationContext, deps: Deps): Promise<void>;
 }
 
-export type FunctionDefinition = AnyHttpFunction | BlobFunctionDefinition;
+export interface TimerFunctionDefinition {
+  kind: 'timer';
+  name: string;
+  /** Six-field NCRONTAB (seconds first), in UTC. */
+  schedule: string;
+  handler(context: InvocationContext, deps: Deps, now: Date): Promise<void>;
+}
+
+export type FunctionDefinition = AnyHttpFunction | BlobFunctionDefinition | TimerFunctionDefinition;
 
 /** Keeps the handler's input typed from the schemas, then erases the generics for the table. */
 export function defineHttp<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
   def: HttpFunctionDefinition<P, Q, B>,
 ): AnyHttpFunction {
   return def as unknown as AnyHttpFunction;
+}
+
+export function defineTimer(def: Omit<TimerFunctionDefinition, 'kind'>): TimerFunctionDefinition {
+  return { kind: 'timer', ...def };
 }
 
 export function defineBlob(def: Omit<BlobFunctionDefinition, 'kind'>): BlobFunctionDefinition {

@@ -5,25 +5,42 @@ import { hydrationPlan, HydrationPlanSchema } from '../domain/hydration';
 import { insightsFrom, InsightsSchema } from '../domain/insights';
 import { TrendSchema } from '../domain/trend';
 import { workoutPlan, WorkoutPlanSchema } from '../domain/workout-plan';
+import { NarrativeSchema, writeNarrative, type NarrativeAgent } from '../model/narrative';
+import { ModelRunSchema } from '../model/provenance';
 import type { ActivityDeps } from './deps';
 import { EstimateSchema } from './estimation';
 import { parseOrFail } from './validate';
 
-// The four advice agents. Deterministic cores; a model (when configured) only rewords them.
+// The four advice agents. Deterministic cores; a model (when configured) only words them, and its wording
+// is kept only when every number in it comes from the computed facts (else the deterministic wording).
 const method = 'deterministic' as const;
+const Method = z.enum(['deterministic', 'deterministic+model-wording']);
+const worded = { narrative: NarrativeSchema.optional(), model: ModelRunSchema.optional() };
 
-export const NutritionResultSchema = EnergyPlanSchema.extend({ method: z.literal(method) });
-export const WorkoutResultSchema = WorkoutPlanSchema.extend({ method: z.literal(method) });
+export const NutritionResultSchema = EnergyPlanSchema.extend({ method: Method, ...worded });
+export const WorkoutResultSchema = WorkoutPlanSchema.extend({ method: Method, ...worded });
 export const HydrationResultSchema = HydrationPlanSchema.extend({ method: z.literal(method) });
-export const InsightsResultSchema = z.object({ findings: InsightsSchema, method: z.literal(method) });
+export const InsightsResultSchema = z.object({ findings: InsightsSchema, method: Method, ...worded });
 
-export function createAdviceActivities(_deps: ActivityDeps) {
+export function createAdviceActivities({ model }: ActivityDeps) {
+  /** The result as is without a model; with one, plus the narrative and how it was made. */
+  async function word<T extends object>(agent: NarrativeAgent, result: T, facts: Record<string, unknown>, deterministic: { summary: string; points: string[] }) {
+    if (!model) return { ...result, method };
+    const { narrative, model: run } = await writeNarrative(model, agent, facts, deterministic);
+    return { ...result, method: narrative.source === 'model' ? ('deterministic+model-wording' as const) : method, narrative, model: run };
+  }
+
   return {
     async generateInsights(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema>; deltas: z.input<typeof TrendSchema> }) {
       const { measurements: m, estimate, deltas } = parseOrFail(
         z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema, deltas: TrendSchema }), input, 'insights input');
       const findings = insightsFrom({ sex: m.sex, age: ageAtCapture(m), estimate, trend: deltas });
-      return InsightsResultSchema.parse({ findings, method });
+      const [first, ...rest] = findings.map((f) => f.message);
+      return InsightsResultSchema.parse(
+        await word('insights', { findings }, { findings: findings.map(({ code, severity, message, evidence }) => ({ code, severity, message, evidence })) }, {
+          summary: first ?? 'Your scan has been analysed.', points: rest.slice(0, 4),
+        }),
+      );
     },
 
     async planNutrition(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema> }) {
@@ -32,13 +49,23 @@ export function createAdviceActivities(_deps: ActivityDeps) {
         weightKg: m.weightKg, heightCm: m.heightCm, age: ageAtCapture(m), sex: m.sex,
         leanMassKg: estimate.leanMassKg, activityLevel: m.activityLevel, goal: m.goal,
       });
-      return NutritionResultSchema.parse({ ...plan, method });
+      return NutritionResultSchema.parse(
+        await word('nutrition', plan, { goal: m.goal, ...plan }, {
+          summary: `Your daily target is ${plan.targetKcal} kcal: ${plan.proteinG} g protein, ${plan.fatG} g fat and ${plan.carbsG} g carbohydrate.`,
+          points: plan.notes.slice(0, 4),
+        }),
+      );
     },
 
     async planWorkout(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema> }) {
       const { measurements: m, estimate } = parseOrFail(z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema }), input, 'workout input');
       const plan = workoutPlan({ goal: m.goal, trainingLevel: m.trainingLevel, bodyFatPercent: estimate.bodyFatPercent, sex: m.sex });
-      return WorkoutResultSchema.parse({ ...plan, method });
+      return WorkoutResultSchema.parse(
+        await word('workout', plan, { goal: m.goal, trainingLevel: m.trainingLevel, ...plan }, {
+          summary: `${plan.daysPerWeek} active days a week: ${plan.strengthDays} strength days and ${plan.weeklyAerobicMinutes} minutes of aerobic activity.`,
+          points: [plan.guideline],
+        }),
+      );
     },
 
     async planHydration(input: { measurements: z.input<typeof ScanMeasurementsSchema> }) {

@@ -1,6 +1,8 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
+import type { Client } from '@temporalio/client';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { PhotoQualityThresholds } from '../domain/photo-quality';
+import type { ModelRuntime } from '../model/runtime';
 import type { PushTransport } from './push/transport';
 
 /** Everything an activity touches from outside, handed in by the worker (or a test). */
@@ -12,4 +14,10 @@ export interface ActivityDeps {
   push: PushTransport;
   qualityThresholds: PhotoQualityThresholds;
   now: () => Date;
+  /** Model client, concurrency limit and telemetry; absent when no model is configured (deterministic agents only). */
+  model?: ModelRuntime | undefined;
+  /** Temporal client for the archive activities (listing closed runs, fetching histories); absent, they refuse to run. */
+  temporal?: Client;
+  /** Container of the workflow history archive (default `workflow-archives`). */
+  archivesContainer?: string;
 }

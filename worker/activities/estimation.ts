@@ -1,27 +1,79 @@
-import { heartbeat } from '@temporalio/activity';
+import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { z } from 'zod';
+import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
 import { anthropometricPrior, AnthropometricEstimateSchema } from '../domain/anthropometric-prior';
+import { fuseEstimates } from '../domain/estimate-fusion';
+import { estimateFromPhotos } from '../model/estimation-vision';
+import { preparedPhotosFromBlob } from '../model/photos';
+import { ModelRunSchema } from '../model/provenance';
+import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
 import { QualityResultSchema } from './quality';
 import { parseOrFail } from './validate';
 
-export const EstimateSchema = AnthropometricEstimateSchema.extend({ weightKg: z.number() });
+export const EstimateSchema = AnthropometricEstimateSchema.extend({
+  weightKg: z.number(),
+  /** anthropometric-prior: equations only (no model configured); vision-fused: a vision estimate fused with the prior. */
+  method: z.enum(['anthropometric-prior', 'vision-fused']),
+  /** With a model: both inputs of the fusion and how far apart they were. */
+  fusion: z
+    .object({
+      prior: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
+      vision: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
+      disagreementPp: z.number(),
+    })
+    .optional(),
+  /** Reasons a person should look at this estimate before it is published (the review gate reads them). */
+  reviewReasons: z.array(z.string()).optional(),
+  model: ModelRunSchema.optional(),
+});
 export type Estimate = z.infer<typeof EstimateSchema>;
 
 const EstimationInputSchema = z.object({ scanId: z.string(), measurements: ScanMeasurementsSchema, quality: QualityResultSchema });
 
-export function createEstimationActivities(_deps: ActivityDeps) {
+export function createEstimationActivities({ model, blob, uploadsContainer }: ActivityDeps) {
   return {
     /**
-     * Body-fat %, fat and lean mass from the anthropometric prior (Deurenberg 1991, CUN-BAE 2012).
-     * Without a vision model configured this is the whole estimate, and `method` says so.
+     * Body-fat %, fat and lean mass from the anthropometric prior (Deurenberg 1991, CUN-BAE 2012); with a
+     * vision model configured, its estimate is fused with the prior by confidence. `method` says which.
      */
     async estimateBodyComposition(input: z.input<typeof EstimationInputSchema>): Promise<Estimate> {
-      const { measurements: m } = parseOrFail(EstimationInputSchema, input, 'estimation input');
+      const { scanId, measurements: m, quality } = parseOrFail(EstimationInputSchema, input, 'estimation input');
       heartbeat();
-      const prior = anthropometricPrior({ weightKg: m.weightKg, heightCm: m.heightCm, age: ageAtCapture(m), sex: m.sex });
-      return EstimateSchema.parse({ ...prior, weightKg: m.weightKg });
+      const age = ageAtCapture(m);
+      const prior = anthropometricPrior({ weightKg: m.weightKg, heightCm: m.heightCm, age, sex: m.sex });
+      if (!model || !quality.photoBlobs) return EstimateSchema.parse({ ...prior, weightKg: m.weightKg });
+
+      const images = await preparedPhotosFromBlob(blob, uploadsContainer, quality.photoBlobs);
+      heartbeat();
+      const { value: vision, run } = await estimateFromPhotos(model, scanId, images, { sex: m.sex, age }).catch((err: unknown) => {
+        if (err instanceof ModelOutputError) {
+          throw ApplicationFailure.create({ type: FailureType.ModelOutputInvalid, message: `estimation: ${err.message}`, nonRetryable: true });
+        }
+        throw err;
+      });
+      const fused = fuseEstimates({
+        sex: m.sex, weightKg: m.weightKg,
+        prior: { bodyFatPercent: prior.bodyFatPercent, confidence: prior.confidence },
+        vision,
+      });
+      return EstimateSchema.parse({
+        ...prior,
+        weightKg: m.weightKg,
+        method: 'vision-fused',
+        bodyFatPercent: fused.bodyFatPercent,
+        fatMassKg: fused.fatMassKg,
+        leanMassKg: fused.leanMassKg,
+        confidence: fused.confidence,
+        fusion: {
+          prior: { bodyFatPercent: prior.bodyFatPercent, confidence: prior.confidence },
+          vision: { bodyFatPercent: fused.visionClamped, confidence: vision.confidence },
+          disagreementPp: fused.disagreementPp,
+        },
+        reviewReasons: fused.reviewReasons,
+        model: run,
+      });
     },
   };
 }

@@ -1,4 +1,5 @@
 import { createAdviceActivities } from './advice';
+import { createArchiveActivities } from './archive';
 import { createAuditActivities } from './audit';
 import { createDeltaActivities } from './deltas';
 import type { ActivityDeps } from './deps';
@@ -19,6 +20,7 @@ export function createScanActivities(deps: ActivityDeps) {
     ...createScanRecordActivities(deps),
     ...createNotifyActivities(deps),
     ...createAuditActivities(deps),
+    ...createArchiveActivities(deps),
   };
 }
 

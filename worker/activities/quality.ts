@@ -3,6 +3,10 @@ import { z } from 'zod';
 import { FailureType } from '../../common/contracts/failures';
 import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
 import { assessScanPhotos, PhotoAssessmentSchema } from '../domain/photo-quality';
+import { ModelRunSchema } from '../model/provenance';
+import { preparedPhotos } from '../model/photos';
+import { judgePhotos, QualityJudgementSchema, visionRejections } from '../model/quality-vision';
+import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
 
@@ -13,16 +17,21 @@ export const QualityInputSchema = z.object({
 });
 export const QualityResultSchema = z.object({
   ok: z.literal(true),
-  method: z.literal('deterministic'),
+  /** deterministic: the photo checks alone; deterministic+vision: the checks and a model's judgement both passed. */
+  method: z.enum(['deterministic', 'deterministic+vision']),
   photos: z.array(PhotoAssessmentSchema),
+  /** With a model: its pose/framing/clothing/lighting judgement, and which blobs it saw (the estimate reuses them). */
+  vision: QualityJudgementSchema.optional(),
+  photoBlobs: z.record(AngleSchema, z.string()).optional(),
+  model: ModelRunSchema.optional(),
 });
 export type QualityResult = z.infer<typeof QualityResultSchema>;
 
-export function createQualityActivities({ blob, uploadsContainer, maxPhotoBytes, qualityThresholds }: ActivityDeps) {
+export function createQualityActivities({ blob, uploadsContainer, maxPhotoBytes, qualityThresholds, model }: ActivityDeps) {
   return {
     /** Per photo: format, resolution, orientation, blur and exposure. Bad photos fail without retry. */
     async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<QualityResult> {
-      const { photos } = parseOrFail(QualityInputSchema, input, 'quality input');
+      const { scanId, photos } = parseOrFail(QualityInputSchema, input, 'quality input');
       const container = blob.getContainerClient(uploadsContainer);
       const missing: Angle[] = [];
       const tooLarge: Angle[] = [];
@@ -43,8 +52,22 @@ export function createQualityActivities({ blob, uploadsContainer, maxPhotoBytes,
       if (details.length === 0) {
         heartbeat();
         const assessed = await assessScanPhotos(bytes, qualityThresholds);
-        if (assessed.ok) return { ok: true, method: 'deterministic', photos: assessed.photos };
-        details.push(...assessed.failures);
+        // The model is asked only about photos the quick checks passed; either can reject.
+        if (!assessed.ok) details.push(...assessed.failures);
+        else if (!model) return { ok: true, method: 'deterministic', photos: assessed.photos };
+        else {
+          const judged = await judgePhotos(model, scanId, await preparedPhotos(bytes)).catch((err: unknown) => {
+            if (err instanceof ModelOutputError) {
+              throw ApplicationFailure.create({ type: FailureType.ModelOutputInvalid, message: `quality: ${err.message}`, nonRetryable: true });
+            }
+            throw err;
+          });
+          const rejected = visionRejections(judged.value);
+          if (rejected.length === 0) {
+            return { ok: true, method: 'deterministic+vision', photos: assessed.photos, vision: judged.value, photoBlobs: photos, model: judged.run };
+          }
+          details.push(...rejected);
+        }
       }
       const angles = [...new Set(details.map((d) => d.angle))].join(',');
       throw ApplicationFailure.create({

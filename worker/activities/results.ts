@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { TrendSchema } from '../domain/trend';
+import { ModelUsageSummarySchema } from '../model/provenance';
 import { HydrationResultSchema, InsightsResultSchema, NutritionResultSchema, WorkoutResultSchema } from './advice';
 import { EstimateSchema } from './estimation';
 import { QualityResultSchema } from './quality';
@@ -26,5 +27,7 @@ export const ScanResultsSchema = z.object({
   workout: WorkoutResultSchema,
   hydration: HydrationResultSchema,
   review: ReviewOutcomeSchema,
+  /** Model tokens per agent and in total for this scan (set by persistResults; absent without a model). */
+  modelUsage: ModelUsageSummarySchema.optional(),
 });
 export type ScanResults = z.infer<typeof ScanResultsSchema>;

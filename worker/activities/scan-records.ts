@@ -4,6 +4,7 @@ import { FailureType } from '../../common/contracts/failures';
 import { AngleSchema, ScanErrorSchema, ScanStatusSchema } from '../../common/contracts/scan';
 import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
 import { consentRef, hasConsent, refundScanCredit, scanRef } from '../../common/scans/repository';
+import { summarizeModelUsage } from '../model/provenance';
 import type { ActivityDeps } from './deps';
 import { ScanResultsSchema } from './results';
 import { parseOrFail } from './validate';
@@ -49,7 +50,8 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
         if (!snap.exists) throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
         if ((snap.data() as ScanDocument).results) return { written: false };
         const at = now().toISOString();
-        tx.update(scanRef(db, scanId), { results, status: 'completed', 'credit.state': 'consumed', updatedAt: at, endedAt: at });
+        const modelUsage = summarizeModelUsage(results);
+        tx.update(scanRef(db, scanId), { results: modelUsage ? { ...results, modelUsage } : results, status: 'completed', 'credit.state': 'consumed', updatedAt: at, endedAt: at });
         tx.set(history, {
           scanId,
           takenAt: capturedAt,

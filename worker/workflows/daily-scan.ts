@@ -3,6 +3,7 @@ import {
   CancellationScope,
   condition,
   isCancellation,
+  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -138,6 +139,9 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
       const reasons = [
         ...(estimate.confidence < input.review.minConfidence ? ['low_confidence'] : []),
         ...(deltas.implausibleChange ? ['implausible_change'] : []),
+        // A vision estimate far from the anthropometric prior (model configured). Patched: runs recorded before
+        // this reason existed replay unchanged.
+        ...(estimate.reviewReasons?.length && patched('estimate-review-reasons') ? estimate.reviewReasons : []),
       ];
       const review = early(reviewGate(reasons));
       const [h, n, w, i, r] = await Promise.all([hydration, nutrition, workout, insights, review]);
