@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from './config';
 
 const local = {
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
+  PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   FIREBASE_PROJECT_ID: 'demo-reddyfit',
   FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080',
   FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099',
@@ -55,6 +56,13 @@ describe('config', () => {
       expect((err as Error).message).toContain('ScanStorage');
       expect((err as Error).message).not.toContain('secret-but-malformed');
     }
+  });
+
+  it('requires a 32-byte payload encryption key', () => {
+    const { PAYLOAD_ENCRYPTION_KEY: _, ...rest } = local;
+    expect(problems(rest)).toEqual(['PAYLOAD_ENCRYPTION_KEY']);
+    expect(problems({ ...local, PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(16).toString('base64') })).toEqual(['PAYLOAD_ENCRYPTION_KEY']);
+    expect(problems({ ...local, PAYLOAD_DECRYPTION_KEYS: `${local.PAYLOAD_ENCRYPTION_KEY},short` })).toEqual(['PAYLOAD_DECRYPTION_KEYS']);
   });
 
   it('requires a client certificate and key together', () => {

@@ -24,6 +24,13 @@ export const ConfigSchema = z
     TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
     TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
     TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+    /** AES-256 key (base64, 32 bytes) that encrypts every workflow payload; a Key Vault reference in Azure. */
+    PAYLOAD_ENCRYPTION_KEY: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'expected 32 bytes, base64-encoded'),
+    /** Earlier keys (comma-separated, base64) kept for decrypting after a rotation. */
+    PAYLOAD_DECRYPTION_KEYS: z
+      .string()
+      .refine((ks) => ks.split(',').every((k) => Buffer.from(k, 'base64').length === 32), 'expected comma-separated 32-byte base64 keys')
+      .optional(),
     /** Web UI base URL, only used to print links to runs. */
     TEMPORAL_UI_URL: z.url().optional(),
 

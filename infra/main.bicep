@@ -59,6 +59,7 @@ module functions 'modules/functions.bicep' = {
       TEMPORAL_TLS_CLIENT_KEY_DATA: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=temporal-client-key)'
       FIREBASE_PROJECT_ID: firebaseProjectId
       FIREBASE_SERVICE_ACCOUNT_JSON: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=firebase-service-account)'
+      PAYLOAD_ENCRYPTION_KEY: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=payload-encryption-key)'
       ScanStorage__blobServiceUri: storage.outputs.blobEndpoint
       ScanStorage__queueServiceUri: storage.outputs.queueEndpoint
     }
@@ -79,10 +80,14 @@ module worker 'modules/worker.bicep' = {
       TEMPORAL_NAMESPACE: temporalNamespace
       FIREBASE_PROJECT_ID: firebaseProjectId
       ScanStorage__blobServiceUri: storage.outputs.blobEndpoint
-      // Not read yet: the worker does not load its Temporal mTLS cert/key from Key Vault so far (see README).
-      KEY_VAULT_URL: vault.properties.vaultUri
       APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
     }
+    // Resolved from Key Vault at deployment into secure environment values (never shown in the portal);
+    // rotating one means redeploying the worker.
+    temporalClientCert: vault.getSecret('temporal-client-cert')
+    temporalClientKey: vault.getSecret('temporal-client-key')
+    firebaseServiceAccount: vault.getSecret('firebase-service-account')
+    payloadEncryptionKey: vault.getSecret('payload-encryption-key')
   }
 }
 

@@ -6,6 +6,7 @@ import { createBlobService } from '../common/clients/blob';
 import { loadConfigOrExit } from '../common/config';
 import { historiesFromArchive, historiesFromDir, replayAll } from '../worker/replay';
 import { WINDOW_OPTIONS, args, fail, windowFromArgs } from './lib/archive-cli';
+import { LOCAL_PAYLOAD_KEY } from '../common/temporal/local-dev-key';
 
 async function main() {
   const values = args({ ...WINDOW_OPTIONS, dir: { type: 'string' }, blob: { type: 'boolean' } });
@@ -19,7 +20,11 @@ async function main() {
   } else {
     fail('usage: replay --dir <folder> | replay --blob --from <ISO> --to <ISO> [--task-queue <q>]');
   }
-  const report = await replayAll(source, undefined, (name, error) => console.log(`${error ? 'FAIL' : 'ok  '} ${name}${error ? `: ${error}` : ''}`));
+  // Histories recorded on a local stack use its published dev key; real archives need the real keys.
+  const keys = process.env.PAYLOAD_ENCRYPTION_KEY
+    ? { PAYLOAD_ENCRYPTION_KEY: process.env.PAYLOAD_ENCRYPTION_KEY, PAYLOAD_DECRYPTION_KEYS: process.env.PAYLOAD_DECRYPTION_KEYS }
+    : { PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY };
+  const report = await replayAll(source, keys, undefined, (name, error) => console.log(`${error ? 'FAIL' : 'ok  '} ${name}${error ? `: ${error}` : ''}`));
   console.log(JSON.stringify({ msg: report.failures.length ? 'replay FAILED' : 'replay passed', replayed: report.replayed, failures: report.failures.length }));
   if (report.failures.length || report.replayed === 0) process.exitCode = 1;
 }

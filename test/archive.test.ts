@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
@@ -245,7 +246,9 @@ describe('archive run with a worker crash', () => {
     for (const deadline = Date.now() + 60_000; !checkpoint && Date.now() < deadline; ) {
       const pending = (await client.workflow.getHandle(workflowId).describe()).raw.pendingActivities ?? [];
       const payload = pending.find((a) => a.activityType?.name === 'archivePage')?.heartbeatDetails?.payloads?.[0];
-      const details = payload?.data ? (JSON.parse(Buffer.from(payload.data).toString('utf8')) as { page: number; done: number }) : undefined;
+      // Heartbeat details are payloads too, so encrypted: read them through the codec like any reader.
+      const decoded = payload ? (await payloadDataConverter(cfg).payloadCodecs[0]!.decode([payload]))[0] : undefined;
+      const details = decoded?.data ? (JSON.parse(Buffer.from(decoded.data).toString('utf8')) as { page: number; done: number }) : undefined;
       if (details && details.done >= 5) checkpoint = details;
       else await new Promise((r) => setTimeout(r, 20));
     }

@@ -5,6 +5,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { idTokenFor } from './helpers/auth';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
@@ -23,6 +24,7 @@ describe('local stack', () => {
       namespace: config.TEMPORAL_NAMESPACE,
       taskQueue,
       workflowsPath: path.join(__dirname, 'fixtures', 'echo-workflow.ts'),
+      dataConverter: payloadDataConverter(config),
     });
     const result = await worker.runUntil(
       client.workflow.execute('echoWorkflow', { taskQueue, workflowId: `echo-${randomUUID()}`, args: ['hello'] }),

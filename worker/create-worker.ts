@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { getMessaging } from 'firebase-admin/messaging';
 import type { Config } from '../common/config';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { FirebaseClients } from '../common/clients/firebase';
 import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
 import { createScanActivities, type ActivityDeps, type ScanActivities } from './activities';
@@ -71,6 +72,8 @@ export async function createScanWorker(opts: {
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
     activities,
+    // Payloads leave the worker encrypted (they carry health data).
+    dataConverter: payloadDataConverter(config),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsSourcePath() }),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,

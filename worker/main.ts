@@ -6,6 +6,7 @@ import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { temporalConnectionOptions } from '../common/clients/temporal';
 import { loadConfigOrExit } from '../common/config';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { startTelemetry } from '../common/telemetry';
 import { activityDepsFromConfig, createScanActivities, createScanWorker, findWorkflowBundle } from './create-worker';
 import { startHealthServer } from './health';
@@ -18,7 +19,7 @@ async function main() {
   const connection = await NativeConnection.connect(temporalConnectionOptions(config));
   const firebase = createFirebase(config);
   // The archive activities list closed runs and fetch histories through a client on the same connection.
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
   const activities = createScanActivities(activityDepsFromConfig(config, firebase, createBlobService(config), temporal));
   const worker = await createScanWorker({ config, connection, activities });
   const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => worker.getState() === 'RUNNING');

@@ -3,6 +3,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { ContainerClient } from '@azure/storage-blob';
 import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ArchiveWindow, ManifestEntry } from '../common/contracts/archive';
@@ -41,10 +42,16 @@ export async function bundleForReplay(): Promise<WorkflowBundle> {
 }
 
 /** Replays every history; a non-determinism (or any other replay failure) is reported by name. */
-export async function replayAll(source: Source, bundle?: WorkflowBundle, onResult?: (name: string, error?: string) => void): Promise<ReplayReport> {
+/** Replays with the project's payload codec; `keys` decrypt payloads recorded encrypted. */
+export async function replayAll(
+  source: Source,
+  keys: { PAYLOAD_ENCRYPTION_KEY: string; PAYLOAD_DECRYPTION_KEYS?: string },
+  bundle?: WorkflowBundle,
+  onResult?: (name: string, error?: string) => void,
+): Promise<ReplayReport> {
   const workflowBundle = bundle ?? (await bundleForReplay());
   const report: ReplayReport = { replayed: 0, failures: [] };
-  for await (const r of Worker.runReplayHistories({ workflowBundle }, source)) {
+  for await (const r of Worker.runReplayHistories({ workflowBundle, dataConverter: payloadDataConverter(keys) }, source)) {
     report.replayed++;
     const error = r.error ? `${r.error.name}: ${r.error.message}` : undefined;
     if (error) report.failures.push({ name: r.workflowId, error });

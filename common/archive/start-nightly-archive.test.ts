@@ -5,7 +5,7 @@ import { loadConfig } from '../config';
 import { startNightlyArchive } from './start-nightly-archive';
 
 const config = loadConfig({
-  TEMPORAL_ADDRESS: 'localhost:7233', FIREBASE_PROJECT_ID: 'demo-reddyfit', FIRESTORE_EMULATOR_HOST: 'localhost:1', FIREBASE_AUTH_EMULATOR_HOST: 'localhost:2',
+  TEMPORAL_ADDRESS: 'localhost:7233', PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), FIREBASE_PROJECT_ID: 'demo-reddyfit', FIRESTORE_EMULATOR_HOST: 'localhost:1', FIREBASE_AUTH_EMULATOR_HOST: 'localhost:2',
   ScanStorage: 'UseDevelopmentStorage=true;AccountName=devstoreaccount1', ARCHIVE_PAGE_SIZE: '100',
 });
 

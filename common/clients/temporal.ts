@@ -1,6 +1,7 @@
 import { Client, Connection } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { Config } from '../config';
+import { payloadDataConverter } from '../temporal/payload-encryption';
 
 /**
  * Connection options from the @temporalio/envconfig settings: plain on a laptop, mTLS or an API key
@@ -34,5 +35,5 @@ export async function createTemporalClient(config: Config): Promise<Client> {
     apiKey: opts.apiKey,
     metadata: opts.metadata,
   });
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE });
+  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
 }

@@ -12,6 +12,7 @@ import type { Client } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { createBlobService } from '../../common/clients/blob';
 import { createTemporalClient } from '../../common/clients/temporal';
+import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 import { loadConfig, type Config } from '../../common/config';
 import { startArchive } from '../../common/archive/start-archive';
 import type { ArchiveWorkflowResult } from '../../common/contracts/archive';
@@ -62,6 +63,7 @@ export async function runArchiveBench(opts: { config: Config; connection: Native
   const deps = { blob, temporal: client, archivesContainer: config.WORKFLOW_ARCHIVES_CONTAINER } as ActivityDeps;
   const archiver = await Worker.create({
     connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: archiveQueue, workflowsPath: workflowsSourcePath(), activities: createArchiveActivities(deps),
+    dataConverter: payloadDataConverter(config),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   const archiverRun = archiver.run();

@@ -6,6 +6,9 @@ import { Connection } from '@temporalio/client';
 import { findOrBuildTemporalCli } from './temporal-cli';
 import { freePorts, waitFor } from './ports';
 import { startPushReceiver } from './push-receiver';
+import { startCodecServer } from '../../common/temporal/codec-server';
+import { EncryptionCodec, parsePayloadKey } from '../../common/temporal/payload-encryption';
+import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
@@ -16,7 +19,6 @@ export const CONTAINERS = ['scan-uploads', 'workflow-archives'] as const;
 // Azurite's published development account (not a secret: it is the same for everyone).
 const AZURITE_ACCOUNT = 'devstoreaccount1';
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';
-
 export interface LocalStackOptions {
   /** Where data, logs and generated config go. */
   dataDir: string;
@@ -28,7 +30,7 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** Connection settings for the worker, the functions host and the tests (config names). */
   env: Record<string, string>;
-  urls: { temporal: string; temporalUi: string; blob: string; firestore: string; auth: string; push: string; pushList: string };
+  urls: { temporal: string; temporalUi: string; codec: string; blob: string; firestore: string; auth: string; push: string; pushList: string };
   temporalCliSource: string;
   /** The `temporal` CLI the stack runs, when it runs one (tests use it to export histories). */
   temporalCliPath?: string;
@@ -116,11 +118,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let stopTemporalDownload: (() => Promise<void>) | undefined;
   let stopping = false;
   let push: Awaited<ReturnType<typeof startPushReceiver>> | undefined;
+  let codec: Awaited<ReturnType<typeof startCodecServer>> | undefined;
   const stop = async () => {
     stopping = true;
     await Promise.all(services.map(stopService));
     await stopTemporalDownload?.();
     await push?.close();
+    await codec?.close();
   };
 
   try {
@@ -128,8 +132,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const saArgs = Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`]);
     const temporalCliSource = cli ? `${cli.source}: ${cli.path}` : 'downloaded by @temporalio/testing';
 
+    // The Web UI decodes encrypted payloads through this endpoint; the key stays in this process.
+    let uiOrigin: string | undefined;
+    codec = await startCodecServer(new EncryptionCodec(parsePayloadKey(LOCAL_PAYLOAD_KEY)), { port: 0, allowedOrigin: () => uiOrigin });
+
     const temporal = startWithRetry('temporal', services, async () => {
       const [port, ui, http, metrics] = await freePorts(4);
+      uiOrigin = `http://127.0.0.1:${ui}`;
       const address = `127.0.0.1:${port}`;
       const ready = () =>
         waitFor('Temporal', async () => {
@@ -156,7 +165,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         return { ready };
       }
       const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-ip', '127.0.0.1', '--ui-port', String(ui),
-        '--http-port', String(http), '--metrics-port', String(metrics), '--namespace', LOCAL_NAMESPACE, ...saArgs, '--log-level', 'warn'];
+        '--http-port', String(http), '--metrics-port', String(metrics), '--namespace', LOCAL_NAMESPACE, ...saArgs, '--log-level', 'warn',
+        '--ui-codec-endpoint', codec!.url];
       if (options.persistent) args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'));
       return { service: spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir }), ready };
     }, log);
@@ -221,6 +231,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TEMPORAL_ADDRESS: t.address,
       TEMPORAL_NAMESPACE: LOCAL_NAMESPACE,
       TEMPORAL_UI_URL: t.ui,
+      PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY,
       FIREBASE_PROJECT_ID: LOCAL_FIREBASE_PROJECT,
       FIRESTORE_EMULATOR_HOST: f,
       FIREBASE_AUTH_EMULATOR_HOST: fa,
@@ -231,7 +242,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     return {
       env,
-      urls: { temporal: t.address, temporalUi: t.ui, blob: a.endpoint, firestore: f, auth: `http://${fa}`, push: push.url, pushList: push.listUrl },
+      urls: { temporal: t.address, temporalUi: t.ui, codec: codec.url, blob: a.endpoint, firestore: f, auth: `http://${fa}`, push: push.url, pushList: push.listUrl },
       temporalCliSource,
       temporalCliPath: cli?.path,
       pids: services.map((s) => s.proc.pid!),

@@ -33,7 +33,7 @@ export default async function setup(project: TestProject) {
   const started = Date.now();
   const stack = await startLocalStack({ dataDir, persistent: false, log: (l) => process.stderr.write(`[stack] ${l}\n`) });
   process.stderr.write(`[stack] up in ${((Date.now() - started) / 1000).toFixed(1)}s (Temporal from ${stack.temporalCliSource}); Web UI ${stack.urls.temporalUi}\n`);
-  project.provide('stackEnv', { ...stack.env, PUSH_RECEIVER_LIST_URL: stack.urls.pushList, STACK_DATA_DIR: dataDir, TEMPORAL_CLI: stack.temporalCliPath ?? '' });
+  project.provide('stackEnv', { ...stack.env, PUSH_RECEIVER_LIST_URL: stack.urls.pushList, STACK_DATA_DIR: dataDir, TEMPORAL_CLI: stack.temporalCliPath ?? '', TEMPORAL_CODEC_URL: stack.urls.codec });
   return async () => {
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });

@@ -2,6 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
+import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 
 // Recorded histories of every scenario (RECORD_HISTORIES=1 npm test) replayed against today's workflow
 // code: a change that would make a running scan take a different path fails here, not in production.
@@ -21,6 +23,7 @@ describe('workflow replay', () => {
 
   it.each(fixtures)('replays %s deterministically', async (file) => {
     const history = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'));
-    await Worker.runReplayHistory({ workflowBundle: bundle }, history, file.replace(/\.json$/, ''));
+    // Fixtures come from the local stack, whose payload key is the published dev key.
+    await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: payloadDataConverter({ PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY }) }, history, file.replace(/\.json$/, ''));
   }, 60_000);
 });

@@ -1,0 +1,80 @@
+import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import type { Payload, PayloadCodec } from '@temporalio/common';
+import { temporal } from '@temporalio/proto';
+
+// Workflow payloads carry measurements and results (health data), so they leave the process only
+// encrypted: AES-256-GCM over the whole serialized Payload (metadata included), the Temporal samples'
+// scheme. The key id is derived from the key, so rotating means adding the new key and keeping the old
+// ones for decoding. Payloads written before encryption existed pass through, so old histories replay.
+
+export const ENCRYPTED_ENCODING = 'binary/encrypted';
+const IV_BYTES = 12;
+const TAG_BYTES = 16;
+const utf8 = new TextEncoder();
+const text = new TextDecoder();
+
+export class PayloadDecryptionError extends Error {
+  override readonly name = 'PayloadDecryptionError';
+  readonly code = 'payload_decryption_failed';
+}
+
+/** First 16 hex characters of SHA-256(key): names a key without revealing it. */
+export const payloadKeyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 16);
+
+export function parsePayloadKey(base64: string): Buffer {
+  const key = Buffer.from(base64, 'base64');
+  if (key.length !== 32) throw new Error('a payload encryption key is 32 bytes, base64-encoded');
+  return key;
+}
+
+export class EncryptionCodec implements PayloadCodec {
+  private readonly keys = new Map<string, Buffer>();
+  private readonly currentId: string;
+
+  /** `current` encrypts; it and `previous` decrypt. */
+  constructor(current: Buffer, previous: Buffer[] = []) {
+    this.currentId = payloadKeyId(current);
+    for (const k of [current, ...previous]) this.keys.set(payloadKeyId(k), k);
+  }
+
+  async encode(payloads: Payload[]): Promise<Payload[]> {
+    const key = this.keys.get(this.currentId)!;
+    return payloads.map((payload) => {
+      const iv = randomBytes(IV_BYTES);
+      const cipher = createCipheriv('aes-256-gcm', key, iv);
+      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
+      return {
+        metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), 'encryption-key-id': utf8.encode(this.currentId) },
+        data,
+      };
+    });
+  }
+
+  async decode(payloads: Payload[]): Promise<Payload[]> {
+    return payloads.map((payload) => {
+      const encoding = payload.metadata?.encoding;
+      if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+      const keyIdBytes = payload.metadata?.['encryption-key-id'];
+      const keyId = keyIdBytes ? text.decode(keyIdBytes) : '';
+      const key = this.keys.get(keyId);
+      if (!key) throw new PayloadDecryptionError(`no payload key with id ${keyId || '(none)'}`);
+      const data = Buffer.from(payload.data ?? new Uint8Array());
+      if (data.length < IV_BYTES + TAG_BYTES) throw new PayloadDecryptionError('encrypted payload too short');
+      try {
+        const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
+        decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
+        const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
+        return temporal.api.common.v1.Payload.decode(plain);
+      } catch {
+        throw new PayloadDecryptionError(`payload does not decrypt with key ${keyId}`);
+      }
+    });
+  }
+}
+
+/** The data converter every client, worker and replayer of this project uses. */
+export function payloadDataConverter(config: { PAYLOAD_ENCRYPTION_KEY: string; PAYLOAD_DECRYPTION_KEYS?: string }) {
+  const previous = (config.PAYLOAD_DECRYPTION_KEYS ?? '').split(',').filter(Boolean).map(parsePayloadKey);
+  return { payloadCodecs: [new EncryptionCodec(parsePayloadKey(config.PAYLOAD_ENCRYPTION_KEY), previous)] };
+}

@@ -1,0 +1,78 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlobService } from '../common/clients/blob';
+import { createFirebase } from '../common/clients/firebase';
+import { createTemporalClient } from '../common/clients/temporal';
+import { workflowIdForScan } from '../common/contracts/scan';
+import { startDailyScan } from '../common/scans/start-scan';
+import { maybeRecordHistory } from './helpers/history';
+import { seedUploadedScan, startTestWorker } from './helpers/scan';
+import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
+
+type RawPayload = { metadata?: Record<string, Uint8Array>; data?: Uint8Array };
+
+/** Every payload anywhere in a history (inputs, activity results, query/update args, failures' details). */
+function payloadsIn(node: unknown, out: RawPayload[] = []): RawPayload[] {
+  if (!node || typeof node !== 'object' || node instanceof Uint8Array) return out;
+  if (Array.isArray(node)) {
+    node.forEach((n) => payloadsIn(n, out));
+    return out;
+  }
+  const obj = node as Record<string, unknown>;
+  if (obj.metadata && typeof obj.metadata === 'object' && 'data' in obj) out.push(obj as RawPayload);
+  for (const [k, v] of Object.entries(obj)) if (k !== 'metadata' && k !== 'searchAttributes' && k !== 'indexedFields') payloadsIn(v, out);
+  return out;
+}
+
+// Payloads carry measurements and results: Temporal (and the archive, which stores histories as Temporal
+// holds them) must only ever see ciphertext. The Web UI reads them through the codec endpoint.
+describe('payload encryption', () => {
+  const taskQueue = uniqueTaskQueue('encryption');
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+  const firebase = createFirebase(config, `encryption-${randomUUID()}`);
+  const blob = createBlobService(config);
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  beforeAll(async () => {
+    client = await createTemporalClient(config);
+    worker = await startTestWorker(config, firebase, blob, { taskQueue });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await client?.connection.close();
+    await firebase.close();
+  });
+
+  it('a completed scan leaves only encrypted payloads in Temporal, and the codec endpoint decodes them', async () => {
+    const scan = await seedUploadedScan(firebase, blob, config);
+    await startDailyScan(client, config, scan, taskQueue);
+    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    expect((await handle.result()).status).toBe('completed');
+
+    const history = await handle.fetchHistory();
+    const payloads = payloadsIn(history.events);
+    expect(payloads.length).toBeGreaterThan(10);
+    const encodings = new Set(payloads.map((p) => new TextDecoder().decode(p.metadata?.encoding)));
+    expect([...encodings]).toEqual(['binary/encrypted']);
+    const everything = Buffer.concat(payloads.map((p) => Buffer.from(p.data ?? []))).toString('latin1');
+    expect(everything).not.toMatch(/weightKg|bodyFatPercent|heightCm|json\/plain/);
+
+    // What the Temporal Web UI does with the stack's codec endpoint: the workflow input comes back readable.
+    const input = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads?.[0] as RawPayload;
+    const toJson = (p: RawPayload) => ({
+      metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v).toString('base64')])),
+      data: Buffer.from(p.data ?? []).toString('base64'),
+    });
+    const res = await fetch(`${stackEnv().TEMPORAL_CODEC_URL}/decode`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'x-namespace': config.TEMPORAL_NAMESPACE },
+      body: JSON.stringify({ payloads: [toJson(input)] }),
+    });
+    expect(res.status).toBe(200);
+    const decoded = ((await res.json()) as { payloads: Array<{ data: string }> }).payloads[0]!;
+    const workflowInput = JSON.parse(Buffer.from(decoded.data, 'base64').toString('utf8'));
+    expect(workflowInput).toMatchObject({ scanId: scan.scanId, measurements: { weightKg: scan.measurements.weightKg } });
+    await maybeRecordHistory(handle, 'completed-encrypted');
+  });
+});
