@@ -1,10 +1,7 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { ApplicationFailure } from '@temporalio/activity';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { describe, expect, it } from 'vitest';
 import { workflowIdForScan, type ReviewDecision } from '../common/contracts/scan';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { progressQuery, submitReviewUpdate } from '../common/contracts/workflow-messages';
@@ -12,25 +9,13 @@ import { scanRef, userRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
-import { measurements, newUserId, pushesFor, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
+import { measurements, newUserId, pushesFor, scanWorkerSuite, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
 const taskQueue = uniqueTaskQueue('daily-scan');
 const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '600' });
-const firebase = createFirebase(config, `daily-scan-${randomUUID()}`);
-const blob = createBlobService(config);
-let client: Client;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-
-beforeAll(async () => {
-  client = await createTemporalClient(config);
-  worker = await startTestWorker(config, firebase, blob, { taskQueue });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
-  await firebase.close();
-});
+const suite = scanWorkerSuite('daily-scan', () => config);
+const { firebase, blob } = suite;
 
 const scanDoc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument;
 const credits = async (uid: string) => Number((await userRef(firebase.db, uid).get()).data()?.scanCredits);
@@ -58,8 +43,8 @@ async function seedFlaggedScan(cfg = config) {
     scanId: 'previous', takenAt: yesterday, bodyFatPercent: 8, weightKg: 82, leanMassKg: 75.4,
   });
   const scan = await seedUploadedScan(firebase, blob, cfg, { userId });
-  const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
-  await startDailyScan(client, cfg, scan, taskQueue);
+  const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
+  await startDailyScan(suite.client, cfg, scan, taskQueue);
   return { scan, userId, handle };
 }
 
@@ -80,8 +65,8 @@ const reviewer = (decision: 'approve' | 'reject'): ReviewDecision => ({
 describe('dailyScanWorkflow on the local stack', () => {
   it('completes a scan with four good photos: results, one history entry, one push, audit trail', async () => {
     const scan = await seedUploadedScan(firebase, blob, config);
-    await startDailyScan(client, config, scan, taskQueue);
-    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    await startDailyScan(suite.client, config, scan, taskQueue);
+    const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
     expect(await handle.result()).toEqual({ scanId: scan.scanId, status: 'completed' });
 
     const doc = await scanDoc(scan.scanId);
@@ -123,8 +108,8 @@ describe('dailyScanWorkflow on the local stack', () => {
     const scan = await seedUploadedScan(firebase, blob, config, {
       photos: { front: await makeSamplePhoto('front', { variant: 'blurry' }), left: await makeSamplePhoto('left', { variant: 'landscape' }) },
     });
-    await startDailyScan(client, config, scan, taskQueue);
-    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    await startDailyScan(suite.client, config, scan, taskQueue);
+    const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
     const result = await handle.result();
     expect(result.status).toBe('rejected');
     const angles = result.error?.details?.map((d: { angle?: string }) => d.angle).sort();
@@ -159,8 +144,8 @@ describe('dailyScanWorkflow on the local stack', () => {
     });
     try {
       const scan = await seedUploadedScan(firebase, blob, config);
-      await startDailyScan(client, config, scan, queue);
-      const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+      await startDailyScan(suite.client, config, scan, queue);
+      const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
       expect((await handle.result()).status).toBe('completed');
       const { timeline } = activityTimeline(await handle.fetchHistory());
       expect(timeline.filter((t) => t.activity === 'computeDeltas' && t.event === 'started').map((t) => t.attempt)).toEqual([2]);
@@ -233,14 +218,14 @@ describe('dailyScanWorkflow on the local stack', () => {
 
   it('starting the same scan twice (even at once) runs one workflow', async () => {
     const scan = await seedUploadedScan(firebase, blob, config);
-    const starts = await Promise.all([1, 2, 3, 4, 5].map(() => startDailyScan(client, config, scan, taskQueue)));
+    const starts = await Promise.all([1, 2, 3, 4, 5].map(() => startDailyScan(suite.client, config, scan, taskQueue)));
     expect(new Set(starts.map((s) => s.runId)).size).toBe(1);
-    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
     expect((await handle.result()).status).toBe('completed');
     // A start after it finished is refused, not run again.
-    expect(await startDailyScan(client, config, scan, taskQueue)).toMatchObject({ alreadyFinished: true });
+    expect(await startDailyScan(suite.client, config, scan, taskQueue)).toMatchObject({ alreadyFinished: true });
     const runs = [];
-    for await (const w of client.workflow.list({ query: `WorkflowId = '${workflowIdForScan(scan.scanId)}'` })) runs.push(w.runId);
+    for await (const w of suite.client.workflow.list({ query: `WorkflowId = '${workflowIdForScan(scan.scanId)}'` })) runs.push(w.runId);
     expect(runs).toHaveLength(1);
     expect(await historyCount(scan.ownerId)).toBe(1);
   });
@@ -252,8 +237,8 @@ describe('consent', () => {
     await seedMember(firebase.db, userId, { credits: 1 });
     const scan = await seedUploadedScan(firebase, blob, config, { userId, measurements: measurements() });
     await firebase.db.doc(`users/${userId}/consents/scan_analysis`).set({ status: 'revoked' }, { merge: true });
-    await startDailyScan(client, config, scan, taskQueue);
-    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    await startDailyScan(suite.client, config, scan, taskQueue);
+    const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
     await expect(handle.result()).rejects.toThrow(WorkflowFailedError);
     const doc = await scanDoc(scan.scanId);
     expect(doc).toMatchObject({ status: 'failed', error: { code: 'consent_required' }, credit: { state: 'refunded' } });

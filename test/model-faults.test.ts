@@ -1,43 +1,25 @@
-import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
-import type { Config } from '../common/config';
+import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { describe, expect, it } from 'vitest';
 import { MEMBER_MESSAGES } from '../common/contracts/failures';
 import { MAX_OUTPUT_ATTEMPTS } from '../worker/model/structured';
 import { NARRATIVE_MODEL_ATTEMPTS } from '../worker/model/narrative';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
 import { azureModelConfig, runScan, scanProbe } from './helpers/model-scan';
 import { ModelServer } from './helpers/model-server';
-import { startTestWorker } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { scanWorkerSuite, startTestWorker } from './helpers/scan';
+import { uniqueTaskQueue } from './helpers/stack';
 
 // Every model fault, injected by the local model server; the scan must end correctly each time, with
 // exactly one results write (one history entry) and exactly one push.
 
 const server = new ModelServer();
 const taskQueue = uniqueTaskQueue('model-faults');
-let config: Config;
-const firebase = createFirebase(testConfig(), `model-faults-${randomUUID()}`);
-const blob = createBlobService(testConfig());
+const suite = scanWorkerSuite('model-faults', () => azureModelConfig(server, { TEMPORAL_TASK_QUEUE: taskQueue }), {
+  before: () => server.start(),
+  after: () => server.stop(),
+});
+const { firebase, blob } = suite;
 const probe = scanProbe(firebase);
-let client: Client;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-
-beforeAll(async () => {
-  await server.start();
-  config = azureModelConfig(server, { TEMPORAL_TASK_QUEUE: taskQueue });
-  client = await createTemporalClient(config);
-  worker = await startTestWorker(config, firebase, blob, { taskQueue });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
-  await firebase.close();
-  await server.stop();
-});
 
 const startedAttempts = async (handle: WorkflowHandle, activity: string) =>
   activityTimeline(await handle.fetchHistory()).timeline.filter((t) => t.activity === activity && t.event === 'started').map((t) => t.attempt);
@@ -67,7 +49,7 @@ describe('model faults', () => {
   it('429 with Retry-After: the activity retries after the server-given delay and the scan completes', async () => {
     server.reset();
     server.script('body_fat_estimate', { kind: 'status', status: 429, retryAfter: '3' });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectCompletedOnce(handle, scan);
     const calls = server.requestsFor('body_fat_estimate');
     expect(calls.map((c) => c.behaviour)).toEqual(['status', 'ok']);
@@ -80,7 +62,7 @@ describe('model faults', () => {
   it('500s: retried with backoff, the scan completes', async () => {
     server.reset();
     server.script('photo_quality_judgement', { kind: 'status', status: 500 }, { kind: 'status', status: 503 });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectCompletedOnce(handle, scan);
     expect(server.requestsFor('photo_quality_judgement').map((c) => c.behaviour)).toEqual(['status', 'status', 'ok']);
     expect(await startedAttempts(handle, 'checkPhotoQuality')).toEqual([3]);
@@ -89,7 +71,7 @@ describe('model faults', () => {
   it('an answer slower than MODEL_TIMEOUT_SECONDS times out and is retried; the scan completes', async () => {
     server.reset();
     server.script('body_fat_estimate', { kind: 'slow', ms: 6_000 });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     const r = await expectCompletedOnce(handle, scan);
     expect(r.estimate!.method).toBe('vision-fused');
     expect(server.requestsFor('body_fat_estimate').map((c) => c.behaviour)).toEqual(['slow', 'ok']);
@@ -99,7 +81,7 @@ describe('model faults', () => {
   it('malformed JSON and a truncated answer are asked again within the attempt; the scan completes', async () => {
     server.reset();
     server.script('body_fat_estimate', { kind: 'malformed' }, { kind: 'truncated' });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     const r = await expectCompletedOnce(handle, scan);
     expect(server.requestsFor('body_fat_estimate').map((c) => c.behaviour)).toEqual(['malformed', 'truncated', 'ok']);
     expect(r.estimate!.model).toMatchObject({ outcome: 'accepted', requests: 3 });
@@ -109,7 +91,7 @@ describe('model faults', () => {
   it('a model that keeps refusing fails the scan with a member-facing reason after bounded tries, without activity retries', async () => {
     server.reset();
     server.always('body_fat_estimate', { kind: 'refusal' });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectFailedForMember(handle, scan);
     expect(server.requestsFor('body_fat_estimate')).toHaveLength(MAX_OUTPUT_ATTEMPTS);
     expect(await startedAttempts(handle, 'estimateBodyComposition')).toEqual([1]);
@@ -119,7 +101,7 @@ describe('model faults', () => {
   it('answers that keep breaking the schema fail the scan the same way', async () => {
     server.reset();
     server.always('photo_quality_judgement', { kind: 'schema' });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectFailedForMember(handle, scan);
     expect(server.requestsFor('photo_quality_judgement')).toHaveLength(MAX_OUTPUT_ATTEMPTS);
     expect(server.requestsFor('body_fat_estimate')).toHaveLength(0);
@@ -128,7 +110,7 @@ describe('model faults', () => {
   it('a 4xx other than 429 is not retried: the scan fails at once', async () => {
     server.reset();
     server.always('photo_quality_judgement', { kind: 'status', status: 400 });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectFailedForMember(handle, scan);
     expect(server.requestsFor('photo_quality_judgement')).toHaveLength(1);
     expect(await startedAttempts(handle, 'checkPhotoQuality')).toEqual([1]);
@@ -138,7 +120,7 @@ describe('model faults', () => {
     server.reset();
     server.always('insights_narrative', { kind: 'invented' });
     server.script('nutrition_narrative', { kind: 'invented' }); // once, then a grounded answer
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     const r = await expectCompletedOnce(handle, scan);
     expect(server.requestsFor('insights_narrative')).toHaveLength(MAX_OUTPUT_ATTEMPTS);
     expect(r.insights!.method).toBe('deterministic');
@@ -153,7 +135,7 @@ describe('model faults', () => {
   it('a narrative agent whose model stays down falls back to deterministic wording after a few attempts', async () => {
     server.reset();
     server.always('workout_narrative', { kind: 'status', status: 502 });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     const r = await expectCompletedOnce(handle, scan);
     expect(r.workout!.method).toBe('deterministic');
     expect(r.workout!.narrative!.source).toBe('deterministic');
@@ -169,7 +151,7 @@ describe('model faults', () => {
     const cfg = azureModelConfig(server, { TEMPORAL_TASK_QUEUE: queue, MODEL_MAX_CONCURRENCY: '1' });
     const w = await startTestWorker(cfg, firebase, blob, { taskQueue: queue });
     try {
-      const runs = await Promise.all([1, 2, 3].map(() => runScan(client, cfg, firebase, blob, queue)));
+      const runs = await Promise.all([1, 2, 3].map(() => runScan(suite.client, cfg, firebase, blob, queue)));
       for (const { scan, handle } of runs) await expectCompletedOnce(handle, scan);
       expect(server.requests).toHaveLength(15);
       expect(server.maxInFlight).toBe(1);

@@ -1,11 +1,5 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
-import type { Config } from '../common/config';
+import { describe, expect, it } from 'vitest';
 import { Collections } from '../common/contracts/scan-document';
 import { submitReviewUpdate, progressQuery } from '../common/contracts/workflow-messages';
 import { userRef } from '../common/scans/repository';
@@ -13,37 +7,24 @@ import { MODEL_IMAGE_MAX_EDGE } from '../worker/model/images';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
 import { azureModelConfig, runScan, scanProbe } from './helpers/model-scan';
 import { imagesIn, ModelServer } from './helpers/model-server';
-import { newUserId, samplePhotos, seedMember, startTestWorker } from './helpers/scan';
+import { newUserId, samplePhotos, scanWorkerSuite, seedMember, startTestWorker } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 const server = new ModelServer();
 const taskQueue = uniqueTaskQueue('model-pipeline');
-let config: Config;
-const firebase = createFirebase(testConfig(), `model-pipeline-${randomUUID()}`);
-const blob = createBlobService(testConfig());
+const suite = scanWorkerSuite('model-pipeline', () => azureModelConfig(server, { TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '600' }), {
+  before: () => server.start(),
+  after: () => server.stop(),
+});
+const { firebase, blob } = suite;
 const probe = scanProbe(firebase);
-let client: Client;
-let worker: Awaited<ReturnType<typeof startTestWorker>>;
-
-beforeAll(async () => {
-  await server.start();
-  config = azureModelConfig(server, { TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '600' });
-  client = await createTemporalClient(config);
-  worker = await startTestWorker(config, firebase, blob, { taskQueue });
-});
-afterAll(async () => {
-  await worker?.stop();
-  await client?.connection.close();
-  await firebase.close();
-  await server.stop();
-});
 
 type AgentResult = { method: string; model?: { deployment: string; model: string; promptVersion: string; outcome: string; usage: { imageTokens: number; promptTokens: number; completionTokens: number } }; narrative?: { summary: string; source: string } };
 
 describe('the model path (Azure OpenAI API against the local model server)', () => {
   it('completes a scan end to end; the model saw downscaled EXIF-free low-detail images and was asked for strict JSON schemas', async () => {
     server.reset();
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     expect(await handle.result()).toEqual({ scanId: scan.scanId, status: 'completed' });
 
     const doc = await probe.doc(scan.scanId);
@@ -110,7 +91,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     const cfg = testConfig({ TEMPORAL_TASK_QUEUE: queue, MODEL_PROVIDER: 'openai', OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: 'sk-test-openai', MODEL_DEPLOYMENT_DEFAULT: 'gpt-4o-mini' });
     const w = await startTestWorker(cfg, firebase, blob, { taskQueue: queue });
     try {
-      const { handle, scan } = await runScan(client, cfg, firebase, blob, queue);
+      const { handle, scan } = await runScan(suite.client, cfg, firebase, blob, queue);
       expect((await handle.result()).status).toBe('completed');
       expect(server.requests).toHaveLength(5);
       expect(new Set(server.requests.map((q) => `${q.path} ${q.body.model} ${q.authorization}`))).toEqual(new Set(['/v1/chat/completions gpt-4o-mini Bearer sk-test-openai']));
@@ -126,7 +107,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
       kind: 'answer',
       content: { photos: ['front', 'back', 'left', 'right'].map((angle) => ({ angle, pose: 'ok', framing: angle === 'left' ? 'problem' : 'ok', clothing: angle === 'front' ? 'problem' : 'ok', lighting: 'ok' })) },
     });
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue);
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     const result = await handle.result();
     expect(result.status).toBe('rejected');
     expect(result.error?.code).toBe('photos_rejected');
@@ -145,7 +126,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     server.script('body_fat_estimate', { kind: 'answer', content: { bodyFatPercent: 45, confidence: 0.9 } });
     const uid = newUserId();
     await seedMember(firebase.db, uid);
-    const { scan, handle } = await runScan(client, config, firebase, blob, taskQueue, { userId: uid });
+    const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue, { userId: uid });
     const deadline = Date.now() + 30_000;
     while ((await handle.query(progressQuery)).status !== 'awaiting_review') {
       if (Date.now() > deadline) throw new Error('scan never reached review');

@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { describe, expect, it } from 'vitest';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { startDailyScan } from '../common/scans/start-scan';
 import { maybeRecordHistory } from './helpers/history';
-import { seedUploadedScan, startTestWorker } from './helpers/scan';
+import { scanWorkerSuite, seedUploadedScan } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
 type RawPayload = { metadata?: Record<string, Uint8Array>; data?: Uint8Array };
@@ -30,24 +25,13 @@ function payloadsIn(node: unknown, out: RawPayload[] = []): RawPayload[] {
 describe('payload encryption', () => {
   const taskQueue = uniqueTaskQueue('encryption');
   const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const firebase = createFirebase(config, `encryption-${randomUUID()}`);
-  const blob = createBlobService(config);
-  let client: Client;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-  beforeAll(async () => {
-    client = await createTemporalClient(config);
-    worker = await startTestWorker(config, firebase, blob, { taskQueue });
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await client?.connection.close();
-    await firebase.close();
-  });
+  const suite = scanWorkerSuite('encryption', () => config);
+  const { firebase, blob } = suite;
 
   it('a completed scan leaves only encrypted payloads in Temporal, and the codec endpoint decodes them', async () => {
     const scan = await seedUploadedScan(firebase, blob, config);
-    await startDailyScan(client, config, scan, taskQueue);
-    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    await startDailyScan(suite.client, config, scan, taskQueue);
+    const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
     expect((await handle.result()).status).toBe('completed');
 
     const history = await handle.fetchHistory();

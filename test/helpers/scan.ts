@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll } from 'vitest';
+import { createBlobService } from '../../common/clients/blob';
+import { createFirebase } from '../../common/clients/firebase';
+import { createTemporalClient } from '../../common/clients/temporal';
+import { testConfig } from './stack';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import { NativeConnection } from '@temporalio/worker';
 import type { Firestore } from 'firebase-admin/firestore';
@@ -77,4 +83,28 @@ export async function startTestWorker(
 export async function pushesFor(listUrl: string, scanId: string): Promise<Array<{ body: { data: { scanId: string; type: string } } }>> {
   const all = (await (await fetch(listUrl)).json()) as Array<{ body: { data: { scanId: string; type: string } } }>;
   return all.filter((p) => p.body?.data?.scanId === scanId);
+}
+
+/**
+ * The usual integration suite: Firestore and Blob clients, a Temporal client and the production worker on
+ * the config's task queue, started before the file's tests and stopped after them. The config is read
+ * lazily so `before` can start what it points at first (e.g. a model server).
+ */
+export function scanWorkerSuite(name: string, config: () => Config, hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown> } = {}) {
+  const firebase = createFirebase(testConfig(), `${name}-${randomUUID()}`);
+  const suite = { firebase, blob: createBlobService(testConfig()), client: undefined as unknown as Client, config: undefined as unknown as Config };
+  let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
+  beforeAll(async () => {
+    await hooks.before?.();
+    suite.config = config();
+    suite.client = await createTemporalClient(suite.config);
+    worker = await startTestWorker(suite.config, firebase, suite.blob, { taskQueue: suite.config.TEMPORAL_TASK_QUEUE });
+  });
+  afterAll(async () => {
+    await worker?.stop();
+    await suite.client?.connection.close();
+    await firebase.close();
+    await hooks.after?.();
+  });
+  return suite;
 }
