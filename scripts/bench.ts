@@ -7,9 +7,7 @@
 // 2. Deterministic pipeline: scans per second and latency percentiles with no model configured.
 // 3. Image tokens per scan for our image preparation next to the raw photos (printed first; no stack needed).
 // 4. Archive: histories archived per second and peak memory for 1,000 and 5,000 histories (scripts/lib/archive-bench.ts).
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
-import path from 'node:path';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { createBlobService } from '../common/clients/blob';
@@ -21,7 +19,7 @@ import { consentRef, createScanWithCredit, userRef } from '../common/scans/repos
 import { startDailyScan } from '../common/scans/start-scan';
 import type { ScanActivities } from '../worker/activities';
 import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../worker/create-worker';
-import { startLocalStack } from './lib/local-stack';
+import { useOrStartStack } from './lib/local-stack';
 import { makeSampleScanPhotos } from './lib/sample-photos';
 import { runArchiveBench } from './lib/archive-bench';
 import { printImageTokenReport } from './lib/image-token-bench';
@@ -106,16 +104,7 @@ async function main() {
   // 3. Image tokens per scan: our image preparation versus the raw photos (pure computation, no stack).
   await printImageTokenReport();
   console.log('');
-  let env: Record<string, string>;
-  let stop = async () => {};
-  if (process.env.REDDYFIT_STACK_ENV) {
-    env = Object.fromEntries(readFileSync(process.env.REDDYFIT_STACK_ENV, 'utf8').split('\n').filter((l) => l.includes('=') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  } else {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'reddyfit-bench-'));
-    const stack = await startLocalStack({ dataDir: dir, persistent: false });
-    env = stack.env;
-    stop = async () => (await stack.stop(), rmSync(dir, { recursive: true, force: true }));
-  }
+  const { env, stop } = await useOrStartStack('bench');
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const firebase = createFirebase(config);
   const blob = createBlobService(config);

@@ -4,9 +4,6 @@
 // upload URLs, uploads four generated sample photos through the SAS URLs (the upload trigger starts the
 // workflow), follows the status endpoint with a progress display, and prints the results and the
 // Temporal Web UI link of the run. `--keep` leaves everything running afterwards.
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
@@ -19,39 +16,19 @@ import { startLocalHost } from '../functions/local-host';
 import { NativeConnection } from '@temporalio/worker';
 import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../worker/create-worker';
 import { idTokenFor } from './lib/auth-emulator';
-import { startLocalStack } from './lib/local-stack';
+import { useOrStartStack } from './lib/local-stack';
 import { progressPrinter } from './lib/progress-bar';
 import { makeSampleScanPhotos } from './lib/sample-photos';
 
 const keep = process.argv.includes('--keep');
 const say = (s: string) => console.log(s);
 
-function parseEnvFile(file: string): Record<string, string> {
-  return Object.fromEntries(
-    readFileSync(file, 'utf8').split('\n').filter((l) => l.includes('=') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
-  );
-}
-
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  let stopStack = async () => {};
-  let env: Record<string, string>;
-  let pushList: string | undefined;
-  if (process.env.REDDYFIT_STACK_ENV) {
-    env = parseEnvFile(process.env.REDDYFIT_STACK_ENV);
-    say(`Using the running stack from ${process.env.REDDYFIT_STACK_ENV}`);
-  } else {
-    say('Starting the local stack (Temporal dev server, Azurite, Firestore and Auth emulators)…');
-    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'reddyfit-demo-'));
-    const stack = await startLocalStack({ dataDir, persistent: false, log: (l) => say(`  ${l}`) });
-    env = stack.env;
-    pushList = stack.urls.pushList;
-    stopStack = async () => {
-      await stack.stop();
-      rmSync(dataDir, { recursive: true, force: true });
-    };
-    say(`  Temporal from ${stack.temporalCliSource}`);
-  }
+  say('Starting the local stack (Temporal dev server, Azurite, Firestore and Auth emulators)…');
+  const stack = await useOrStartStack('demo', (l) => say(`  ${l}`));
+  const { env } = stack;
+  const pushList = env.PUSH_RECEIVER_LIST_URL;
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const firebase = createFirebase(config);
   const blob = createBlobService(config);
@@ -146,7 +123,7 @@ async function main() {
       say('\n--keep: the stack stays up until Ctrl-C.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
-    await stopStack();
+    await stack.stop();
   }
 }
 

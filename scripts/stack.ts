@@ -3,14 +3,14 @@
 // prints the URLs and runs until Ctrl-C. Every child goes with it, however this process ends.
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
-import { PROJECT_ROOT, startLocalStack, toEnvFile } from './lib/local-stack';
+import { PROJECT_ROOT, stackEntries, startLocalStack, toEnvFile } from './lib/local-stack';
 
 async function main() {
   const dataDir = process.env.REDDYFIT_STACK_DIR ?? path.join(PROJECT_ROOT, '.data', 'stack');
   mkdirSync(dataDir, { recursive: true });
   const envFile = path.join(path.dirname(dataDir), 'stack.env');
   const stack = await startLocalStack({ dataDir, persistent: true, log: (l) => console.log(`[stack] ${l}`) });
-  writeFileSync(envFile, toEnvFile(stack.env));
+  writeFileSync(envFile, toEnvFile(stackEntries(stack, dataDir)));
   console.log(`
 Local stack is up (Temporal from ${stack.temporalCliSource})
   Temporal gRPC     ${stack.urls.temporal}   namespace ${stack.env.TEMPORAL_NAMESPACE}

@@ -2,9 +2,6 @@
 // 5,000 closed executions, to show memory does not grow with the count. Also runs on its own:
 // `node --import tsx scripts/lib/archive-bench.ts [count…]` (a throw-away stack, or REDDYFIT_STACK_ENV).
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import type { BlobServiceClient } from '@azure/storage-blob';
@@ -20,7 +17,7 @@ import { closedInWindowQuery } from '../../common/archive/layout';
 import { createArchiveActivities } from '../../worker/activities/archive';
 import type { ActivityDeps } from '../../worker/activities/deps';
 import { workflowsSourcePath } from '../../worker/create-worker';
-import { startLocalStack } from './local-stack';
+import { useOrStartStack } from './local-stack';
 
 setFlagsFromString('--expose-gc');
 const gc = runInNewContext('gc') as () => void;
@@ -111,16 +108,7 @@ export async function runArchiveBench(opts: { config: Config; connection: Native
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  let env: Record<string, string>;
-  let stop = async () => {};
-  if (process.env.REDDYFIT_STACK_ENV) {
-    env = Object.fromEntries(readFileSync(process.env.REDDYFIT_STACK_ENV, 'utf8').split('\n').filter((l) => l.includes('=') && !l.startsWith('#')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
-  } else {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'reddyfit-archive-bench-'));
-    const stack = await startLocalStack({ dataDir: dir, persistent: false });
-    env = stack.env;
-    stop = async () => (await stack.stop(), rmSync(dir, { recursive: true, force: true }));
-  }
+  const { env, stop } = await useOrStartStack('archive-bench');
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const client = await createTemporalClient(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });

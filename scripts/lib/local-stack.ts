@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdirSync, openSync, readFileSync, closeSync, writeFileSync } from 'node:fs';
+import { closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Connection } from '@temporalio/client';
@@ -252,6 +253,53 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await stop();
     throw err;
   }
+}
+
+/**
+ * The connection settings plus the stack's own endpoints that tests and tools need beyond config (push
+ * receiver, codec endpoint, CLI, data folder): what `npm run stack` writes and `useOrStartStack` reads.
+ */
+export function stackEntries(stack: LocalStack, dataDir: string): Record<string, string> {
+  return {
+    ...stack.env,
+    PUSH_RECEIVER_LIST_URL: stack.urls.pushList,
+    TEMPORAL_CODEC_URL: stack.urls.codec,
+    TEMPORAL_CLI: stack.temporalCliPath ?? '',
+    STACK_DATA_DIR: dataDir,
+  };
+}
+
+export function readStackEnvFile(file: string): Record<string, string> {
+  return Object.fromEntries(
+    readFileSync(file, 'utf8')
+      .split('\n')
+      .filter((l) => l && !l.startsWith('#') && l.includes('='))
+      .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+  );
+}
+
+/**
+ * The stack named by REDDYFIT_STACK_ENV (a running `npm run stack`), or a throw-away one on free ports
+ * that `stop()` ends and deletes. The demo, the benchmarks and the test setup all start this way.
+ */
+export async function useOrStartStack(name: string, log: (line: string) => void = () => {}) {
+  const file = process.env.REDDYFIT_STACK_ENV;
+  if (file) {
+    log(`using the running stack from ${file}`);
+    return { env: readStackEnvFile(file), source: `the running stack in ${file}`, stop: async () => {} };
+  }
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), `reddyfit-${name}-`));
+  const started = Date.now();
+  const stack = await startLocalStack({ dataDir, persistent: false, log });
+  log(`up in ${((Date.now() - started) / 1000).toFixed(1)}s (Temporal from ${stack.temporalCliSource}); Web UI ${stack.urls.temporalUi}`);
+  return {
+    env: stackEntries(stack, dataDir),
+    source: `a throw-away stack (Temporal from ${stack.temporalCliSource})`,
+    stop: async () => {
+      await stack.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
 }
 
 /** dotenv-style text of the connection settings (what `npm run stack` writes to .data/stack.env). */
