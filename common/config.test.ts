@@ -7,7 +7,8 @@ const local = {
   FIREBASE_PROJECT_ID: 'demo-reddyfit',
   FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080',
   FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099',
-  ScanStorage: 'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;',
+  ScanStorage:
+    'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;',
 };
 
 function problems(env: Record<string, string>) {
@@ -45,7 +46,9 @@ describe('config', () => {
     const { ScanStorage: _, FIRESTORE_EMULATOR_HOST: __, ...rest } = local;
     expect(problems(rest).sort()).toEqual(['FIREBASE_SERVICE_ACCOUNT_JSON', 'ScanStorage']);
     expect(problems({ ...local, PUSH_TRANSPORT: 'webhook' }).sort()).toEqual(['PUSH_WEBHOOK_SECRET', 'PUSH_WEBHOOK_URL']);
-    expect(problems({ ...local, PUSH_TRANSPORT: 'webhook', PUSH_WEBHOOK_URL: 'http://x/push', PUSH_WEBHOOK_SECRET: 'short' })).toEqual(['PUSH_WEBHOOK_SECRET']);
+    expect(problems({ ...local, PUSH_TRANSPORT: 'webhook', PUSH_WEBHOOK_URL: 'http://x/push', PUSH_WEBHOOK_SECRET: 'short' })).toEqual([
+      'PUSH_WEBHOOK_SECRET',
+    ]);
   });
 
   it('treats empty strings as unset and never echoes a value', () => {

@@ -5,7 +5,7 @@ import { TASK_QUEUE } from './contracts/scan';
 // storage follows the Azure Functions connection convention (`<Name>` = connection string,
 // `<Name>__blobServiceUri` = identity-based). A bad setting stops the process and is named.
 
-const hostPort = z.string().regex(/^[A-Za-z0-9.\-\[\]:]+:\d{1,5}$/, 'expected host:port');
+const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
@@ -44,8 +44,14 @@ export const ConfigSchema = z
     // Blob storage
     ScanStorage: z.string().includes('AccountName=', { message: 'expected an Azure Storage connection string' }).optional(),
     ScanStorage__blobServiceUri: z.url().optional(),
-    SCAN_UPLOADS_CONTAINER: z.string().regex(/^[a-z0-9-]{3,63}$/).default('scan-uploads'),
-    WORKFLOW_ARCHIVES_CONTAINER: z.string().regex(/^[a-z0-9-]{3,63}$/).default('workflow-archives'),
+    SCAN_UPLOADS_CONTAINER: z
+      .string()
+      .regex(/^[a-z0-9-]{3,63}$/)
+      .default('scan-uploads'),
+    WORKFLOW_ARCHIVES_CONTAINER: z
+      .string()
+      .regex(/^[a-z0-9-]{3,63}$/)
+      .default('workflow-archives'),
     UPLOAD_URL_TTL_MINUTES: int(1, 60).default(15),
     MAX_PHOTO_BYTES: int(10_000, 50_000_000).default(15_000_000),
 
@@ -83,15 +89,30 @@ export const ConfigSchema = z
     // Model API (optional): Azure OpenAI (key, or Entra ID when no key) or any OpenAI-compatible endpoint.
     MODEL_PROVIDER: z.enum(['none', 'azure', 'openai']).default('none'),
     AZURE_OPENAI_ENDPOINT: z.url().optional(),
-    AZURE_OPENAI_API_VERSION: z.string().regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an API version like 2024-10-21').optional(),
+    AZURE_OPENAI_API_VERSION: z
+      .string()
+      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an API version like 2024-10-21')
+      .optional(),
     AZURE_OPENAI_API_KEY: z.string().min(1).optional(),
     OPENAI_BASE_URL: z.url().optional(),
     OPENAI_API_KEY: z.string().min(1).optional(),
     /** Deployment (Azure) or model name (OpenAI-compatible) per agent; each falls back to MODEL_DEPLOYMENT_DEFAULT. */
-    MODEL_DEPLOYMENT_DEFAULT: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
-    MODEL_DEPLOYMENT_QUALITY: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
-    MODEL_DEPLOYMENT_ESTIMATION: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
-    MODEL_DEPLOYMENT_NARRATIVE: z.string().regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name').optional(),
+    MODEL_DEPLOYMENT_DEFAULT: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+      .optional(),
+    MODEL_DEPLOYMENT_QUALITY: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+      .optional(),
+    MODEL_DEPLOYMENT_ESTIMATION: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+      .optional(),
+    MODEL_DEPLOYMENT_NARRATIVE: z
+      .string()
+      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+      .optional(),
     /** Model calls in flight at once per worker process (the deployment's quota, shared by all scans). */
     MODEL_MAX_CONCURRENCY: int(1, 256).default(4),
     /** Per request; below the quality activity's 1-minute limit so a timed-out call still leaves room to retry. */
@@ -103,19 +124,31 @@ export const ConfigSchema = z
   })
   .superRefine((c, ctx) => {
     if (!c.ScanStorage && !c.ScanStorage__blobServiceUri) {
-      ctx.addIssue({ code: 'custom', path: ['ScanStorage'], message: 'set ScanStorage (connection string) or ScanStorage__blobServiceUri (managed identity)' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['ScanStorage'],
+        message: 'set ScanStorage (connection string) or ScanStorage__blobServiceUri (managed identity)',
+      });
     }
     if (c.PUSH_TRANSPORT === 'webhook') {
-      if (!c.PUSH_WEBHOOK_URL) ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_URL'], message: 'required when PUSH_TRANSPORT=webhook' });
-      if (!c.PUSH_WEBHOOK_SECRET) ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_SECRET'], message: 'required when PUSH_TRANSPORT=webhook' });
+      if (!c.PUSH_WEBHOOK_URL)
+        ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_URL'], message: 'required when PUSH_TRANSPORT=webhook' });
+      if (!c.PUSH_WEBHOOK_SECRET)
+        ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_SECRET'], message: 'required when PUSH_TRANSPORT=webhook' });
     }
     const emulated = Boolean(c.FIRESTORE_EMULATOR_HOST && c.FIREBASE_AUTH_EMULATOR_HOST);
     if (!emulated && !c.FIREBASE_SERVICE_ACCOUNT_JSON) {
-      ctx.addIssue({ code: 'custom', path: ['FIREBASE_SERVICE_ACCOUNT_JSON'], message: 'required unless both Firebase emulator hosts are set' });
+      ctx.addIssue({
+        code: 'custom',
+        path: ['FIREBASE_SERVICE_ACCOUNT_JSON'],
+        message: 'required unless both Firebase emulator hosts are set',
+      });
     }
     if (c.MODEL_PROVIDER === 'azure') {
-      if (!c.AZURE_OPENAI_ENDPOINT) ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_ENDPOINT'], message: 'required when MODEL_PROVIDER=azure' });
-      if (!c.AZURE_OPENAI_API_VERSION) ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_API_VERSION'], message: 'required when MODEL_PROVIDER=azure' });
+      if (!c.AZURE_OPENAI_ENDPOINT)
+        ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_ENDPOINT'], message: 'required when MODEL_PROVIDER=azure' });
+      if (!c.AZURE_OPENAI_API_VERSION)
+        ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_API_VERSION'], message: 'required when MODEL_PROVIDER=azure' });
     }
     if (c.MODEL_PROVIDER === 'openai') {
       if (!c.OPENAI_BASE_URL) ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'required when MODEL_PROVIDER=openai' });
@@ -124,11 +157,18 @@ export const ConfigSchema = z
     if (c.MODEL_PROVIDER !== 'none') {
       for (const agent of ['QUALITY', 'ESTIMATION', 'NARRATIVE'] as const) {
         if (!c[`MODEL_DEPLOYMENT_${agent}`] && !c.MODEL_DEPLOYMENT_DEFAULT) {
-          ctx.addIssue({ code: 'custom', path: [`MODEL_DEPLOYMENT_${agent}`], message: 'set it or MODEL_DEPLOYMENT_DEFAULT when a model provider is configured' });
+          ctx.addIssue({
+            code: 'custom',
+            path: [`MODEL_DEPLOYMENT_${agent}`],
+            message: 'set it or MODEL_DEPLOYMENT_DEFAULT when a model provider is configured',
+          });
         }
       }
     }
-    if (Boolean(c.TEMPORAL_TLS_CLIENT_CERT_PATH || c.TEMPORAL_TLS_CLIENT_CERT_DATA) !== Boolean(c.TEMPORAL_TLS_CLIENT_KEY_PATH || c.TEMPORAL_TLS_CLIENT_KEY_DATA)) {
+    if (
+      Boolean(c.TEMPORAL_TLS_CLIENT_CERT_PATH || c.TEMPORAL_TLS_CLIENT_CERT_DATA) !==
+      Boolean(c.TEMPORAL_TLS_CLIENT_KEY_PATH || c.TEMPORAL_TLS_CLIENT_KEY_DATA)
+    ) {
       ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'a client certificate and its key go together' });
     }
   });
@@ -149,9 +189,7 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
   const parsed = ConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
-  throw new ConfigError(
-    parsed.error.issues.map((i) => ({ setting: String(i.path[0] ?? '(config)'), message: i.message })),
-  );
+  throw new ConfigError(parsed.error.issues.map((i) => ({ setting: String(i.path[0] ?? '(config)'), message: i.message })));
 }
 
 /** For process entry points: parse or print the problems and exit non-zero. */

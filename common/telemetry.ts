@@ -11,5 +11,11 @@ export function startTelemetry(config: Config, roleName: string): { shutdown: ()
   const appInsights = require('applicationinsights') as typeof import('applicationinsights');
   appInsights.setup(config.APPLICATIONINSIGHTS_CONNECTION_STRING).setAutoCollectConsole(false).start();
   appInsights.defaultClient.context.tags[appInsights.defaultClient.context.keys.cloudRole] = roleName;
-  return { shutdown: () => appInsights.defaultClient.flush().then(() => undefined, () => undefined) };
+  return {
+    shutdown: () =>
+      appInsights.defaultClient.flush().then(
+        () => undefined,
+        () => undefined,
+      ),
+  };
 }

@@ -199,7 +199,8 @@ export class ScanEndedProblem extends ProblemError {
     super(e.message, { extensions: { scanId, scanStatus, scanError: e } });
     this.code = e.code;
     this.status = scanStatus === 'cancelled' ? 410 : 422;
-    this.title = scanStatus === 'rejected' ? 'The scan was rejected' : scanStatus === 'failed' ? 'The scan failed' : 'The scan was cancelled';
+    this.title =
+      scanStatus === 'rejected' ? 'The scan was rejected' : scanStatus === 'failed' ? 'The scan failed' : 'The scan was cancelled';
   }
 }
 

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler, type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { loadConfigOrExit, type Config } from '../common/config';
-import { ProblemError } from '../common/http/problem';
+import type { ProblemError } from '../common/http/problem';
 import { registrations } from './definitions';
 import { createDeps, type Deps } from './deps';
 import { InternalError, MalformedUrlError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
@@ -57,12 +57,17 @@ function contextFor(functionName: string, log: NonNullable<LocalHostOptions['log
 async function writeResponse(res: http.ServerResponse, out: HttpResponseInit | HttpResponse): Promise<void> {
   if (out instanceof HttpResponse) {
     res.statusCode = out.status;
-    out.headers.forEach((v, k) => res.setHeader(k, v));
+    for (const [k, v] of out.headers) res.setHeader(k, v);
     res.end(Buffer.from(await out.arrayBuffer()));
     return;
   }
   res.statusCode = out.status ?? 200;
-  const headers = out.headers instanceof Headers ? Object.fromEntries(out.headers) : Array.isArray(out.headers) ? Object.fromEntries(out.headers) : (out.headers ?? {});
+  const headers =
+    out.headers instanceof Headers
+      ? Object.fromEntries(out.headers)
+      : Array.isArray(out.headers)
+        ? Object.fromEntries(out.headers)
+        : (out.headers ?? {});
   for (const [k, v] of Object.entries(headers)) res.setHeader(k, v);
   if (out.jsonBody !== undefined) {
     if (!res.hasHeader('content-type')) res.setHeader('Content-Type', 'application/json');
@@ -149,7 +154,12 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       });
     } catch {
       // The fetch Request refuses a few methods and header values outright.
-      return writeProblem(res, match.def.internal ? new MethodNotAllowedError(allowedOn(match.def.route)) : new MalformedUrlError('the request cannot be represented'));
+      return writeProblem(
+        res,
+        match.def.internal
+          ? new MethodNotAllowedError(allowedOn(match.def.route))
+          : new MalformedUrlError('the request cannot be represented'),
+      );
     }
     const out = await handlers.get(match.def)!(request, contextFor(match.def.name, log));
     await writeResponse(res, out);
@@ -185,7 +195,11 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
         const key = `${name}#${seen.get(name)}`;
         delivered++;
         const p = def
-          .handler({ name, container: containerName }, contextFor(def.name, log, { name, blobTrigger: `${containerName}/${name}`, uri: container.getBlobClient(name).url }), deps)
+          .handler(
+            { name, container: containerName },
+            contextFor(def.name, log, { name, blobTrigger: `${containerName}/${name}`, uri: container.getBlobClient(name).url }),
+            deps,
+          )
           .then(() => {
             attempts.delete(key);
           })
@@ -206,7 +220,9 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
         await listOnce(false).catch(() => undefined);
         const loop = async () => {
           if (stopped) return;
-          await listOnce(true).catch((err: unknown) => log('warning', `${def.name}: listing failed (${err instanceof Error ? err.name : 'error'})`));
+          await listOnce(true).catch((err: unknown) =>
+            log('warning', `${def.name}: listing failed (${err instanceof Error ? err.name : 'error'})`),
+          );
           if (!stopped) timer = setTimeout(loop, opts.pollIntervalMs ?? 300);
         };
         timer = setTimeout(loop, opts.pollIntervalMs ?? 300);
@@ -235,7 +251,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       while (inFlight.size) await Promise.allSettled([...inFlight]);
     },
     async close() {
-      pollers.forEach((p) => p.stop());
+      for (const p of pollers) p.stop();
       await Promise.allSettled([...inFlight]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
@@ -251,9 +267,14 @@ if (require.main === module) {
   const port = Number(process.env.FUNCTIONS_HTTP_PORT ?? process.env.PORT ?? 7071);
   startLocalHost({ config, port })
     .then((host) => {
-      process.stdout.write(`Functions local host on ${host.url}/api (OpenAPI: ${host.url}/api/openapi.json); watching ${config.SCAN_UPLOADS_CONTAINER} for uploads\n`);
+      process.stdout.write(
+        `Functions local host on ${host.url}/api (OpenAPI: ${host.url}/api/openapi.json); watching ${config.SCAN_UPLOADS_CONTAINER} for uploads\n`,
+      );
       const stop = () => {
-        host.close().then(() => process.exit(0), () => process.exit(1));
+        host.close().then(
+          () => process.exit(0),
+          () => process.exit(1),
+        );
       };
       process.once('SIGINT', stop);
       process.once('SIGTERM', stop);

@@ -26,12 +26,20 @@ function operation(def: AnyHttpFunction) {
   const parameters = [
     ...objectProperties(def.params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
     ...objectProperties(def.query).map(([name, schema, required]) => ({ name, in: 'query', required, schema })),
-    ...Object.entries(def.requestHeaders ?? {}).map(([name, h]) => ({ name, in: 'header', required: false, description: h.description, schema: jsonSchema(h.schema, 'input') })),
+    ...Object.entries(def.requestHeaders ?? {}).map(([name, h]) => ({
+      name,
+      in: 'header',
+      required: false,
+      description: h.description,
+      schema: jsonSchema(h.schema, 'input'),
+    })),
   ];
   const responses: Record<string, unknown> = {};
   for (const [status, doc] of Object.entries(def.responses)) {
     const isProblem = Number(status) >= 400 && !doc.schema;
-    const headers = doc.headers ? Object.fromEntries(Object.entries(doc.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }])) : undefined;
+    const headers = doc.headers
+      ? Object.fromEntries(Object.entries(doc.headers).map(([h, d]) => [h, { description: d, schema: { type: 'string' } }]))
+      : undefined;
     responses[status] = {
       description: doc.codes?.length ? `${doc.description} (code: ${doc.codes.join(', ')})` : doc.description,
       ...(headers ? { headers } : {}),
@@ -56,7 +64,9 @@ export function buildOpenApi(defs: readonly FunctionDefinition[]) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const def of defs) {
     if (def.kind !== 'http' || def.internal) continue;
-    const path = `/api/${parseRouteTemplate(def.route).map((s) => ('param' in s ? `{${s.param}}` : s.literal)).join('/')}`;
+    const path = `/api/${parseRouteTemplate(def.route)
+      .map((s) => ('param' in s ? `{${s.param}}` : s.literal))
+      .join('/')}`;
     paths[path] ??= {};
     for (const m of def.methods) paths[path]![m.toLowerCase()] = operation(def);
   }

@@ -12,13 +12,23 @@ async function main() {
   const config = loadConfigOrExit();
   const client = await createTemporalClient(config);
   try {
-    const report = await verifyArchive({ client, container: createBlobService(config).getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER), window });
+    const report = await verifyArchive({
+      client,
+      container: createBlobService(config).getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER),
+      window,
+    });
     for (const p of report.problems) console.error(`BAD ${p.blob}: ${p.problem}${p.detail ? ` (${p.detail})` : ''}`);
-    console.log(JSON.stringify({
-      msg: report.ok ? 'archive verified' : 'archive verification FAILED',
-      window, manifest: report.manifest, closedExecutions: report.closedExecutions, manifestCount: report.manifestCount,
-      verifiedBlobs: report.verifiedBlobs, problems: report.problems.length,
-    }));
+    console.log(
+      JSON.stringify({
+        msg: report.ok ? 'archive verified' : 'archive verification FAILED',
+        window,
+        manifest: report.manifest,
+        closedExecutions: report.closedExecutions,
+        manifestCount: report.manifestCount,
+        verifiedBlobs: report.verifiedBlobs,
+        problems: report.problems.length,
+      }),
+    );
     if (!report.ok) process.exitCode = 1;
   } finally {
     await client.connection.close();

@@ -24,7 +24,13 @@ async function main() {
     console.log(JSON.stringify({ msg: 'archive finished', workflowId, ...result }));
   } catch (err) {
     if (err instanceof WorkflowFailedError) {
-      console.error(JSON.stringify({ msg: 'archive failed', error: err.cause?.message ?? err.message, type: (err.cause as { type?: string } | undefined)?.type }));
+      console.error(
+        JSON.stringify({
+          msg: 'archive failed',
+          error: err.cause?.message ?? err.message,
+          type: (err.cause as { type?: string } | undefined)?.type,
+        }),
+      );
       process.exitCode = 2;
     } else throw err;
   } finally {

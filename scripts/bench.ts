@@ -26,8 +26,13 @@ import { printImageTokenReport } from './lib/image-token-bench';
 
 // Seconds per agent with a model in the loop, as in the original sequential design (about 6 minutes).
 const MODEL_LATENCY_S: Partial<Record<keyof ScanActivities, number>> = {
-  checkPhotoQuality: 45, estimateBodyComposition: 90, computeDeltas: 5,
-  generateInsights: 60, planNutrition: 60, planWorkout: 60, planHydration: 30,
+  checkPhotoQuality: 45,
+  estimateBodyComposition: 90,
+  computeDeltas: 5,
+  generateInsights: 60,
+  planNutrition: 60,
+  planWorkout: 60,
+  planHydration: 30,
 };
 const SCALE = 1 / 100; // 1 s of modelled latency = 10 ms here
 
@@ -45,7 +50,15 @@ function withLatency(a: ScanActivities): ScanActivities {
   return wrapped as unknown as ScanActivities;
 }
 
-async function runScans(client: Client, config: Config, firebase: ReturnType<typeof createFirebase>, blob: ReturnType<typeof createBlobService>, taskQueue: string, count: number, concurrency: number) {
+async function runScans(
+  client: Client,
+  config: Config,
+  firebase: ReturnType<typeof createFirebase>,
+  blob: ReturnType<typeof createBlobService>,
+  taskQueue: string,
+  count: number,
+  concurrency: number,
+) {
   const photos = await makeSampleScanPhotos('good');
   const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
   const latencies: number[] = [];
@@ -58,10 +71,27 @@ async function runScans(client: Client, config: Config, firebase: ReturnType<typ
         const i = next++;
         const uid = `bench_${Date.now().toString(36)}_${i}`;
         await userRef(firebase.db, uid).set({ scanCredits: 1 });
-        await consentRef(firebase.db, uid, 'scan_analysis').set({ type: 'scan_analysis', status: 'granted', version: 'bench', updatedAt: new Date().toISOString() });
+        await consentRef(firebase.db, uid, 'scan_analysis').set({
+          type: 'scan_analysis',
+          status: 'granted',
+          version: 'bench',
+          updatedAt: new Date().toISOString(),
+        });
         const scan = await createScanWithCredit(firebase.db, {
-          scanId: `bench_${Date.now().toString(36)}_${i}`, userId: uid, now: new Date(),
-          measurements: { weightKg: 80, heightCm: 178, age: 40, sex: 'male', capturedAt: new Date().toISOString(), activityLevel: 'moderate', goal: 'maintain', trainingLevel: 'beginner', exerciseMinutesPerDay: 30 },
+          scanId: `bench_${Date.now().toString(36)}_${i}`,
+          userId: uid,
+          now: new Date(),
+          measurements: {
+            weightKg: 80,
+            heightCm: 178,
+            age: 40,
+            sex: 'male',
+            capturedAt: new Date().toISOString(),
+            activityLevel: 'moderate',
+            goal: 'maintain',
+            trainingLevel: 'beginner',
+            exerciseMinutesPerDay: 30,
+          },
         });
         await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a])));
         const t0 = performance.now();
@@ -84,7 +114,8 @@ async function agentDurations(client: Client, workflowId: string) {
   let last = 0;
   for (const e of history.events ?? []) {
     const t = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
-    if (e.activityTaskScheduledEventAttributes) scheduled.set(String(e.eventId), { name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '', at: t });
+    if (e.activityTaskScheduledEventAttributes)
+      scheduled.set(String(e.eventId), { name: e.activityTaskScheduledEventAttributes.activityType?.name ?? '', at: t });
     if (e.activityTaskCompletedEventAttributes) {
       const s = scheduled.get(String(e.activityTaskCompletedEventAttributes.scheduledEventId));
       if (s && s.name in MODEL_LATENCY_S) {
@@ -124,8 +155,12 @@ async function main() {
     const seq = d.reduce((s, x) => s + x.sequentialMs, 0) / d.length;
     const dag = d.reduce((s, x) => s + x.dagMs, 0) / d.length;
     const modelled = Object.values(MODEL_LATENCY_S).reduce((a, b) => a + b!, 0);
-    console.log(`  agents one after another (sum of agent durations)   ${seq.toFixed(0)} ms   (≈ ${(seq / SCALE / 1000 / 60).toFixed(1)} min unscaled; modelled ${(modelled / 60).toFixed(1)} min)`);
-    console.log(`  our schedule (first agent scheduled → last done)    ${dag.toFixed(0)} ms   (≈ ${(dag / SCALE / 1000 / 60).toFixed(1)} min unscaled)`);
+    console.log(
+      `  agents one after another (sum of agent durations)   ${seq.toFixed(0)} ms   (≈ ${(seq / SCALE / 1000 / 60).toFixed(1)} min unscaled; modelled ${(modelled / 60).toFixed(1)} min)`,
+    );
+    console.log(
+      `  our schedule (first agent scheduled → last done)    ${dag.toFixed(0)} ms   (≈ ${(dag / SCALE / 1000 / 60).toFixed(1)} min unscaled)`,
+    );
     console.log(`  saving                                               ${(100 * (1 - dag / seq)).toFixed(0)}%`);
 
     console.log('\nDeterministic pipeline (no model configured), 20 scans, 4 at a time');
@@ -135,8 +170,12 @@ async function main() {
     const { latencies, wallMs } = await runScans(client, config, firebase, blob, fastQueue, 20, 4);
     fast.shutdown();
     await fastRun;
-    console.log(`  start → result   p50 ${pct(latencies, 50).toFixed(0)} ms   p95 ${pct(latencies, 95).toFixed(0)} ms   max ${latencies.at(-1)!.toFixed(0)} ms`);
-    console.log(`  throughput       ${(latencies.length / (wallMs / 1000)).toFixed(2)} scans/s on ${os.cpus().length} cores (stack, worker and load on one machine)`);
+    console.log(
+      `  start → result   p50 ${pct(latencies, 50).toFixed(0)} ms   p95 ${pct(latencies, 95).toFixed(0)} ms   max ${latencies.at(-1)!.toFixed(0)} ms`,
+    );
+    console.log(
+      `  throughput       ${(latencies.length / (wallMs / 1000)).toFixed(2)} scans/s on ${os.cpus().length} cores (stack, worker and load on one machine)`,
+    );
 
     // 4. Nightly archive: histories per second and peak memory for 1,000 and 5,000 closed executions.
     console.log('');

@@ -35,10 +35,18 @@ async function main() {
   const client = await createTemporalClient(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   say('Starting the scan worker…');
-  const worker = await createScanWorker({ config, connection, activities: createScanActivities(activityDepsFromConfig(config, firebase, blob)) });
+  const worker = await createScanWorker({
+    config,
+    connection,
+    activities: createScanActivities(activityDepsFromConfig(config, firebase, blob)),
+  });
   const running = worker.run();
 
-  const host = await startLocalHost({ config, port: 0, log: (level, m) => (level === 'error' || level === 'critical') && say(`  [functions] ${m}`) });
+  const host = await startLocalHost({
+    config,
+    port: 0,
+    log: (level, m) => (level === 'error' || level === 'critical') && say(`  [functions] ${m}`),
+  });
   say(`Functions local host on ${host.url}`);
   const call = async (method: string, route: string, token: string, body?: unknown) => {
     const res = await fetch(`${host.url}${route}`, {
@@ -62,8 +70,15 @@ async function main() {
     say('1 scan credit given');
 
     const created = await call('POST', '/api/scans', token, {
-      weightKg: 68, heightCm: 168, birthYear: 1990, sex: 'female', capturedAt: new Date().toISOString(),
-      activityLevel: 'moderate', goal: 'lose_fat', trainingLevel: 'intermediate', exerciseMinutesPerDay: 40,
+      weightKg: 68,
+      heightCm: 168,
+      birthYear: 1990,
+      sex: 'female',
+      capturedAt: new Date().toISOString(),
+      activityLevel: 'moderate',
+      goal: 'lose_fat',
+      trainingLevel: 'intermediate',
+      exerciseMinutesPerDay: 40,
     });
     const scan = created.json as CreateScanResponse;
     say(`POST /api/scans: ${created.status}, scan ${scan.scanId}, ${scan.uploads.length} SAS upload URLs`);
@@ -96,21 +111,37 @@ async function main() {
     say(`GET /api/scans/${scan.scanId}: ${final.status} ${final.json.status ?? final.json.code}`);
     const r = final.json.results;
     if (r) {
-      say(`  Body fat          ${r.estimate.bodyFatPercent}%  (fat ${r.estimate.fatMassKg} kg, lean ${r.estimate.leanMassKg} kg; confidence ${r.estimate.confidence}; ${r.estimate.method})`);
-      say(`  Trend             ${r.deltas.previous ? `${r.deltas.previous.bodyFatPercent} pp since last scan` : 'first scan: no earlier scan to compare'}`);
-      say(`  Nutrition         ${r.nutrition.targetKcal} kcal/day (maintenance ${r.nutrition.maintenanceKcal}); protein ${r.nutrition.proteinG} g, fat ${r.nutrition.fatG} g, carbs ${r.nutrition.carbsG} g`);
+      say(
+        `  Body fat          ${r.estimate.bodyFatPercent}%  (fat ${r.estimate.fatMassKg} kg, lean ${r.estimate.leanMassKg} kg; confidence ${r.estimate.confidence}; ${r.estimate.method})`,
+      );
+      say(
+        `  Trend             ${r.deltas.previous ? `${r.deltas.previous.bodyFatPercent} pp since last scan` : 'first scan: no earlier scan to compare'}`,
+      );
+      say(
+        `  Nutrition         ${r.nutrition.targetKcal} kcal/day (maintenance ${r.nutrition.maintenanceKcal}); protein ${r.nutrition.proteinG} g, fat ${r.nutrition.fatG} g, carbs ${r.nutrition.carbsG} g`,
+      );
       say(`  Hydration         ${r.hydration.totalMl} ml/day (${r.hydration.fromDrinksMl} ml from drinks)`);
-      say(`  Workout           ${r.workout.daysPerWeek} days/week, ${r.workout.weeklyAerobicMinutes} min aerobic, ${r.workout.strengthDays} strength days`);
+      say(
+        `  Workout           ${r.workout.daysPerWeek} days/week, ${r.workout.weeklyAerobicMinutes} min aerobic, ${r.workout.strengthDays} strength days`,
+      );
       for (const f of r.insights.findings) say(`  Insight           ${f.message}`);
     } else {
       say(`  ${final.json.detail ?? JSON.stringify(final.json)}`);
     }
     if (pushList) {
-      const pushes = ((await (await fetch(pushList)).json()) as Array<{ body: { title: string; data: { scanId: string } } }>).filter((p) => p.body.data.scanId === scan.scanId);
+      const pushes = ((await (await fetch(pushList)).json()) as Array<{ body: { title: string; data: { scanId: string } } }>).filter(
+        (p) => p.body.data.scanId === scan.scanId,
+      );
       say(`  Push received     ${pushes.map((p) => `"${p.body.title}"`).join(', ') || 'none'}`);
     }
-    const run = await client.workflow.getHandle(workflowIdForScan(scan.scanId)).describe().catch(() => undefined);
-    if (run) say(`  Temporal Web UI   ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${run.workflowId}/${run.runId}/history`);
+    const run = await client.workflow
+      .getHandle(workflowIdForScan(scan.scanId))
+      .describe()
+      .catch(() => undefined);
+    if (run)
+      say(
+        `  Temporal Web UI   ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${run.workflowId}/${run.runId}/history`,
+      );
     if (final.status !== 200) process.exitCode = 1;
   } finally {
     await host.close();

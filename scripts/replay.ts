@@ -24,8 +24,16 @@ async function main() {
   const keys = process.env.PAYLOAD_ENCRYPTION_KEY
     ? { PAYLOAD_ENCRYPTION_KEY: process.env.PAYLOAD_ENCRYPTION_KEY, PAYLOAD_DECRYPTION_KEYS: process.env.PAYLOAD_DECRYPTION_KEYS }
     : { PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY };
-  const report = await replayAll(source, keys, undefined, (name, error) => console.log(`${error ? 'FAIL' : 'ok  '} ${name}${error ? `: ${error}` : ''}`));
-  console.log(JSON.stringify({ msg: report.failures.length ? 'replay FAILED' : 'replay passed', replayed: report.replayed, failures: report.failures.length }));
+  const report = await replayAll(source, keys, undefined, (name, error) =>
+    console.log(`${error ? 'FAIL' : 'ok  '} ${name}${error ? `: ${error}` : ''}`),
+  );
+  console.log(
+    JSON.stringify({
+      msg: report.failures.length ? 'replay FAILED' : 'replay passed',
+      replayed: report.replayed,
+      failures: report.failures.length,
+    }),
+  );
   if (report.failures.length || report.replayed === 0) process.exitCode = 1;
 }
 

@@ -78,9 +78,14 @@ function scriptEnv(extra: Record<string, string> = {}) {
 /** Runs one of the npm scripts' entry points the way `npm run` does; resolves with its exit code and output. */
 function runScript(script: string, args: string[], env = scriptEnv()): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, ['--import', 'tsx', script, ...args], { cwd: PROJECT_ROOT, env, maxBuffer: 32 * 1024 * 1024 }, (err, stdout, stderr) => {
-      resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['--import', 'tsx', script, ...args],
+      { cwd: PROJECT_ROOT, env, maxBuffer: 32 * 1024 * 1024 },
+      (err, stdout, stderr) => {
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -101,18 +106,31 @@ describe('archive of a batch of scans', () => {
     const from = new Date(Date.now() - 1000).toISOString();
     // Completed, rejected (bad photos) and cancelled (while waiting for review).
     const good = await seedUploadedScan(firebase, blob, config);
-    const bad = await seedUploadedScan(firebase, blob, config, { photos: { front: await makeSamplePhoto('front', { variant: 'blurry' }) } });
+    const bad = await seedUploadedScan(firebase, blob, config, {
+      photos: { front: await makeSamplePhoto('front', { variant: 'blurry' }) },
+    });
     const userId = newUserId();
     await seedMember(firebase.db, userId, { credits: 1 });
-    await userRef(firebase.db, userId).collection(Collections.scanHistory).doc('previous').set({
-      scanId: 'previous', takenAt: new Date(Date.now() - 86_400_000).toISOString(), bodyFatPercent: 8, weightKg: 82, leanMassKg: 75.4,
-    });
+    await userRef(firebase.db, userId)
+      .collection(Collections.scanHistory)
+      .doc('previous')
+      .set({
+        scanId: 'previous',
+        takenAt: new Date(Date.now() - 86_400_000).toISOString(),
+        bodyFatPercent: 8,
+        weightKg: 82,
+        leanMassKg: 75.4,
+      });
     const flagged = await seedUploadedScan(firebase, blob, config, { userId });
     for (const s of [good, bad, flagged]) await startDailyScan(client, config, s, scanQueue);
     const handle = (id: string) => client.workflow.getHandle(workflowIdForScan(id));
     expect((await handle(good.scanId).result()).status).toBe('completed');
     expect((await handle(bad.scanId).result()).status).toBe('rejected');
-    for (let p = await handle(flagged.scanId).query(progressQuery); p.status !== 'awaiting_review'; p = await handle(flagged.scanId).query(progressQuery)) {
+    for (
+      let p = await handle(flagged.scanId).query(progressQuery);
+      p.status !== 'awaiting_review';
+      p = await handle(flagged.scanId).query(progressQuery)
+    ) {
       await new Promise((r) => setTimeout(r, 100));
     }
     await handle(flagged.scanId).cancel();
@@ -150,11 +168,32 @@ describe('archive of a batch of scans', () => {
     const cli = stackEnv().TEMPORAL_CLI;
     if (cli) {
       const run = runs[0]!;
-      const shown = execFileSync(cli, ['workflow', 'show', '--workflow-id', run.workflowId, '--run-id', run.runId, '--namespace', config.TEMPORAL_NAMESPACE, '--address', config.TEMPORAL_ADDRESS, '--output', 'json'], { encoding: 'utf8', maxBuffer: 64 << 20 });
+      const shown = execFileSync(
+        cli,
+        [
+          'workflow',
+          'show',
+          '--workflow-id',
+          run.workflowId,
+          '--run-id',
+          run.runId,
+          '--namespace',
+          config.TEMPORAL_NAMESPACE,
+          '--address',
+          config.TEMPORAL_ADDRESS,
+          '--output',
+          'json',
+        ],
+        { encoding: 'utf8', maxBuffer: 64 << 20 },
+      );
       expect((await readArchivedHistory(container.getBlockBlobClient(historyBlobPath(run)))).history).toEqual(JSON.parse(shown));
     }
 
-    const manifest = JSON.parse((await container.getBlockBlobClient(result.manifest.blob).downloadToBuffer()).toString()) as { entries: ManifestEntry[]; count: number; byCloseStatus: Record<string, number> };
+    const manifest = JSON.parse((await container.getBlockBlobClient(result.manifest.blob).downloadToBuffer()).toString()) as {
+      entries: ManifestEntry[];
+      count: number;
+      byCloseStatus: Record<string, number>;
+    };
     expect(manifest.count).toBe(3);
     expect(manifest.byCloseStatus).toEqual({ Completed: 2, Canceled: 1 });
     expect(manifest.entries.map((e) => e.blob).sort()).toEqual(expected);
@@ -206,7 +245,10 @@ describe('archive of a batch of scans', () => {
     // Metadata forged too: the archive job sees another checksum than Temporal's, alerts, and keeps the blob.
     await b.upload(forged, forged.length, { metadata: { ...metadata, [ArchiveMetadata.sha256]: sha256Hex(canonicalJson(history)) } });
     const etag = (await b.getProperties()).etag;
-    const failed = await runArchive(window).then(() => undefined, (err: unknown) => err);
+    const failed = await runArchive(window).then(
+      () => undefined,
+      (err: unknown) => err,
+    );
     expect(failed).toBeInstanceOf(WorkflowFailedError);
     expect((failed as WorkflowFailedError).cause).toMatchObject({ type: 'ArchiveChecksumConflict' });
     expect((failed as WorkflowFailedError).cause?.message).toContain(victim);
@@ -224,7 +266,11 @@ describe('archive run with a worker crash', () => {
     for (let i = 0; i < count; i += 40) {
       await Promise.all(
         ids.slice(i, i + 40).map(async (workflowId) => {
-          const h = await client.workflow.start('dailyScanWorkflow', { taskQueue: fillerQueue, workflowId, args: [{ filler: true } as never] });
+          const h = await client.workflow.start('dailyScanWorkflow', {
+            taskQueue: fillerQueue,
+            workflowId,
+            args: [{ filler: true } as never],
+          });
           await h.terminate('archive test filler');
         }),
       );
@@ -239,7 +285,10 @@ describe('archive run with a worker crash', () => {
     const cfg = testConfig({ TEMPORAL_TASK_QUEUE: archiveQueue });
     // Pages of 180, one history at a time, continue-as-new after every page, a short heartbeat timeout
     // (heartbeats reach the server at most every 0.8 × timeout, so a page must outlast that).
-    const { workflowId } = await startArchive(client, cfg, window, { mode: 'rerun', tuning: { pageSize: 180, concurrency: 1, pagesPerRun: 1, heartbeatTimeoutSeconds: 1 } });
+    const { workflowId } = await startArchive(client, cfg, window, {
+      mode: 'rerun',
+      tuning: { pageSize: 180, concurrency: 1, pagesPerRun: 1, heartbeatTimeoutSeconds: 1 },
+    });
     const idSet = new Set(ids);
     // Kill once the server holds a heartbeat with a position inside a page: the retry must resume from it.
     let checkpoint: { page: number; done: number } | undefined;
@@ -248,7 +297,9 @@ describe('archive run with a worker crash', () => {
       const payload = pending.find((a) => a.activityType?.name === 'archivePage')?.heartbeatDetails?.payloads?.[0];
       // Heartbeat details are payloads too, so encrypted: read them through the codec like any reader.
       const decoded = payload ? (await payloadDataConverter(cfg).payloadCodecs[0]!.decode([payload]))[0] : undefined;
-      const details = decoded?.data ? (JSON.parse(Buffer.from(decoded.data).toString('utf8')) as { page: number; done: number }) : undefined;
+      const details = decoded?.data
+        ? (JSON.parse(Buffer.from(decoded.data).toString('utf8')) as { page: number; done: number })
+        : undefined;
       if (details && details.done >= 5) checkpoint = details;
       else await new Promise((r) => setTimeout(r, 20));
     }

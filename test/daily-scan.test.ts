@@ -19,9 +19,12 @@ const { firebase, blob } = suite;
 
 const scanDoc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument;
 const credits = async (uid: string) => Number((await userRef(firebase.db, uid).get()).data()?.scanCredits);
-const historyCount = async (uid: string) => (await userRef(firebase.db, uid).collection(Collections.scanHistory).count().get()).data().count;
+const historyCount = async (uid: string) =>
+  (await userRef(firebase.db, uid).collection(Collections.scanHistory).count().get()).data().count;
 const auditActions = async (scanId: string) =>
-  (await firebase.db.collection(Collections.auditLogs).where('scanId', '==', scanId).get()).docs.map((d) => d.data().action as string).sort();
+  (await firebase.db.collection(Collections.auditLogs).where('scanId', '==', scanId).get()).docs
+    .map((d) => d.data().action as string)
+    .sort();
 const pushes = (scanId: string) => pushesFor(stackEnv().PUSH_RECEIVER_LIST_URL!, scanId);
 
 async function waitForStatus(handle: WorkflowHandle, status: string, timeoutMs = 30_000) {
@@ -40,7 +43,11 @@ async function seedFlaggedScan(cfg = config) {
   await seedMember(firebase.db, userId, { credits: 1 });
   const yesterday = new Date(Date.now() - 86_400_000).toISOString();
   await userRef(firebase.db, userId).collection(Collections.scanHistory).doc('previous').set({
-    scanId: 'previous', takenAt: yesterday, bodyFatPercent: 8, weightKg: 82, leanMassKg: 75.4,
+    scanId: 'previous',
+    takenAt: yesterday,
+    bodyFatPercent: 8,
+    weightKg: 82,
+    leanMassKg: 75.4,
   });
   const scan = await seedUploadedScan(firebase, blob, cfg, { userId });
   const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
@@ -59,7 +66,10 @@ async function updateRejection(handle: WorkflowHandle, decision: ReviewDecision)
 }
 
 const reviewer = (decision: 'approve' | 'reject'): ReviewDecision => ({
-  decision, notes: 'checked the photos', reviewerId: `reviewer_${randomUUID().slice(0, 8)}`, reviewerRoles: ['reviewer'],
+  decision,
+  notes: 'checked the photos',
+  reviewerId: `reviewer_${randomUUID().slice(0, 8)}`,
+  reviewerRoles: ['reviewer'],
 });
 
 describe('dailyScanWorkflow on the local stack', () => {
@@ -73,7 +83,16 @@ describe('dailyScanWorkflow on the local stack', () => {
     expect(doc.status).toBe('completed');
     expect(doc.credit.state).toBe('consumed');
     const results = doc.results as Record<string, { method?: string }> & { estimate: { bodyFatPercent: number; method: string } };
-    expect(Object.keys(results).sort()).toEqual(['deltas', 'estimate', 'hydration', 'insights', 'nutrition', 'quality', 'review', 'workout']);
+    expect(Object.keys(results).sort()).toEqual([
+      'deltas',
+      'estimate',
+      'hydration',
+      'insights',
+      'nutrition',
+      'quality',
+      'review',
+      'workout',
+    ]);
     expect(results.estimate.method).toBe('anthropometric-prior');
     expect(results.estimate.bodyFatPercent).toBeGreaterThan(10);
     expect(await historyCount(scan.ownerId)).toBe(1);
@@ -106,7 +125,10 @@ describe('dailyScanWorkflow on the local stack', () => {
 
   it('rejects bad photos without retrying, names them, refunds the credit and deletes the photos', async () => {
     const scan = await seedUploadedScan(firebase, blob, config, {
-      photos: { front: await makeSamplePhoto('front', { variant: 'blurry' }), left: await makeSamplePhoto('left', { variant: 'landscape' }) },
+      photos: {
+        front: await makeSamplePhoto('front', { variant: 'blurry' }),
+        left: await makeSamplePhoto('left', { variant: 'landscape' }),
+      },
     });
     await startDailyScan(suite.client, config, scan, taskQueue);
     const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
@@ -192,7 +214,11 @@ describe('dailyScanWorkflow on the local stack', () => {
       const cfg = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '2', REVIEW_TIMEOUT_DECISION: 'approve' });
       const { scan, handle } = await seedFlaggedScan(cfg);
       expect((await handle.result()).status).toBe('completed');
-      expect((await scanDoc(scan.scanId)).results?.review).toMatchObject({ required: true, outcome: 'timed_out', appliedDecision: 'approve' });
+      expect((await scanDoc(scan.scanId)).results?.review).toMatchObject({
+        required: true,
+        outcome: 'timed_out',
+        appliedDecision: 'approve',
+      });
 
       const rejecting = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '2', REVIEW_TIMEOUT_DECISION: 'reject' });
       const second = await seedFlaggedScan(rejecting);

@@ -31,7 +31,11 @@ describe('functions: consents, health and OpenAPI', () => {
     expect(grant.json).toMatchObject({ status: 'granted', version: '2026-01', revision: 1 });
     const again = await api(host, '/api/consents/scan_analysis', { method: 'PUT', token, json: { status: 'granted', version: '2026-01' } });
     expect(again.json.revision).toBe(1);
-    const revoke = await api(host, '/api/consents/scan_analysis', { method: 'PUT', token, json: { status: 'revoked', version: '2026-01' } });
+    const revoke = await api(host, '/api/consents/scan_analysis', {
+      method: 'PUT',
+      token,
+      json: { status: 'revoked', version: '2026-01' },
+    });
     expect(revoke.json).toMatchObject({ status: 'revoked', revision: 2 });
 
     const audits = await firebase.db.collection(Collections.auditLogs).where('userId', '==', uid).get();
@@ -53,11 +57,20 @@ describe('functions: consents, health and OpenAPI', () => {
     const doc = res.json;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
-      '/api/consents', '/api/consents/{type}', '/api/health', '/api/openapi.json', '/api/scans', '/api/scans/{scanId}',
-      '/api/scans/{scanId}/cancel', '/api/scans/{scanId}/review', '/api/scans/{scanId}/submit',
+      '/api/consents',
+      '/api/consents/{type}',
+      '/api/health',
+      '/api/openapi.json',
+      '/api/scans',
+      '/api/scans/{scanId}',
+      '/api/scans/{scanId}/cancel',
+      '/api/scans/{scanId}/review',
+      '/api/scans/{scanId}/submit',
     ]);
     const create = doc.paths['/api/scans'].post;
-    expect(create.requestBody.content['application/json'].schema.required).toEqual(expect.arrayContaining(['weightKg', 'heightCm', 'sex', 'capturedAt']));
+    expect(create.requestBody.content['application/json'].schema.required).toEqual(
+      expect.arrayContaining(['weightKg', 'heightCm', 'sex', 'capturedAt']),
+    );
     expect(create.responses['402'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
     expect(doc.paths['/api/health'].get.security).toEqual([]);
     expect(doc.components.securitySchemes.firebaseIdToken).toMatchObject({ type: 'http', scheme: 'bearer' });

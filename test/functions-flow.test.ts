@@ -132,11 +132,15 @@ describe('functions: scan flow over HTTP', () => {
     const photos = await samplePhotos();
     const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
     await Promise.all(
-      ANGLES.map((a) => container.getBlockBlobClient(`${uid}/${scanId}/${a}`).uploadData(photos[a], { blobHTTPHeaders: { blobContentType: 'image/jpeg' } })),
+      ANGLES.map((a) =>
+        container.getBlockBlobClient(`${uid}/${scanId}/${a}`).uploadData(photos[a], { blobHTTPHeaders: { blobContentType: 'image/jpeg' } }),
+      ),
     );
     const ctx = () => new InvocationContext({ functionName: uploadTrigger.name, logHandler: () => undefined });
     const results = await Promise.allSettled([
-      ...ANGLES.map((a) => uploadTrigger.handler({ name: `${uid}/${scanId}/${a}`, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps)),
+      ...ANGLES.map((a) =>
+        uploadTrigger.handler({ name: `${uid}/${scanId}/${a}`, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps),
+      ),
       api(host, `/api/scans/${scanId}/submit`, { method: 'POST', token }),
     ]);
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
@@ -166,7 +170,8 @@ describe('functions: scan flow over HTTP', () => {
     expect(first.status, first.text).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     const retries = [];
-    for (let i = 0; i < 3; i++) retries.push(await api(host, '/api/scans', { method: 'POST', token, json: { ...body }, headers: { 'Idempotency-Key': key } }));
+    for (let i = 0; i < 3; i++)
+      retries.push(await api(host, '/api/scans', { method: 'POST', token, json: { ...body }, headers: { 'Idempotency-Key': key } }));
     for (const r of retries) {
       expect(r.status, r.text).toBe(201);
       expect(r.json.scanId).toBe(first.json.scanId);
@@ -178,14 +183,21 @@ describe('functions: scan flow over HTTP', () => {
 
     // Three at once with a new key: still one scan and one credit.
     const key2 = `key-${randomUUID()}`;
-    const together = await Promise.all([0, 1, 2].map(() => api(host, '/api/scans', { method: 'POST', token, json: body, headers: { 'Idempotency-Key': key2 } })));
+    const together = await Promise.all(
+      [0, 1, 2].map(() => api(host, '/api/scans', { method: 'POST', token, json: body, headers: { 'Idempotency-Key': key2 } })),
+    );
     expect(together.map((r) => r.status)).toEqual([201, 201, 201]);
     expect(new Set(together.map((r) => r.json.scanId)).size).toBe(1);
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
     expect((await firebase.db.collection('scans').where('ownerId', '==', uid).get()).size).toBe(2);
 
     // The same key with another body is refused and reserves nothing.
-    const reused = await api(host, '/api/scans', { method: 'POST', token, json: { ...body, weightKg: 90 }, headers: { 'Idempotency-Key': key } });
+    const reused = await api(host, '/api/scans', {
+      method: 'POST',
+      token,
+      json: { ...body, weightKg: 90 },
+      headers: { 'Idempotency-Key': key },
+    });
     expect(reused.status).toBe(422);
     expect(reused.json.code).toBe('idempotency_key_reused');
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);

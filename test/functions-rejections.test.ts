@@ -37,10 +37,15 @@ describe('functions: rejections change nothing', () => {
     await seedMember(firebase.db, ids.noConsent, { credits: 1, consent: false });
     await seedMember(firebase.db, ids.noCredit, { credits: 0 });
     await seedMember(firebase.db, ids.reviewer, { credits: 0 });
-    for (const k of Object.keys(ids) as Array<keyof typeof ids>) tokens[k] = await idTokenFor(firebase.auth, config, ids[k], k === 'reviewer' ? { reviewer: true } : {});
+    for (const k of Object.keys(ids) as Array<keyof typeof ids>)
+      tokens[k] = await idTokenFor(firebase.auth, config, ids[k], k === 'reviewer' ? { reviewer: true } : {});
     scanA = await createScanWithCredit(firebase.db, { scanId: newScanId(), userId: ids.a, measurements: measurements(), now: new Date() });
     doneA = await createScanWithCredit(firebase.db, { scanId: newScanId(), userId: ids.a, measurements: measurements(), now: new Date() });
-    await scanRef(firebase.db, doneA.scanId).update({ status: 'completed', 'credit.state': 'consumed', results: { estimate: { bodyFatPercent: 20 } } });
+    await scanRef(firebase.db, doneA.scanId).update({
+      status: 'completed',
+      'credit.state': 'consumed',
+      results: { estimate: { bodyFatPercent: 20 } },
+    });
     host = await startFunctionsHost(config);
   });
   afterAll(async () => {
@@ -54,7 +59,12 @@ describe('functions: rejections change nothing', () => {
   async function expectRejected(path: string, call: ApiCall & { as?: keyof typeof ids }, status: number, code: string) {
     const before = await snapshot();
     const res = await api(host, path, { ...call, token: call.token ?? (call.as ? tokens[call.as] : undefined) });
-    expect({ path, method: call.method ?? 'GET', status: res.status, code: res.json?.code }).toEqual({ path, method: call.method ?? 'GET', status, code });
+    expect({ path, method: call.method ?? 'GET', status: res.status, code: res.json?.code }).toEqual({
+      path,
+      method: call.method ?? 'GET',
+      status,
+      code,
+    });
     expect(res.headers.get('content-type')).toBe('application/problem+json');
     expect(res.json).toMatchObject({ type: expect.stringContaining(code), title: expect.any(String), status, detail: expect.any(String) });
     expect(await snapshot()).toEqual(before);
@@ -79,9 +89,24 @@ describe('functions: rejections change nothing', () => {
       const res = await expectRejected(path, call, 401, 'unauthenticated');
       expect(res.headers.get('www-authenticate')).toMatch(/^Bearer/);
     }
-    await expectRejected('/api/scans', { method: 'POST', json: validBody(), token: 'not.a.real.token-but-long-enough-to-try' }, 401, 'invalid_token');
-    await expectRejected('/api/scans', { method: 'POST', json: validBody(), token: `${tokens.a.slice(0, -6)}AAAAAA` }, 401, 'invalid_token');
-    await expectRejected('/api/scans', { method: 'POST', json: validBody(), headers: { authorization: `Basic ${tokens.a}` } }, 401, 'invalid_token');
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', json: validBody(), token: 'not.a.real.token-but-long-enough-to-try' },
+      401,
+      'invalid_token',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', json: validBody(), token: `${tokens.a.slice(0, -6)}AAAAAA` },
+      401,
+      'invalid_token',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', json: validBody(), headers: { authorization: `Basic ${tokens.a}` } },
+      401,
+      'invalid_token',
+    );
   });
 
   it("another member's scan is 404, exactly like a scan that does not exist", async () => {
@@ -93,11 +118,31 @@ describe('functions: rejections change nothing', () => {
   });
 
   it('roles: a member on the reviewer route is 403; reviewers read but cannot cancel; review state is checked', async () => {
-    await expectRejected(`/api/scans/${scanA.scanId}/review`, { method: 'POST', as: 'b', json: { decision: 'approve' } }, 403, 'reviewer_role_required');
-    await expectRejected(`/api/scans/${scanA.scanId}/review`, { method: 'POST', as: 'a', json: { decision: 'approve' } }, 403, 'reviewer_role_required');
+    await expectRejected(
+      `/api/scans/${scanA.scanId}/review`,
+      { method: 'POST', as: 'b', json: { decision: 'approve' } },
+      403,
+      'reviewer_role_required',
+    );
+    await expectRejected(
+      `/api/scans/${scanA.scanId}/review`,
+      { method: 'POST', as: 'a', json: { decision: 'approve' } },
+      403,
+      'reviewer_role_required',
+    );
     await expectRejected(`/api/scans/${scanA.scanId}/cancel`, { method: 'POST', as: 'reviewer' }, 403, 'owner_only');
-    await expectRejected(`/api/scans/${scanA.scanId}/review`, { method: 'POST', as: 'reviewer', json: { decision: 'approve' } }, 409, 'not_awaiting_review');
-    await expectRejected(`/api/scans/${doneA.scanId}/review`, { method: 'POST', as: 'reviewer', json: { decision: 'reject', notes: 'x' } }, 410, 'scan_finished');
+    await expectRejected(
+      `/api/scans/${scanA.scanId}/review`,
+      { method: 'POST', as: 'reviewer', json: { decision: 'approve' } },
+      409,
+      'not_awaiting_review',
+    );
+    await expectRejected(
+      `/api/scans/${doneA.scanId}/review`,
+      { method: 'POST', as: 'reviewer', json: { decision: 'reject', notes: 'x' } },
+      410,
+      'scan_finished',
+    );
     await expectRejected(`/api/scans/${doneA.scanId}/cancel`, { method: 'POST', as: 'a' }, 410, 'scan_finished');
     const read = await api(host, `/api/scans/${doneA.scanId}`, { token: tokens.reviewer });
     expect(read.status).toBe(200);
@@ -106,31 +151,107 @@ describe('functions: rejections change nothing', () => {
   it('missing consent is 403 consent_required; no credit is 402', async () => {
     await expectRejected('/api/scans', { method: 'POST', as: 'noConsent', json: validBody() }, 403, 'consent_required');
     await expectRejected('/api/scans', { method: 'POST', as: 'noCredit', json: validBody() }, 402, 'no_scan_credit');
-    await expectRejected('/api/scans', { method: 'POST', as: 'noCredit', json: validBody(), headers: { 'Idempotency-Key': `k-${randomUUID()}` } }, 402, 'no_scan_credit');
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'noCredit', json: validBody(), headers: { 'Idempotency-Key': `k-${randomUUID()}` } },
+      402,
+      'no_scan_credit',
+    );
   });
 
   it('malformed JSON, wrong types, unknown fields, wrong media type: 400/415 without echoing values', async () => {
     const secret = 'SECRET-VALUE-91.7';
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', body: '{"weightKg": 80,', headers: { 'content-type': 'application/json' } }, 400, 'malformed_json');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), headers: { 'content-type': 'application/json' } }, 400, 'malformed_json');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', body: '', headers: { 'content-type': 'application/json' } }, 400, 'body_required');
-    await expectRejected('/api/consents/scan_analysis', { method: 'PUT', as: 'a', body: "{'status':'granted'}", headers: { 'content-type': 'application/json' } }, 400, 'malformed_json');
-    await expectRejected(`/api/scans/${scanA.scanId}/review`, { method: 'POST', as: 'reviewer', body: '[', headers: { 'content-type': 'application/json' } }, 400, 'malformed_json');
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', body: '{"weightKg": 80,', headers: { 'content-type': 'application/json' } },
+      400,
+      'malformed_json',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', body: Buffer.from([0x7b, 0xff, 0xfe, 0x7d]), headers: { 'content-type': 'application/json' } },
+      400,
+      'malformed_json',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', body: '', headers: { 'content-type': 'application/json' } },
+      400,
+      'body_required',
+    );
+    await expectRejected(
+      '/api/consents/scan_analysis',
+      { method: 'PUT', as: 'a', body: "{'status':'granted'}", headers: { 'content-type': 'application/json' } },
+      400,
+      'malformed_json',
+    );
+    await expectRejected(
+      `/api/scans/${scanA.scanId}/review`,
+      { method: 'POST', as: 'reviewer', body: '[', headers: { 'content-type': 'application/json' } },
+      400,
+      'malformed_json',
+    );
 
-    const wrong = await expectRejected('/api/scans', { method: 'POST', as: 'a', json: { ...validBody(), weightKg: secret, heightCm: true, sex: secret, extraField: secret } }, 400, 'validation_failed');
+    const wrong = await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', json: { ...validBody(), weightKg: secret, heightCm: true, sex: secret, extraField: secret } },
+      400,
+      'validation_failed',
+    );
     expect(wrong.text).not.toContain(secret);
     expect(wrong.json.errors.map((e: { path: string }) => e.path).sort()).toEqual(['extraField', 'heightCm', 'sex', 'weightKg']);
     expect(wrong.json.errors.every((e: { in: string }) => e.in === 'body')).toBe(true);
     await expectRejected('/api/scans', { method: 'POST', as: 'a', json: [validBody()] }, 400, 'validation_failed');
     await expectRejected('/api/scans', { method: 'POST', as: 'a', json: null }, 400, 'validation_failed');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', json: { ...validBody(), age: undefined, birthYear: undefined } }, 400, 'validation_failed');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', json: { ...validBody(), weightKg: 1e400 === Infinity ? 1e308 : 0 } }, 400, 'validation_failed');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', body: '{"__proto__": {"admin": true}}', headers: { 'content-type': 'application/json' } }, 400, 'validation_failed');
-    await expectRejected('/api/consents/scan_analysis', { method: 'PUT', as: 'a', json: { status: 'yes', version: 5 } }, 400, 'validation_failed');
-    await expectRejected('/api/consents/marketing', { method: 'PUT', as: 'a', json: { status: 'granted', version: '1' } }, 400, 'validation_failed');
-    await expectRejected(`/api/scans/${scanA.scanId}/review`, { method: 'POST', as: 'reviewer', json: { decision: 'maybe' } }, 400, 'validation_failed');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', body: JSON.stringify(validBody()), headers: { 'content-type': 'text/plain' } }, 415, 'unsupported_media_type');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', json: validBody(), headers: { 'Idempotency-Key': 'x' } }, 400, 'validation_failed');
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', json: { ...validBody(), age: undefined, birthYear: undefined } },
+      400,
+      'validation_failed',
+    );
+    await expectRejected(
+      '/api/scans',
+      // biome-ignore lint/correctness/noPrecisionLoss: the literal overflows to Infinity on purpose
+      { method: 'POST', as: 'a', json: { ...validBody(), weightKg: 1e400 === Infinity ? 1e308 : 0 } },
+      400,
+      'validation_failed',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', body: '{"__proto__": {"admin": true}}', headers: { 'content-type': 'application/json' } },
+      400,
+      'validation_failed',
+    );
+    await expectRejected(
+      '/api/consents/scan_analysis',
+      { method: 'PUT', as: 'a', json: { status: 'yes', version: 5 } },
+      400,
+      'validation_failed',
+    );
+    await expectRejected(
+      '/api/consents/marketing',
+      { method: 'PUT', as: 'a', json: { status: 'granted', version: '1' } },
+      400,
+      'validation_failed',
+    );
+    await expectRejected(
+      `/api/scans/${scanA.scanId}/review`,
+      { method: 'POST', as: 'reviewer', json: { decision: 'maybe' } },
+      400,
+      'validation_failed',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', body: JSON.stringify(validBody()), headers: { 'content-type': 'text/plain' } },
+      415,
+      'unsupported_media_type',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', json: validBody(), headers: { 'Idempotency-Key': 'x' } },
+      400,
+      'validation_failed',
+    );
     await expectRejected('/api/scans?limit=0', { as: 'a' }, 400, 'validation_failed');
     await expectRejected('/api/scans?limit=1&limit=2', { as: 'a' }, 400, 'validation_failed');
     await expectRejected('/api/scans?cursor=bm90LWEtY3Vyc29y', { as: 'a' }, 400, 'invalid_cursor');
@@ -138,9 +259,24 @@ describe('functions: rejections change nothing', () => {
   });
 
   it('oversized bodies: 413 from the function limit and from the host cap', async () => {
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', json: { ...validBody(), notes: 'x'.repeat(20_000) } }, 413, 'payload_too_large');
-    await expectRejected(`/api/scans/${scanA.scanId}/review`, { method: 'POST', as: 'reviewer', json: { decision: 'approve', notes: 'n'.repeat(40_000) } }, 413, 'payload_too_large');
-    await expectRejected('/api/scans', { method: 'POST', as: 'a', body: 'x'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } }, 413, 'payload_too_large');
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', json: { ...validBody(), notes: 'x'.repeat(20_000) } },
+      413,
+      'payload_too_large',
+    );
+    await expectRejected(
+      `/api/scans/${scanA.scanId}/review`,
+      { method: 'POST', as: 'reviewer', json: { decision: 'approve', notes: 'n'.repeat(40_000) } },
+      413,
+      'payload_too_large',
+    );
+    await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'a', body: 'x'.repeat(2 * 1024 * 1024), headers: { 'content-type': 'application/json' } },
+      413,
+      'payload_too_large',
+    );
   });
 
   it('ids with path characters or unicode tricks: 400 (or 404 when no route has that shape)', async () => {
@@ -189,7 +325,12 @@ describe('functions: rejections change nothing', () => {
       ['PROPFIND', '/api/scans', 'GET, POST'],
     ];
     for (const [method, path, allow] of cases) {
-      const res = await expectRejected(path, { method, as: 'a', json: method === 'GET' ? undefined : validBody() }, 405, 'method_not_allowed');
+      const res = await expectRejected(
+        path,
+        { method, as: 'a', json: method === 'GET' ? undefined : validBody() },
+        405,
+        'method_not_allowed',
+      );
       expect(res.headers.get('allow')).toBe(allow);
     }
   });
@@ -198,7 +339,9 @@ describe('functions: rejections change nothing', () => {
     const photos = await samplePhotos();
     const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
     await Promise.all(
-      (['front', 'back'] as Angle[]).map((a) => container.getBlockBlobClient(scanA.photos[a]!).uploadData(photos[a], { blobHTTPHeaders: { blobContentType: 'image/jpeg' } })),
+      (['front', 'back'] as Angle[]).map((a) =>
+        container.getBlockBlobClient(scanA.photos[a]!).uploadData(photos[a], { blobHTTPHeaders: { blobContentType: 'image/jpeg' } }),
+      ),
     );
     const res = await expectRejected(`/api/scans/${scanA.scanId}/submit`, { method: 'POST', as: 'a' }, 409, 'photos_missing');
     expect(res.json.missingPhotos.sort()).toEqual(['left', 'right']);
@@ -211,7 +354,12 @@ describe('functions: rejections change nothing', () => {
     const uid = newUserId();
     await seedMember(firebase.db, uid, { credits: 1 });
     const token = await idTokenFor(firebase.auth, config, uid);
-    const scan = await createScanWithCredit(firebase.db, { scanId: newScanId(), userId: uid, measurements: measurements(), now: new Date() });
+    const scan = await createScanWithCredit(firebase.db, {
+      scanId: newScanId(),
+      userId: uid,
+      measurements: measurements(),
+      now: new Date(),
+    });
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(0);
     const photos = await samplePhotos();
     const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
@@ -224,7 +372,9 @@ describe('functions: rejections change nothing', () => {
     );
     const ctx = () => new InvocationContext({ functionName: uploadTrigger.name, logHandler: () => undefined });
     for (let i = 0; i < 2; i++) {
-      await Promise.all(ANGLES.map((a) => uploadTrigger.handler({ name: scan.photos[a]!, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps)));
+      await Promise.all(
+        ANGLES.map((a) => uploadTrigger.handler({ name: scan.photos[a]!, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps)),
+      );
     }
     await host.idle();
     const doc = (await scanRef(firebase.db, scan.scanId).get()).data() as ScanDocument;
@@ -249,7 +399,16 @@ describe('functions: rejections change nothing', () => {
   it('upload trigger: names that are not scan uploads are ignored', async () => {
     const before = await snapshot();
     const ctx = () => new InvocationContext({ functionName: uploadTrigger.name, logHandler: () => undefined });
-    for (const name of ['foo', 'a/b', `${ids.a}/${scanA.scanId}/front.jpg`, `${ids.a}/${scanA.scanId}/top`, `../${scanA.scanId}/front`, `${ids.b}/${scanA.scanId}/front`, `${ids.a}/${scanA.scanId}/front/x`, '']) {
+    for (const name of [
+      'foo',
+      'a/b',
+      `${ids.a}/${scanA.scanId}/front.jpg`,
+      `${ids.a}/${scanA.scanId}/top`,
+      `../${scanA.scanId}/front`,
+      `${ids.b}/${scanA.scanId}/front`,
+      `${ids.a}/${scanA.scanId}/front/x`,
+      '',
+    ]) {
       await uploadTrigger.handler({ name, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps);
     }
     expect(await snapshot()).toEqual(before);

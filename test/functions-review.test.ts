@@ -36,9 +36,15 @@ describe('functions: review and revocation reach the running workflow', () => {
   async function flaggedScanWaitingForReview() {
     const uid = newUserId();
     await seedMember(firebase.db, uid, { credits: 1 });
-    await userRef(firebase.db, uid).collection(Collections.scanHistory).doc('previous').set({
-      scanId: 'previous', takenAt: new Date(Date.now() - 86_400_000).toISOString(), bodyFatPercent: 8, weightKg: 82,
-    });
+    await userRef(firebase.db, uid)
+      .collection(Collections.scanHistory)
+      .doc('previous')
+      .set({
+        scanId: 'previous',
+        takenAt: new Date(Date.now() - 86_400_000).toISOString(),
+        bodyFatPercent: 8,
+        weightKg: 82,
+      });
     const token = await idTokenFor(firebase.auth, config, uid);
     const created = await api(host, '/api/scans', { method: 'POST', token, json: measurements() });
     expect(created.status, created.text).toBe(201);
@@ -69,7 +75,11 @@ describe('functions: review and revocation reach the running workflow', () => {
 
     const asMember = await api(host, `/api/scans/${scanId}/review`, { method: 'POST', token, json: { decision: 'approve' } });
     expect(asMember.status).toBe(403);
-    const approved = await api(host, `/api/scans/${scanId}/review`, { method: 'POST', token: reviewerToken, json: { decision: 'approve', notes: 'photos fine' } });
+    const approved = await api(host, `/api/scans/${scanId}/review`, {
+      method: 'POST',
+      token: reviewerToken,
+      json: { decision: 'approve', notes: 'photos fine' },
+    });
     expect(approved.status, approved.text).toBe(200);
 
     const done = await finalStatus(scanId, token);
@@ -82,7 +92,9 @@ describe('functions: review and revocation reach the running workflow', () => {
   it('a reviewer rejects over HTTP: no results, the credit comes back, the member is told', async () => {
     const { uid, token, scanId } = await flaggedScanWaitingForReview();
     const reviewerToken = await idTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
-    expect((await api(host, `/api/scans/${scanId}/review`, { method: 'POST', token: reviewerToken, json: { decision: 'reject' } })).status).toBe(200);
+    expect(
+      (await api(host, `/api/scans/${scanId}/review`, { method: 'POST', token: reviewerToken, json: { decision: 'reject' } })).status,
+    ).toBe(200);
     const done = await finalStatus(scanId, token);
     expect(done.json.code).toBe('review_rejected');
     expect(done.json.results).toBeUndefined();
@@ -92,7 +104,11 @@ describe('functions: review and revocation reach the running workflow', () => {
 
   it('revoking scan_analysis consent stops a running scan at its next step and refunds the credit', async () => {
     const { uid, token, scanId } = await flaggedScanWaitingForReview();
-    const revoked = await api(host, '/api/consents/scan_analysis', { method: 'PUT', token, json: { status: 'revoked', version: '2026-01' } });
+    const revoked = await api(host, '/api/consents/scan_analysis', {
+      method: 'PUT',
+      token,
+      json: { status: 'revoked', version: '2026-01' },
+    });
     expect(revoked.status, revoked.text).toBe(200);
     const done = await finalStatus(scanId, token);
     expect(done.json.code).toBe('consent_required');

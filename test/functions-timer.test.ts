@@ -13,7 +13,11 @@ describe('functions: nightly archive timer', () => {
   const started: string[] = [];
   afterAll(async () => {
     const client = await deps.temporal();
-    for (const id of started) await client.workflow.getHandle(id).terminate('test over').catch(() => undefined);
+    for (const id of started)
+      await client.workflow
+        .getHandle(id)
+        .terminate('test over')
+        .catch(() => undefined);
   });
 
   it('is registered at 02:00 UTC daily (six-field NCRONTAB)', () => {
@@ -27,7 +31,8 @@ describe('functions: nightly archive timer', () => {
     await timer.handler(context(), deps, new Date('2001-03-04T02:05:00Z'));
     const client = await deps.temporal();
     const runs: Array<{ workflowId: string; type: string }> = [];
-    for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH 'archive-2001-03-03'` })) runs.push({ workflowId: w.workflowId, type: w.type });
+    for await (const w of client.workflow.list({ query: `WorkflowId STARTS_WITH 'archive-2001-03-03'` }))
+      runs.push({ workflowId: w.workflowId, type: w.type });
     expect(runs).toHaveLength(1);
     expect(runs[0]!.type).toBe('archiveWorkflow');
     started.push(runs[0]!.workflowId);

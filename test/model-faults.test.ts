@@ -22,17 +22,29 @@ const { firebase, blob } = suite;
 const probe = scanProbe(firebase);
 
 const startedAttempts = async (handle: WorkflowHandle, activity: string) =>
-  activityTimeline(await handle.fetchHistory()).timeline.filter((t) => t.activity === activity && t.event === 'started').map((t) => t.attempt);
+  activityTimeline(await handle.fetchHistory())
+    .timeline.filter((t) => t.activity === activity && t.event === 'started')
+    .map((t) => t.attempt);
 
 async function expectCompletedOnce(handle: WorkflowHandle, scan: { scanId: string; ownerId: string }) {
   expect((await handle.result()).status).toBe('completed');
   expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_completed']);
   expect(await probe.historyCount(scan.ownerId)).toBe(1);
-  return (await probe.doc(scan.scanId)).results as Record<string, { method: string; narrative?: { summary: string; points: string[]; source: string }; model?: { outcome: string; fallbackReason?: string; requests: number } }>;
+  return (await probe.doc(scan.scanId)).results as Record<
+    string,
+    {
+      method: string;
+      narrative?: { summary: string; points: string[]; source: string };
+      model?: { outcome: string; fallbackReason?: string; requests: number };
+    }
+  >;
 }
 
 async function expectFailedForMember(handle: WorkflowHandle, scan: { scanId: string; ownerId: string }) {
-  const err = await handle.result().then(() => undefined, (e: unknown) => e);
+  const err = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
   expect(err).toBeInstanceOf(WorkflowFailedError);
   const doc = await probe.doc(scan.scanId);
   expect(doc.status).toBe('failed');
@@ -125,7 +137,10 @@ describe('model faults', () => {
     expect(server.requestsFor('insights_narrative')).toHaveLength(MAX_OUTPUT_ATTEMPTS);
     expect(r.insights!.method).toBe('deterministic');
     expect(r.insights!.narrative!.source).toBe('deterministic');
-    expect(r.insights!.model).toMatchObject({ outcome: 'fallback', fallbackReason: 'ungrounded_number,ungrounded_number,ungrounded_number' });
+    expect(r.insights!.model).toMatchObject({
+      outcome: 'fallback',
+      fallbackReason: 'ungrounded_number,ungrounded_number,ungrounded_number',
+    });
     expect(server.requestsFor('nutrition_narrative').map((c) => c.behaviour)).toEqual(['invented', 'ok']);
     expect(r.nutrition!.narrative!.source).toBe('model');
     const stored = JSON.stringify((await probe.doc(scan.scanId)).results);

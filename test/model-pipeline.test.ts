@@ -12,14 +12,28 @@ import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 const server = new ModelServer();
 const taskQueue = uniqueTaskQueue('model-pipeline');
-const suite = scanWorkerSuite('model-pipeline', () => azureModelConfig(server, { TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '600' }), {
-  before: () => server.start(),
-  after: () => server.stop(),
-});
+const suite = scanWorkerSuite(
+  'model-pipeline',
+  () => azureModelConfig(server, { TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '600' }),
+  {
+    before: () => server.start(),
+    after: () => server.stop(),
+  },
+);
 const { firebase, blob } = suite;
 const probe = scanProbe(firebase);
 
-type AgentResult = { method: string; model?: { deployment: string; model: string; promptVersion: string; outcome: string; usage: { imageTokens: number; promptTokens: number; completionTokens: number } }; narrative?: { summary: string; source: string } };
+type AgentResult = {
+  method: string;
+  model?: {
+    deployment: string;
+    model: string;
+    promptVersion: string;
+    outcome: string;
+    usage: { imageTokens: number; promptTokens: number; completionTokens: number };
+  };
+  narrative?: { summary: string; source: string };
+};
 
 describe('the model path (Azure OpenAI API against the local model server)', () => {
   it('completes a scan end to end; the model saw downscaled EXIF-free low-detail images and was asked for strict JSON schemas', async () => {
@@ -28,16 +42,31 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     expect(await handle.result()).toEqual({ scanId: scan.scanId, status: 'completed' });
 
     const doc = await probe.doc(scan.scanId);
-    const r = doc.results as Record<string, AgentResult> & { modelUsage: { perAgent: Record<string, { imageTokens: number; totalTokens: number }>; total: { imageTokens: number; promptTokens: number; completionTokens: number; totalTokens: number } } };
+    const r = doc.results as Record<string, AgentResult> & {
+      modelUsage: {
+        perAgent: Record<string, { imageTokens: number; totalTokens: number }>;
+        total: { imageTokens: number; promptTokens: number; completionTokens: number; totalTokens: number };
+      };
+    };
     expect(r.quality!.method).toBe('deterministic+vision');
     expect(r.estimate!.method).toBe('vision-fused');
     for (const agent of ['insights', 'nutrition', 'workout']) {
       expect(r[agent]!.method).toBe('deterministic+model-wording');
       expect(r[agent]!.narrative!.source).toBe('model');
-      expect(r[agent]!.model).toMatchObject({ deployment: 'gpt-4o-mini-words', model: 'gpt-4o-2024-08-06', promptVersion: `narrative.v1+${agent}.v1`, outcome: 'accepted' });
+      expect(r[agent]!.model).toMatchObject({
+        deployment: 'gpt-4o-mini-words',
+        model: 'gpt-4o-2024-08-06',
+        promptVersion: `narrative.v1+${agent}.v1`,
+        outcome: 'accepted',
+      });
     }
     expect(r.hydration!.method).toBe('deterministic');
-    expect(r.quality!.model).toMatchObject({ deployment: 'gpt-4o-scan', promptVersion: 'quality.v1', outcome: 'accepted', images: { detail: 'low', maxEdge: MODEL_IMAGE_MAX_EDGE, format: 'jpeg' } });
+    expect(r.quality!.model).toMatchObject({
+      deployment: 'gpt-4o-scan',
+      promptVersion: 'quality.v1',
+      outcome: 'accepted',
+      images: { detail: 'low', maxEdge: MODEL_IMAGE_MAX_EDGE, format: 'jpeg' },
+    });
     expect(r.estimate!.model).toMatchObject({ deployment: 'gpt-4o-scan', promptVersion: 'estimation.v1' });
 
     // Token use per scan: per agent and in total; 8 images at 85 tokens each (low detail).
@@ -52,12 +81,18 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
       expect(req.path).toBe(`/openai/deployments/${req.deployment}/chat/completions`);
       expect(req.apiVersion).toBe('2024-10-21');
       expect(req.apiKey).toBe('test-azure-key');
-      expect(req.body.response_format).toMatchObject({ type: 'json_schema', json_schema: { strict: true, schema: { type: 'object', additionalProperties: false } } });
+      expect(req.body.response_format).toMatchObject({
+        type: 'json_schema',
+        json_schema: { strict: true, schema: { type: 'object', additionalProperties: false } },
+      });
       expect(req.body.response_format!.json_schema!.schema).not.toHaveProperty('$schema');
     }
     expect(server.requests.map((q) => `${q.schemaName}@${q.deployment}`).sort()).toEqual([
-      'body_fat_estimate@gpt-4o-scan', 'insights_narrative@gpt-4o-mini-words', 'nutrition_narrative@gpt-4o-mini-words',
-      'photo_quality_judgement@gpt-4o-scan', 'workout_narrative@gpt-4o-mini-words',
+      'body_fat_estimate@gpt-4o-scan',
+      'insights_narrative@gpt-4o-mini-words',
+      'nutrition_narrative@gpt-4o-mini-words',
+      'photo_quality_judgement@gpt-4o-scan',
+      'workout_narrative@gpt-4o-mini-words',
     ]);
     // The originals carry EXIF and are 900x1600; what the model received carries none and fits 512 px.
     expect((await sharp((await samplePhotos()).front).metadata()).exif).toBeDefined();
@@ -76,8 +111,13 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
       }
     }
     // The narratives saw only computed facts; no images, and the estimation saw no weight or height.
-    for (const name of ['insights_narrative', 'nutrition_narrative', 'workout_narrative']) expect(imagesIn(server.requestsFor(name)[0]!.body)).toHaveLength(0);
-    const estimationText = JSON.stringify(server.requestsFor('body_fat_estimate')[0]!.body.messages.map((m) => (typeof m.content === 'string' ? m.content : m.content.filter((p) => p.type === 'text'))));
+    for (const name of ['insights_narrative', 'nutrition_narrative', 'workout_narrative'])
+      expect(imagesIn(server.requestsFor(name)[0]!.body)).toHaveLength(0);
+    const estimationText = JSON.stringify(
+      server
+        .requestsFor('body_fat_estimate')[0]!
+        .body.messages.map((m) => (typeof m.content === 'string' ? m.content : m.content.filter((p) => p.type === 'text'))),
+    );
     expect(estimationText).not.toMatch(/82|180|weight|height/i);
 
     expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_completed']);
@@ -88,14 +128,25 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
   it('talks to a plain OpenAI-compatible endpoint with a bearer key', async () => {
     server.reset();
     const queue = uniqueTaskQueue('model-openai');
-    const cfg = testConfig({ TEMPORAL_TASK_QUEUE: queue, MODEL_PROVIDER: 'openai', OPENAI_BASE_URL: `${server.url}/v1`, OPENAI_API_KEY: 'sk-test-openai', MODEL_DEPLOYMENT_DEFAULT: 'gpt-4o-mini' });
+    const cfg = testConfig({
+      TEMPORAL_TASK_QUEUE: queue,
+      MODEL_PROVIDER: 'openai',
+      OPENAI_BASE_URL: `${server.url}/v1`,
+      OPENAI_API_KEY: 'sk-test-openai',
+      MODEL_DEPLOYMENT_DEFAULT: 'gpt-4o-mini',
+    });
     const w = await startTestWorker(cfg, firebase, blob, { taskQueue: queue });
     try {
       const { handle, scan } = await runScan(suite.client, cfg, firebase, blob, queue);
       expect((await handle.result()).status).toBe('completed');
       expect(server.requests).toHaveLength(5);
-      expect(new Set(server.requests.map((q) => `${q.path} ${q.body.model} ${q.authorization}`))).toEqual(new Set(['/v1/chat/completions gpt-4o-mini Bearer sk-test-openai']));
-      expect((await probe.doc(scan.scanId)).results?.estimate).toMatchObject({ method: 'vision-fused', model: { provider: 'openai', deployment: 'gpt-4o-mini' } });
+      expect(new Set(server.requests.map((q) => `${q.path} ${q.body.model} ${q.authorization}`))).toEqual(
+        new Set(['/v1/chat/completions gpt-4o-mini Bearer sk-test-openai']),
+      );
+      expect((await probe.doc(scan.scanId)).results?.estimate).toMatchObject({
+        method: 'vision-fused',
+        model: { provider: 'openai', deployment: 'gpt-4o-mini' },
+      });
     } finally {
       await w.stop();
     }
@@ -105,14 +156,25 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     server.reset();
     server.script('photo_quality_judgement', {
       kind: 'answer',
-      content: { photos: ['front', 'back', 'left', 'right'].map((angle) => ({ angle, pose: 'ok', framing: angle === 'left' ? 'problem' : 'ok', clothing: angle === 'front' ? 'problem' : 'ok', lighting: 'ok' })) },
+      content: {
+        photos: ['front', 'back', 'left', 'right'].map((angle) => ({
+          angle,
+          pose: 'ok',
+          framing: angle === 'left' ? 'problem' : 'ok',
+          clothing: angle === 'front' ? 'problem' : 'ok',
+          lighting: 'ok',
+        })),
+      },
     });
     const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     const result = await handle.result();
     expect(result.status).toBe('rejected');
     expect(result.error?.code).toBe('photos_rejected');
     const details = result.error?.details ?? [];
-    expect(details.map((d: { angle?: string; code: string }) => `${d.angle}:${d.code}`).sort()).toEqual(['front:vision_clothing', 'left:vision_framing']);
+    expect(details.map((d: { angle?: string; code: string }) => `${d.angle}:${d.code}`).sort()).toEqual([
+      'front:vision_clothing',
+      'left:vision_framing',
+    ]);
     expect(details.find((d: { angle?: string }) => d.angle === 'front')?.reason).toMatch(/front photo.*close-fitting clothing/i);
     expect(server.requestsFor('body_fat_estimate')).toHaveLength(0);
     const { timeline } = activityTimeline(await handle.fetchHistory());
@@ -132,9 +194,14 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
       if (Date.now() > deadline) throw new Error('scan never reached review');
       await new Promise((r) => setTimeout(r, 150));
     }
-    await handle.executeUpdate(submitReviewUpdate, { args: [{ decision: 'approve', reviewerId: 'reviewer_model', reviewerRoles: ['reviewer'] }] });
+    await handle.executeUpdate(submitReviewUpdate, {
+      args: [{ decision: 'approve', reviewerId: 'reviewer_model', reviewerRoles: ['reviewer'] }],
+    });
     expect((await handle.result()).status).toBe('completed');
-    const r = (await probe.doc(scan.scanId)).results as { review: { reasons: string[] }; estimate: { fusion: { disagreementPp: number; vision: { bodyFatPercent: number } }; reviewReasons: string[] } };
+    const r = (await probe.doc(scan.scanId)).results as {
+      review: { reasons: string[] };
+      estimate: { fusion: { disagreementPp: number; vision: { bodyFatPercent: number } }; reviewReasons: string[] };
+    };
     expect(r.review.reasons).toContain('model_prior_disagreement');
     expect(r.estimate.reviewReasons).toEqual(['model_prior_disagreement']);
     expect(r.estimate.fusion.vision.bodyFatPercent).toBe(45);

@@ -11,7 +11,7 @@ type RawPayload = { metadata?: Record<string, Uint8Array>; data?: Uint8Array };
 function payloadsIn(node: unknown, out: RawPayload[] = []): RawPayload[] {
   if (!node || typeof node !== 'object' || node instanceof Uint8Array) return out;
   if (Array.isArray(node)) {
-    node.forEach((n) => payloadsIn(n, out));
+    for (const n of node) payloadsIn(n, out);
     return out;
   }
   const obj = node as Record<string, unknown>;

@@ -25,7 +25,12 @@ function childrenByParent(): Map<number, number[]> {
 function descendants(pid: number): number[] {
   const tree = childrenByParent();
   const out: number[] = [];
-  const walk = (p: number) => (tree.get(p) ?? []).forEach((c) => (out.push(c), walk(c)));
+  const walk = (p: number) => {
+    for (const c of tree.get(p) ?? []) {
+      out.push(c);
+      walk(c);
+    }
+  };
   walk(pid);
   return out;
 }
@@ -52,8 +57,8 @@ async function startStackProcess() {
   proc.stderr.on('data', (d) => (out += d));
   await new Promise<void>((resolve, reject) => {
     const t = setInterval(() => {
-      if (out.includes('Local stack is up')) (clearInterval(t), resolve());
-      if (proc.exitCode !== null) (clearInterval(t), reject(new Error(`stack exited early:\n${out}`)));
+      if (out.includes('Local stack is up')) clearInterval(t), resolve();
+      if (proc.exitCode !== null) clearInterval(t), reject(new Error(`stack exited early:\n${out}`));
     }, 200);
   });
   const env = readFileSync(path.join(dir, 'stack.env'), 'utf8');

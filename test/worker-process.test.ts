@@ -39,9 +39,15 @@ describe('worker process', () => {
     const userId = newUserId();
     await seedMember(firebase.db, userId, { credits: 1 });
     // A previous scan yesterday that makes today's change implausible: the scan waits for review.
-    await userRef(firebase.db, userId).collection(Collections.scanHistory).doc('previous').set({
-      scanId: 'previous', takenAt: new Date(Date.now() - 86_400_000).toISOString(), bodyFatPercent: 8, weightKg: 82,
-    });
+    await userRef(firebase.db, userId)
+      .collection(Collections.scanHistory)
+      .doc('previous')
+      .set({
+        scanId: 'previous',
+        takenAt: new Date(Date.now() - 86_400_000).toISOString(),
+        bodyFatPercent: 8,
+        weightKg: 82,
+      });
     const scan = await seedUploadedScan(firebase, blob, config, { userId });
     const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
 
@@ -78,7 +84,9 @@ describe('worker process', () => {
     const taskQueue = uniqueTaskQueue('built');
     const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
     const healthPort = await freePort();
-    const worker = await spawnWorkerProcess(workerEnv(taskQueue, { WORKER_HEALTH_PORT: String(healthPort) }), [path.join('dist', 'worker', 'main.js')]);
+    const worker = await spawnWorkerProcess(workerEnv(taskQueue, { WORKER_HEALTH_PORT: String(healthPort) }), [
+      path.join('dist', 'worker', 'main.js'),
+    ]);
     try {
       expect(worker.output()).toContain('prebuilt bundle');
       expect((await fetch(`http://127.0.0.1:${healthPort}/healthz`)).status).toBe(200);

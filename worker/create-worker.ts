@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Client } from '@temporalio/client';
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { type NativeConnection, Worker } from '@temporalio/worker';
 import { getMessaging } from 'firebase-admin/messaging';
 import type { Config } from '../common/config';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
@@ -14,7 +14,12 @@ import { webhookPushTransport } from './activities/push/webhook';
 import { createModelRuntime } from './model/runtime';
 import { modelSettingsFromConfig } from './model/settings';
 
-export function activityDepsFromConfig(config: Config, firebase: FirebaseClients, blob: BlobServiceClient, temporal?: Client): ActivityDeps {
+export function activityDepsFromConfig(
+  config: Config,
+  firebase: FirebaseClients,
+  blob: BlobServiceClient,
+  temporal?: Client,
+): ActivityDeps {
   return {
     temporal,
     archivesContainer: config.WORKFLOW_ARCHIVES_CONTAINER,

@@ -7,7 +7,9 @@ export function startHealthServer(port: number, isReady: () => boolean) {
     if (path === '/healthz') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"alive"}');
     if (path === '/readyz') {
       const ready = isReady();
-      return void res.writeHead(ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify({ status: ready ? 'ready' : 'not_ready' }));
+      return void res
+        .writeHead(ready ? 200 : 503, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ status: ready ? 'ready' : 'not_ready' }));
     }
     res.writeHead(404).end();
   });

@@ -19,7 +19,9 @@ type Source = AsyncIterable<{ workflowId: string; history: unknown }>;
 
 /** `*.json` and `*.json.gz` histories in a folder (the `temporal workflow show --output json` format). */
 export async function* historiesFromDir(dir: string): Source {
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json') || f.endsWith('.json.gz')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json') || f.endsWith('.json.gz'))
+    .sort()) {
     const raw = readFileSync(path.join(dir, file));
     const text = (file.endsWith('.gz') ? gunzipSync(raw) : raw).toString('utf8');
     yield { workflowId: file, history: JSON.parse(text) };
@@ -29,7 +31,8 @@ export async function* historiesFromDir(dir: string): Source {
 /** The histories a window's manifest lists, downloaded one at a time. */
 export async function* historiesFromArchive(container: ContainerClient, window: ArchiveWindow): Source {
   const manifestBlob = await findManifestBlob(container, window);
-  if (!manifestBlob) throw new Error(`no archive manifest for ${window.from} … ${window.to}${window.taskQueue ? ` (task queue ${window.taskQueue})` : ''}`);
+  if (!manifestBlob)
+    throw new Error(`no archive manifest for ${window.from} … ${window.to}${window.taskQueue ? ` (task queue ${window.taskQueue})` : ''}`);
   const manifest = JSON.parse(await downloadText(manifestBlob)) as { entries: ManifestEntry[] };
   for (const e of manifest.entries) {
     const { history } = await readArchivedHistory(container.getBlockBlobClient(e.blob));

@@ -66,7 +66,8 @@ export const manifestPartPath = (w: ArchiveWindow, key: string) => `${manifestBa
 /** Closed executions whose close time is in the window (visibility query; values are validated upstream). */
 export function closedInWindowQuery(w: ArchiveWindow): string {
   const q = `CloseTime >= '${w.from}' AND CloseTime < '${w.to}' AND ExecutionStatus != 'Running'`;
-  if (w.taskQueue && !/^[A-Za-z0-9._:@\/-]+$/.test(w.taskQueue)) throw new RangeError('task queue filter has characters a query cannot carry');
+  if (w.taskQueue && !/^[A-Za-z0-9._:@/-]+$/.test(w.taskQueue))
+    throw new RangeError('task queue filter has characters a query cannot carry');
   return w.taskQueue ? `${q} AND TaskQueue = '${w.taskQueue}'` : q;
 }
 

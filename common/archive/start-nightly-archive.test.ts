@@ -5,8 +5,13 @@ import { loadConfig } from '../config';
 import { startNightlyArchive } from './start-nightly-archive';
 
 const config = loadConfig({
-  TEMPORAL_ADDRESS: 'localhost:7233', PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'), FIREBASE_PROJECT_ID: 'demo-reddyfit', FIRESTORE_EMULATOR_HOST: 'localhost:1', FIREBASE_AUTH_EMULATOR_HOST: 'localhost:2',
-  ScanStorage: 'UseDevelopmentStorage=true;AccountName=devstoreaccount1', ARCHIVE_PAGE_SIZE: '100',
+  TEMPORAL_ADDRESS: 'localhost:7233',
+  PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  FIREBASE_PROJECT_ID: 'demo-reddyfit',
+  FIRESTORE_EMULATOR_HOST: 'localhost:1',
+  FIREBASE_AUTH_EMULATOR_HOST: 'localhost:2',
+  ScanStorage: 'UseDevelopmentStorage=true;AccountName=devstoreaccount1',
+  ARCHIVE_PAGE_SIZE: '100',
 });
 
 /** A client that records starts and, like the server, refuses a second start of the same id. */
@@ -30,7 +35,11 @@ describe('startNightlyArchive', () => {
   it('starts the archive of the previous UTC day under archive-{yyyy-mm-dd}, once', async () => {
     const { client, starts } = fakeClient();
     const first = await startNightlyArchive(client, config, new Date('2026-03-04T02:00:00.120Z'));
-    expect(first).toMatchObject({ started: true, workflowId: 'archive-2026-03-03', window: { from: '2026-03-03T00:00:00.000Z', to: '2026-03-04T00:00:00.000Z' } });
+    expect(first).toMatchObject({
+      started: true,
+      workflowId: 'archive-2026-03-03',
+      window: { from: '2026-03-03T00:00:00.000Z', to: '2026-03-04T00:00:00.000Z' },
+    });
     expect(starts).toHaveLength(1);
     expect(starts[0]!.type).toBe('archiveWorkflow');
     expect(starts[0]!.opts).toMatchObject({

@@ -35,7 +35,9 @@ export async function writeOnce(
   const props = await blob.getProperties();
   const existing = props.metadata?.[ArchiveMetadata.sha256];
   const storedBytes = props.contentLength ?? 0;
-  return existing === opts.sha256 ? { outcome: 'already_archived', storedBytes } : { outcome: 'conflict', existingSha256: existing ?? '(none)', storedBytes };
+  return existing === opts.sha256
+    ? { outcome: 'already_archived', storedBytes }
+    : { outcome: 'conflict', existingSha256: existing ?? '(none)', storedBytes };
 }
 
 /** Streams a gzip'd blob through gunzip, hashing the uncompressed bytes; `onChunk` sees them as they come. */
@@ -55,7 +57,9 @@ export async function readGzipBlob(
 }
 
 /** An archived history, parsed (the JSON `temporal workflow show --output json` writes), with its checksum. */
-export async function readArchivedHistory(blob: BlockBlobClient): Promise<{ history: unknown; sha256: string; metadata: Record<string, string> }> {
+export async function readArchivedHistory(
+  blob: BlockBlobClient,
+): Promise<{ history: unknown; sha256: string; metadata: Record<string, string> }> {
   const chunks: Buffer[] = [];
   const read = await readGzipBlob(blob, (c) => chunks.push(c));
   return { history: JSON.parse(Buffer.concat(chunks).toString('utf8')), sha256: read.sha256, metadata: read.metadata };

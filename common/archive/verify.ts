@@ -9,7 +9,15 @@ import { downloadText, findManifestBlob, readGzipBlob } from './store';
 export interface VerifyProblem {
   /** The blob concerned (or the manifest). */
   blob: string;
-  problem: 'missing' | 'unreadable' | 'checksum_mismatch' | 'metadata_mismatch' | 'not_in_manifest' | 'not_closed_in_window' | 'manifest_missing' | 'count_mismatch';
+  problem:
+    | 'missing'
+    | 'unreadable'
+    | 'checksum_mismatch'
+    | 'metadata_mismatch'
+    | 'not_in_manifest'
+    | 'not_closed_in_window'
+    | 'manifest_missing'
+    | 'count_mismatch';
   detail?: string;
 }
 
@@ -47,7 +55,11 @@ export async function verifyArchive(opts: {
       listed.set(e.blob, e);
     }
     if (manifest.entries.length !== manifest.count) {
-      problems.push({ blob: manifestBlob.name, problem: 'count_mismatch', detail: `manifest lists ${manifest.entries.length} entries but says ${manifest.count}` });
+      problems.push({
+        blob: manifestBlob.name,
+        problem: 'count_mismatch',
+        detail: `manifest lists ${manifest.entries.length} entries but says ${manifest.count}`,
+      });
     }
   }
 
@@ -64,31 +76,56 @@ export async function verifyArchive(opts: {
       const read = await readGzipBlob(blob);
       const metaSha = read.metadata[ArchiveMetadata.sha256];
       if (metaSha !== read.sha256) {
-        problems.push({ blob: blobPath, problem: 'checksum_mismatch', detail: `content hashes to ${read.sha256}, metadata says ${metaSha ?? '(none)'}` });
+        problems.push({
+          blob: blobPath,
+          problem: 'checksum_mismatch',
+          detail: `content hashes to ${read.sha256}, metadata says ${metaSha ?? '(none)'}`,
+        });
       } else if (expected && expected.sha256 !== read.sha256) {
-        problems.push({ blob: blobPath, problem: 'metadata_mismatch', detail: `content hashes to ${read.sha256}, manifest says ${expected.sha256}` });
+        problems.push({
+          blob: blobPath,
+          problem: 'metadata_mismatch',
+          detail: `content hashes to ${read.sha256}, manifest says ${expected.sha256}`,
+        });
       } else {
         verified++;
         opts.onProgress?.(verified);
       }
     } catch (err) {
       const status = (err as { statusCode?: number }).statusCode;
-      problems.push(status === 404 ? { blob: blobPath, problem: 'missing' } : { blob: blobPath, problem: 'unreadable', detail: (err as Error).message });
+      problems.push(
+        status === 404 ? { blob: blobPath, problem: 'missing' } : { blob: blobPath, problem: 'unreadable', detail: (err as Error).message },
+      );
     }
     if (!expected && manifestBlob) problems.push({ blob: blobPath, problem: 'not_in_manifest' });
   };
   for await (const wf of opts.client.workflow.list({ query: closedInWindowQuery(window), pageSize: 500 })) {
     closed++;
-    const p = check(historyBlobPath({ workflowId: wf.workflowId, runId: wf.runId, closeTime: (wf.closeTime ?? new Date(0)).toISOString() })).finally(() => inFlight.delete(p));
+    const p = check(
+      historyBlobPath({ workflowId: wf.workflowId, runId: wf.runId, closeTime: (wf.closeTime ?? new Date(0)).toISOString() }),
+    ).finally(() => inFlight.delete(p));
     inFlight.add(p);
     if (inFlight.size >= limit) await Promise.race(inFlight);
   }
   await Promise.all(inFlight);
 
-  for (const blob of listed.keys()) problems.push({ blob, problem: 'not_closed_in_window', detail: 'in the manifest but not among the closed executions' });
+  for (const blob of listed.keys())
+    problems.push({ blob, problem: 'not_closed_in_window', detail: 'in the manifest but not among the closed executions' });
   if (manifestBlob && manifestCount !== closed) {
-    problems.push({ blob: manifestBlob.name, problem: 'count_mismatch', detail: `${closed} closed executions in the window, manifest lists ${manifestCount}` });
+    problems.push({
+      blob: manifestBlob.name,
+      problem: 'count_mismatch',
+      detail: `${closed} closed executions in the window, manifest lists ${manifestCount}`,
+    });
   }
   problems.sort((a, b) => a.blob.localeCompare(b.blob));
-  return { ok: problems.length === 0, window, manifest: manifestBlob?.name, closedExecutions: closed, manifestCount, verifiedBlobs: verified, problems };
+  return {
+    ok: problems.length === 0,
+    window,
+    manifest: manifestBlob?.name,
+    closedExecutions: closed,
+    manifestCount,
+    verifiedBlobs: verified,
+    problems,
+  };
 }

@@ -13,7 +13,7 @@ export const ArchiveFailureType = {
 
 const isoInstant = z.iso.datetime({ offset: false });
 /** Task queue names are used inside a visibility query, so quotes and backslashes are refused. */
-export const TaskQueueFilterSchema = z.string().regex(/^[A-Za-z0-9._:@\/-]{1,200}$/, 'expected a plain task queue name');
+export const TaskQueueFilterSchema = z.string().regex(/^[A-Za-z0-9._:@/-]{1,200}$/, 'expected a plain task queue name');
 
 export const ArchiveWindowSchema = z
   .object({

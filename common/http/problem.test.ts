@@ -12,7 +12,12 @@ class TeapotError extends ProblemError {
 describe('problem details (RFC 9457)', () => {
   it('builds type, title, status, detail and a stable code; standard members win over extensions', () => {
     expect(problem({ status: 404, code: 'scan_not_found', title: 'Scan not found', extensions: { status: 200, scanId: 's1' } })).toEqual({
-      type: `${PROBLEM_TYPE_BASE}scan_not_found`, title: 'Scan not found', status: 404, detail: 'Scan not found', code: 'scan_not_found', scanId: 's1',
+      type: `${PROBLEM_TYPE_BASE}scan_not_found`,
+      title: 'Scan not found',
+      status: 404,
+      detail: 'Scan not found',
+      code: 'scan_not_found',
+      scanId: 's1',
     });
   });
   it('typed errors carry their own name, code and status', () => {

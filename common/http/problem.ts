@@ -66,7 +66,10 @@ export abstract class ProblemError extends Error {
   readonly extensions?: Record<string, unknown>;
   readonly headers?: Record<string, string>;
 
-  constructor(detail?: string, opts: { errors?: ProblemFieldError[]; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {}) {
+  constructor(
+    detail?: string,
+    opts: { errors?: ProblemFieldError[]; extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+  ) {
     super(detail);
     if (opts.errors) this.errors = opts.errors;
     if (opts.extensions) this.extensions = opts.extensions;

@@ -79,7 +79,8 @@ async function createScanOnce(
     ]);
     if (keyed?.exists) {
       const record = keyed.data() as IdempotencyRecord;
-      if (record.fingerprint !== idempotency!.fingerprint) throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
+      if (record.fingerprint !== idempotency!.fingerprint)
+        throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
       const existing = await tx.get(scanRef(db, record.scanId));
       if (!existing.exists) throw new IdempotencyKeyReusedError('the scan of this Idempotency-Key no longer exists');
       return existing.data() as ScanDocument;
@@ -100,7 +101,8 @@ async function createScanOnce(
     };
     tx.update(userRef(db, userId), { scanCredits: FieldValue.increment(-1) });
     tx.create(scanRef(db, scanId), doc);
-    if (keyRef) tx.create(keyRef, { scanId, fingerprint: idempotency!.fingerprint, createdAt: now.toISOString() } satisfies IdempotencyRecord);
+    if (keyRef)
+      tx.create(keyRef, { scanId, fingerprint: idempotency!.fingerprint, createdAt: now.toISOString() } satisfies IdempotencyRecord);
     return doc;
   });
 }

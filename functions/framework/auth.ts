@@ -3,7 +3,7 @@ import type { Auth } from 'firebase-admin/auth';
 import { InvalidTokenError, ReviewerRoleRequiredError, ServiceUnavailableError, UnauthenticatedError } from '../errors';
 import type { AuthRequirement, Principal } from './types';
 
-const BEARER = /^Bearer ([A-Za-z0-9_.\-]{20,4096})$/;
+const BEARER = /^Bearer ([A-Za-z0-9_.-]{20,4096})$/;
 
 /** Roles come from custom claims: `reviewer: true` or `roles: ['reviewer', ...]`. */
 export function rolesFromClaims(claims: Record<string, unknown>): string[] {

@@ -35,7 +35,13 @@ function queryRecord(request: HttpRequest): Record<string, string> {
   }
   if (repeated.length) {
     throw new ValidationProblem(
-      [...new Set(repeated)].map((k) => ({ in: 'query', path: /^[A-Za-z0-9_.-]{1,64}$/.test(k) ? k : '(unprintable)', pointer: '#/', code: 'repeated', detail: 'given more than once' })),
+      [...new Set(repeated)].map((k) => ({
+        in: 'query',
+        path: /^[A-Za-z0-9_.-]{1,64}$/.test(k) ? k : '(unprintable)',
+        pointer: '#/',
+        code: 'repeated',
+        detail: 'given more than once',
+      })),
     );
   }
   return out;
@@ -51,7 +57,8 @@ async function readBody(def: AnyHttpFunction, request: HttpRequest): Promise<unk
   if (bytes.length > limit) throw new PayloadTooLargeError(limit);
   if (!def.body) return undefined; // endpoints without a body ignore one
   if (bytes.length === 0) throw new BodyRequiredError('send the request fields as a JSON object');
-  if (!JSON_TYPE.test(request.headers.get('content-type') ?? '')) throw new UnsupportedMediaTypeError('send the body with Content-Type: application/json');
+  if (!JSON_TYPE.test(request.headers.get('content-type') ?? ''))
+    throw new UnsupportedMediaTypeError('send the body with Content-Type: application/json');
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
@@ -90,7 +97,13 @@ export function httpHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpH
       const body = parse(def.body, await readBody(def, request), 'body');
       const origin = new URL(request.url).origin;
       const res = await def.handler({
-        params, query, body, principal, request, context, deps,
+        params,
+        query,
+        body,
+        principal,
+        request,
+        context,
+        deps,
         urlFor: (path) => `${origin}${path}`,
       } as Parameters<AnyHttpFunction['handler']>[0]);
       status = res.status;

@@ -43,7 +43,7 @@ export function methodNotAllowedFunctions(defs: readonly FunctionDefinition[]): 
   for (const d of defs) {
     if (d.kind !== 'http') continue;
     const set = byRoute.get(d.route) ?? new Set<HttpMethod>();
-    d.methods.forEach((m) => set.add(m));
+    for (const m of d.methods) set.add(m);
     byRoute.set(d.route, set);
   }
   return [...byRoute].map(([route, used]) => {

@@ -104,9 +104,11 @@ export interface TimerFunctionDefinition {
 export type FunctionDefinition = AnyHttpFunction | BlobFunctionDefinition | TimerFunctionDefinition;
 
 /** Keeps the handler's input typed from the schemas, then erases the generics for the table. */
-export function defineHttp<P extends z.ZodType | undefined = undefined, Q extends z.ZodType | undefined = undefined, B extends z.ZodType | undefined = undefined>(
-  def: HttpFunctionDefinition<P, Q, B>,
-): AnyHttpFunction {
+export function defineHttp<
+  P extends z.ZodType | undefined = undefined,
+  Q extends z.ZodType | undefined = undefined,
+  B extends z.ZodType | undefined = undefined,
+>(def: HttpFunctionDefinition<P, Q, B>): AnyHttpFunction {
   return def as unknown as AnyHttpFunction;
 }
 

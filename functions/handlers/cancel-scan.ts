@@ -17,7 +17,12 @@ async function cancelBeforeStart(deps: Deps, scan: ScanDocument): Promise<boolea
   const cancelled = await deps.db.runTransaction(async (tx) => {
     const snap = await tx.get(scanRef(deps.db, scan.scanId));
     if ((snap.data() as ScanDocument | undefined)?.status !== 'awaiting_upload') return false;
-    tx.update(scanRef(deps.db, scan.scanId), { status: 'cancelled', error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled }, updatedAt: at, endedAt: at });
+    tx.update(scanRef(deps.db, scan.scanId), {
+      status: 'cancelled',
+      error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
+      updatedAt: at,
+      endedAt: at,
+    });
     return true;
   });
   if (cancelled) {
@@ -40,7 +45,11 @@ export const cancelScan = defineHttp({
   tags: ['scans'],
   params: ScanParamsSchema,
   responses: {
-    202: { description: 'cancellation requested; the status URL reports it', schema: CancelResponseSchema, headers: { Location: 'status URL' } },
+    202: {
+      description: 'cancellation requested; the status URL reports it',
+      schema: CancelResponseSchema,
+      headers: { Location: 'status URL' },
+    },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
@@ -52,7 +61,13 @@ export const cancelScan = defineHttp({
     if (FINAL_STATUSES.includes(scan.status)) throw new ScanFinishedError(scan.status);
     const statusUrl = urlFor(statusPath(scan.scanId));
     if (scan.status === 'awaiting_upload' && (await scanLock.run(scan.scanId, () => cancelBeforeStart(deps, scan)))) {
-      await recordAudit(deps, { scanId: scan.scanId, userId: scan.ownerId, action: 'scan_cancel_requested', outcome: 'cancelled', actor: `member:${principal.uid}` });
+      await recordAudit(deps, {
+        scanId: scan.scanId,
+        userId: scan.ownerId,
+        action: 'scan_cancel_requested',
+        outcome: 'cancelled',
+        actor: `member:${principal.uid}`,
+      });
       return { status: 202, body: { scanId: scan.scanId, status: 'cancelled', statusUrl }, headers: { Location: statusUrl } };
     }
     const client = await deps.temporal();
@@ -65,7 +80,13 @@ export const cancelScan = defineHttp({
       }
       throw err;
     }
-    await recordAudit(deps, { scanId: scan.scanId, userId: scan.ownerId, action: 'scan_cancel_requested', outcome: 'requested', actor: `member:${principal.uid}` });
+    await recordAudit(deps, {
+      scanId: scan.scanId,
+      userId: scan.ownerId,
+      action: 'scan_cancel_requested',
+      outcome: 'requested',
+      actor: `member:${principal.uid}`,
+    });
     return { status: 202, body: { scanId: scan.scanId, status: scan.status, statusUrl }, headers: { Location: statusUrl } };
   },
 });

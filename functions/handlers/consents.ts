@@ -33,7 +33,9 @@ export const getConsents = defineHttp({
   },
   async handler({ principal, deps }) {
     const items = await Promise.all(
-      ConsentTypeSchema.options.map(async (type) => view(type, (await consentRef(deps.db, principal.uid, type).get()).data() as StoredConsent | undefined)),
+      ConsentTypeSchema.options.map(async (type) =>
+        view(type, (await consentRef(deps.db, principal.uid, type).get()).data() as StoredConsent | undefined),
+      ),
     );
     return { status: 200, body: { items } };
   },
@@ -80,7 +82,13 @@ export const putConsent = defineHttp({
     const stored = await deps.db.runTransaction(async (tx) => {
       const current = (await tx.get(ref)).data() as StoredConsent | undefined;
       if (current && current.status === body.status && current.version === body.version) return { doc: current, changed: false };
-      const doc: StoredConsent = { type: params.type, status: body.status, version: body.version, updatedAt: at, revision: (current?.revision ?? 0) + 1 };
+      const doc: StoredConsent = {
+        type: params.type,
+        status: body.status,
+        version: body.version,
+        updatedAt: at,
+        revision: (current?.revision ?? 0) + 1,
+      };
       tx.set(ref, doc);
       tx.create(deps.db.collection(Collections.auditLogs).doc(), {
         userId: principal.uid,

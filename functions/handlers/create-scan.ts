@@ -1,5 +1,10 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { CreateScanRequestSchema, CreateScanResponseSchema, IdempotencyKeySchema, type CreateScanResponse } from '../../common/contracts/api';
+import {
+  CreateScanRequestSchema,
+  CreateScanResponseSchema,
+  IdempotencyKeySchema,
+  type CreateScanResponse,
+} from '../../common/contracts/api';
 import { ANGLES } from '../../common/contracts/scan';
 import { fieldErrorsFrom } from '../../common/http/problem';
 import { ConsentRequiredError, createScanWithCredit, IdempotencyKeyReusedError, NoScanCreditError } from '../../common/scans/repository';
@@ -16,8 +21,18 @@ export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
 /** The same body gives the same fingerprint whatever the key order. */
 function fingerprint(value: unknown): string {
   const canonical = (v: unknown): unknown =>
-    Array.isArray(v) ? v.map(canonical) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical((v as Record<string, unknown>)[k])])) : v;
-  return createHash('sha256').update(JSON.stringify(canonical(value))).digest('hex');
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  return createHash('sha256')
+    .update(JSON.stringify(canonical(value)))
+    .digest('hex');
 }
 
 export const createScan = defineHttp({
@@ -30,10 +45,17 @@ export const createScan = defineHttp({
   tags: ['scans'],
   body: CreateScanRequestSchema,
   requestHeaders: {
-    'Idempotency-Key': { description: 'retries with the same key return the same scan and reserve nothing more', schema: IdempotencyKeySchema },
+    'Idempotency-Key': {
+      description: 'retries with the same key return the same scan and reserve nothing more',
+      schema: IdempotencyKeySchema,
+    },
   },
   responses: {
-    201: { description: 'scan created, upload the photos to the URLs', schema: CreateScanResponseSchema, headers: { Location: 'status URL' } },
+    201: {
+      description: 'scan created, upload the photos to the URLs',
+      schema: CreateScanResponseSchema,
+      headers: { Location: 'status URL' },
+    },
     400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     402: { description: 'no scan credit left', codes: ['no_scan_credit'] },
@@ -47,14 +69,18 @@ export const createScan = defineHttp({
     let idempotency: { key: string; fingerprint: string } | undefined;
     if (rawKey !== null) {
       const key = IdempotencyKeySchema.safeParse(rawKey);
-      if (!key.success) throw new ValidationProblem(fieldErrorsFrom(key.error, 'header').map((e) => ({ ...e, path: 'Idempotency-Key', pointer: '#/Idempotency-Key' })));
+      if (!key.success)
+        throw new ValidationProblem(
+          fieldErrorsFrom(key.error, 'header').map((e) => ({ ...e, path: 'Idempotency-Key', pointer: '#/Idempotency-Key' })),
+        );
       idempotency = { key: key.data, fingerprint: fingerprint(body) };
     }
     const requestedId = newScanId();
     const now = deps.now();
     let scan;
     try {
-      const create = () => createScanWithCredit(deps.db, { scanId: requestedId, userId: principal.uid, measurements: body, now, idempotency });
+      const create = () =>
+        createScanWithCredit(deps.db, { scanId: requestedId, userId: principal.uid, measurements: body, now, idempotency });
       // One member's creates run one at a time per process: credits and keys are never raced from here.
       scan = await memberLock.run(principal.uid, create);
     } catch (err) {

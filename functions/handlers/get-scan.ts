@@ -19,12 +19,19 @@ export const getScan = defineHttp({
   params: ScanParamsSchema,
   responses: {
     200: { description: 'completed, with results', schema: ScanCompletedResponseSchema },
-    202: { description: 'not finished; poll again after Retry-After', schema: ScanPendingResponseSchema, headers: { 'Retry-After': 'seconds', Location: 'status URL' } },
+    202: {
+      description: 'not finished; poll again after Retry-After',
+      schema: ScanPendingResponseSchema,
+      headers: { 'Retry-After': 'seconds', Location: 'status URL' },
+    },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     404: { description: 'no such scan for this caller (owner or reviewer only)', codes: ['scan_not_found'] },
     410: { description: 'cancelled', codes: ['cancelled'] },
-    422: { description: 'rejected or failed, with the member-facing reason', codes: ['photos_rejected', 'review_rejected', 'consent_required', 'analysis_failed'] },
+    422: {
+      description: 'rejected or failed, with the member-facing reason',
+      codes: ['photos_rejected', 'review_rejected', 'consent_required', 'analysis_failed'],
+    },
   },
   async handler({ params, principal, deps, urlFor }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal, 'read');
@@ -33,7 +40,14 @@ export const getScan = defineHttp({
       case 'completed':
         return {
           status: 200,
-          body: { scanId: scan.scanId, status: 'completed', results: scan.results ?? {}, createdAt: scan.createdAt, updatedAt: scan.updatedAt, endedAt: scan.endedAt },
+          body: {
+            scanId: scan.scanId,
+            status: 'completed',
+            results: scan.results ?? {},
+            createdAt: scan.createdAt,
+            updatedAt: scan.updatedAt,
+            endedAt: scan.endedAt,
+          },
         };
       case 'rejected':
       case 'failed':
@@ -44,7 +58,15 @@ export const getScan = defineHttp({
         const progress: Progress = { status: 'awaiting_upload', step: 'awaiting_upload', percent: 0 };
         return {
           status: 202,
-          body: { scanId: scan.scanId, status: scan.status, progress, missingPhotos: missing, statusUrl, createdAt: scan.createdAt, updatedAt: scan.updatedAt },
+          body: {
+            scanId: scan.scanId,
+            status: scan.status,
+            progress,
+            missingPhotos: missing,
+            statusUrl,
+            createdAt: scan.createdAt,
+            updatedAt: scan.updatedAt,
+          },
           headers: { 'Retry-After': '2', Location: statusUrl },
         };
       }

@@ -55,7 +55,14 @@ export const listScans = defineHttp({
     return {
       status: 200,
       body: {
-        items: page.map((s) => ({ scanId: s.scanId, status: s.status, createdAt: s.createdAt, updatedAt: s.updatedAt, endedAt: s.endedAt, statusUrl: urlFor(statusPath(s.scanId)) })),
+        items: page.map((s) => ({
+          scanId: s.scanId,
+          status: s.status,
+          createdAt: s.createdAt,
+          updatedAt: s.updatedAt,
+          endedAt: s.endedAt,
+          statusUrl: urlFor(statusPath(s.scanId)),
+        })),
         nextCursor: docs.length > limit && last ? encodeCursor(last) : null,
       },
     };

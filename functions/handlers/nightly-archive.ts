@@ -10,6 +10,12 @@ export const nightlyArchive = defineTimer({
   schedule: '0 0 2 * * *',
   async handler(context, deps, now) {
     const r = await startNightlyArchive(await deps.temporal(), deps.config, now);
-    context.log(JSON.stringify({ msg: r.started ? 'nightly archive started' : 'nightly archive already started', workflowId: r.workflowId, window: r.window }));
+    context.log(
+      JSON.stringify({
+        msg: r.started ? 'nightly archive started' : 'nightly archive already started',
+        workflowId: r.workflowId,
+        window: r.window,
+      }),
+    );
   },
 });

@@ -14,7 +14,11 @@ export const submitScan = defineHttp({
   tags: ['scans'],
   params: ScanParamsSchema,
   responses: {
-    202: { description: 'accepted; poll the status URL', schema: SubmitScanResponseSchema, headers: { Location: 'status URL', 'Retry-After': 'seconds' } },
+    202: {
+      description: 'accepted; poll the status URL',
+      schema: SubmitScanResponseSchema,
+      headers: { Location: 'status URL', 'Retry-After': 'seconds' },
+    },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     404: { description: 'no such scan for this caller', codes: ['scan_not_found'] },

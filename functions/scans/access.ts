@@ -8,7 +8,12 @@ import type { Principal } from '../framework/types';
  * The scan when the caller may see it: its owner, or a reviewer when `reviewers` is 'read'.
  * Anyone else gets the same 404 as for a scan that does not exist (existence is not leaked).
  */
-export async function loadVisibleScan(deps: Deps, scanId: string, who: Principal, reviewers: 'read' | 'none' = 'none'): Promise<ScanDocument> {
+export async function loadVisibleScan(
+  deps: Deps,
+  scanId: string,
+  who: Principal,
+  reviewers: 'read' | 'none' = 'none',
+): Promise<ScanDocument> {
   const snap = await scanRef(deps.db, scanId).get();
   const scan = snap.data() as ScanDocument | undefined;
   if (!scan) throw new ScanNotFoundError();

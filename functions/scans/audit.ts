@@ -6,7 +6,15 @@ const ALREADY_EXISTS = 6;
 /** Append-only audit record of the functions app; identifiers and outcomes only, never health data. */
 export async function recordAudit(
   deps: Deps,
-  entry: { scanId?: string; userId: string; action: string; outcome: string; actor?: string; key?: string; extra?: Record<string, string | number> },
+  entry: {
+    scanId?: string;
+    userId: string;
+    action: string;
+    outcome: string;
+    actor?: string;
+    key?: string;
+    extra?: Record<string, string | number>;
+  },
 ): Promise<void> {
   const doc = {
     ...(entry.extra ?? {}),

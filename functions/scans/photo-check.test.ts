@@ -33,6 +33,10 @@ describe('checkPhoto', () => {
     expect(checkPhoto({ ...base, head: Buffer.from('hello world!') }, 10_000)?.code).toBe('not_an_image');
     expect(checkPhoto({ ...base, contentType: 'application/octet-stream' }, 10_000)?.code).toBe('unsupported_content_type');
     expect(checkPhoto({ ...base, contentType: undefined }, 10_000)?.code).toBe('unsupported_content_type');
-    expect(checkPhoto({ ...base, contentType: 'image/png' }, 10_000)).toMatchObject({ code: 'content_type_mismatch', angle: 'front', reason: expect.stringContaining('front') });
+    expect(checkPhoto({ ...base, contentType: 'image/png' }, 10_000)).toMatchObject({
+      code: 'content_type_mismatch',
+      angle: 'front',
+      reason: expect.stringContaining('front'),
+    });
   });
 });

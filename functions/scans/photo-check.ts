@@ -1,5 +1,5 @@
 import type { Angle } from '../../common/contracts/scan';
-import { ACCEPTED_PHOTO_TYPES } from './upload-urls';
+import type { ACCEPTED_PHOTO_TYPES } from './upload-urls';
 
 export type ImageFormat = 'jpeg' | 'png' | 'webp';
 
@@ -41,12 +41,20 @@ export function checkPhoto(p: PhotoFacts, maxBytes: number): PhotoProblem | unde
   const declared = (p.contentType ?? '').split(';')[0]!.trim().toLowerCase();
   if (p.size <= 0) return { angle: p.angle, code: 'empty_photo', reason: `The ${p.angle} photo is empty. Please upload it again.` };
   if (p.size > maxBytes) {
-    return { angle: p.angle, code: 'photo_too_large', reason: `The ${p.angle} photo is larger than ${Math.floor(maxBytes / 1_000_000)} MB.` };
+    return {
+      angle: p.angle,
+      code: 'photo_too_large',
+      reason: `The ${p.angle} photo is larger than ${Math.floor(maxBytes / 1_000_000)} MB.`,
+    };
   }
   const sniffed = sniffImageFormat(p.head);
   if (!sniffed) return { angle: p.angle, code: 'not_an_image', reason: `The ${p.angle} photo is not a JPEG, PNG or WebP image.` };
   if (!(declared in FORMAT_OF_TYPE)) {
-    return { angle: p.angle, code: 'unsupported_content_type', reason: `The ${p.angle} photo was uploaded without an image content type (JPEG, PNG or WebP).` };
+    return {
+      angle: p.angle,
+      code: 'unsupported_content_type',
+      reason: `The ${p.angle} photo was uploaded without an image content type (JPEG, PNG or WebP).`,
+    };
   }
   if (FORMAT_OF_TYPE[declared as keyof typeof FORMAT_OF_TYPE] !== sniffed) {
     return { angle: p.angle, code: 'content_type_mismatch', reason: `The ${p.angle} photo's content type does not match the image.` };

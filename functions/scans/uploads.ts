@@ -124,7 +124,10 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
   });
   // Cancelled (or rejected) between our read and the start: the run we may just have started stops.
   if (status === 'cancelled' || status === 'rejected') {
-    await client.workflow.getHandle(scan.workflowId).cancel().catch(() => undefined);
+    await client.workflow
+      .getHandle(scan.workflowId)
+      .cancel()
+      .catch(() => undefined);
   }
   return ENDED_WITHOUT_RESULTS.has(status) ? { kind: 'not_pending', scan: { ...scan, status } } : { kind: 'started', scan, status };
 }

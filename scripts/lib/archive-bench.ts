@@ -51,7 +51,13 @@ async function waitForClosed(client: Client, query: string, count: number) {
   throw new Error(`visibility did not list ${count} closed executions`);
 }
 
-export async function runArchiveBench(opts: { config: Config; connection: NativeConnection; client: Client; blob: BlobServiceClient; counts?: number[] }) {
+export async function runArchiveBench(opts: {
+  config: Config;
+  connection: NativeConnection;
+  client: Client;
+  blob: BlobServiceClient;
+  counts?: number[];
+}) {
   const { config, connection, client, blob } = opts;
   const counts = opts.counts ?? [1000, 5000];
   const stamp = Date.now().toString(36);
@@ -59,14 +65,20 @@ export async function runArchiveBench(opts: { config: Config; connection: Native
   const archiveQueue = `bench-archive-${stamp}`;
   const deps = { blob, temporal: client, archivesContainer: config.WORKFLOW_ARCHIVES_CONTAINER } as ActivityDeps;
   const archiver = await Worker.create({
-    connection, namespace: config.TEMPORAL_NAMESPACE, taskQueue: archiveQueue, workflowsPath: workflowsSourcePath(), activities: createArchiveActivities(deps),
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    taskQueue: archiveQueue,
+    workflowsPath: workflowsSourcePath(),
+    activities: createArchiveActivities(deps),
     dataConverter: payloadDataConverter(config),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
   });
   const archiverRun = archiver.run();
   const cfg = { ...config, TEMPORAL_TASK_QUEUE: archiveQueue };
 
-  console.log(`Archive of closed workflow histories (page ${config.ARCHIVE_PAGE_SIZE}, ${config.ARCHIVE_CONCURRENCY} at a time; histories of 4 events with two ~2 KiB encoded payloads)`);
+  console.log(
+    `Archive of closed workflow histories (page ${config.ARCHIVE_PAGE_SIZE}, ${config.ARCHIVE_CONCURRENCY} at a time; histories of 4 events with two ~2 KiB encoded payloads)`,
+  );
   try {
     for (const count of counts) {
       const taskQueue = historyQueue(count);
@@ -92,14 +104,17 @@ export async function runArchiveBench(opts: { config: Config; connection: Native
       const result = (await client.workflow.getHandle(workflowId).result()) as ArchiveWorkflowResult;
       const seconds = (performance.now() - started) / 1000;
       clearInterval(sampler);
-      if (result.counts.written !== count || result.manifest.count !== count) throw new Error(`archived ${JSON.stringify(result.counts)} of ${count}`);
+      if (result.counts.written !== count || result.manifest.count !== count)
+        throw new Error(`archived ${JSON.stringify(result.counts)} of ${count}`);
       console.log(
         `  ${String(count).padStart(5)} histories   ${(count / seconds).toFixed(0).padStart(4)} histories/s (${seconds.toFixed(1)} s, ${result.pages} pages, ${result.continuedRuns} continue-as-new)` +
           `   peak RSS ${(peakRss / MB).toFixed(0)} MiB (+${((peakRss - base.rss) / MB).toFixed(0)})   peak heap ${(peakHeap / MB).toFixed(0)} MiB (+${((peakHeap - base.heapUsed) / MB).toFixed(0)})` +
           `   [created in ${createdS.toFixed(0)} s]`,
       );
     }
-    console.log('  (RSS/heap of the process running the archive worker, sampled every 20 ms; "+" is over the baseline just before the run)');
+    console.log(
+      '  (RSS/heap of the process running the archive worker, sampled every 20 ms; "+" is over the baseline just before the run)',
+    );
   } finally {
     archiver.shutdown();
     await archiverRun;
@@ -113,7 +128,10 @@ async function main() {
   const client = await createTemporalClient(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
   try {
-    const counts = process.argv.slice(2).map(Number).filter((n) => n > 0);
+    const counts = process.argv
+      .slice(2)
+      .map(Number)
+      .filter((n) => n > 0);
     await runArchiveBench({ config, connection, client, blob: createBlobService(config), counts: counts.length ? counts : undefined });
   } finally {
     await connection.close();

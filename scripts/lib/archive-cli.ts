@@ -12,10 +12,14 @@ export const WINDOW_OPTIONS = {
 
 /** `--from <ISO> --to <ISO> [--task-queue <q>]`, or `--nightly` for the previous UTC day. */
 export function windowFromArgs(values: { from?: string; to?: string; 'task-queue'?: string; nightly?: boolean }): ArchiveWindow {
-  const base = values.nightly ? nightlyWindow(new Date()) : { from: values.from && new Date(values.from).toISOString(), to: values.to && new Date(values.to).toISOString() };
+  const base = values.nightly
+    ? nightlyWindow(new Date())
+    : { from: values.from && new Date(values.from).toISOString(), to: values.to && new Date(values.to).toISOString() };
   const parsed = ArchiveWindowSchema.safeParse({ ...base, ...(values['task-queue'] ? { taskQueue: values['task-queue'] } : {}) });
   if (!parsed.success) {
-    fail(`expected --from <ISO instant> --to <ISO instant> (or --nightly): ${parsed.error.issues.map((i) => `${i.path.join('.') || 'window'}: ${i.message}`).join('; ')}`);
+    fail(
+      `expected --from <ISO instant> --to <ISO instant> (or --nightly): ${parsed.error.issues.map((i) => `${i.path.join('.') || 'window'}: ${i.message}`).join('; ')}`,
+    );
   }
   return parsed.data;
 }

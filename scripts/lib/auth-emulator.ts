@@ -16,7 +16,11 @@ export async function idTokenFor(auth: Auth, config: Config, uid: string, claims
   const customToken = await auth.createCustomToken(uid);
   const res = await fetch(
     `http://${config.FIREBASE_AUTH_EMULATOR_HOST}/identitytoolkit.googleapis.com/v1/accounts:signInWithCustomToken?key=emulator-key`,
-    { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ token: customToken, returnSecureToken: true }) },
+    {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ token: customToken, returnSecureToken: true }),
+    },
   );
   if (!res.ok) throw new Error(`Auth emulator refused the custom token: ${res.status} ${await res.text()}`);
   return ((await res.json()) as { idToken: string }).idToken;

@@ -31,7 +31,16 @@ export interface LocalStackOptions {
 export interface LocalStack {
   /** Connection settings for the worker, the functions host and the tests (config names). */
   env: Record<string, string>;
-  urls: { temporal: string; temporalUi: string; codec: string; blob: string; firestore: string; auth: string; push: string; pushList: string };
+  urls: {
+    temporal: string;
+    temporalUi: string;
+    codec: string;
+    blob: string;
+    firestore: string;
+    auth: string;
+    push: string;
+    pushList: string;
+  };
   temporalCliSource: string;
   /** The `temporal` CLI the stack runs, when it runs one (tests use it to export histories). */
   temporalCliPath?: string;
@@ -47,7 +56,12 @@ interface Service {
 }
 
 /** Starts one service under scripts/lib/guard.cjs so it dies with us, however we die. */
-function spawnGuarded(name: string, command: string, args: string[], opts: { cwd: string; logDir: string; env?: NodeJS.ProcessEnv }): Service {
+function spawnGuarded(
+  name: string,
+  command: string,
+  args: string[],
+  opts: { cwd: string; logDir: string; env?: NodeJS.ProcessEnv },
+): Service {
   const logFile = path.join(opts.logDir, `${name}.log`);
   const fd = openSync(logFile, 'w');
   const proc = spawn(process.execPath, [path.join(__dirname, 'guard.cjs'), command, ...args], {
@@ -91,7 +105,9 @@ async function startWithRetry<T>(
     const { service, ready } = await attempt();
     if (service) services.push(service);
     const died = service
-      ? new Promise<never>((_, reject) => service.proc.once('exit', (code) => reject(new Error(`${name} exited during start-up (code ${code})`))))
+      ? new Promise<never>((_, reject) =>
+          service.proc.once('exit', (code) => reject(new Error(`${name} exited during start-up (code ${code})`))),
+        )
       : new Promise<never>(() => {});
     died.catch(() => undefined);
     try {
@@ -137,88 +153,190 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     let uiOrigin: string | undefined;
     codec = await startCodecServer(new EncryptionCodec(parsePayloadKey(LOCAL_PAYLOAD_KEY)), { port: 0, allowedOrigin: () => uiOrigin });
 
-    const temporal = startWithRetry('temporal', services, async () => {
-      const [port, ui, http, metrics] = await freePorts(4);
-      uiOrigin = `http://127.0.0.1:${ui}`;
-      const address = `127.0.0.1:${port}`;
-      const ready = () =>
-        waitFor('Temporal', async () => {
-          const conn = await Connection.connect({ address, connectTimeout: 2000 });
-          try {
-            const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace: LOCAL_NAMESPACE });
-            return Object.keys(SEARCH_ATTRIBUTES).every((k) => k in (customAttributes ?? {})) && { address, ui: `http://127.0.0.1:${ui}` };
-          } finally {
-            await conn.close();
-          }
-        }, 90_000, 500);
-      if (!cli) {
-        // No CLI and no Go: @temporalio/testing downloads the dev server (needs internet).
-        log('no temporal CLI found and no Go to build one: letting @temporalio/testing download the dev server');
-        const { TestWorkflowEnvironment } = await import('@temporalio/testing');
-        const env = await TestWorkflowEnvironment.createLocal({
-          server: {
-            ip: '127.0.0.1', port, ui: true, uiPort: ui, namespace: LOCAL_NAMESPACE,
-            dbFilename: options.persistent ? path.join(dataDir, 'temporal.sqlite') : undefined,
-            extraArgs: saArgs,
-          },
+    const temporal = startWithRetry(
+      'temporal',
+      services,
+      async () => {
+        const [port, ui, http, metrics] = await freePorts(4);
+        uiOrigin = `http://127.0.0.1:${ui}`;
+        const address = `127.0.0.1:${port}`;
+        const ready = () =>
+          waitFor(
+            'Temporal',
+            async () => {
+              const conn = await Connection.connect({ address, connectTimeout: 2000 });
+              try {
+                const { customAttributes } = await conn.operatorService.listSearchAttributes({ namespace: LOCAL_NAMESPACE });
+                return (
+                  Object.keys(SEARCH_ATTRIBUTES).every((k) => k in (customAttributes ?? {})) && { address, ui: `http://127.0.0.1:${ui}` }
+                );
+              } finally {
+                await conn.close();
+              }
+            },
+            90_000,
+            500,
+          );
+        if (!cli) {
+          // No CLI and no Go: @temporalio/testing downloads the dev server (needs internet).
+          log('no temporal CLI found and no Go to build one: letting @temporalio/testing download the dev server');
+          const { TestWorkflowEnvironment } = await import('@temporalio/testing');
+          const env = await TestWorkflowEnvironment.createLocal({
+            server: {
+              ip: '127.0.0.1',
+              port,
+              ui: true,
+              uiPort: ui,
+              namespace: LOCAL_NAMESPACE,
+              dbFilename: options.persistent ? path.join(dataDir, 'temporal.sqlite') : undefined,
+              extraArgs: saArgs,
+            },
+          });
+          stopTemporalDownload = () => env.teardown();
+          return { ready };
+        }
+        const args = [
+          'server',
+          'start-dev',
+          '--ip',
+          '127.0.0.1',
+          '--port',
+          String(port),
+          '--ui-ip',
+          '127.0.0.1',
+          '--ui-port',
+          String(ui),
+          '--http-port',
+          String(http),
+          '--metrics-port',
+          String(metrics),
+          '--namespace',
+          LOCAL_NAMESPACE,
+          ...saArgs,
+          '--log-level',
+          'warn',
+          '--ui-codec-endpoint',
+          codec!.url,
+        ];
+        if (options.persistent) args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'));
+        return { service: spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir }), ready };
+      },
+      log,
+    );
+
+    const azurite = startWithRetry(
+      'azurite',
+      services,
+      async () => {
+        const [port] = await freePorts(1);
+        const args = [
+          require.resolve('azurite/dist/src/blob/main.js'),
+          '--blobHost',
+          '127.0.0.1',
+          '--blobPort',
+          String(port),
+          '--skipApiVersionCheck',
+          '--loose',
+          '--disableProductStyleUrl',
+        ];
+        if (options.persistent) mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
+        args.push(...(options.persistent ? ['--location', path.join(dataDir, 'azurite')] : ['--inMemoryPersistence']));
+        const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
+        const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`;
+        return {
+          service: spawnGuarded('azurite', process.execPath, args, { cwd: dataDir, logDir }),
+          ready: () =>
+            waitFor('Azurite', async () => {
+              const svc = BlobServiceClient.fromConnectionString(connectionString);
+              for (const c of CONTAINERS) await svc.getContainerClient(c).createIfNotExists();
+              return { endpoint, connectionString };
+            }),
+        };
+      },
+      log,
+    );
+
+    const firestore = startWithRetry(
+      'firestore',
+      services,
+      async () => {
+        const [port] = await freePorts(1);
+        const service = spawnGuarded('firestore', process.execPath, [path.join(__dirname, 'firestore-emulator.cjs'), String(port)], {
+          cwd: dataDir,
+          logDir,
         });
-        stopTemporalDownload = () => env.teardown();
-        return { ready };
-      }
-      const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(port), '--ui-ip', '127.0.0.1', '--ui-port', String(ui),
-        '--http-port', String(http), '--metrics-port', String(metrics), '--namespace', LOCAL_NAMESPACE, ...saArgs, '--log-level', 'warn',
-        '--ui-codec-endpoint', codec!.url];
-      if (options.persistent) args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'));
-      return { service: spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir }), ready };
-    }, log);
+        // Ready when *our* child says it listens (an open port alone could belong to someone else).
+        return {
+          service,
+          ready: () =>
+            waitFor(
+              'Firestore emulator',
+              async () => tail(service.logFile).includes(`listening on 127.0.0.1:${port}`) && `127.0.0.1:${port}`,
+            ),
+        };
+      },
+      log,
+    );
 
-    const azurite = startWithRetry('azurite', services, async () => {
-      const [port] = await freePorts(1);
-      const args = [require.resolve('azurite/dist/src/blob/main.js'), '--blobHost', '127.0.0.1', '--blobPort', String(port),
-        '--skipApiVersionCheck', '--loose', '--disableProductStyleUrl'];
-      if (options.persistent) mkdirSync(path.join(dataDir, 'azurite'), { recursive: true });
-      args.push(...(options.persistent ? ['--location', path.join(dataDir, 'azurite')] : ['--inMemoryPersistence']));
-      const endpoint = `http://127.0.0.1:${port}/${AZURITE_ACCOUNT}`;
-      const connectionString = `DefaultEndpointsProtocol=http;AccountName=${AZURITE_ACCOUNT};AccountKey=${AZURITE_KEY};BlobEndpoint=${endpoint};`;
-      return {
-        service: spawnGuarded('azurite', process.execPath, args, { cwd: dataDir, logDir }),
-        ready: () => waitFor('Azurite', async () => {
-          const svc = BlobServiceClient.fromConnectionString(connectionString);
-          for (const c of CONTAINERS) await svc.getContainerClient(c).createIfNotExists();
-          return { endpoint, connectionString };
-        }),
-      };
-    }, log);
-
-    const firestore = startWithRetry('firestore', services, async () => {
-      const [port] = await freePorts(1);
-      const service = spawnGuarded('firestore', process.execPath, [path.join(__dirname, 'firestore-emulator.cjs'), String(port)], { cwd: dataDir, logDir });
-      // Ready when *our* child says it listens (an open port alone could belong to someone else).
-      return { service, ready: () => waitFor('Firestore emulator', async () => tail(service.logFile).includes(`listening on 127.0.0.1:${port}`) && `127.0.0.1:${port}`) };
-    }, log);
-
-    const auth = startWithRetry('firebase-auth', services, async () => {
-      const [port, hub, logging] = await freePorts(3);
-      const fbDir = path.join(dataDir, 'firebase');
-      mkdirSync(fbDir, { recursive: true });
-      // The Emulator UI stays off: it would be downloaded, and nothing outside the registries is reachable.
-      writeFileSync(path.join(fbDir, 'firebase.json'), JSON.stringify({
-        emulators: {
-          auth: { host: '127.0.0.1', port }, hub: { host: '127.0.0.1', port: hub }, logging: { host: '127.0.0.1', port: logging },
-          ui: { enabled: false }, singleProjectMode: true,
-        },
-      }, null, 2));
-      const service = spawnGuarded('firebase-auth', process.execPath,
-        [require.resolve('firebase-tools/lib/bin/firebase.js'), 'emulators:start', '--only', 'auth', '--project', LOCAL_FIREBASE_PROJECT, '--config', path.join(fbDir, 'firebase.json')],
-        { cwd: fbDir, logDir, env: { NO_UPDATE_NOTIFIER: '1' } });
-      return {
-        service,
-        ready: () => waitFor('Auth emulator', async () => {
-          const res = await fetch(`http://127.0.0.1:${port}/`);
-          return res.ok && ((await res.json()) as { authEmulator?: { ready?: boolean } }).authEmulator?.ready === true && `127.0.0.1:${port}`;
-        }, 90_000, 500),
-      };
-    }, log);
+    const auth = startWithRetry(
+      'firebase-auth',
+      services,
+      async () => {
+        const [port, hub, logging] = await freePorts(3);
+        const fbDir = path.join(dataDir, 'firebase');
+        mkdirSync(fbDir, { recursive: true });
+        // The Emulator UI stays off: it would be downloaded, and nothing outside the registries is reachable.
+        writeFileSync(
+          path.join(fbDir, 'firebase.json'),
+          JSON.stringify(
+            {
+              emulators: {
+                auth: { host: '127.0.0.1', port },
+                hub: { host: '127.0.0.1', port: hub },
+                logging: { host: '127.0.0.1', port: logging },
+                ui: { enabled: false },
+                singleProjectMode: true,
+              },
+            },
+            null,
+            2,
+          ),
+        );
+        const service = spawnGuarded(
+          'firebase-auth',
+          process.execPath,
+          [
+            require.resolve('firebase-tools/lib/bin/firebase.js'),
+            'emulators:start',
+            '--only',
+            'auth',
+            '--project',
+            LOCAL_FIREBASE_PROJECT,
+            '--config',
+            path.join(fbDir, 'firebase.json'),
+          ],
+          { cwd: fbDir, logDir, env: { NO_UPDATE_NOTIFIER: '1' } },
+        );
+        return {
+          service,
+          ready: () =>
+            waitFor(
+              'Auth emulator',
+              async () => {
+                const res = await fetch(`http://127.0.0.1:${port}/`);
+                return (
+                  res.ok &&
+                  ((await res.json()) as { authEmulator?: { ready?: boolean } }).authEmulator?.ready === true &&
+                  `127.0.0.1:${port}`
+                );
+              },
+              90_000,
+              500,
+            ),
+        };
+      },
+      log,
+    );
 
     const [t, a, f, fa] = await Promise.all([temporal, azurite, firestore, auth]);
     push = await startPushReceiver(0);
@@ -243,7 +361,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     };
     return {
       env,
-      urls: { temporal: t.address, temporalUi: t.ui, codec: codec.url, blob: a.endpoint, firestore: f, auth: `http://${fa}`, push: push.url, pushList: push.listUrl },
+      urls: {
+        temporal: t.address,
+        temporalUi: t.ui,
+        codec: codec.url,
+        blob: a.endpoint,
+        firestore: f,
+        auth: `http://${fa}`,
+        push: push.url,
+        pushList: push.listUrl,
+      },
       temporalCliSource,
       temporalCliPath: cli?.path,
       pids: services.map((s) => s.proc.pid!),

@@ -39,7 +39,12 @@ describe('makeSamplePhoto', () => {
 
   it('draws a different figure per angle: front/back symmetric, left/right mirrored profiles', async () => {
     const grey = async (angle: (typeof ANGLES)[number]) =>
-      (await sharp(Buffer.from(samplePhotoSvg(angle, 90, 160))).greyscale().raw().toBuffer()).toString('hex');
+      (
+        await sharp(Buffer.from(samplePhotoSvg(angle, 90, 160)))
+          .greyscale()
+          .raw()
+          .toBuffer()
+      ).toString('hex');
     const [front, back, left, right] = await Promise.all(ANGLES.map(grey));
     expect(new Set([front, back, left, right]).size).toBe(4);
     expect(samplePhotoSvg('left', 900, 1600)).toContain('scale(-1 1)');
@@ -56,7 +61,11 @@ describe('makeSamplePhoto', () => {
 
   it('makes a dark variant that is mostly black and an overexposed one that is mostly white', async () => {
     const stats = async (variant: SamplePhotoVariant) =>
-      (await sharp(await makeSamplePhoto('back', { variant })).greyscale().stats()).channels[0]!.mean;
+      (
+        await sharp(await makeSamplePhoto('back', { variant }))
+          .greyscale()
+          .stats()
+      ).channels[0]!.mean;
     expect(await stats('dark')).toBeLessThan(6);
     expect(await stats('overexposed')).toBeGreaterThan(249);
     const good = await stats('good');
@@ -113,7 +122,11 @@ describe('samples against the quality check', () => {
   });
 
   it('landscape pixels with EXIF orientation 6 count as portrait', async () => {
-    const stored = await sharp(await makeSamplePhoto('right')).rotate(270).withMetadata({ orientation: 6 }).jpeg().toBuffer();
+    const stored = await sharp(await makeSamplePhoto('right'))
+      .rotate(270)
+      .withMetadata({ orientation: 6 })
+      .jpeg()
+      .toBuffer();
     const result = await assessPhoto(stored, 'right');
     expect(result).toMatchObject({ ok: true, width: 900, height: 1600 });
   });

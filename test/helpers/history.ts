@@ -16,9 +16,22 @@ export async function maybeRecordHistory(handle: WorkflowHandle, name: string): 
   if (!process.env.RECORD_HISTORIES) return;
   const env = stackEnv();
   if (!env.TEMPORAL_CLI) throw new Error('RECORD_HISTORIES needs the stack to run a temporal CLI');
-  const json = execFileSync(env.TEMPORAL_CLI, [
-    'workflow', 'show', '--workflow-id', handle.workflowId, '--namespace', env.TEMPORAL_NAMESPACE!, '--address', env.TEMPORAL_ADDRESS!, '--output', 'json',
-  ], { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 });
+  const json = execFileSync(
+    env.TEMPORAL_CLI,
+    [
+      'workflow',
+      'show',
+      '--workflow-id',
+      handle.workflowId,
+      '--namespace',
+      env.TEMPORAL_NAMESPACE!,
+      '--address',
+      env.TEMPORAL_ADDRESS!,
+      '--output',
+      'json',
+    ],
+    { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024 },
+  );
   mkdirSync(HISTORY_FIXTURES, { recursive: true });
   writeFileSync(path.join(HISTORY_FIXTURES, `${name}.json`), json);
 }
@@ -26,7 +39,8 @@ export async function maybeRecordHistory(handle: WorkflowHandle, name: string): 
 /** Activity scheduling and completion, in event order, by activity type. */
 export function activityTimeline(history: History) {
   const byScheduledId = new Map<number, string>();
-  const timeline: Array<{ event: 'scheduled' | 'started' | 'completed' | 'failed'; activity: string; eventId: number; attempt?: number }> = [];
+  const timeline: Array<{ event: 'scheduled' | 'started' | 'completed' | 'failed'; activity: string; eventId: number; attempt?: number }> =
+    [];
   for (const e of history.events ?? []) {
     const id = Number(e.eventId);
     if (e.activityTaskScheduledEventAttributes) {
@@ -35,11 +49,24 @@ export function activityTimeline(history: History) {
       timeline.push({ event: 'scheduled', activity: name, eventId: id });
     } else if (e.activityTaskStartedEventAttributes) {
       const a = e.activityTaskStartedEventAttributes;
-      timeline.push({ event: 'started', activity: byScheduledId.get(Number(a.scheduledEventId)) ?? '?', eventId: id, attempt: a.attempt ?? undefined });
+      timeline.push({
+        event: 'started',
+        activity: byScheduledId.get(Number(a.scheduledEventId)) ?? '?',
+        eventId: id,
+        attempt: a.attempt ?? undefined,
+      });
     } else if (e.activityTaskCompletedEventAttributes) {
-      timeline.push({ event: 'completed', activity: byScheduledId.get(Number(e.activityTaskCompletedEventAttributes.scheduledEventId)) ?? '?', eventId: id });
+      timeline.push({
+        event: 'completed',
+        activity: byScheduledId.get(Number(e.activityTaskCompletedEventAttributes.scheduledEventId)) ?? '?',
+        eventId: id,
+      });
     } else if (e.activityTaskFailedEventAttributes) {
-      timeline.push({ event: 'failed', activity: byScheduledId.get(Number(e.activityTaskFailedEventAttributes.scheduledEventId)) ?? '?', eventId: id });
+      timeline.push({
+        event: 'failed',
+        activity: byScheduledId.get(Number(e.activityTaskFailedEventAttributes.scheduledEventId)) ?? '?',
+        eventId: id,
+      });
     }
   }
   const at = (event: 'scheduled' | 'completed', activity: string) => {

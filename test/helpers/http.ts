@@ -96,7 +96,10 @@ export async function countWorkflows(client: Client, taskQueue: string): Promise
 }
 
 export async function snapshotState(db: Firestore, client: Client, taskQueue: string, uids: string[]): Promise<StateSnapshot> {
-  const [scans, audits] = await Promise.all([db.collection(Collections.scans).select().get(), db.collection(Collections.auditLogs).select().get()]);
+  const [scans, audits] = await Promise.all([
+    db.collection(Collections.scans).select().get(),
+    db.collection(Collections.auditLogs).select().get(),
+  ]);
   const credits: Record<string, number> = {};
   const consents: Record<string, unknown> = {};
   const idempotencyKeys: Record<string, number> = {};
@@ -110,5 +113,12 @@ export async function snapshotState(db: Firestore, client: Client, taskQueue: st
     consents[uid] = consent.docs.map((d) => ({ id: d.id, ...d.data() }));
     idempotencyKeys[uid] = keys.size;
   }
-  return { scans: scans.size, auditLogs: audits.size, credits, consents, idempotencyKeys, workflows: await countWorkflows(client, taskQueue) };
+  return {
+    scans: scans.size,
+    auditLogs: audits.size,
+    credits,
+    consents,
+    idempotencyKeys,
+    workflows: await countWorkflows(client, taskQueue),
+  };
 }

@@ -34,7 +34,14 @@ export function scanProbe(firebase: FirebaseClients) {
   };
 }
 
-export async function runScan(client: Client, config: Config, firebase: FirebaseClients, blob: BlobServiceClient, taskQueue: string, opts: Parameters<typeof seedUploadedScan>[3] = {}) {
+export async function runScan(
+  client: Client,
+  config: Config,
+  firebase: FirebaseClients,
+  blob: BlobServiceClient,
+  taskQueue: string,
+  opts: Parameters<typeof seedUploadedScan>[3] = {},
+) {
   const scan = await seedUploadedScan(firebase, blob, config, opts);
   await startDailyScan(client, config, scan, taskQueue);
   const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));

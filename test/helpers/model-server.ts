@@ -56,10 +56,12 @@ export function imagesIn(body: ChatBody): Array<{ bytes: Buffer; mime: string; d
   return body.messages.flatMap((m) =>
     typeof m.content === 'string'
       ? []
-      : m.content.filter((p) => p.type === 'image_url').map((p) => {
-          const [, mime, b64] = /^data:([^;]+);base64,(.*)$/.exec(p.image_url!.url) ?? [];
-          return { bytes: Buffer.from(b64 ?? '', 'base64'), mime: mime ?? '', detail: p.image_url!.detail };
-        }),
+      : m.content
+          .filter((p) => p.type === 'image_url')
+          .map((p) => {
+            const [, mime, b64] = /^data:([^;]+);base64,(.*)$/.exec(p.image_url!.url) ?? [];
+            return { bytes: Buffer.from(b64 ?? '', 'base64'), mime: mime ?? '', detail: p.image_url!.detail };
+          }),
   );
 }
 
@@ -131,15 +133,24 @@ export class ModelServer {
       return this.json(res, 400, { error: { message: 'invalid JSON body', type: 'invalid_request_error' } });
     }
     const schemaName = body.response_format?.json_schema?.name;
-    const behaviour = (schemaName && this.scripts.get(schemaName)?.shift()) || (schemaName && this.defaults.get(schemaName)) || { kind: 'ok' as const };
+    const behaviour = (schemaName && this.scripts.get(schemaName)?.shift()) ||
+      (schemaName && this.defaults.get(schemaName)) || { kind: 'ok' as const };
     this.requests.push({
-      path: url.pathname, deployment: azure?.[1], apiVersion: url.searchParams.get('api-version'),
-      apiKey: req.headers['api-key'] as string | undefined, authorization: req.headers.authorization,
-      schemaName, body, behaviour: behaviour.kind, at: Date.now(),
+      path: url.pathname,
+      deployment: azure?.[1],
+      apiVersion: url.searchParams.get('api-version'),
+      apiKey: req.headers['api-key'] as string | undefined,
+      authorization: req.headers.authorization,
+      schemaName,
+      body,
+      behaviour: behaviour.kind,
+      at: Date.now(),
     });
     if (azure && !url.searchParams.get('api-version')) return this.json(res, 400, { error: { message: 'api-version required' } });
     if (body.response_format?.type !== 'json_schema' || !schemaName) {
-      return this.json(res, 400, { error: { message: 'this server answers only json_schema response formats', type: 'invalid_request_error' } });
+      return this.json(res, 400, {
+        error: { message: 'this server answers only json_schema response formats', type: 'invalid_request_error' },
+      });
     }
 
     this.inFlight++;
@@ -154,8 +165,12 @@ export class ModelServer {
   private async respond(res: ServerResponse, body: ChatBody, schemaName: string, b: Behaviour) {
     switch (b.kind) {
       case 'status':
-        return this.json(res, b.status, { error: { message: `scripted ${b.status}`, type: b.status === 429 ? 'rate_limit_exceeded' : 'server_error' } },
-          b.retryAfter ? { 'retry-after': b.retryAfter } : {});
+        return this.json(
+          res,
+          b.status,
+          { error: { message: `scripted ${b.status}`, type: b.status === 429 ? 'rate_limit_exceeded' : 'server_error' } },
+          b.retryAfter ? { 'retry-after': b.retryAfter } : {},
+        );
       case 'slow':
         await new Promise((r) => setTimeout(r, b.ms));
         if (res.destroyed || res.socket?.destroyed) return;
@@ -169,7 +184,11 @@ export class ModelServer {
       case 'schema':
         return this.completion(res, body, JSON.stringify({ unexpected: true, bodyFatPercent: 'lots' }));
       case 'invented':
-        return this.completion(res, body, JSON.stringify({ summary: 'You will reach your goal in 987 days if you keep going.', points: ['Eat 4321 kcal a day.'] }));
+        return this.completion(
+          res,
+          body,
+          JSON.stringify({ summary: 'You will reach your goal in 987 days if you keep going.', points: ['Eat 4321 kcal a day.'] }),
+        );
       case 'answer':
         return this.completion(res, body, typeof b.content === 'string' ? b.content : JSON.stringify(b.content));
       case 'ok':
@@ -180,9 +199,12 @@ export class ModelServer {
   /** A valid answer for each agent's schema; narratives use only a number from the facts they were given. */
   private answer(schemaName: string, body: ChatBody): unknown {
     if (schemaName === 'photo_quality_judgement') {
-      return { photos: ['front', 'back', 'left', 'right'].map((angle) => ({ angle, pose: 'ok', framing: 'ok', clothing: 'ok', lighting: 'ok' })) };
+      return {
+        photos: ['front', 'back', 'left', 'right'].map((angle) => ({ angle, pose: 'ok', framing: 'ok', clothing: 'ok', lighting: 'ok' })),
+      };
     }
-    if (schemaName === 'body_fat_estimate') return { bodyFatPercent: this.opts.bodyFatPercent ?? 20, confidence: this.opts.confidence ?? 0.7 };
+    if (schemaName === 'body_fat_estimate')
+      return { bodyFatPercent: this.opts.bodyFatPercent ?? 20, confidence: this.opts.confidence ?? 0.7 };
     if (schemaName.endsWith('_narrative')) {
       const facts = JSON.parse(userText(body).replace(/^[\s\S]*?FACTS:\n/, '')) as unknown;
       const n = [...numbersInFacts(facts)][0];
@@ -197,10 +219,14 @@ export class ModelServer {
   private completion(res: ServerResponse, body: ChatBody, content: string | null, finish = 'stop', refusal: string | null = null) {
     const images = imagesIn(body);
     const text = JSON.stringify(body.messages).length - images.reduce((s, i) => s + i.bytes.length * (4 / 3), 0);
-    const promptTokens = Math.ceil(Math.max(0, text) / 4) + images.reduce((s, i) => s + imageTokens(512, 512, i.detail === 'high' ? 'high' : 'low'), 0);
+    const promptTokens =
+      Math.ceil(Math.max(0, text) / 4) + images.reduce((s, i) => s + imageTokens(512, 512, i.detail === 'high' ? 'high' : 'low'), 0);
     const completionTokens = Math.ceil((content ?? refusal ?? '').length / 4);
     return this.json(res, 200, {
-      id: `chatcmpl-${this.requests.length}`, object: 'chat.completion', created: Math.floor(Date.now() / 1000), model: SERVED_MODEL,
+      id: `chatcmpl-${this.requests.length}`,
+      object: 'chat.completion',
+      created: Math.floor(Date.now() / 1000),
+      model: SERVED_MODEL,
       choices: [{ index: 0, message: { role: 'assistant', content, refusal }, finish_reason: finish, logprobs: null }],
       usage: { prompt_tokens: promptTokens, completion_tokens: completionTokens, total_tokens: promptTokens + completionTokens },
     });

@@ -22,8 +22,15 @@ export const newUserId = () => `member_${randomUUID().replaceAll('-', '').slice(
 
 export function measurements(over: Partial<ScanMeasurements> = {}): ScanMeasurements {
   return {
-    weightKg: 82, heightCm: 180, age: 35, sex: 'male', capturedAt: new Date().toISOString(),
-    activityLevel: 'moderate', goal: 'lose_fat', trainingLevel: 'intermediate', exerciseMinutesPerDay: 45,
+    weightKg: 82,
+    heightCm: 180,
+    age: 35,
+    sex: 'male',
+    capturedAt: new Date().toISOString(),
+    activityLevel: 'moderate',
+    goal: 'lose_fat',
+    trainingLevel: 'intermediate',
+    exerciseMinutesPerDay: 45,
     ...over,
   };
 }
@@ -32,7 +39,12 @@ export function measurements(over: Partial<ScanMeasurements> = {}): ScanMeasurem
 export async function seedMember(db: Firestore, uid: string, opts: { credits?: number; consent?: boolean } = {}) {
   await userRef(db, uid).set({ scanCredits: opts.credits ?? 1, pushTokens: [], profile: { sex: 'male' } });
   if (opts.consent ?? true) {
-    await consentRef(db, uid, 'scan_analysis').set({ type: 'scan_analysis', status: 'granted', version: '2026-01', updatedAt: new Date().toISOString() });
+    await consentRef(db, uid, 'scan_analysis').set({
+      type: 'scan_analysis',
+      status: 'granted',
+      version: '2026-01',
+      updatedAt: new Date().toISOString(),
+    });
   }
 }
 
@@ -41,15 +53,30 @@ export async function seedUploadedScan(
   firebase: FirebaseClients,
   blob: BlobServiceClient,
   config: Config,
-  opts: { userId?: string; scanId?: string; measurements?: ScanMeasurements; photos?: Partial<Record<Angle, Buffer>>; credits?: number } = {},
+  opts: {
+    userId?: string;
+    scanId?: string;
+    measurements?: ScanMeasurements;
+    photos?: Partial<Record<Angle, Buffer>>;
+    credits?: number;
+  } = {},
 ): Promise<ScanDocument> {
   const userId = opts.userId ?? newUserId();
   const scanId = opts.scanId ?? newScanId();
   if (!opts.userId) await seedMember(firebase.db, userId, { credits: opts.credits ?? 1 });
-  const scan = await createScanWithCredit(firebase.db, { scanId, userId, measurements: opts.measurements ?? measurements(), now: new Date() });
+  const scan = await createScanWithCredit(firebase.db, {
+    scanId,
+    userId,
+    measurements: opts.measurements ?? measurements(),
+    now: new Date(),
+  });
   const photos = { ...(await samplePhotos()), ...opts.photos };
   const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
-  await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a]!, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } })));
+  await Promise.all(
+    ANGLES.map((a) =>
+      container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a]!, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } }),
+    ),
+  );
   return scan;
 }
 
@@ -90,9 +117,18 @@ export async function pushesFor(listUrl: string, scanId: string): Promise<Array<
  * the config's task queue, started before the file's tests and stopped after them. The config is read
  * lazily so `before` can start what it points at first (e.g. a model server).
  */
-export function scanWorkerSuite(name: string, config: () => Config, hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown> } = {}) {
+export function scanWorkerSuite(
+  name: string,
+  config: () => Config,
+  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown> } = {},
+) {
   const firebase = createFirebase(testConfig(), `${name}-${randomUUID()}`);
-  const suite = { firebase, blob: createBlobService(testConfig()), client: undefined as unknown as Client, config: undefined as unknown as Config };
+  const suite = {
+    firebase,
+    blob: createBlobService(testConfig()),
+    client: undefined as unknown as Client,
+    config: undefined as unknown as Config,
+  };
   let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
   beforeAll(async () => {
     await hooks.before?.();

@@ -15,8 +15,8 @@ export async function spawnWorkerProcess(env: Record<string, string>, args = ['-
   proc.stderr!.on('data', (d) => (output += d));
   await new Promise<void>((resolve, reject) => {
     const timer = setInterval(() => {
-      if (output.includes('"worker started"')) (clearInterval(timer), resolve());
-      if (proc.exitCode !== null) (clearInterval(timer), reject(new Error(`worker exited ${proc.exitCode}:\n${output}`)));
+      if (output.includes('"worker started"')) clearInterval(timer), resolve();
+      if (proc.exitCode !== null) clearInterval(timer), reject(new Error(`worker exited ${proc.exitCode}:\n${output}`));
     }, 100);
   });
   return {

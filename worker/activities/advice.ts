@@ -24,53 +24,103 @@ export const InsightsResultSchema = z.object({ findings: InsightsSchema, method:
 
 export function createAdviceActivities({ model }: ActivityDeps) {
   /** The result as is without a model; with one, plus the narrative and how it was made. */
-  async function word<T extends object>(agent: NarrativeAgent, result: T, facts: Record<string, unknown>, deterministic: { summary: string; points: string[] }) {
+  async function word<T extends object>(
+    agent: NarrativeAgent,
+    result: T,
+    facts: Record<string, unknown>,
+    deterministic: { summary: string; points: string[] },
+  ) {
     if (!model) return { ...result, method };
     const { narrative, model: run } = await writeNarrative(model, agent, facts, deterministic);
     return { ...result, method: narrative.source === 'model' ? ('deterministic+model-wording' as const) : method, narrative, model: run };
   }
 
   return {
-    async generateInsights(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema>; deltas: z.input<typeof TrendSchema> }) {
-      const { measurements: m, estimate, deltas } = parseOrFail(
-        z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema, deltas: TrendSchema }), input, 'insights input');
+    async generateInsights(input: {
+      measurements: z.input<typeof ScanMeasurementsSchema>;
+      estimate: z.input<typeof EstimateSchema>;
+      deltas: z.input<typeof TrendSchema>;
+    }) {
+      const {
+        measurements: m,
+        estimate,
+        deltas,
+      } = parseOrFail(
+        z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema, deltas: TrendSchema }),
+        input,
+        'insights input',
+      );
       const findings = insightsFrom({ sex: m.sex, age: ageAtCapture(m), estimate, trend: deltas });
       const [first, ...rest] = findings.map((f) => f.message);
       return InsightsResultSchema.parse(
-        await word('insights', { findings }, { findings: findings.map(({ code, severity, message, evidence }) => ({ code, severity, message, evidence })) }, {
-          summary: first ?? 'Your scan has been analysed.', points: rest.slice(0, 4),
-        }),
+        await word(
+          'insights',
+          { findings },
+          { findings: findings.map(({ code, severity, message, evidence }) => ({ code, severity, message, evidence })) },
+          {
+            summary: first ?? 'Your scan has been analysed.',
+            points: rest.slice(0, 4),
+          },
+        ),
       );
     },
 
     async planNutrition(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema> }) {
-      const { measurements: m, estimate } = parseOrFail(z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema }), input, 'nutrition input');
+      const { measurements: m, estimate } = parseOrFail(
+        z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema }),
+        input,
+        'nutrition input',
+      );
       const plan = energyPlan({
-        weightKg: m.weightKg, heightCm: m.heightCm, age: ageAtCapture(m), sex: m.sex,
-        leanMassKg: estimate.leanMassKg, activityLevel: m.activityLevel, goal: m.goal,
+        weightKg: m.weightKg,
+        heightCm: m.heightCm,
+        age: ageAtCapture(m),
+        sex: m.sex,
+        leanMassKg: estimate.leanMassKg,
+        activityLevel: m.activityLevel,
+        goal: m.goal,
       });
       return NutritionResultSchema.parse(
-        await word('nutrition', plan, { goal: m.goal, ...plan }, {
-          summary: `Your daily target is ${plan.targetKcal} kcal: ${plan.proteinG} g protein, ${plan.fatG} g fat and ${plan.carbsG} g carbohydrate.`,
-          points: plan.notes.slice(0, 4),
-        }),
+        await word(
+          'nutrition',
+          plan,
+          { goal: m.goal, ...plan },
+          {
+            summary: `Your daily target is ${plan.targetKcal} kcal: ${plan.proteinG} g protein, ${plan.fatG} g fat and ${plan.carbsG} g carbohydrate.`,
+            points: plan.notes.slice(0, 4),
+          },
+        ),
       );
     },
 
     async planWorkout(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema> }) {
-      const { measurements: m, estimate } = parseOrFail(z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema }), input, 'workout input');
+      const { measurements: m, estimate } = parseOrFail(
+        z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema }),
+        input,
+        'workout input',
+      );
       const plan = workoutPlan({ goal: m.goal, trainingLevel: m.trainingLevel, bodyFatPercent: estimate.bodyFatPercent, sex: m.sex });
       return WorkoutResultSchema.parse(
-        await word('workout', plan, { goal: m.goal, trainingLevel: m.trainingLevel, ...plan }, {
-          summary: `${plan.daysPerWeek} active days a week: ${plan.strengthDays} strength days and ${plan.weeklyAerobicMinutes} minutes of aerobic activity.`,
-          points: [plan.guideline],
-        }),
+        await word(
+          'workout',
+          plan,
+          { goal: m.goal, trainingLevel: m.trainingLevel, ...plan },
+          {
+            summary: `${plan.daysPerWeek} active days a week: ${plan.strengthDays} strength days and ${plan.weeklyAerobicMinutes} minutes of aerobic activity.`,
+            points: [plan.guideline],
+          },
+        ),
       );
     },
 
     async planHydration(input: { measurements: z.input<typeof ScanMeasurementsSchema> }) {
       const { measurements: m } = parseOrFail(z.object({ measurements: ScanMeasurementsSchema }), input, 'hydration input');
-      const plan = hydrationPlan({ weightKg: m.weightKg, age: ageAtCapture(m), sex: m.sex, exerciseMinutesPerDay: m.exerciseMinutesPerDay });
+      const plan = hydrationPlan({
+        weightKg: m.weightKg,
+        age: ageAtCapture(m),
+        sex: m.sex,
+        exerciseMinutesPerDay: m.exerciseMinutesPerDay,
+      });
       return HydrationResultSchema.parse({ ...plan, method });
     },
   };

@@ -12,7 +12,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
-import { closeStatusName, closedInWindowQuery, historyBlobPath, manifestPartKey, manifestPartPath, manifestPath, manifestRevisionPath } from '../../common/archive/layout';
+import {
+  closeStatusName,
+  closedInWindowQuery,
+  historyBlobPath,
+  manifestPartKey,
+  manifestPartPath,
+  manifestPath,
+  manifestRevisionPath,
+} from '../../common/archive/layout';
 import { canonicalJson } from '../../common/archive/canonical-json';
 import { downloadText, sha256Hex, writeOnce } from '../../common/archive/store';
 import {
@@ -69,11 +77,17 @@ export function createArchiveActivities(deps: ActivityDeps) {
   const container = () => deps.blob.getContainerClient(containerName);
   const client = (): Client => {
     if (deps.temporal) return deps.temporal;
-    throw ApplicationFailure.create({ type: ArchiveFailureType.NotConfigured, message: 'the worker has no Temporal client for archiving', nonRetryable: true });
+    throw ApplicationFailure.create({
+      type: ArchiveFailureType.NotConfigured,
+      message: 'the worker has no Temporal client for archiving',
+      nonRetryable: true,
+    });
   };
 
   /** One history: fetch, serialise, checksum, gzip, write once. Conflicts are reported, never overwritten. */
-  async function archiveOne(exec: ExecutionInfo): Promise<{ entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict'; blob: string }> {
+  async function archiveOne(
+    exec: ExecutionInfo,
+  ): Promise<{ entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict'; blob: string }> {
     const workflowId = exec.execution?.workflowId ?? '';
     const runId = exec.execution?.runId ?? '';
     const closeTime = timestampIso(exec.closeTime);
@@ -103,11 +117,20 @@ export function createArchiveActivities(deps: ActivityDeps) {
     if (outcome === 'conflict') {
       // An alert: the archive holds another history under this run's name. Identifiers only in the log.
       Context.current().log.error('archived history differs from Temporal; not overwritten', {
-        alert: ArchiveFailureType.ChecksumConflict, blob: blobPath, workflowId, runId, archivedSha256: existingSha256, temporalSha256: sha256,
+        alert: ArchiveFailureType.ChecksumConflict,
+        blob: blobPath,
+        workflowId,
+        runId,
+        archivedSha256: existingSha256,
+        temporalSha256: sha256,
       });
       return { outcome, blob: blobPath };
     }
-    return { outcome, blob: blobPath, entry: { blob: blobPath, workflowId, runId, workflowType, closeStatus, closeTime, eventCount, sha256, bytes: storedBytes } };
+    return {
+      outcome,
+      blob: blobPath,
+      entry: { blob: blobPath, workflowId, runId, workflowType, closeStatus, closeTime, eventCount, sha256, bytes: storedBytes },
+    };
   }
 
   /** The manifest entry of a history an earlier attempt archived, from its blob's metadata (no re-export). */
@@ -119,8 +142,15 @@ export function createArchiveActivities(deps: ActivityDeps) {
     const props = await container().getBlockBlobClient(blobPath).getProperties();
     const m = props.metadata ?? {};
     return {
-      blob: blobPath, workflowId, runId, workflowType: exec.type?.name ?? '', closeStatus: closeStatusName(exec.status), closeTime,
-      eventCount: Number(m[ArchiveMetadata.eventCount] ?? 0), sha256: m[ArchiveMetadata.sha256] ?? '', bytes: props.contentLength ?? 0,
+      blob: blobPath,
+      workflowId,
+      runId,
+      workflowType: exec.type?.name ?? '',
+      closeStatus: closeStatusName(exec.status),
+      closeTime,
+      eventCount: Number(m[ArchiveMetadata.eventCount] ?? 0),
+      sha256: m[ArchiveMetadata.sha256] ?? '',
+      bytes: props.contentLength ?? 0,
     };
   }
 
@@ -147,18 +177,32 @@ export function createArchiveActivities(deps: ActivityDeps) {
         resumed && resumed.page === input.page && resumed.done <= executions.length
           ? resumed
           : { page: input.page, done: 0, counts: zeroCounts(), conflictBlobs: [] };
-      if (progress.done > 0) ctx.log.warn('archive page resumed after a retry', { page: input.page, done: progress.done, of: executions.length, attempt: ctx.info.attempt });
+      if (progress.done > 0)
+        ctx.log.warn('archive page resumed after a retry', {
+          page: input.page,
+          done: progress.done,
+          of: executions.length,
+          attempt: ctx.info.attempt,
+        });
 
       // Entries of the prefix an earlier attempt finished come from their blobs; the rest are exported now.
-      const settled = new Array<{ entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict' | 'resumed'; blob: string } | undefined>(executions.length);
+      const settled = new Array<
+        { entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict' | 'resumed'; blob: string } | undefined
+      >(executions.length);
       const prefixConflicts = new Set(progress.conflictBlobs);
       const checkCancelled = () => {
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
       };
       await boundedMap(executions.slice(0, progress.done), input.concurrency, async (exec, i) => {
         checkCancelled();
-        const blob = historyBlobPath({ workflowId: exec.execution?.workflowId ?? '', runId: exec.execution?.runId ?? '', closeTime: timestampIso(exec.closeTime) });
-        settled[i] = prefixConflicts.has(blob) ? { outcome: 'resumed', blob } : { outcome: 'resumed', blob, entry: await entryFromBlob(exec) };
+        const blob = historyBlobPath({
+          workflowId: exec.execution?.workflowId ?? '',
+          runId: exec.execution?.runId ?? '',
+          closeTime: timestampIso(exec.closeTime),
+        });
+        settled[i] = prefixConflicts.has(blob)
+          ? { outcome: 'resumed', blob }
+          : { outcome: 'resumed', blob, entry: await entryFromBlob(exec) };
       });
       const advance = () => {
         let moved = false;
@@ -166,7 +210,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
           const s = settled[progress.done]!;
           if (s.outcome === 'written') progress.counts.written++;
           else if (s.outcome === 'already_archived') progress.counts.alreadyArchived++;
-          else if (s.outcome === 'conflict') (progress.counts.conflicts++, progress.conflictBlobs.push(s.blob));
+          else if (s.outcome === 'conflict') progress.counts.conflicts++, progress.conflictBlobs.push(s.blob);
           progress.counts.listed++;
           progress.done++;
           moved = true;
@@ -190,7 +234,9 @@ export function createArchiveActivities(deps: ActivityDeps) {
         const sha = sha256Hex(body);
         part = manifestPartKey(input.page, sha);
         const written = await writeOnce(container().getBlockBlobClient(manifestPartPath(input.window, part)), Buffer.from(body), {
-          sha256: sha, contentType: 'application/json', metadata: { [ArchiveMetadata.format]: 'manifest-part' },
+          sha256: sha,
+          contentType: 'application/json',
+          metadata: { [ArchiveMetadata.format]: 'manifest-part' },
         });
         if (written.outcome === 'conflict') throw new Error(`manifest part ${part} exists with other content`);
       }
@@ -208,10 +254,18 @@ export function createArchiveActivities(deps: ActivityDeps) {
       const w: ArchiveWindow = input.window;
 
       async function* chunks(): AsyncGenerator<string> {
-        const summary = { count: 0, totalBytes: 0, totalEvents: 0, byCloseStatus: {} as Record<string, number>, byWorkflowType: {} as Record<string, number> };
+        const summary = {
+          count: 0,
+          totalBytes: 0,
+          totalEvents: 0,
+          byCloseStatus: {} as Record<string, number>,
+          byWorkflowType: {} as Record<string, number>,
+        };
         yield `{"kind":"reddyfit.workflow-archive.manifest","version":1,"format":${JSON.stringify(ARCHIVE_FORMAT)},"window":${JSON.stringify({ from: w.from, to: w.to })},"filter":${JSON.stringify(w.taskQueue ? { taskQueue: w.taskQueue } : null)},"entries":[`;
         for (const key of input.parts) {
-          const part = JSON.parse(await downloadText(container().getBlockBlobClient(manifestPartPath(w, key)))) as { entries: ManifestEntry[] };
+          const part = JSON.parse(await downloadText(container().getBlockBlobClient(manifestPartPath(w, key)))) as {
+            entries: ManifestEntry[];
+          };
           const lines: string[] = [];
           for (const e of part.entries) {
             lines.push(`${summary.count === 0 ? '' : ','}\n${JSON.stringify(e)}`);
@@ -259,14 +313,17 @@ export function createArchiveActivities(deps: ActivityDeps) {
       async function commit(target: string): Promise<{ sha256: string; outcome: 'written' | 'exists' }> {
         const { sha256, ids } = await stream(target);
         try {
-          await container().getBlockBlobClient(target).commitBlockList(ids, {
-            conditions: { ifNoneMatch: '*' },
-            metadata: { [ArchiveMetadata.sha256]: sha256, count: String(counted), [ArchiveMetadata.format]: 'manifest' },
-            blobHTTPHeaders: { blobContentType: 'application/json' },
-          });
+          await container()
+            .getBlockBlobClient(target)
+            .commitBlockList(ids, {
+              conditions: { ifNoneMatch: '*' },
+              metadata: { [ArchiveMetadata.sha256]: sha256, count: String(counted), [ArchiveMetadata.format]: 'manifest' },
+              blobHTTPHeaders: { blobContentType: 'application/json' },
+            });
           return { sha256, outcome: 'written' };
         } catch (err) {
-          if ((err as { statusCode?: number }).statusCode === 409 || (err as { statusCode?: number }).statusCode === 412) return { sha256, outcome: 'exists' };
+          if ((err as { statusCode?: number }).statusCode === 409 || (err as { statusCode?: number }).statusCode === 412)
+            return { sha256, outcome: 'exists' };
           throw err;
         }
       }

@@ -20,7 +20,10 @@ export function createAuditActivities({ db, now }: ActivityDeps) {
     async recordAudit(input: z.infer<typeof AuditEntrySchema>): Promise<void> {
       const entry = parseOrFail(AuditEntrySchema, input, 'audit entry');
       try {
-        await db.collection(Collections.auditLogs).doc(`${entry.scanId}_${entry.action}`).create({ ...entry, at: now().toISOString() });
+        await db
+          .collection(Collections.auditLogs)
+          .doc(`${entry.scanId}_${entry.action}`)
+          .create({ ...entry, at: now().toISOString() });
       } catch (err) {
         if ((err as { code?: number }).code !== ALREADY_EXISTS) throw err;
       }

@@ -22,13 +22,21 @@ export function createDeltaActivities({ db }: ActivityDeps) {
       const { userId, scanId, capturedAt, estimate } = parseOrFail(DeltaInputSchema, input, 'delta input');
       const since = new Date(new Date(capturedAt).getTime() - HISTORY_DAYS * 86_400_000).toISOString();
       const snap = await db
-        .collection(Collections.users).doc(userId).collection(Collections.scanHistory)
+        .collection(Collections.users)
+        .doc(userId)
+        .collection(Collections.scanHistory)
         .where('takenAt', '>=', since)
         .orderBy('takenAt', 'desc')
         .limit(200)
         .get();
       const history = snap.docs.map((d) => ScanPointSchema.parse(d.data()));
-      const current = { scanId, takenAt: capturedAt, bodyFatPercent: estimate.bodyFatPercent, weightKg: estimate.weightKg, leanMassKg: estimate.leanMassKg };
+      const current = {
+        scanId,
+        takenAt: capturedAt,
+        bodyFatPercent: estimate.bodyFatPercent,
+        weightKg: estimate.weightKg,
+        leanMassKg: estimate.leanMassKg,
+      };
       return TrendSchema.parse(scanTrend({ current, history }));
     },
   };

@@ -49,12 +49,17 @@ export function createEstimationActivities({ model, blob, uploadsContainer }: Ac
       heartbeat();
       const { value: vision, run } = await estimateFromPhotos(model, scanId, images, { sex: m.sex, age }).catch((err: unknown) => {
         if (err instanceof ModelOutputError) {
-          throw ApplicationFailure.create({ type: FailureType.ModelOutputInvalid, message: `estimation: ${err.message}`, nonRetryable: true });
+          throw ApplicationFailure.create({
+            type: FailureType.ModelOutputInvalid,
+            message: `estimation: ${err.message}`,
+            nonRetryable: true,
+          });
         }
         throw err;
       });
       const fused = fuseEstimates({
-        sex: m.sex, weightKg: m.weightKg,
+        sex: m.sex,
+        weightKg: m.weightKg,
         prior: { bodyFatPercent: prior.bodyFatPercent, confidence: prior.confidence },
         vision,
       });

@@ -33,7 +33,12 @@ export function createNotifyActivities({ db, push, now }: ActivityDeps) {
         return true;
       });
       if (!claimed) return { sent: false };
-      const message: PushMessage = { userId, ...WORDING[outcome], data: { type: `scan_${outcome}`, scanId }, collapseKey: `scan-${scanId}-${outcome}` };
+      const message: PushMessage = {
+        userId,
+        ...WORDING[outcome],
+        data: { type: `scan_${outcome}`, scanId },
+        collapseKey: `scan-${scanId}-${outcome}`,
+      };
       try {
         const { delivered } = await push.send(message);
         await marker.update({ state: 'sent', delivered, sentAt: now().toISOString() });

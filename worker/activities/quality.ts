@@ -58,13 +58,24 @@ export function createQualityActivities({ blob, uploadsContainer, maxPhotoBytes,
         else {
           const judged = await judgePhotos(model, scanId, await preparedPhotos(bytes)).catch((err: unknown) => {
             if (err instanceof ModelOutputError) {
-              throw ApplicationFailure.create({ type: FailureType.ModelOutputInvalid, message: `quality: ${err.message}`, nonRetryable: true });
+              throw ApplicationFailure.create({
+                type: FailureType.ModelOutputInvalid,
+                message: `quality: ${err.message}`,
+                nonRetryable: true,
+              });
             }
             throw err;
           });
           const rejected = visionRejections(judged.value);
           if (rejected.length === 0) {
-            return { ok: true, method: 'deterministic+vision', photos: assessed.photos, vision: judged.value, photoBlobs: photos, model: judged.run };
+            return {
+              ok: true,
+              method: 'deterministic+vision',
+              photos: assessed.photos,
+              vision: judged.value,
+              photoBlobs: photos,
+              model: judged.run,
+            };
           }
           details.push(...rejected);
         }

@@ -19,7 +19,11 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
       const { userId } = parseOrFail(ScanRefSchema, input, 'consent check');
       const consent = await consentRef(db, userId, 'scan_analysis').get();
       if (!hasConsent(consent.data())) {
-        throw ApplicationFailure.create({ type: FailureType.ConsentRequired, message: 'scan_analysis consent is not granted', nonRetryable: true });
+        throw ApplicationFailure.create({
+          type: FailureType.ConsentRequired,
+          message: 'scan_analysis consent is not granted',
+          nonRetryable: true,
+        });
       }
     },
 
@@ -28,7 +32,8 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
       const { scanId, status } = parseOrFail(z.object({ scanId: z.string(), status: ScanStatusSchema }), input, 'status update');
       await db.runTransaction(async (tx) => {
         const snap = await tx.get(scanRef(db, scanId));
-        if (!snap.exists) throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
+        if (!snap.exists)
+          throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
         if (FINAL.has((snap.data() as ScanDocument).status)) return;
         tx.update(scanRef(db, scanId), { status, updatedAt: now().toISOString() });
       });
@@ -38,7 +43,12 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
      * Writes the results and the member's history entry in one transaction. Running it again
      * (a retry, a restarted worker) finds the results already there and writes nothing.
      */
-    async persistResults(input: { scanId: string; userId: string; capturedAt: string; results: z.input<typeof ScanResultsSchema> }): Promise<{ written: boolean }> {
+    async persistResults(input: {
+      scanId: string;
+      userId: string;
+      capturedAt: string;
+      results: z.input<typeof ScanResultsSchema>;
+    }): Promise<{ written: boolean }> {
       const { scanId, userId, capturedAt, results } = parseOrFail(
         z.object({ scanId: z.string(), userId: z.string(), capturedAt: z.string(), results: ScanResultsSchema }),
         input,
@@ -47,11 +57,18 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
       const history = db.collection(Collections.users).doc(userId).collection(Collections.scanHistory).doc(scanId);
       return db.runTransaction(async (tx) => {
         const snap = await tx.get(scanRef(db, scanId));
-        if (!snap.exists) throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
+        if (!snap.exists)
+          throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
         if ((snap.data() as ScanDocument).results) return { written: false };
         const at = now().toISOString();
         const modelUsage = summarizeModelUsage(results);
-        tx.update(scanRef(db, scanId), { results: modelUsage ? { ...results, modelUsage } : results, status: 'completed', 'credit.state': 'consumed', updatedAt: at, endedAt: at });
+        tx.update(scanRef(db, scanId), {
+          results: modelUsage ? { ...results, modelUsage } : results,
+          status: 'completed',
+          'credit.state': 'consumed',
+          updatedAt: at,
+          endedAt: at,
+        });
         tx.set(history, {
           scanId,
           takenAt: capturedAt,
@@ -70,7 +87,11 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
     },
 
     /** On failure the photos are deleted (default) or kept, as the retention policy says. */
-    async applyPhotoRetention(input: { scanId: string; photos: Partial<Record<z.infer<typeof AngleSchema>, string>>; policy: 'delete' | 'keep' }): Promise<{ deleted: number }> {
+    async applyPhotoRetention(input: {
+      scanId: string;
+      photos: Partial<Record<z.infer<typeof AngleSchema>, string>>;
+      policy: 'delete' | 'keep';
+    }): Promise<{ deleted: number }> {
       const { scanId, photos, policy } = parseOrFail(
         z.object({ scanId: z.string(), photos: z.record(AngleSchema, z.string()), policy: z.enum(['delete', 'keep']) }),
         input,
@@ -84,7 +105,11 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
     },
 
     /** Final state with a member-facing reason. Idempotent; a completed scan is never overwritten. */
-    async markScanEnded(input: { scanId: string; status: 'rejected' | 'failed' | 'cancelled'; error: z.infer<typeof ScanErrorSchema> }): Promise<void> {
+    async markScanEnded(input: {
+      scanId: string;
+      status: 'rejected' | 'failed' | 'cancelled';
+      error: z.infer<typeof ScanErrorSchema>;
+    }): Promise<void> {
       const { scanId, status, error } = parseOrFail(
         z.object({ scanId: z.string(), status: z.enum(['rejected', 'failed', 'cancelled']), error: ScanErrorSchema }),
         input,

@@ -10,5 +10,9 @@ export function parseOrFail<S extends z.ZodType>(schema: S, value: unknown, what
   const parsed = schema.safeParse(value);
   if (parsed.success) return parsed.data;
   const fields = [...new Set(parsed.error.issues.map((i) => i.path.join('.') || '(root)'))].join(', ');
-  throw ApplicationFailure.create({ type: FailureType.InvalidActivityInput, message: `${what} is invalid at: ${fields}`, nonRetryable: true });
+  throw ApplicationFailure.create({
+    type: FailureType.InvalidActivityInput,
+    message: `${what} is invalid at: ${fields}`,
+    nonRetryable: true,
+  });
 }

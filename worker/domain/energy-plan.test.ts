@@ -36,7 +36,15 @@ describe('energyPlan', () => {
 
   it('caps the surplus at 500 kcal', () => {
     // BMR 370 + 21.6·110 = 2746; × 1.9 = 5217.4; 10% = 521.74 > 500 → target 5717.4 → 5717
-    const g = energyPlan({ weightKg: 125, heightCm: 200, age: 25, sex: 'male', leanMassKg: 110, activityLevel: 'very_active', goal: 'gain_muscle' });
+    const g = energyPlan({
+      weightKg: 125,
+      heightCm: 200,
+      age: 25,
+      sex: 'male',
+      leanMassKg: 110,
+      activityLevel: 'very_active',
+      goal: 'gain_muscle',
+    });
     expect(g.maintenanceKcal).toBeCloseTo(5217, 10);
     expect(g.targetKcal).toBeCloseTo(5717, 10);
     expect(g.notes.length).toBe(1);
@@ -56,12 +64,28 @@ describe('energyPlan', () => {
 
   it('never goes below the calorie floor', () => {
     // BMR 370 + 21.6·35 = 1126; × 1.2 = 1351.2; 20% → 1080.96 < 1200 → target 1200
-    const p = energyPlan({ weightKg: 50, heightCm: 155, age: 60, sex: 'female', leanMassKg: 35, activityLevel: 'sedentary', goal: 'lose_fat' });
+    const p = energyPlan({
+      weightKg: 50,
+      heightCm: 155,
+      age: 60,
+      sex: 'female',
+      leanMassKg: 35,
+      activityLevel: 'sedentary',
+      goal: 'lose_fat',
+    });
     expect(p.maintenanceKcal).toBeCloseTo(1351, 10);
     expect(p.targetKcal).toBeCloseTo(1200, 10);
     expect(p.adjustmentKcal).toBeCloseTo(-151, 10);
     // male floor 1500: BMR 370 + 21.6·40 = 1234; × 1.2 = 1480.8 < 1500 → target stays at maintenance 1481
-    const m = energyPlan({ weightKg: 55, heightCm: 165, age: 70, sex: 'male', leanMassKg: 40, activityLevel: 'sedentary', goal: 'lose_fat' });
+    const m = energyPlan({
+      weightKg: 55,
+      heightCm: 165,
+      age: 70,
+      sex: 'male',
+      leanMassKg: 40,
+      activityLevel: 'sedentary',
+      goal: 'lose_fat',
+    });
     expect(m.targetKcal).toBeCloseTo(1481, 10);
     expect(m.adjustmentKcal).toBeCloseTo(0, 10);
   });

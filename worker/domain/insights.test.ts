@@ -16,7 +16,11 @@ const firstTrend: Trend = {
 
 /** Every number written in a message must be one of the evidence values. */
 function numbersGrounded(i: Insight): boolean {
-  const allowed = new Set(Object.values(i.evidence).filter((v) => typeof v === 'number').map((v) => Number(v)));
+  const allowed = new Set(
+    Object.values(i.evidence)
+      .filter((v) => typeof v === 'number')
+      .map((v) => Number(v)),
+  );
   const found = i.message.match(/-?\d+(?:\.\d+)?/g) ?? [];
   return found.every((n) => allowed.has(Number(n)) || allowed.has(-Number(n)));
 }
@@ -90,9 +94,9 @@ describe('insightsFrom', () => {
   });
 
   it('rejects invalid input', () => {
-    expect(() => insightsFrom({ sex: 'male', age: 40, estimate: { bodyFatPercent: 120, confidence: 0.6 }, trend: firstTrend })).toThrowError(
-      expect.objectContaining({ code: 'invalid_body_fat' }),
-    );
+    expect(() =>
+      insightsFrom({ sex: 'male', age: 40, estimate: { bodyFatPercent: 120, confidence: 0.6 }, trend: firstTrend }),
+    ).toThrowError(expect.objectContaining({ code: 'invalid_body_fat' }));
     expect(() => insightsFrom({ sex: 'male', age: 40, estimate: { bodyFatPercent: 20, confidence: 1.5 }, trend: firstTrend })).toThrowError(
       expect.objectContaining({ code: 'invalid_confidence' }),
     );

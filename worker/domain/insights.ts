@@ -110,7 +110,13 @@ export function insightsFrom(input: {
     const days = t.thirtyDay.days;
     const lowAlready = band.category === 'essential' || band.category === 'below_essential';
     const severity =
-      t.direction === 'losing' ? (lowAlready ? 'attention' : 'positive') : t.direction === 'gaining' && band.category === 'obese' ? 'attention' : 'info';
+      t.direction === 'losing'
+        ? lowAlready
+          ? 'attention'
+          : 'positive'
+        : t.direction === 'gaining' && band.category === 'obese'
+          ? 'attention'
+          : 'info';
     const verb = delta < 0 ? `down ${Math.abs(delta)} percentage points` : delta > 0 ? `up ${delta} percentage points` : 'unchanged';
     out.push({
       code: 'thirty_day_change',

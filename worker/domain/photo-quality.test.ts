@@ -1,12 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANGLES, type Angle } from '../../common/contracts/scan';
-import {
-  makeNotAnImage,
-  makeSamplePhoto,
-  makeSampleScanPhotos,
-  type SamplePhotoVariant,
-} from '../../scripts/lib/sample-photos';
+import { makeNotAnImage, makeSamplePhoto, makeSampleScanPhotos, type SamplePhotoVariant } from '../../scripts/lib/sample-photos';
 import {
   ANALYSIS_HEIGHT,
   ANALYSIS_WIDTH,
@@ -142,7 +137,9 @@ describe('assessPhoto', () => {
   });
 
   it('rejects a decodable image in an unsupported format (GIF)', async () => {
-    const gif = await sharp(await makeSamplePhoto('front')).gif().toBuffer();
+    const gif = await sharp(await makeSamplePhoto('front'))
+      .gif()
+      .toBuffer();
     const result = await assessPhoto(gif, 'front', thresholds);
     expect(result.format).toBe('gif');
     expect(result.failures.map((f) => f.code)).toEqual(['unsupported_format']);
@@ -156,13 +153,18 @@ describe('assessPhoto', () => {
   });
 
   it.each(['png', 'webp'] as const)('accepts %s', async (format) => {
-    const bytes = await sharp(await makeSamplePhoto('back')).toFormat(format).toBuffer();
+    const bytes = await sharp(await makeSamplePhoto('back'))
+      .toFormat(format)
+      .toBuffer();
     const result = await assessPhoto(bytes, 'back', thresholds);
     expect(result).toMatchObject({ ok: true, format, width: 900, height: 1600 });
   });
 
   it('accepts a PNG with an alpha channel', async () => {
-    const bytes = await sharp(await makeSamplePhoto('left')).ensureAlpha().png().toBuffer();
+    const bytes = await sharp(await makeSamplePhoto('left'))
+      .ensureAlpha()
+      .png()
+      .toBuffer();
     const result = await assessPhoto(bytes, 'left', thresholds);
     expect(result).toMatchObject({ ok: true, format: 'png' });
   });

@@ -1,7 +1,12 @@
 import { describe, it, expect } from 'vitest';
 import { scanTrend, smoothBodyFat, TrendSchema, type ScanPoint } from './trend';
 
-const pt = (scanId: string, takenAt: string, bodyFatPercent: number, weightKg: number): ScanPoint => ({ scanId, takenAt, bodyFatPercent, weightKg });
+const pt = (scanId: string, takenAt: string, bodyFatPercent: number, weightKg: number): ScanPoint => ({
+  scanId,
+  takenAt,
+  bodyFatPercent,
+  weightKg,
+});
 
 describe('scanTrend', () => {
   it('first scan: no references, smoothed equals current', () => {
@@ -85,8 +90,8 @@ describe('scanTrend', () => {
     expect(() => scanTrend({ current: pt('c', '2025-03-01T00:00:00Z', 120, 80), history: [] })).toThrowError(
       expect.objectContaining({ code: 'invalid_scan_point' }),
     );
-    expect(() => scanTrend({ current: pt('c', '2025-03-01T00:00:00Z', 20, 80), history: [pt('', '2025-02-01T00:00:00Z', 20, 80)] })).toThrowError(
-      expect.objectContaining({ code: 'invalid_scan_point' }),
-    );
+    expect(() =>
+      scanTrend({ current: pt('c', '2025-03-01T00:00:00Z', 20, 80), history: [pt('', '2025-02-01T00:00:00Z', 20, 80)] }),
+    ).toThrowError(expect.objectContaining({ code: 'invalid_scan_point' }));
   });
 });

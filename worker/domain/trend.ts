@@ -48,7 +48,8 @@ export const STABLE_PP_PER_WEEK = 0.25;
 
 function parsePoint(p: unknown, label: string): ScanPoint {
   const r = ScanPointSchema.safeParse(p);
-  if (!r.success) throw new DomainInputError('invalid_scan_point', `${label} is not a valid scan point: ${r.error.issues[0]?.message ?? ''}`);
+  if (!r.success)
+    throw new DomainInputError('invalid_scan_point', `${label} is not a valid scan point: ${r.error.issues[0]?.message ?? ''}`);
   return r.data;
 }
 

@@ -25,8 +25,11 @@ export function retryAfterMs(headers: Headers | undefined, now = Date.now()): nu
 
 /** True when the fault is worth another attempt later (429, 5xx, timeouts, unreachable). */
 export function isTransientModelFailure(err: unknown): boolean {
-  return err instanceof ApplicationFailure && !err.nonRetryable &&
-    ([FailureType.ModelRateLimited, FailureType.ModelUnavailable, FailureType.ModelTimeout] as string[]).includes(err.type ?? '');
+  return (
+    err instanceof ApplicationFailure &&
+    !err.nonRetryable &&
+    ([FailureType.ModelRateLimited, FailureType.ModelUnavailable, FailureType.ModelTimeout] as string[]).includes(err.type ?? '')
+  );
 }
 
 export function modelFailure(err: unknown, agent: string): unknown {
@@ -51,7 +54,11 @@ export function modelFailure(err: unknown, agent: string): unknown {
     if (status >= 500 || status === 408) {
       return ApplicationFailure.create({ type: FailureType.ModelUnavailable, message: `${agent}: model API error ${status}` });
     }
-    return ApplicationFailure.create({ type: FailureType.ModelRequestRejected, message: `${agent}: model API refused the request (${status})`, nonRetryable: true });
+    return ApplicationFailure.create({
+      type: FailureType.ModelRequestRejected,
+      message: `${agent}: model API refused the request (${status})`,
+      nonRetryable: true,
+    });
   }
   return err;
 }

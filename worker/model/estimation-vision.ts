@@ -18,8 +18,13 @@ export const ageBand = (age: number) => (age < 30 ? '18-29' : age < 45 ? '30-44'
 
 export async function estimateFromPhotos(rt: ModelRuntime, scanId: string, images: PreparedImage[], person: { sex: Sex; age: number }) {
   return completeStructured(rt, {
-    agent: 'estimation', kind: 'estimation', scanId, schemaName: 'body_fat_estimate', schema: VisionEstimateSchema,
-    prompt: loadPrompt('estimation'), images,
+    agent: 'estimation',
+    kind: 'estimation',
+    scanId,
+    schemaName: 'body_fat_estimate',
+    schema: VisionEstimateSchema,
+    prompt: loadPrompt('estimation'),
+    images,
     text: `Sex: ${person.sex}. Age band: ${ageBand(person.age)}. Estimate body-fat percentage from the four photos.`,
   });
 }

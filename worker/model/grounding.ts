@@ -5,8 +5,22 @@
 
 const NUMBER = /\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?/g;
 const WORDS: Record<string, number> = {
-  two: 2, three: 3, four: 4, five: 5, six: 6, seven: 7, eight: 8, nine: 9, ten: 10, eleven: 11, twelve: 12,
-  twice: 2, half: 0.5, dozen: 12, hundred: 100, thousand: 1000,
+  two: 2,
+  three: 3,
+  four: 4,
+  five: 5,
+  six: 6,
+  seven: 7,
+  eight: 8,
+  nine: 9,
+  ten: 10,
+  eleven: 11,
+  twelve: 12,
+  twice: 2,
+  half: 0.5,
+  dozen: 12,
+  hundred: 100,
+  thousand: 1000,
 };
 const WORD = new RegExp(`\\b(${Object.keys(WORDS).join('|')})\\b`, 'gi');
 

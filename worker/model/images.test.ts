@@ -18,7 +18,10 @@ describe('prepareImageForModel', () => {
   });
 
   it('applies the EXIF orientation before dropping it, and never enlarges', async () => {
-    const small = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#888' } }).jpeg().withMetadata({ orientation: 6 }).toBuffer();
+    const small = await sharp({ create: { width: 200, height: 100, channels: 3, background: '#888' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
     const p = await prepareImageForModel('left', small);
     expect([p.width, p.height]).toEqual([100, 200]);
   });

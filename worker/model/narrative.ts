@@ -44,7 +44,12 @@ export async function writeNarrative(
   const fallback = (model: ModelRun) => ({ narrative: { ...deterministic, source: 'deterministic' as const }, model });
   try {
     const { value, run } = await completeStructured(rt, {
-      agent, kind: 'narrative', scanId, schemaName: `${agent}_narrative`, schema: NarrativeAnswerSchema, prompt,
+      agent,
+      kind: 'narrative',
+      scanId,
+      schemaName: `${agent}_narrative`,
+      schema: NarrativeAnswerSchema,
+      prompt,
       text: `FACTS:\n${JSON.stringify(facts)}`,
       check: (v) => (checkGrounded([v.summary, ...v.points], facts).ok ? undefined : 'ungrounded_number'),
     });
@@ -55,10 +60,15 @@ export async function writeNarrative(
     const type = (err as { type?: string }).type;
     if (!type?.startsWith('Model')) throw err; // cancellation or a bug: not ours to swallow
     return fallback({
-      provider: rt.settings.provider, deployment: rt.settings.deployments.narrative, model: rt.settings.deployments.narrative,
-      promptVersion: prompt.id, promptSha256: prompt.sha256, requests: 0,
+      provider: rt.settings.provider,
+      deployment: rt.settings.deployments.narrative,
+      model: rt.settings.deployments.narrative,
+      promptVersion: prompt.id,
+      promptSha256: prompt.sha256,
+      requests: 0,
       usage: { promptTokens: 0, completionTokens: 0, imageTokens: 0, totalTokens: 0 },
-      outcome: 'fallback', fallbackReason: type,
+      outcome: 'fallback',
+      fallbackReason: type,
     });
   }
 }

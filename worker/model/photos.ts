@@ -7,9 +7,17 @@ export async function preparedPhotos(photos: Partial<Record<Angle, Buffer>>): Pr
   return Promise.all(ANGLES.filter((a) => photos[a]).map((a) => prepareImageForModel(a, photos[a]!)));
 }
 
-export async function preparedPhotosFromBlob(blob: BlobServiceClient, container: string, names: Partial<Record<Angle, string>>): Promise<PreparedImage[]> {
+export async function preparedPhotosFromBlob(
+  blob: BlobServiceClient,
+  container: string,
+  names: Partial<Record<Angle, string>>,
+): Promise<PreparedImage[]> {
   const c = blob.getContainerClient(container);
   const bytes: Partial<Record<Angle, Buffer>> = {};
-  await Promise.all(ANGLES.filter((a) => names[a]).map(async (a) => void (bytes[a] = await c.getBlockBlobClient(names[a]!).downloadToBuffer())));
+  await Promise.all(
+    ANGLES.filter((a) => names[a]).map(async (a) => {
+      bytes[a] = await c.getBlockBlobClient(names[a]!).downloadToBuffer();
+    }),
+  );
   return preparedPhotos(bytes);
 }

@@ -13,12 +13,16 @@ export type Aspect = (typeof ASPECTS)[number];
 const Judgement = z.enum(['ok', 'problem']);
 
 export const QualityJudgementSchema = z.object({
-  photos: z.array(z.object({ angle: AngleSchema, pose: Judgement, framing: Judgement, clothing: Judgement, lighting: Judgement })).min(4).max(4),
+  photos: z
+    .array(z.object({ angle: AngleSchema, pose: Judgement, framing: Judgement, clothing: Judgement, lighting: Judgement }))
+    .min(4)
+    .max(4),
 });
 export type QualityJudgement = z.infer<typeof QualityJudgementSchema>;
 
 const REASONS: Record<Aspect, (angle: Angle) => string> = {
-  pose: (a) => `In the ${a} photo, please stand upright ${a === 'front' || a === 'back' ? `with your ${a} to the camera` : `with your ${a} side to the camera`}, arms slightly away from your body.`,
+  pose: (a) =>
+    `In the ${a} photo, please stand upright ${a === 'front' || a === 'back' ? `with your ${a} to the camera` : `with your ${a} side to the camera`}, arms slightly away from your body.`,
   framing: (a) => `The ${a} photo must show your whole body from head to feet. Please step back and retake it.`,
   clothing: (a) => `In the ${a} photo, please wear close-fitting clothing so your body outline is visible.`,
   lighting: (a) => `The ${a} photo is unevenly lit. Please retake it facing even light, without strong light behind you.`,
@@ -32,14 +36,23 @@ export interface VisionRejection {
 
 export function visionRejections(j: QualityJudgement): VisionRejection[] {
   return j.photos.flatMap((p) =>
-    ASPECTS.filter((aspect) => p[aspect] === 'problem').map((aspect) => ({ angle: p.angle, code: `vision_${aspect}` as const, reason: REASONS[aspect](p.angle) })),
+    ASPECTS.filter((aspect) => p[aspect] === 'problem').map((aspect) => ({
+      angle: p.angle,
+      code: `vision_${aspect}` as const,
+      reason: REASONS[aspect](p.angle),
+    })),
   );
 }
 
 export async function judgePhotos(rt: ModelRuntime, scanId: string, images: PreparedImage[]) {
   return completeStructured(rt, {
-    agent: 'quality', kind: 'quality', scanId, schemaName: 'photo_quality_judgement', schema: QualityJudgementSchema,
-    prompt: loadPrompt('quality'), images,
+    agent: 'quality',
+    kind: 'quality',
+    scanId,
+    schemaName: 'photo_quality_judgement',
+    schema: QualityJudgementSchema,
+    prompt: loadPrompt('quality'),
+    images,
     text: 'Judge each of these four scan photos. The angle of each photo is given before it.',
     check: (j) => (ANGLES.every((a) => j.photos.filter((p) => p.angle === a).length === 1) ? undefined : 'angles_incomplete'),
   });

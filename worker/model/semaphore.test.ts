@@ -6,13 +6,14 @@ describe('Semaphore', () => {
     const s = new Semaphore(2);
     let running = 0;
     let max = 0;
-    const job = (fail: boolean) => s.use(async () => {
-      running++;
-      max = Math.max(max, running);
-      await new Promise((r) => setTimeout(r, 5));
-      running--;
-      if (fail) throw new Error('boom');
-    });
+    const job = (fail: boolean) =>
+      s.use(async () => {
+        running++;
+        max = Math.max(max, running);
+        await new Promise((r) => setTimeout(r, 5));
+        running--;
+        if (fail) throw new Error('boom');
+      });
     const results = await Promise.allSettled([job(false), job(true), job(false), job(true), job(false)]);
     expect(max).toBe(2);
     expect(results.filter((r) => r.status === 'rejected')).toHaveLength(2);

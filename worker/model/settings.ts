@@ -34,6 +34,12 @@ export function modelSettingsFromConfig(config: Config): ModelSettings | undefin
     appInsights: Boolean(config.APPLICATIONINSIGHTS_CONNECTION_STRING),
   };
   return config.MODEL_PROVIDER === 'azure'
-    ? { provider: 'azure', endpoint: config.AZURE_OPENAI_ENDPOINT!, apiVersion: config.AZURE_OPENAI_API_VERSION!, apiKey: config.AZURE_OPENAI_API_KEY, ...common }
+    ? {
+        provider: 'azure',
+        endpoint: config.AZURE_OPENAI_ENDPOINT!,
+        apiVersion: config.AZURE_OPENAI_API_VERSION!,
+        apiKey: config.AZURE_OPENAI_API_KEY,
+        ...common,
+      }
     : { provider: 'openai', endpoint: config.OPENAI_BASE_URL!, apiKey: config.OPENAI_API_KEY!, ...common };
 }

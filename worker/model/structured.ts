@@ -22,7 +22,10 @@ export type OutputProblem = 'refusal' | 'truncated' | 'content_filter' | 'malfor
 
 export class ModelOutputError extends Error {
   override readonly name = 'ModelOutputError';
-  constructor(readonly problems: OutputProblem[], readonly run: ModelRun) {
+  constructor(
+    readonly problems: OutputProblem[],
+    readonly run: ModelRun,
+  ) {
     super(`model output unusable after ${problems.length} tries: ${problems.join(', ')}`);
   }
 }
@@ -100,16 +103,29 @@ export async function completeStructured<S extends z.ZodType>(
   let model = deployment;
   const problems: OutputProblem[] = [];
   const run = (outcome: ModelRun['outcome'], fallbackReason?: string): ModelRun => ({
-    provider: rt.settings.provider, deployment, model, promptVersion: req.prompt.id, promptSha256: req.prompt.sha256,
-    requests: problems.length + (outcome === 'accepted' ? 1 : 0), usage,
+    provider: rt.settings.provider,
+    deployment,
+    model,
+    promptVersion: req.prompt.id,
+    promptSha256: req.prompt.sha256,
+    requests: problems.length + (outcome === 'accepted' ? 1 : 0),
+    usage,
     ...(images.length ? { images: imageProvenance(images) } : {}),
     outcome,
     ...(fallbackReason ? { fallbackReason } : {}),
   });
   const report = (r: ModelRun) =>
     rt.telemetry({
-      agent: req.agent, scanId: req.scanId, deployment, model: r.model, promptVersion: r.promptVersion, requests: r.requests,
-      promptTokens: r.usage.promptTokens, completionTokens: r.usage.completionTokens, imageTokens: r.usage.imageTokens, outcome: r.outcome,
+      agent: req.agent,
+      scanId: req.scanId,
+      deployment,
+      model: r.model,
+      promptVersion: r.promptVersion,
+      requests: r.requests,
+      promptTokens: r.usage.promptTokens,
+      completionTokens: r.usage.completionTokens,
+      imageTokens: r.usage.imageTokens,
+      outcome: r.outcome,
     });
 
   while (problems.length < MAX_OUTPUT_ATTEMPTS) {

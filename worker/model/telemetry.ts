@@ -35,8 +35,20 @@ export function defaultModelTelemetry(appInsights: boolean): ModelTelemetry {
       const ai = require('applicationinsights') as typeof import('applicationinsights');
       ai.defaultClient?.trackEvent({
         name: 'ModelUsage',
-        properties: { agent: e.agent, scanId: e.scanId ?? '', deployment: e.deployment, model: e.model, promptVersion: e.promptVersion, outcome: e.outcome },
-        measurements: { requests: e.requests, promptTokens: e.promptTokens, completionTokens: e.completionTokens, imageTokens: e.imageTokens },
+        properties: {
+          agent: e.agent,
+          scanId: e.scanId ?? '',
+          deployment: e.deployment,
+          model: e.model,
+          promptVersion: e.promptVersion,
+          outcome: e.outcome,
+        },
+        measurements: {
+          requests: e.requests,
+          promptTokens: e.promptTokens,
+          completionTokens: e.completionTokens,
+          imageTokens: e.imageTokens,
+        },
       });
     } catch {
       // telemetry never fails an activity

@@ -33,12 +33,25 @@ const retry = (maximumAttempts: number, maximumInterval: Duration = '30 seconds'
   nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
 });
 const checks = proxyActivities<ScanActivities>({ startToCloseTimeout: '1 minute', retry: retry(3) });
-const estimation = proxyActivities<ScanActivities>({ startToCloseTimeout: '5 minutes', heartbeatTimeout: '30 seconds', retry: retry(6, '1 minute') });
+const estimation = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '30 seconds',
+  retry: retry(6, '1 minute'),
+});
 const agents = proxyActivities<ScanActivities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: retry(5) });
 const writes = proxyActivities<ScanActivities>({ startToCloseTimeout: '30 seconds', retry: retry(20, '1 minute') });
 
 const PERCENT: Record<string, number> = {
-  queued: 0, consent: 5, quality: 15, estimate: 35, deltas: 50, advice: 65, review: 75, persist: 85, notify: 95, done: 100,
+  queued: 0,
+  consent: 5,
+  quality: 15,
+  estimate: 35,
+  deltas: 50,
+  advice: 65,
+  review: 75,
+  persist: 85,
+  notify: 95,
+  done: 100,
 };
 
 export interface DailyScanResult {
@@ -81,7 +94,10 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
     const statusChanged = status !== progress.status;
     progress = { status, step, percent };
     if (statusChanged || percent !== previousPercent) {
-      upsertSearchAttributes([{ key: ScanStatusKey, value: status }, { key: ScanProgressKey, value: percent }]);
+      upsertSearchAttributes([
+        { key: ScanStatusKey, value: status },
+        { key: ScanProgressKey, value: percent },
+      ]);
     }
   };
   // Audit records are append-only and keyed by scan and action, so they run alongside the pipeline.
@@ -151,7 +167,9 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
 
       setProgress('persist');
       await writes.persistResults({
-        scanId, userId, capturedAt: measurements.capturedAt,
+        scanId,
+        userId,
+        capturedAt: measurements.capturedAt,
         results: { quality, estimate, deltas, insights: i, nutrition: n, workout: w, hydration: h, review: r },
       });
       audit('results_persisted', 'ok');
@@ -168,7 +186,10 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
     const cancelled = isCancellation(err) && !consentRevoked;
     const outcome: { status: 'rejected' | 'failed' | 'cancelled'; error: ScanError } =
       type === FailureType.PhotosRejected
-        ? { status: 'rejected', error: { code: 'photos_rejected', message: 'Some photos could not be used.', details: failureDetails(err) } }
+        ? {
+            status: 'rejected',
+            error: { code: 'photos_rejected', message: 'Some photos could not be used.', details: failureDetails(err) },
+          }
         : type === FailureType.ReviewRejected
           ? { status: 'rejected', error: { code: 'review_rejected', message: MEMBER_MESSAGES.review_rejected } }
           : type === FailureType.ConsentRequired || consentRevoked
@@ -195,7 +216,12 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
     if (outcome.status === 'rejected') return { scanId, status: 'rejected', error: outcome.error };
     if (cancelled) throw err;
     // The failure message is an identifier-only summary; the cause chain keeps the activity failure.
-    throw ApplicationFailure.create({ type: outcome.error.code, message: `scan ${scanId} ${outcome.status}`, nonRetryable: true, cause: err instanceof Error ? err : undefined });
+    throw ApplicationFailure.create({
+      type: outcome.error.code,
+      message: `scan ${scanId} ${outcome.status}`,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
   }
 
   async function reviewGate(reasons: string[]) {
@@ -213,9 +239,12 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
     }
     audit('review_decided', decision.decision, `reviewer:${decision.reviewerId}`);
     return {
-      required: true as const, reasons,
+      required: true as const,
+      reasons,
       outcome: decision.decision === 'approve' ? ('approved' as const) : ('rejected' as const),
-      appliedDecision: decision.decision, reviewerId: decision.reviewerId, notes: decision.notes,
+      appliedDecision: decision.decision,
+      reviewerId: decision.reviewerId,
+      notes: decision.notes,
     };
   }
 }

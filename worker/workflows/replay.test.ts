@@ -8,7 +8,9 @@ import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 // Recorded histories of every scenario (RECORD_HISTORIES=1 npm test) replayed against today's workflow
 // code: a change that would make a running scan take a different path fails here, not in production.
 const FIXTURES = path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'histories');
-const fixtures = readdirSync(FIXTURES).filter((f) => f.endsWith('.json')).sort();
+const fixtures = readdirSync(FIXTURES)
+  .filter((f) => f.endsWith('.json'))
+  .sort();
 
 let bundle: WorkflowBundle;
 beforeAll(async () => {
@@ -21,9 +23,17 @@ describe('workflow replay', () => {
     expect(fixtures.length).toBeGreaterThanOrEqual(5);
   });
 
-  it.each(fixtures)('replays %s deterministically', async (file) => {
-    const history = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'));
-    // Fixtures come from the local stack, whose payload key is the published dev key.
-    await Worker.runReplayHistory({ workflowBundle: bundle, dataConverter: payloadDataConverter({ PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY }) }, history, file.replace(/\.json$/, ''));
-  }, 60_000);
+  it.each(fixtures)(
+    'replays %s deterministically',
+    async (file) => {
+      const history = JSON.parse(readFileSync(path.join(FIXTURES, file), 'utf8'));
+      // Fixtures come from the local stack, whose payload key is the published dev key.
+      await Worker.runReplayHistory(
+        { workflowBundle: bundle, dataConverter: payloadDataConverter({ PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY }) },
+        history,
+        file.replace(/\.json$/, ''),
+      );
+    },
+    60_000,
+  );
 });

@@ -4,7 +4,11 @@ import type { Messaging } from 'firebase-admin/messaging';
 import { Collections } from '../../../common/contracts/scan-document';
 import type { PushMessage, PushTransport } from './transport';
 
-const DEAD_TOKEN_CODES = new Set(['messaging/registration-token-not-registered', 'messaging/invalid-registration-token', 'messaging/invalid-argument']);
+const DEAD_TOKEN_CODES = new Set([
+  'messaging/registration-token-not-registered',
+  'messaging/invalid-registration-token',
+  'messaging/invalid-argument',
+]);
 
 /** Production push through FCM to the member's registered tokens; tokens FCM calls dead are pruned. */
 export function fcmPushTransport(messaging: Messaging, db: Firestore): PushTransport {
