@@ -5,7 +5,7 @@ import { MAX_OUTPUT_ATTEMPTS } from '../worker/model/structured';
 import { NARRATIVE_MODEL_ATTEMPTS } from '../worker/model/narrative';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
 import { azureModelConfig, runScan, scanProbe } from './helpers/model-scan';
-import { ModelServer } from './helpers/model-server';
+import { INVENTED_NARRATIVE, ModelServer } from './helpers/model-server';
 import { scanWorkerSuite, startTestWorker } from './helpers/scan';
 import { uniqueTaskQueue } from './helpers/stack';
 
@@ -144,7 +144,9 @@ describe('model faults', () => {
     expect(server.requestsFor('nutrition_narrative').map((c) => c.behaviour)).toEqual(['invented', 'ok']);
     expect(r.nutrition!.narrative!.source).toBe('model');
     const stored = JSON.stringify((await probe.doc(scan.scanId)).results);
-    expect(stored).not.toMatch(/987|4321/);
+    // The invented sentences themselves, not bare digits a random member or scan id could contain.
+    for (const sentence of [INVENTED_NARRATIVE.summary, ...INVENTED_NARRATIVE.points]) expect(stored).not.toContain(sentence);
+    expect(stored).not.toMatch(/\b987 days\b|\b4321 kcal\b/);
   });
 
   it('a narrative agent whose model stays down falls back to deterministic wording after a few attempts', async () => {

@@ -72,6 +72,12 @@ function userText(body: ChatBody): string {
     .join('\n');
 }
 
+/** The 'invented' behaviour's answer: numbers that appear in no fact the narrative was given. */
+export const INVENTED_NARRATIVE = {
+  summary: 'You will reach your goal in 987 days if you keep going.',
+  points: ['Eat 4321 kcal a day.'],
+} as const;
+
 export class ModelServer {
   readonly requests: RecordedRequest[] = [];
   private readonly scripts = new Map<string, Behaviour[]>();
@@ -184,11 +190,7 @@ export class ModelServer {
       case 'schema':
         return this.completion(res, body, JSON.stringify({ unexpected: true, bodyFatPercent: 'lots' }));
       case 'invented':
-        return this.completion(
-          res,
-          body,
-          JSON.stringify({ summary: 'You will reach your goal in 987 days if you keep going.', points: ['Eat 4321 kcal a day.'] }),
-        );
+        return this.completion(res, body, JSON.stringify(INVENTED_NARRATIVE));
       case 'answer':
         return this.completion(res, body, typeof b.content === 'string' ? b.content : JSON.stringify(b.content));
       case 'ok':
