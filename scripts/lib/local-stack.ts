@@ -7,6 +7,7 @@ import { Connection } from '@temporalio/client';
 import { findOrBuildTemporalCli } from './temporal-cli';
 import { freePorts, waitFor } from './ports';
 import { startPushReceiver } from './push-receiver';
+import { supervise, type Supervisor } from './supervisor';
 import { startCodecServer } from '../../common/temporal/codec-server';
 import { EncryptionCodec, parsePayloadKey } from '../../common/temporal/payload-encryption';
 import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
@@ -46,6 +47,8 @@ export interface LocalStack {
   temporalCliPath?: string;
   /** PIDs of the guard processes (each owns one service's process group). */
   pids: number[];
+  /** Restarts the Temporal dev server when it dies (same port, same database file); absent without a CLI. */
+  temporalSupervisor?: Supervisor;
   stop(): Promise<void>;
 }
 
@@ -60,10 +63,10 @@ function spawnGuarded(
   name: string,
   command: string,
   args: string[],
-  opts: { cwd: string; logDir: string; env?: NodeJS.ProcessEnv },
+  opts: { cwd: string; logDir: string; env?: NodeJS.ProcessEnv; append?: boolean },
 ): Service {
   const logFile = path.join(opts.logDir, `${name}.log`);
-  const fd = openSync(logFile, 'w');
+  const fd = openSync(logFile, opts.append ? 'a' : 'w');
   const proc = spawn(process.execPath, [path.join(__dirname, 'guard.cjs'), command, ...args], {
     cwd: opts.cwd,
     env: { ...process.env, ...opts.env },
@@ -136,6 +139,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let stopping = false;
   let push: Awaited<ReturnType<typeof startPushReceiver>> | undefined;
   let codec: Awaited<ReturnType<typeof startCodecServer>> | undefined;
+  let temporalSupervisor: Supervisor | undefined;
+  const supervised = new Set<string>();
   const stop = async () => {
     stopping = true;
     await Promise.all(services.map(stopService));
@@ -218,8 +223,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           '--ui-codec-endpoint',
           codec!.url,
         ];
-        if (options.persistent) args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'));
-        return { service: spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir }), ready };
+        // Always file-backed (a throw-away stack keeps it in its throw-away folder): the supervisor
+        // restarts a dead server on the same file and running workflows carry on.
+        args.push('--db-filename', path.join(dataDir, 'temporal.sqlite'));
+        const service = spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir });
+        const readyThenSupervised = async () => {
+          const value = await ready();
+          temporalSupervisor = supervise(service, {
+            respawn: () => spawnGuarded('temporal', cli.path, args, { cwd: dataDir, logDir, append: true }).proc,
+            ready,
+            stopping: () => stopping,
+            log,
+          });
+          supervised.add(service.name);
+          return value;
+        };
+        return { service, ready: readyThenSupervised };
       },
       log,
     );
@@ -340,7 +359,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     const [t, a, f, fa] = await Promise.all([temporal, azurite, firestore, auth]);
     push = await startPushReceiver(0);
-    for (const s of services) {
+    for (const s of services.filter((s) => !supervised.has(s.name))) {
       s.proc.once('exit', (code) => {
         if (!stopping) log(`${s.name} exited unexpectedly (code ${code}); its log ends:\n${tail(s.logFile)}`);
       });
@@ -374,6 +393,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       temporalCliSource,
       temporalCliPath: cli?.path,
       pids: services.map((s) => s.proc.pid!),
+      temporalSupervisor,
       stop,
     };
   } catch (err) {
