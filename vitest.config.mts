@@ -10,6 +10,8 @@ export default defineConfig({
           name: 'unit',
           include: ['common/**/*.test.ts', 'functions/**/*.test.ts', 'worker/**/*.test.ts', 'scripts/**/*.test.ts'],
           environment: 'node',
+          // Image decoding and replay take a few seconds on a busy 2-core machine; speed is measured by the bench, not here.
+          testTimeout: 30_000,
         },
       },
       {
