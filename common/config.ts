@@ -53,6 +53,8 @@ export const ConfigSchema = z
       .regex(/^[a-z0-9-]{3,63}$/)
       .default('workflow-archives'),
     UPLOAD_URL_TTL_MINUTES: int(1, 60).default(15),
+    /** A scan whose four photos have not all arrived this long after it was created is cancelled and refunded. */
+    UPLOAD_EXPIRY_MINUTES: int(2, 7 * 24 * 60).default(24 * 60),
     MAX_PHOTO_BYTES: int(10_000, 50_000_000).default(15_000_000),
 
     // Nightly archive of closed workflow histories to WORKFLOW_ARCHIVES_CONTAINER
@@ -123,6 +125,12 @@ export const ConfigSchema = z
     LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   })
   .superRefine((c, ctx) => {
+    if (c.UPLOAD_EXPIRY_MINUTES <= c.UPLOAD_URL_TTL_MINUTES)
+      ctx.addIssue({
+        code: 'custom',
+        path: ['UPLOAD_EXPIRY_MINUTES'],
+        message: 'must be longer than UPLOAD_URL_TTL_MINUTES (a scan must not expire while its upload URLs still work)',
+      });
     if (!c.ScanStorage && !c.ScanStorage__blobServiceUri) {
       ctx.addIssue({
         code: 'custom',

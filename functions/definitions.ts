@@ -6,6 +6,7 @@ import { health } from './handlers/health';
 import { listScans } from './handlers/list-scans';
 import { nightlyArchive } from './handlers/nightly-archive';
 import { openApiFunction } from './handlers/openapi';
+import { reconcileUploads } from './handlers/reconcile-uploads';
 import { reviewScan } from './handlers/review-scan';
 import { submitScan } from './handlers/submit-scan';
 import { uploadTrigger } from './handlers/upload-trigger';
@@ -29,6 +30,7 @@ export const functions: readonly FunctionDefinition[] = [
   openApiFunction(() => functions),
   uploadTrigger,
   nightlyArchive,
+  reconcileUploads,
 ];
 
 /** What both hosts register: the table plus the derived 405 answers for other methods on each route. */

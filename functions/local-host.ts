@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Cron } from 'croner';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler, type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { loadConfigOrExit, type Config } from '../common/config';
 import type { ProblemError } from '../common/http/problem';
@@ -9,15 +10,23 @@ import { createDeps, type Deps } from './deps';
 import { InternalError, MalformedUrlError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { httpHandlerFor, problemResponse } from './framework/pipeline';
 import { ALL_METHODS, matchRoute, resolveRoute } from './framework/routes';
-import type { AnyHttpFunction, BlobFunctionDefinition } from './framework/types';
+import type { AnyHttpFunction, BlobFunctionDefinition, TimerFunctionDefinition } from './framework/types';
 
 // A stand-in for the Azure Functions host where Core Tools cannot be installed: it serves the very same
 // function table over node:http (real HttpRequest / InvocationContext objects from @azure/functions) and
-// delivers Blob-created events for Azurite, which has no Event Grid, to the same blob trigger handler.
+// delivers Blob-created events for Azurite, which has no Event Grid, to the same blob trigger handler,
+// and runs the timer functions on their schedules.
 
 /** The host's own cap on a request body; each function applies its smaller limit itself. */
 const HOST_MAX_BODY_BYTES = 1024 * 1024;
 const MAX_TRIGGER_ATTEMPTS = 5; // as the Functions host's blob trigger retries (maxDequeueCount)
+/**
+ * Event Grid keeps retrying an event for 24 hours (its default event time-to-live) while the Functions
+ * app is down, so a host that starts delivers what was created in that window, not only what comes next.
+ */
+const EVENT_RETRY_WINDOW_MS = 24 * 3600_000;
+/** Blob events handled at once (a start after downtime can find many). */
+const MAX_CONCURRENT_DELIVERIES = 16;
 
 export interface LocalHostOptions {
   config: Config;
@@ -26,6 +35,8 @@ export interface LocalHostOptions {
   /** Injected dependencies (tests); by default created once for this host. */
   deps?: Deps;
   pollIntervalMs?: number;
+  /** Run the timer functions on their schedules (default true). */
+  timers?: boolean;
   log?: (level: LogLevel, message: string) => void;
 }
 
@@ -88,7 +99,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const log = opts.log ?? defaultLog;
   const ownDeps = !opts.deps;
   const deps = opts.deps ?? createDeps(config, { firebaseAppName: `local-host-${randomUUID()}` });
-  const { http: httpDefs, blob: blobDefs } = registrations();
+  const { http: httpDefs, blob: blobDefs, timer: timerDefs } = registrations();
   const handlers = new Map<AnyHttpFunction, HttpHandler>(httpDefs.map((d) => [d, httpHandlerFor(d, () => deps)]));
   const bindHost = opts.host ?? '127.0.0.1';
   let origin = '';
@@ -175,6 +186,20 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   let delivered = 0;
   const inFlight = new Set<Promise<void>>();
 
+  // Deliveries wait for a slot, so a start after downtime does not open hundreds of requests at once.
+  let running = 0;
+  const slots: (() => void)[] = [];
+  async function inSlot<T>(work: () => Promise<T>): Promise<T> {
+    if (running >= MAX_CONCURRENT_DELIVERIES) await new Promise<void>((resolve) => slots.push(resolve));
+    running++;
+    try {
+      return await work();
+    } finally {
+      running--;
+      slots.shift()?.();
+    }
+  }
+
   function blobPoller(def: BlobFunctionDefinition) {
     const containerName = def.container(config);
     const container = deps.blob.getContainerClient(containerName);
@@ -183,23 +208,24 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     let timer: NodeJS.Timeout | undefined;
     let stopped = false;
 
-    async function listOnce(deliver: boolean) {
+    async function listOnce(createdAfter: number) {
       const fresh: string[] = [];
       for await (const b of container.listBlobsFlat()) {
         const tag = `${b.properties.etag ?? ''}`;
         if (seen.get(b.name) === tag) continue;
         seen.set(b.name, tag);
-        if (deliver) fresh.push(b.name);
+        if (b.properties.lastModified.getTime() > createdAfter) fresh.push(b.name);
       }
       for (const name of fresh) {
         const key = `${name}#${seen.get(name)}`;
         delivered++;
-        const p = def
-          .handler(
+        const p = inSlot(() =>
+          def.handler(
             { name, container: containerName },
             contextFor(def.name, log, { name, blobTrigger: `${containerName}/${name}`, uri: container.getBlobClient(name).url }),
             deps,
-          )
+          ),
+        )
           .then(() => {
             attempts.delete(key);
           })
@@ -216,16 +242,20 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
 
     return {
       async start() {
-        // Event Grid only reports blobs created after the subscription: what exists now is the baseline.
-        await listOnce(false).catch(() => undefined);
+        // What arrived while no host ran is delivered now, as Event Grid's retries would; older blobs
+        // are past its retry window (the reconciliation timer covers their scans).
+        let createdAfter = deps.now().getTime() - EVENT_RETRY_WINDOW_MS;
         const loop = async () => {
           if (stopped) return;
-          await listOnce(true).catch((err: unknown) =>
-            log('warning', `${def.name}: listing failed (${err instanceof Error ? err.name : 'error'})`),
+          await listOnce(createdAfter).then(
+            () => {
+              createdAfter = Number.NEGATIVE_INFINITY; // after the first listing every new blob is an event
+            },
+            (err: unknown) => log('warning', `${def.name}: listing failed (${err instanceof Error ? err.name : 'error'})`),
           );
           if (!stopped) timer = setTimeout(loop, opts.pollIntervalMs ?? 300);
         };
-        timer = setTimeout(loop, opts.pollIntervalMs ?? 300);
+        timer = setTimeout(loop, 0);
       },
       stop() {
         stopped = true;
@@ -235,6 +265,20 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   }
 
   await Promise.all(pollers.map((p) => p.start()));
+
+  // ---- Timers (NCRONTAB, UTC), as the Functions host's timer trigger --------------------------------
+  const timerJobs = opts.timers === false ? [] : timerDefs.map((def) => timerJob(def));
+
+  function timerJob(def: TimerFunctionDefinition) {
+    // protect: a run still going when the next is due is skipped, like the host's singleton timer lock.
+    return new Cron(def.schedule, { timezone: 'UTC', protect: true }, async () => {
+      const p = def.handler(contextFor(def.name, log), deps, deps.now()).catch((err: unknown) => {
+        log('error', `${def.name}: run failed (${err instanceof Error ? err.name : 'error'})`);
+      });
+      inFlight.add(p);
+      await p.finally(() => inFlight.delete(p));
+    });
+  }
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(opts.port ?? 0, bindHost, () => resolve());
@@ -252,6 +296,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     },
     async close() {
       for (const p of pollers) p.stop();
+      for (const job of timerJobs) job.stop();
       await Promise.allSettled([...inFlight]);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());

@@ -1,6 +1,7 @@
 import { RestError } from '@azure/storage-blob';
 import { ANGLES, type Angle, type ScanError, type ScanStatus } from '../../common/contracts/scan';
 import type { ScanDocument } from '../../common/contracts/scan-document';
+import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { refundScanCredit, scanRef } from '../../common/scans/repository';
 import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
@@ -54,21 +55,26 @@ export function photosRejectedError(problems: PhotoProblem[]): ScanError {
 }
 
 /**
- * Marks a scan still awaiting upload as rejected with a member-facing reason, refunds its credit and
- * applies the photo retention policy. Idempotent: a scan that already left awaiting_upload is untouched
- * and the refund happens at most once.
+ * Ends a scan still awaiting upload, without a workflow: the status moves on (only from
+ * awaiting_upload), the credit is refunded, the photo retention policy applies and one audit record is
+ * written. Idempotent: a scan that already left awaiting_upload is untouched and the refund happens at
+ * most once (a retried event or timer run finishes the follow-up work of an interrupted one).
  */
-export async function rejectUpload(deps: Deps, scan: ScanDocument, error: ScanError): Promise<{ rejected: boolean }> {
+async function endBeforeStart(
+  deps: Deps,
+  scan: ScanDocument,
+  end: { status: 'rejected' | 'cancelled'; error: ScanError; action: string },
+): Promise<boolean> {
   const { db } = deps;
   const at = deps.now().toISOString();
-  const rejected = await db.runTransaction(async (tx) => {
+  const ended = await db.runTransaction(async (tx) => {
     const snap = await tx.get(scanRef(db, scan.scanId));
     if (!snap.exists || (snap.data() as ScanDocument).status !== 'awaiting_upload') return false;
-    tx.update(scanRef(db, scan.scanId), { status: 'rejected', error, updatedAt: at, endedAt: at });
+    tx.update(scanRef(db, scan.scanId), { status: end.status, error: end.error, updatedAt: at, endedAt: at });
     return true;
   });
   const current = (await scanRef(db, scan.scanId).get()).data() as ScanDocument | undefined;
-  if (current?.status === 'rejected') {
+  if (current?.status === end.status && current.error?.code === end.error.code) {
     // Runs again on a retried event too: the refund is guarded by the credit state.
     await refundScanCredit(db, scan.scanId, deps.now());
     if (deps.config.PHOTO_RETENTION_ON_FAILURE === 'delete' && !current.photosDeleted) {
@@ -76,9 +82,23 @@ export async function rejectUpload(deps: Deps, scan: ScanDocument, error: ScanEr
       await Promise.all(Object.values(scan.photos).map((name) => container.getBlockBlobClient(name).deleteIfExists()));
       await scanRef(db, scan.scanId).update({ photosDeleted: true, updatedAt: deps.now().toISOString() });
     }
-    await recordAudit(deps, { scanId: scan.scanId, userId: scan.ownerId, action: 'upload_rejected', outcome: 'rejected' });
+    await recordAudit(deps, { scanId: scan.scanId, userId: scan.ownerId, action: end.action, outcome: end.status });
   }
-  return { rejected };
+  return ended;
+}
+
+/** A bad photo: the scan is rejected with a member-facing reason per photo, and refunded. */
+export async function rejectUpload(deps: Deps, scan: ScanDocument, error: ScanError): Promise<{ rejected: boolean }> {
+  return { rejected: await endBeforeStart(deps, scan, { status: 'rejected', error, action: 'upload_rejected' }) };
+}
+
+/**
+ * The photos never all arrived within UPLOAD_EXPIRY_MINUTES: the scan is cancelled with the reason the
+ * member reads on its status, and refunded.
+ */
+export async function expireUpload(deps: Deps, scan: ScanDocument): Promise<{ expired: boolean }> {
+  const error: ScanError = { code: 'upload_expired', message: MEMBER_MESSAGES.upload_expired };
+  return { expired: await endBeforeStart(deps, scan, { status: 'cancelled', error, action: 'upload_expired' }) };
 }
 
 export type StartOutcome =
