@@ -10,12 +10,13 @@
 //   npm run chaos -- worker-kills      some of them, by name
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase, type FirebaseClients } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
@@ -25,6 +26,7 @@ import { ANGLES, FINAL_STATUSES, type ScanStatus } from '../common/contracts/sca
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { type Behaviour, ModelServer } from '../test/helpers/model-server';
+import { workflowsSourcePath } from '../worker/create-worker';
 import { freePort, waitFor } from './lib/ports';
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from './lib/local-stack';
 import { makeSampleScanPhotos } from './lib/sample-photos';
@@ -145,6 +147,8 @@ interface Ctx {
   push: Awaited<ReturnType<typeof startDelayingPushReceiver>>;
   photos: Awaited<ReturnType<typeof makeSampleScanPhotos>>;
   functionsPort: number;
+  /** Prebuilt workflow bundle: a restarted worker is polling again in seconds, not after a rebuild. */
+  bundlePath: string;
 }
 
 async function createScan(ctx: Ctx, prefix: string, i: number) {
@@ -301,7 +305,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
   const prefix = `chaos-${spec.name}-${Date.now().toString(36)}`;
   const taskQueue = `${prefix}-queue`;
   const env = { ...ctx.env, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', ...extraEnv };
-  const workerEnv = (i: number) => ({ ...env, WORKER_HEALTH_PORT: '0', OTEL_SERVICE_INSTANCE_ID: `w${i}`, ...spec.workerEnv });
+  const workerEnv = (_i: number) => ({ ...env, WORKER_HEALTH_PORT: '0', WORKER_WORKFLOW_BUNDLE_PATH: ctx.bundlePath, ...spec.workerEnv });
   const hostEnv = { ...env, FUNCTIONS_HTTP_PORT: String(ctx.functionsPort) };
   const injected: string[] = [];
   const problems: string[] = [];
@@ -475,6 +479,9 @@ async function main() {
   say('chaos: starting a throw-away local stack (Temporal file-backed and supervised)…');
   const stack = await startLocalStack({ dataDir, persistent: false, log: (l) => say(`  [stack] ${l.split('\n')[0]}`) });
   const push = await startDelayingPushReceiver();
+  const bundlePath = path.join(dataDir, 'workflow-bundle.js');
+  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: new DefaultLogger('WARN') })).code);
+
   const env = { ...stack.env, PUSH_WEBHOOK_URL: push.url, PUSH_WEBHOOK_SECRET: push.secret };
   const config = loadConfig(env);
   const ctx: Ctx = {
@@ -485,6 +492,7 @@ async function main() {
     push,
     photos: await makeSampleScanPhotos('good'),
     functionsPort: await freePort(),
+    bundlePath,
   };
   const model = await new ModelServer().start();
   const results: ScenarioResult[] = [];

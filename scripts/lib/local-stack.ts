@@ -349,7 +349,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
                   `127.0.0.1:${port}`
                 );
               },
-              90_000,
+              // firebase-tools loads slowly when the machine is busy (seen > 90 s on 2 shared cores)
+              240_000,
               500,
             ),
         };
