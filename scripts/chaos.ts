@@ -44,12 +44,21 @@ interface Proc {
   output: () => string;
 }
 
+/** Every process this run started, so none outlives it however it ends. */
+const children = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const c of children) c.kill('SIGKILL');
+});
+for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, () => process.exit(130));
+
 async function spawnReady(name: string, script: string, env: Record<string, string>, readyText: string): Promise<Proc> {
   const proc = spawn(process.execPath, ['--import', 'tsx', script], {
     cwd: PROJECT_ROOT,
     env: { PATH: process.env.PATH, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
+  children.add(proc);
+  proc.once('exit', () => children.delete(proc));
   let out = '';
   const keep = (d: Buffer) => {
     out = (out + d.toString()).slice(-20_000);
@@ -344,7 +353,9 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
       uploadsDone = true;
     })();
     let allFinal = false;
-    const injecting = spec.inject(ctx, run, () => allFinal || Date.now() > deadline);
+    const injecting = spec
+      .inject(ctx, run, () => allFinal || Date.now() > deadline)
+      .catch((err: unknown) => problems.push(`injection stopped: ${err instanceof Error ? err.message.split('\n')[0] : String(err)}`));
     await uploads;
     await waitAllFinal(ctx, scanIds, deadline);
     allFinal = true;
