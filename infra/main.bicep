@@ -1,158 +1,182 @@
-// ReddyFit scan pipeline: everything the Functions app and the worker need, with managed identities and
-// role assignments instead of keys. Secrets (Temporal mTLS cert/key, Firebase service account) are put
-// into Key Vault out of band; apps read them through Key Vault references / the worker's identity.
-targetScope = 'resourceGroup'
+// ReddyFit scan pipeline, laid out like Azure's Flex Consumption azd templates: `azd provision` creates
+// everything below in one pass; `azd deploy` ships the Functions package; the postdeploy hook
+// (infra/hooks/postdeploy.sh) builds and pushes the worker image, deploys the worker container groups
+// (infra/worker.bicep) and subscribes the upload trigger to Blob-created events.
+// Secrets never pass through a template: the apps read them from Key Vault at run time by identity.
+targetScope = 'subscription'
 
 @minLength(1)
 @maxLength(32)
+@description('azd environment name; all resource names derive from it.')
 param environmentName string
-param location string = resourceGroup().location
+
+@minLength(1)
+@description('Region of every resource.')
+param location string
+
+@description('Object id of the deployer (azd sets AZURE_PRINCIPAL_ID); gets Key Vault Secrets Officer to put the secrets. Empty: nobody.')
+param principalId string = ''
+
+@description('Temporal Cloud endpoint, host:port (e.g. reddyfit.a1b2c.tmprl.cloud:7233).')
 param temporalAddress string
+
+@description('Temporal Cloud namespace (e.g. reddyfit.a1b2c).')
 param temporalNamespace string
+
+@description('Firebase project id (Firestore, Auth, Cloud Messaging).')
 param firebaseProjectId string
-param workerImage string
 
-var token = toLower(uniqueString(subscription().id, resourceGroup().id, environmentName))
+@allowed(['none', 'azure', 'openai'])
+@description('Model API for the vision/narrative agents; none = the formula-only pipeline.')
+param modelProvider string = 'none'
+
+@description('Azure OpenAI endpoint when modelProvider is azure (called with the worker identity, Cognitive Services OpenAI User).')
+param azureOpenAiEndpoint string = ''
+
+@description('Azure OpenAI API version when modelProvider is azure.')
+param azureOpenAiApiVersion string = ''
+
+@description('Deployment (Azure) or model name used by every agent without its own.')
+param modelDeploymentDefault string = ''
+
+@description('Resource id of an existing action group the alerts notify. Empty: alerts fire in the portal only.')
+param alertActionGroupId string = ''
+
+var abbrs = loadJsonContent('abbreviations.json')
+var token = toLower(uniqueString(subscription().id, environmentName, location))
 var tags = { 'azd-env-name': environmentName }
+var names = {
+  resourceGroup: '${abbrs.resourceGroup}${environmentName}'
+  logAnalytics: '${abbrs.logAnalytics}${token}'
+  appInsights: '${abbrs.appInsights}${token}'
+  storage: '${abbrs.storageAccount}${token}'
+  keyVault: '${abbrs.keyVault}${token}'
+  registry: '${abbrs.containerRegistry}${token}'
+  functionApp: '${abbrs.functionApp}${token}'
+  plan: '${abbrs.appServicePlan}${token}'
+  apiIdentity: '${abbrs.userAssignedIdentity}api-${token}'
+  workerIdentity: '${abbrs.userAssignedIdentity}worker-${token}'
+  uploadsTopic: '${abbrs.eventGridSystemTopic}uploads-${token}'
+  workerGroupPrefix: '${abbrs.containerGroup}worker-${token}'
+}
+// Flex Consumption pulls the app package from this container (as the azd templates name it).
+var deploymentContainer = 'app-package-${take(names.functionApp, 32)}-${take(token, 7)}'
+// Settings both processes read (common/config.ts); test/config-bicep.test.ts keeps this honest.
+var sharedSettings = {
+  TEMPORAL_ADDRESS: temporalAddress
+  TEMPORAL_NAMESPACE: temporalNamespace
+  TEMPORAL_TLS: 'true' // Temporal Cloud only accepts TLS
+  FIREBASE_PROJECT_ID: firebaseProjectId
+  ScanStorage__blobServiceUri: storage.outputs.blobEndpoint
+  APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
+  KEY_VAULT_URL: keyVault.outputs.uri
+}
 
-module monitoring 'modules/monitoring.bicep' = {
+resource rg 'Microsoft.Resources/resourceGroups@2024-03-01' = {
+  name: names.resourceGroup
+  location: location
+  tags: tags
+}
+
+module identities 'core/identities.bicep' = {
+  name: 'identities'
+  scope: rg
+  params: { location: location, tags: tags, apiName: names.apiIdentity, workerName: names.workerIdentity }
+}
+
+module monitoring 'core/monitoring.bicep' = {
   name: 'monitoring'
-  params: { name: 'rf-${token}', location: location, tags: tags }
+  scope: rg
+  params: { location: location, tags: tags, logAnalyticsName: names.logAnalytics, appInsightsName: names.appInsights }
 }
 
-module storage 'modules/storage.bicep' = {
+module storage 'core/storage.bicep' = {
   name: 'storage'
-  params: { name: 'rfscan${token}', location: location, tags: tags }
-}
-
-resource vault 'Microsoft.KeyVault/vaults@2023-07-01' = {
-  name: 'kv-rf-${token}'
-  location: location
-  tags: tags
-  properties: {
-    tenantId: subscription().tenantId
-    sku: { family: 'A', name: 'standard' }
-    enableRbacAuthorization: true
-    enableSoftDelete: true
-    enablePurgeProtection: true
-  }
-}
-
-resource workerIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2023-01-31' = {
-  name: 'id-rf-worker-${token}'
-  location: location
-  tags: tags
-}
-
-module functions 'modules/functions.bicep' = {
-  name: 'functions'
+  scope: rg
   params: {
-    name: 'func-rf-${token}'
     location: location
     tags: tags
-    storageAccountName: storage.outputs.name
-    appInsightsConnectionString: monitoring.outputs.connectionString
-    appSettings: {
-      TEMPORAL_ADDRESS: temporalAddress
-      TEMPORAL_NAMESPACE: temporalNamespace
-      TEMPORAL_TLS_CLIENT_CERT_DATA: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=temporal-client-cert)'
-      TEMPORAL_TLS_CLIENT_KEY_DATA: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=temporal-client-key)'
-      FIREBASE_PROJECT_ID: firebaseProjectId
-      FIREBASE_SERVICE_ACCOUNT_JSON: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=firebase-service-account)'
-      PAYLOAD_ENCRYPTION_KEY: '@Microsoft.KeyVault(VaultName=${vault.name};SecretName=payload-encryption-key)'
-      ScanStorage__blobServiceUri: storage.outputs.blobEndpoint
-      ScanStorage__queueServiceUri: storage.outputs.queueEndpoint
-    }
+    name: names.storage
+    deploymentContainer: deploymentContainer
+    uploadsTopicName: names.uploadsTopic
   }
 }
 
-module worker 'modules/worker.bicep' = {
-  name: 'worker'
+module keyVault 'core/keyvault.bicep' = {
+  name: 'keyvault'
+  scope: rg
+  params: { location: location, tags: tags, name: names.keyVault }
+}
+
+module registry 'core/registry.bicep' = {
+  name: 'registry'
+  scope: rg
+  params: { location: location, tags: tags, name: names.registry }
+}
+
+module api 'app/api.bicep' = {
+  name: 'api'
+  scope: rg
   params: {
-    name: 'aci-rf-worker-${token}'
     location: location
     tags: tags
-    image: workerImage
-    identityId: workerIdentity.id
-    identityClientId: workerIdentity.properties.clientId
-    env: {
-      TEMPORAL_ADDRESS: temporalAddress
-      TEMPORAL_NAMESPACE: temporalNamespace
-      FIREBASE_PROJECT_ID: firebaseProjectId
-      ScanStorage__blobServiceUri: storage.outputs.blobEndpoint
-      APPLICATIONINSIGHTS_CONNECTION_STRING: monitoring.outputs.connectionString
-    }
-    // Resolved from Key Vault at deployment into secure environment values (never shown in the portal);
-    // rotating one means redeploying the worker.
-    temporalClientCert: vault.getSecret('temporal-client-cert')
-    temporalClientKey: vault.getSecret('temporal-client-key')
-    firebaseServiceAccount: vault.getSecret('firebase-service-account')
-    payloadEncryptionKey: vault.getSecret('payload-encryption-key')
+    name: names.functionApp
+    planName: names.plan
+    identityId: identities.outputs.apiId
+    identityClientId: identities.outputs.apiClientId
+    storageAccountName: names.storage
+    deploymentContainer: deploymentContainer
+    appSettings: sharedSettings
   }
 }
 
-// Role assignments: data-plane roles only, scoped to the resource that needs them.
-var roles = {
-  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe'
-  storageBlobDelegator: 'db58b8e5-c6ad-4a2a-8342-4190687cbf4a'
-  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6'
-}
-
-resource storageAccount 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storage.outputs.name
-}
-
-resource functionsBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storageAccount.id, 'functions', roles.storageBlobDataContributor)
-  scope: storageAccount
-  properties: {
-    principalId: functions.outputs.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+module rbac 'app/rbac.bicep' = {
+  name: 'rbac'
+  scope: rg
+  params: {
+    storageAccountName: names.storage
+    keyVaultName: names.keyVault
+    registryName: names.registry
+    appInsightsName: names.appInsights
+    apiPrincipalId: identities.outputs.apiPrincipalId
+    workerPrincipalId: identities.outputs.workerPrincipalId
+    deployerPrincipalId: principalId
   }
+  dependsOn: [storage, keyVault, registry, monitoring]
 }
 
-// User delegation SAS for the upload URLs.
-resource functionsDelegator 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storageAccount.id, 'functions', roles.storageBlobDelegator)
-  scope: storageAccount
-  properties: {
-    principalId: functions.outputs.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDelegator)
+module alerts 'app/alerts.bicep' = {
+  name: 'alerts'
+  scope: rg
+  params: {
+    location: location
+    tags: tags
+    appInsightsName: names.appInsights
+    actionGroupId: alertActionGroupId
   }
+  dependsOn: [monitoring]
 }
 
-resource workerBlob 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(storageAccount.id, 'worker', roles.storageBlobDataContributor)
-  scope: storageAccount
-  properties: {
-    principalId: workerIdentity.properties.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-  }
-}
-
-resource functionsSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, 'functions', roles.keyVaultSecretsUser)
-  scope: vault
-  properties: {
-    principalId: functions.outputs.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
-  }
-}
-
-resource workerSecrets 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(vault.id, 'worker', roles.keyVaultSecretsUser)
-  scope: vault
-  properties: {
-    principalId: workerIdentity.properties.principalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
-  }
-}
-
-output AZURE_KEY_VAULT_NAME string = vault.name
-output AZURE_STORAGE_ACCOUNT string = storage.outputs.name
-output AZURE_FUNCTION_APP string = functions.outputs.name
+// Read by the hooks (azd writes these outputs into the environment's .env).
+output AZURE_LOCATION string = location
+output AZURE_TENANT_ID string = tenant().tenantId
+output AZURE_RESOURCE_GROUP string = rg.name
+output AZURE_FUNCTION_APP_NAME string = api.outputs.name
+output SERVICE_API_BASE_URL string = api.outputs.baseUrl
+output AZURE_STORAGE_ACCOUNT_NAME string = names.storage
+output AZURE_KEY_VAULT_NAME string = names.keyVault
+output AZURE_KEY_VAULT_URL string = keyVault.outputs.uri
+output AZURE_CONTAINER_REGISTRY_NAME string = names.registry
+output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
+output SCAN_UPLOADS_SYSTEM_TOPIC_NAME string = names.uploadsTopic
+output SCAN_UPLOADS_CONTAINER_NAME string = storage.outputs.uploadsContainer
+output WORKFLOW_ARCHIVES_CONTAINER_NAME string = storage.outputs.archivesContainer
+output WORKER_IDENTITY_ID string = identities.outputs.workerId
+output WORKER_IDENTITY_CLIENT_ID string = identities.outputs.workerClientId
+output WORKER_GROUP_PREFIX string = names.workerGroupPrefix
+output WORKER_SETTINGS object = union(sharedSettings, {
+  MODEL_PROVIDER: modelProvider
+  AZURE_OPENAI_ENDPOINT: azureOpenAiEndpoint
+  AZURE_OPENAI_API_VERSION: azureOpenAiApiVersion
+  MODEL_DEPLOYMENT_DEFAULT: modelDeploymentDefault
+})

@@ -1,0 +1,80 @@
+// Alert rules over the metrics the worker exports to Application Insights (customMetrics). The metric
+// names are the ones the telemetry work (issue 10 items 2-3) defines in common/telemetry-names.ts.
+param location string
+param tags object
+param appInsightsName string
+@description('Action group to notify; empty = alerts are recorded in the portal only.')
+param actionGroupId string = ''
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: appInsightsName
+}
+
+var actionGroups = empty(actionGroupId) ? [] : [actionGroupId]
+
+var rules = [
+  {
+    name: 'scan-failure-rate'
+    description: 'More than 10% of the scans that finished in the last 15 minutes failed (outcome=failed).'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT15M'
+    query: 'customMetrics | where name == "reddyfit_scan_outcomes" | extend outcome = tostring(customDimensions.outcome) | summarize total = sum(valueSum), failed = sumif(valueSum, outcome == "failed") | where total > 0 and failed / total > 0.10'
+  }
+  {
+    // Histograms reach Application Insights as per-export aggregates (count/sum/min/max), so the p95 is
+    // taken over each export's mean, weighted by its count: exact while an export holds one scan.
+    name: 'scan-duration-p95'
+    description: 'The 95th percentile of scan duration over the last 30 minutes is above 10 minutes.'
+    severity: 2
+    frequency: 'PT5M'
+    window: 'PT30M'
+    query: 'customMetrics | where name == "reddyfit_scan_duration_seconds" and valueCount > 0 | summarize p95 = percentilew(valueSum / valueCount, valueCount, 95) | where p95 > 600'
+  }
+  {
+    name: 'worker-no-poller'
+    description: 'No worker has polled the task queue for 10 minutes (worker down, not ready, or cannot reach Temporal).'
+    severity: 1
+    frequency: 'PT5M'
+    window: 'PT10M'
+    query: 'customMetrics | where name == "temporal_num_pollers" | summarize pollers = max(value) | where isnull(pollers) or pollers < 1'
+  }
+  {
+    name: 'archive-job-failed'
+    description: 'A nightly workflow-history archive run failed.'
+    severity: 2
+    frequency: 'PT1H'
+    window: 'PT1H'
+    query: 'customMetrics | where name == "reddyfit_archive_runs" and tostring(customDimensions.outcome) == "failed" | summarize failed = sum(valueSum) | where failed > 0'
+  }
+]
+
+resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
+  for rule in rules: {
+    name: 'alert-${rule.name}-${appInsightsName}'
+    location: location
+    tags: tags
+    properties: {
+      displayName: rule.name
+      description: rule.description
+      severity: rule.severity
+      enabled: true
+      evaluationFrequency: rule.frequency
+      windowSize: rule.window
+      scopes: [appInsights.id]
+      autoMitigate: true
+      criteria: {
+        allOf: [
+          {
+            query: rule.query
+            timeAggregation: 'Count'
+            operator: 'GreaterThan'
+            threshold: 0
+            failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+          }
+        ]
+      }
+      actions: { actionGroups: actionGroups }
+    }
+  }
+]

@@ -1,0 +1,77 @@
+// The HTTP API and the upload trigger: a Flex Consumption Function App (Node 22) running as its own
+// user-assigned identity, host storage by identity (AzureWebJobsStorage__*), package from a blob container.
+param location string
+param tags object
+param name string
+param planName string
+param identityId string
+param identityClientId string
+param storageAccountName string
+param deploymentContainer string
+@description('Settings common/config.ts reads (see main.bicep).')
+param appSettings object
+param maximumInstanceCount int = 40
+param instanceMemoryMB int = 2048
+
+resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
+  name: storageAccountName
+}
+
+resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
+  name: planName
+  location: location
+  tags: tags
+  kind: 'functionapp'
+  sku: { tier: 'FlexConsumption', name: 'FC1' }
+  properties: { reserved: true }
+}
+
+resource site 'Microsoft.Web/sites@2024-04-01' = {
+  name: name
+  location: location
+  tags: union(tags, { 'azd-service-name': 'api' })
+  kind: 'functionapp,linux'
+  identity: { type: 'UserAssigned', userAssignedIdentities: { '${identityId}': {} } }
+  properties: {
+    serverFarmId: plan.id
+    httpsOnly: true
+    functionAppConfig: {
+      deployment: {
+        storage: {
+          type: 'blobContainer'
+          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
+        }
+      }
+      runtime: { name: 'node', version: '22' }
+      scaleAndConcurrency: { maximumInstanceCount: maximumInstanceCount, instanceMemoryMB: instanceMemoryMB }
+    }
+    siteConfig: { minTlsVersion: '1.2', ftpsState: 'Disabled', http20Enabled: true }
+  }
+}
+
+// Read by the Functions host and the Azure SDKs rather than by common/config.ts (listed, with why, in
+// test/config-bicep.test.ts).
+var platformSettings = {
+  AzureWebJobsStorage__credential: 'managedidentity'
+  AzureWebJobsStorage__clientId: identityClientId
+  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
+  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  // The upload trigger's connection (`ScanStorage`): identity-based, blob + queue (poison messages).
+  ScanStorage__credential: 'managedidentity'
+  ScanStorage__clientId: identityClientId
+  ScanStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  // DefaultAzureCredential (Blob, Key Vault) picks the user-assigned identity by this.
+  AZURE_CLIENT_ID: identityClientId
+  // Local auth is off on Application Insights: the host authenticates as the identity.
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+}
+
+resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
+  parent: site
+  name: 'appsettings'
+  properties: union(appSettings, platformSettings)
+}
+
+output name string = site.name
+output baseUrl string = 'https://${site.properties.defaultHostName}'
