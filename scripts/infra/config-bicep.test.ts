@@ -1,0 +1,192 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { ConfigSchema } from '../../common/config';
+
+// Every setting common/config.ts reads against what the deployment sets for the process that reads it,
+// in both directions: a setting the code reads is set in Azure or intentionally left unset (listed, with
+// why), and everything the templates set is read by someone (the schema, or the host/SDKs, listed).
+const root = path.resolve(__dirname, '../..');
+const read = (file: string) => readFileSync(path.join(root, file), 'utf8');
+
+/** Keys of the Bicep object literal that starts at the first `{` after `marker` (depth-1 keys only). */
+function bicepObjectKeys(file: string, marker: string): string[] {
+  const text = read(file);
+  const at = text.indexOf(marker);
+  if (at < 0) throw new Error(`${marker} not found in ${file}`);
+  const open = text.indexOf('{', at);
+  const keys: string[] = [];
+  let depth = 0;
+  for (const line of text.slice(open).split('\n')) {
+    if (depth === 1) {
+      const key = /^\s*'?([A-Za-z_][A-Za-z0-9_]*)'?\s*:/.exec(line.replace(/\/\/.*$/, ''));
+      if (key) keys.push(key[1] as string);
+    }
+    for (const ch of line.replace(/\/\/.*$/, '').replace(/'[^']*'/g, "''")) {
+      if (ch === '{') depth++;
+      if (ch === '}') depth--;
+    }
+    if (depth === 0) break;
+  }
+  return keys;
+}
+
+/** `ENV A=1 B=2` lines of the runtime stage of Dockerfile.worker. */
+function dockerfileRuntimeEnv(): Record<string, string> {
+  const stages = read('Dockerfile.worker').split(/^FROM /m);
+  const runtime = stages[stages.length - 1] as string;
+  const env: Record<string, string> = {};
+  for (const line of runtime.split('\n').filter((l) => l.startsWith('ENV '))) {
+    for (const pair of line.slice(4).trim().split(/\s+/)) {
+      const [key, value] = pair.split('=');
+      env[key as string] = value as string;
+    }
+  }
+  return env;
+}
+
+const shared = bicepObjectKeys('infra/main.bicep', 'var sharedSettings');
+const set = {
+  functions: [...shared, ...bicepObjectKeys('infra/app/api.bicep', 'var platformSettings')],
+  worker: [
+    ...shared,
+    ...bicepObjectKeys('infra/main.bicep', 'output WORKER_SETTINGS object = union(sharedSettings,'),
+    ...[...read('infra/worker.bicep').matchAll(/\{ name: '([A-Za-z_][A-Za-z0-9_]*)', value:/g)].map((m) => m[1] as string),
+    ...Object.keys(dockerfileRuntimeEnv()),
+  ],
+};
+const schemaKeys = Object.keys(ConfigSchema.shape);
+
+// Read by the schema but intentionally not set by any template, by reason.
+const secrets = {
+  why: 'a secret: never in a template; read from Key Vault at run time (README "Deploy" lists the secret names)',
+  keys: [
+    'TEMPORAL_API_KEY',
+    'TEMPORAL_TLS_CLIENT_CERT_DATA',
+    'TEMPORAL_TLS_CLIENT_KEY_DATA',
+    'PAYLOAD_ENCRYPTION_KEY',
+    'PAYLOAD_DECRYPTION_KEYS',
+    'FIREBASE_SERVICE_ACCOUNT_JSON',
+    'AZURE_OPENAI_API_KEY', // and unused: the worker calls Azure OpenAI with its identity
+  ],
+};
+const laptopOnly = {
+  why: 'laptop and test settings (emulators, Azurite connection string, webhook push, local Web UI, file paths)',
+  keys: [
+    'FIRESTORE_EMULATOR_HOST',
+    'FIREBASE_AUTH_EMULATOR_HOST',
+    'ScanStorage',
+    'PUSH_WEBHOOK_URL',
+    'PUSH_WEBHOOK_SECRET',
+    'TEMPORAL_UI_URL',
+    'TEMPORAL_TLS_CLIENT_CERT_PATH',
+    'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    'TEMPORAL_TLS_SERVER_CA_CERT_PATH', // Temporal Cloud's certificate chains to a public CA
+    'TEMPORAL_TLS_SERVER_NAME', // taken from TEMPORAL_ADDRESS
+    'OPENAI_BASE_URL', // OpenAI-compatible endpoints: this template configures Azure OpenAI only
+    'OPENAI_API_KEY',
+  ],
+};
+const defaults = {
+  why: 'the schema default is the production value (tune by adding the setting)',
+  keys: [
+    'TEMPORAL_TASK_QUEUE',
+    'SCAN_UPLOADS_CONTAINER', // equal to the container Bicep creates: checked below
+    'WORKFLOW_ARCHIVES_CONTAINER',
+    'UPLOAD_URL_TTL_MINUTES',
+    'MAX_PHOTO_BYTES',
+    'ARCHIVE_PAGE_SIZE',
+    'ARCHIVE_CONCURRENCY',
+    'ARCHIVE_PAGES_PER_RUN',
+    'PUSH_TRANSPORT', // fcm
+    'REVIEW_TIMEOUT_SECONDS',
+    'REVIEW_TIMEOUT_DECISION',
+    'REVIEW_MIN_CONFIDENCE',
+    'PHOTO_RETENTION_ON_FAILURE',
+    'QUALITY_MIN_WIDTH',
+    'QUALITY_MIN_HEIGHT',
+    'QUALITY_MIN_SHARPNESS',
+    'QUALITY_MAX_CLIPPED_SHARE',
+    'WORKER_MAX_CONCURRENT_ACTIVITIES',
+    'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+    'WORKER_SHUTDOWN_GRACE_SECONDS',
+    'WORKER_WORKFLOW_BUNDLE_PATH', // the image has the bundle beside the entry point
+    'MODEL_DEPLOYMENT_QUALITY', // each falls back to MODEL_DEPLOYMENT_DEFAULT
+    'MODEL_DEPLOYMENT_ESTIMATION',
+    'MODEL_DEPLOYMENT_NARRATIVE',
+    'MODEL_MAX_CONCURRENCY',
+    'MODEL_TIMEOUT_SECONDS',
+    'LOG_LEVEL',
+  ],
+};
+// The Functions app never runs a worker or calls the model: these are worker-only.
+const workerOnly = [
+  'WORKER_MAX_CONCURRENT_ACTIVITIES',
+  'WORKER_MAX_CONCURRENT_WORKFLOW_TASKS',
+  'WORKER_SHUTDOWN_GRACE_SECONDS',
+  'WORKER_HEALTH_PORT',
+  'WORKER_WORKFLOW_BUNDLE_PATH',
+  'MODEL_PROVIDER',
+  'AZURE_OPENAI_ENDPOINT',
+  'AZURE_OPENAI_API_VERSION',
+  'MODEL_DEPLOYMENT_DEFAULT',
+];
+const intentionallyUnset = new Set([...secrets.keys, ...laptopOnly.keys, ...defaults.keys]);
+
+// Set by the templates, read by the Functions host, the Azure SDKs or Node rather than by the schema.
+const readOutsideSchema: Record<string, string> = {
+  AzureWebJobsStorage__credential: 'Functions host storage by identity',
+  AzureWebJobsStorage__clientId: 'Functions host storage by identity',
+  AzureWebJobsStorage__blobServiceUri: 'Functions host storage by identity',
+  AzureWebJobsStorage__queueServiceUri: 'Functions host storage by identity',
+  ScanStorage__credential: 'the upload trigger binding (connection ScanStorage) by identity',
+  ScanStorage__clientId: 'the upload trigger binding by identity',
+  ScanStorage__queueServiceUri: "the upload trigger binding's poison queue",
+  AZURE_CLIENT_ID: 'DefaultAzureCredential picks the user-assigned identity',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'the Functions host authenticates to Application Insights (local auth off)',
+  NODE_ENV: 'Node and libraries: production mode in the image',
+};
+// Set for a reader that issue 9 (Key Vault secrets at run time) adds to the schema; once it is there, it
+// is checked like any other setting.
+const pendingReaders: Record<string, string> = {
+  KEY_VAULT_URL: 'the Key Vault secret loader (issue 9)',
+};
+
+describe('config schema <-> Bicep settings', () => {
+  for (const [process, keys] of Object.entries(set)) {
+    it(`${process}: every setting the schema reads is set, or intentionally unset with a reason`, () => {
+      const missing = schemaKeys.filter(
+        (k) => !keys.includes(k) && !intentionallyUnset.has(k) && !(process === 'functions' && workerOnly.includes(k)),
+      );
+      expect(missing).toEqual([]);
+    });
+
+    it(`${process}: every setting the templates set is read by the schema or by the platform`, () => {
+      const unread = keys.filter((k) => !schemaKeys.includes(k) && !(k in readOutsideSchema) && !(k in pendingReaders));
+      expect(unread).toEqual([]);
+      if (process === 'functions') expect(keys.filter((k) => workerOnly.includes(k))).toEqual([]);
+    });
+
+    it(`${process}: no setting is both set and listed as intentionally unset`, () => {
+      expect(keys.filter((k) => intentionallyUnset.has(k) || (k in readOutsideSchema && schemaKeys.includes(k)))).toEqual([]);
+    });
+  }
+
+  it('the lists name only settings the schema has (no stale entries)', () => {
+    expect([...intentionallyUnset, ...workerOnly].filter((k) => !schemaKeys.includes(k))).toEqual([]);
+  });
+
+  it('the containers Bicep creates are the config defaults', () => {
+    const config = ConfigSchema.shape;
+    const storage = read('infra/core/storage.bicep');
+    expect(storage).toContain(`var uploadsContainer = '${config.SCAN_UPLOADS_CONTAINER.parse(undefined)}'`);
+    expect(storage).toContain(`var archivesContainer = '${config.WORKFLOW_ARCHIVES_CONTAINER.parse(undefined)}'`);
+  });
+
+  it("the worker's probes use the health port the image sets", () => {
+    const port = dockerfileRuntimeEnv().WORKER_HEALTH_PORT;
+    expect(port).toMatch(/^\d+$/);
+    const worker = read('infra/worker.bicep');
+    expect([...worker.matchAll(/path: '\/(healthz|readyz)', port: (\d+)/g)].map((m) => m[2])).toEqual([port, port]);
+  });
+});
