@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the worker's runtime folder: what Dockerfile.worker's build stage runs, and what
-# test/infra/worker-image.test.ts runs in a clean folder before starting the worker from the result.
+# Builds the worker's runtime folder: what Dockerfile.worker's build stage runs (its output is the
+# image's /app). Runnable outside Docker from a folder laid out as the Dockerfile's COPY lines lay it.
 #   usage: scripts/worker-image.sh <out-dir>    (run from a folder holding the files the Dockerfile copies)
 # The result holds only: compiled JS (dist/), the prompts the model agents read at run time, the
 # prebuilt workflow bundle, production node_modules with only this platform's native binaries.
