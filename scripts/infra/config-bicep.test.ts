@@ -94,6 +94,7 @@ const defaults = {
     'SCAN_UPLOADS_CONTAINER', // equal to the container Bicep creates: checked below
     'WORKFLOW_ARCHIVES_CONTAINER',
     'UPLOAD_URL_TTL_MINUTES',
+    'UPLOAD_EXPIRY_MINUTES',
     'MAX_PHOTO_BYTES',
     'ARCHIVE_PAGE_SIZE',
     'ARCHIVE_CONCURRENCY',
