@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { ScanMeasurementsSchema } from '../../common/contracts/scan';
+import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
+import { anthropometricPrior } from '../domain/anthropometric-prior';
 import { scanTrend, ScanPointSchema, TrendSchema, type Trend } from '../domain/trend';
 import type { ActivityDeps } from './deps';
 import { EstimateSchema } from './estimation';
@@ -19,7 +20,7 @@ export function createDeltaActivities({ db }: ActivityDeps) {
   return {
     /** Change versus the previous scan, 7 and 30 days back, smoothed trend and a plausibility flag. */
     async computeDeltas(input: z.input<typeof DeltaInputSchema>): Promise<Trend> {
-      const { userId, scanId, capturedAt, estimate } = parseOrFail(DeltaInputSchema, input, 'delta input');
+      const { userId, scanId, capturedAt, measurements: m, estimate } = parseOrFail(DeltaInputSchema, input, 'delta input');
       const since = new Date(new Date(capturedAt).getTime() - HISTORY_DAYS * 86_400_000).toISOString();
       const snap = await db
         .collection(Collections.users)
@@ -36,8 +37,12 @@ export function createDeltaActivities({ db }: ActivityDeps) {
         bodyFatPercent: estimate.bodyFatPercent,
         weightKg: estimate.weightKg,
         leanMassKg: estimate.leanMassKg,
+        method: estimate.method,
       };
-      return TrendSchema.parse(scanTrend({ current, history }));
+      // The equations' estimate for this member at another weight: what a weight change alone does to the number.
+      const age = ageAtCapture(m);
+      const bodyFatAtWeight = (weightKg: number) => anthropometricPrior({ weightKg, heightCm: m.heightCm, age, sex: m.sex }).bodyFatPercent;
+      return TrendSchema.parse(scanTrend({ current, history, bodyFatAtWeight }));
     },
   };
 }

@@ -4,6 +4,7 @@ import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
 import { anthropometricPrior, AnthropometricEstimateSchema } from '../domain/anthropometric-prior';
 import { fuseEstimates } from '../domain/estimate-fusion';
+import { EstimateMethodSchema } from '../domain/plausibility';
 import { estimateFromPhotos } from '../model/estimation-vision';
 import { preparedPhotosFromBlob } from '../model/photos';
 import { ModelRunSchema } from '../model/provenance';
@@ -15,7 +16,7 @@ import { parseOrFail } from './validate';
 export const EstimateSchema = AnthropometricEstimateSchema.extend({
   weightKg: z.number(),
   /** anthropometric-prior: equations only (no model configured); vision-fused: a vision estimate fused with the prior. */
-  method: z.enum(['anthropometric-prior', 'vision-fused']),
+  method: EstimateMethodSchema,
   /** With a model: both inputs of the fusion and how far apart they were. */
   fusion: z
     .object({

@@ -76,6 +76,7 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
           weightKg: results.estimate.weightKg,
           leanMassKg: results.estimate.leanMassKg,
           fatMassKg: results.estimate.fatMassKg,
+          method: results.estimate.method,
         });
         return { written: true };
       });

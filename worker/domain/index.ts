@@ -7,6 +7,7 @@ export * from './anthropometric-prior';
 export * from './bmr';
 export * from './energy-plan';
 export * from './hydration';
+export * from './plausibility';
 export * from './trend';
 export * from './insights';
 export * from './workout-plan';

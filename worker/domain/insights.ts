@@ -1,6 +1,5 @@
 import { z } from 'zod';
 import type { Trend } from './trend';
-import { MAX_PLAUSIBLE_PP_PER_DAY } from './trend';
 import { requireAdultAge, requireSex, round, type Sex } from './validate';
 import { DomainInputError } from './errors';
 
@@ -134,15 +133,20 @@ export function insightsFrom(input: {
   }
 
   if (t.implausibleChange && t.previous !== null) {
+    const p = t.plausibility;
+    const what = p?.reason === 'weight_change_beyond_band' ? 'weight' : 'body-fat';
     out.push({
       code: 'implausible_change',
       severity: 'attention',
-      message: `The change since your last scan (${t.ratePerDay} percentage points a day) is faster than body fat can really change (about ${MAX_PLAUSIBLE_PP_PER_DAY} a day). Lighting, pose or clothing probably differed; treat this result with caution.`,
+      message: p
+        ? `The ${what} change since your last scan is larger than the body and the measurement can explain in that time (${p.observed.bodyFatPercent} percentage points and ${p.observed.weightKg} kg over ${p.days} days, expected within ±${p.expectedBand.bodyFatPercent} points and ±${p.expectedBand.weightKg} kg). Check the weight you entered; lighting, pose or clothing may also have differed.`
+        : `The change since your last scan (${t.ratePerDay} percentage points a day) is faster than body fat can really change. Lighting, pose or clothing probably differed; treat this result with caution.`,
       evidence: {
-        ratePerDay: t.ratePerDay,
-        limitPerDay: MAX_PLAUSIBLE_PP_PER_DAY,
         bodyFatChange: t.previous.bodyFatPercent,
+        weightChangeKg: t.previous.weightKg,
         days: t.previous.days,
+        ratePerDay: t.ratePerDay,
+        ...(p ? { reason: p.reason, bodyFatBand: p.expectedBand.bodyFatPercent, weightBand: p.expectedBand.weightKg } : {}),
       },
     });
   }

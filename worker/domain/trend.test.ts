@@ -69,6 +69,13 @@ describe('scanTrend', () => {
     const t = scanTrend({ current: pt('c', '2025-03-03T00:00:00Z', 24, 80), history: [pt('p', '2025-03-01T00:00:00Z', 25, 80)] });
     expect(t.ratePerDay).toBeCloseTo(-0.5, 10);
     expect(t.implausibleChange).toBe(true);
+    // equations on both sides at the same weight: band = 0.15·2 physiology + 0.1 rounding = 0.4 pp < 1 pp
+    expect(t.plausibility).toMatchObject({
+      reason: 'body_fat_change_beyond_band',
+      reference: 'previous',
+      observed: { bodyFatPercent: -1 },
+    });
+    expect(t.plausibility?.expectedBand.bodyFatPercent).toBeCloseTo(0.4, 10);
     // same-day rescan: divide by max(days, 1) = 1 → 0.2 pp > 0.15
     const u = scanTrend({ current: pt('c', '2025-03-01T12:00:00Z', 25.2, 80), history: [pt('p', '2025-03-01T00:00:00Z', 25, 80)] });
     expect(u.ratePerDay).toBeCloseTo(0.2, 10);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { DomainInputError } from './errors';
+import { EstimateMethodSchema, isImplausible, judgePlausibility, PlausibilitySchema, type Reading } from './plausibility';
 import { round } from './validate';
 
 export const ScanPointSchema = z.object({
@@ -8,6 +9,8 @@ export const ScanPointSchema = z.object({
   bodyFatPercent: z.number().min(0).max(100),
   weightKg: z.number().positive(),
   leanMassKg: z.number().positive().optional(),
+  /** How the estimate was produced; entries written before it was recorded are taken to match the current scan. */
+  method: EstimateMethodSchema.optional(),
 });
 export type ScanPoint = z.infer<typeof ScanPointSchema>;
 
@@ -28,6 +31,8 @@ export const TrendSchema = z.object({
   direction: z.enum(['losing', 'stable', 'gaining']).nullable(),
   implausibleChange: z.boolean(),
   ratePerDay: z.number().nullable(),
+  /** Why the change is or is not plausible (optional: results written before it existed still parse). */
+  plausibility: PlausibilitySchema.optional(),
   scansConsidered: z.number().int().positive(),
 });
 export type Trend = z.infer<typeof TrendSchema>;
@@ -38,8 +43,6 @@ export const SMOOTHING_HALF_LIFE_DAYS = 7;
 /** Reference windows: nearest scan to 7 (±3) and 30 (±7) days before the current one. */
 export const SEVEN_DAY_WINDOW = { target: 7, tolerance: 3 } as const;
 export const THIRTY_DAY_WINDOW = { target: 30, tolerance: 7 } as const;
-// Physiological ceiling on fat loss (Hall, Int J Obes 2008;32:573-576: max fat oxidation ≈ energy deficit/9400 kcal·kg⁻¹); SPEC §4: about 0.15 pp body fat per day.
-export const MAX_PLAUSIBLE_PP_PER_DAY = 0.15;
 /** Trend slope: least squares over scans in the last 30 days, needs ≥ 2 scans spanning ≥ 3 days. */
 export const TREND_WINDOW_DAYS = 30;
 export const TREND_MIN_SPAN_DAYS = 3;
@@ -80,19 +83,22 @@ function nearest(current: ScanPoint, history: ScanPoint[], window: { target: num
 }
 
 // Exponential smoothing (Brown 1956) made time-aware for irregular scans: alpha = 1 − 0.5^(Δdays / half-life).
-export function smoothBodyFat(points: ScanPoint[], halfLifeDays = SMOOTHING_HALF_LIFE_DAYS): number {
+export function smoothed(points: ScanPoint[], field: 'bodyFatPercent' | 'weightKg', halfLifeDays = SMOOTHING_HALF_LIFE_DAYS): number {
   const first = points[0];
   if (!first) throw new DomainInputError('no_scan_points', 'at least one scan point is needed');
-  let s = first.bodyFatPercent;
+  let s = first[field];
   let t = time(first);
   for (const p of points.slice(1)) {
     const dt = Math.max(0, (time(p) - t) / DAY_MS);
     const alpha = 1 - 0.5 ** (dt / halfLifeDays);
-    s += alpha * (p.bodyFatPercent - s);
+    s += alpha * (p[field] - s);
     t = time(p);
   }
   return s;
 }
+
+export const smoothBodyFat = (points: ScanPoint[], halfLifeDays = SMOOTHING_HALF_LIFE_DAYS): number =>
+  smoothed(points, 'bodyFatPercent', halfLifeDays);
 
 /** Ordinary least-squares slope of body fat against time, in pp per day; null when fewer than 2 points or span too short. */
 function slopePerDay(points: ScanPoint[]): number | null {
@@ -113,8 +119,12 @@ function slopePerDay(points: ScanPoint[]): number | null {
   return sxy / sxx;
 }
 
-/** Delta agent core (SPEC §4): changes vs previous / ~7 / ~30 days, smoothed level, weekly slope, plausibility flag. */
-export function scanTrend(input: { current: ScanPoint; history: ScanPoint[] }): Trend {
+/**
+ * Delta agent core (SPEC §4): changes vs previous / ~7 / ~30 days, smoothed level, weekly slope, and whether the
+ * change is plausible (see plausibility.ts). `bodyFatAtWeight` is the equations' estimate for this member at a
+ * given weight, so a change the equations make from a weight change alone is recognised as such.
+ */
+export function scanTrend(input: { current: ScanPoint; history: ScanPoint[]; bodyFatAtWeight?: (weightKg: number) => number }): Trend {
   const current = parsePoint(input.current, 'current');
   if (!Array.isArray(input.history)) throw new DomainInputError('invalid_scan_point', 'history must be an array');
   const history = input.history
@@ -139,6 +149,32 @@ export function scanTrend(input: { current: ScanPoint; history: ScanPoint[] }): 
   const direction =
     trendPerWeek === null ? null : Math.abs(trendPerWeek) < STABLE_PP_PER_WEEK ? 'stable' : trendPerWeek < 0 ? 'losing' : 'gaining';
 
+  const method = current.method ?? 'anthropometric-prior';
+  const reading = (p: ScanPoint): Reading => ({
+    scanId: p.scanId,
+    timeMs: time(p),
+    bodyFatPercent: p.bodyFatPercent,
+    weightKg: p.weightKg,
+    method: p.method ?? method,
+  });
+  // The trend stands in for a reference when there are at least two earlier scans to smooth.
+  const trendReading: Reading | null =
+    prevPoint && history.length >= 2
+      ? {
+          scanId: null,
+          timeMs: time(prevPoint),
+          bodyFatPercent: smoothed(history, 'bodyFatPercent'),
+          weightKg: smoothed(history, 'weightKg'),
+          method: prevPoint.method ?? method,
+        }
+      : null;
+  const plausibility = judgePlausibility(
+    { ...reading(current), method },
+    prevPoint ? reading(prevPoint) : null,
+    trendReading,
+    input.bodyFatAtWeight,
+  );
+
   return TrendSchema.parse({
     previous,
     sevenDay: seven ? change(current, seven) : null,
@@ -146,8 +182,9 @@ export function scanTrend(input: { current: ScanPoint; history: ScanPoint[] }): 
     smoothedBodyFatPercent: round(smoothBodyFat([...history, current]), 2),
     trendPerWeek,
     direction,
-    implausibleChange: ratePerDay !== null && Math.abs(ratePerDay) > MAX_PLAUSIBLE_PP_PER_DAY,
+    implausibleChange: isImplausible(plausibility),
     ratePerDay,
+    plausibility,
     scansConsidered: history.length + 1,
   });
 }
