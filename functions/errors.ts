@@ -92,13 +92,6 @@ export class MalformedUrlError extends ProblemError {
   readonly title = 'The URL cannot be decoded';
 }
 
-export class InvalidCursorError extends ProblemError {
-  override readonly name = 'InvalidCursorError';
-  readonly code = 'invalid_cursor';
-  readonly status = 400;
-  readonly title = 'The cursor is not one this API issued';
-}
-
 export class PayloadTooLargeError extends ProblemError {
   override readonly name = 'PayloadTooLargeError';
   readonly code = 'payload_too_large';

@@ -7,6 +7,7 @@ import type { ProblemError } from '../common/http/problem';
 import { registrations } from './definitions';
 import { createDeps, type Deps } from './deps';
 import { InternalError, MalformedUrlError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
+import { DEFAULT_MAX_BODY_BYTES } from './framework/pipeline';
 import { httpHandlerFor, problemResponse } from './framework/pipeline';
 import { ALL_METHODS, matchRoute, resolveRoute } from './framework/routes';
 import type { AnyHttpFunction, BlobFunctionDefinition } from './framework/types';
@@ -127,7 +128,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     }
 
     // The body, within the host's cap (the function's own, smaller limit is applied by the pipeline).
-    const limitFor413 = match.def.maxBodyBytes ?? 16 * 1024;
+    const limitFor413 = match.def.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (Number(req.headers['content-length'] ?? 0) > HOST_MAX_BODY_BYTES) {
       res.setHeader('Connection', 'close');
       req.resume(); // drain in the background; the answer does not wait for it
