@@ -1,5 +1,5 @@
 import type { Angle, ScanError } from '../common/contracts/scan';
-import { ProblemError, type ProblemFieldError } from '../common/http/problem';
+import { ProblemError, type ProblemFieldError } from './framework/problem';
 
 // One class per concept the API can answer with; `code` is the stable contract, `name` the class.
 

@@ -9,7 +9,7 @@ import type { Deps } from '../deps';
 import { ScanFinishedError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
-import { scanLock } from '../scans/uploads';
+import { scanLock } from '../scans/start-when-ready';
 
 /** A scan whose photos never all arrived has no workflow: it ends here, with the credit refunded. */
 async function cancelBeforeStart(deps: Deps, scan: ScanDocument): Promise<boolean> {

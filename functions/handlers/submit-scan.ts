@@ -2,7 +2,7 @@ import { ScanParamsSchema, SubmitScanResponseSchema } from '../../common/contrac
 import { PhotosMissingError, PhotosRejectedProblem, ScanNotFoundError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
-import { startWhenReady } from '../scans/uploads';
+import { startWhenReady } from '../scans/start-when-ready';
 
 export const submitScan = defineHttp({
   kind: 'http',

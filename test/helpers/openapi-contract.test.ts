@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { PROBLEM_CONTENT_TYPE } from '../../common/http/problem';
+import { PROBLEM_CONTENT_TYPE } from '../../functions/framework/problem';
 import { contractViolations } from './openapi-contract';
 
 const JSON_TYPE = 'application/json; charset=utf-8';

@@ -1,9 +1,9 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { PROBLEM_CONTENT_TYPE } from '../../common/http/problem';
+import { PROBLEM_CONTENT_TYPE } from '../../functions/framework/problem';
 import { functions, registrations } from '../../functions/definitions';
 import { resolveRoute } from '../../functions/framework/routes';
-import { buildOpenApi } from '../../functions/openapi';
+import { buildOpenApi } from '../../functions/openapi-document';
 
 // Every answer the integration suites receive is checked against the OpenAPI document the API serves:
 // the status is documented for the operation the host routed to, the media type is the documented one

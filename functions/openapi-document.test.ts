@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { CursorSchema } from '../common/contracts/api';
 import { functions } from './definitions';
 import { encodeCursor } from './handlers/list-scans';
-import { buildOpenApi } from './openapi';
+import { buildOpenApi } from './openapi-document';
 
 const doc = buildOpenApi(functions);
 type Operation = { operationId: string; responses: Record<string, { description: string }>; requestBody?: unknown };
