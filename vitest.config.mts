@@ -8,7 +8,13 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
-          include: ['common/**/*.test.ts', 'functions/**/*.test.ts', 'worker/**/*.test.ts', 'scripts/**/*.test.ts'],
+          include: [
+            'common/**/*.test.ts',
+            'functions/**/*.test.ts',
+            'worker/**/*.test.ts',
+            'scripts/**/*.test.ts',
+            'test/helpers/**/*.test.ts',
+          ],
           environment: 'node',
           // Image decoding and replay take a few seconds on a busy 2-core machine; speed is measured by the bench, not here.
           testTimeout: 30_000,
@@ -18,6 +24,7 @@ export default defineConfig({
         test: {
           name: 'integration',
           include: ['test/**/*.test.ts'],
+          exclude: ['test/helpers/**'], // the helpers' own tests need no stack: they run with the unit tests
           environment: 'node',
           globalSetup: ['test/setup/global-stack.ts'],
           setupFiles: ['test/setup/quiet-temporal.ts'],

@@ -10,6 +10,9 @@ const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' |
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
+/** Blob container names unless configured; infra/modules/storage.bicep creates the same (a test checks). */
+export const DEFAULT_CONTAINERS = { uploads: 'scan-uploads', archives: 'workflow-archives' } as const;
+
 export const ConfigSchema = z
   .object({
     // Temporal (names from @temporalio/envconfig; TLS and API key are read by envconfig itself)
@@ -47,11 +50,11 @@ export const ConfigSchema = z
     SCAN_UPLOADS_CONTAINER: z
       .string()
       .regex(/^[a-z0-9-]{3,63}$/)
-      .default('scan-uploads'),
+      .default(DEFAULT_CONTAINERS.uploads),
     WORKFLOW_ARCHIVES_CONTAINER: z
       .string()
       .regex(/^[a-z0-9-]{3,63}$/)
-      .default('workflow-archives'),
+      .default(DEFAULT_CONTAINERS.archives),
     UPLOAD_URL_TTL_MINUTES: int(1, 60).default(15),
     /** A scan whose four photos have not all arrived this long after it was created is cancelled and refunded. */
     UPLOAD_EXPIRY_MINUTES: int(2, 7 * 24 * 60).default(24 * 60),

@@ -1,5 +1,5 @@
 import type { Angle, ScanError } from '../common/contracts/scan';
-import { ProblemError, type ProblemFieldError } from '../common/http/problem';
+import { ProblemError, type ProblemFieldError } from './framework/problem';
 
 // One class per concept the API can answer with; `code` is the stable contract, `name` the class.
 
@@ -90,13 +90,6 @@ export class MalformedUrlError extends ProblemError {
   readonly code = 'malformed_url';
   readonly status = 400;
   readonly title = 'The URL cannot be decoded';
-}
-
-export class InvalidCursorError extends ProblemError {
-  override readonly name = 'InvalidCursorError';
-  readonly code = 'invalid_cursor';
-  readonly status = 400;
-  readonly title = 'The cursor is not one this API issued';
 }
 
 export class PayloadTooLargeError extends ProblemError {

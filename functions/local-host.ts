@@ -4,10 +4,11 @@ import type { AddressInfo } from 'node:net';
 import { Cron } from 'croner';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler, type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { loadConfigOrExit, type Config } from '../common/config';
-import type { ProblemError } from '../common/http/problem';
+import type { ProblemError } from './framework/problem';
 import { registrations } from './definitions';
 import { createDeps, type Deps } from './deps';
 import { InternalError, MalformedUrlError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
+import { DEFAULT_MAX_BODY_BYTES } from './framework/pipeline';
 import { httpHandlerFor, problemResponse } from './framework/pipeline';
 import { ALL_METHODS, matchRoute, resolveRoute } from './framework/routes';
 import type { AnyHttpFunction, BlobFunctionDefinition, TimerFunctionDefinition } from './framework/types';
@@ -138,7 +139,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     }
 
     // The body, within the host's cap (the function's own, smaller limit is applied by the pipeline).
-    const limitFor413 = match.def.maxBodyBytes ?? 16 * 1024;
+    const limitFor413 = match.def.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
     if (Number(req.headers['content-length'] ?? 0) > HOST_MAX_BODY_BYTES) {
       res.setHeader('Connection', 'close');
       req.resume(); // drain in the background; the answer does not wait for it

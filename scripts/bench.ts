@@ -17,15 +17,15 @@ import { loadConfig, type Config } from '../common/config';
 import { ANGLES } from '../common/contracts/scan';
 import { consentRef, createScanWithCredit, userRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
-import type { ScanActivities } from '../worker/activities';
-import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../worker/create-worker';
+import type { WorkerActivities } from '../worker/activities';
+import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
 import { useOrStartStack } from './lib/local-stack';
 import { makeSampleScanPhotos } from './lib/sample-photos';
 import { runArchiveBench } from './lib/archive-bench';
 import { printImageTokenReport } from './lib/image-token-bench';
 
 // Seconds per agent with a model in the loop, as in the original sequential design (about 6 minutes).
-const MODEL_LATENCY_S: Partial<Record<keyof ScanActivities, number>> = {
+const MODEL_LATENCY_S: Partial<Record<keyof WorkerActivities, number>> = {
   checkPhotoQuality: 45,
   estimateBodyComposition: 90,
   computeDeltas: 5,
@@ -38,7 +38,7 @@ const SCALE = 1 / 100; // 1 s of modelled latency = 10 ms here
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-function withLatency(a: ScanActivities): ScanActivities {
+function withLatency(a: WorkerActivities): WorkerActivities {
   const wrapped = { ...a } as Record<string, (...args: unknown[]) => Promise<unknown>>;
   for (const [name, seconds] of Object.entries(MODEL_LATENCY_S)) {
     const real = wrapped[name]!;
@@ -47,7 +47,7 @@ function withLatency(a: ScanActivities): ScanActivities {
       return real(...args);
     };
   }
-  return wrapped as unknown as ScanActivities;
+  return wrapped as unknown as WorkerActivities;
 }
 
 async function runScans(
@@ -141,7 +141,7 @@ async function main() {
   const blob = createBlobService(config);
   const client = await createTemporalClient(config);
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const base = createScanActivities(activityDepsFromConfig(config, firebase, blob));
+  const base = createWorkerActivities(activityDepsFromConfig(config, firebase, blob));
 
   try {
     console.log(`Pipeline schedule (agent latencies of a model-backed run scaled by ${SCALE}; 5 scans, one at a time)`);

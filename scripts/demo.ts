@@ -14,7 +14,7 @@ import { workflowIdForScan } from '../common/contracts/scan';
 import { userRef } from '../common/scans/repository';
 import { startLocalHost } from '../functions/local-host';
 import { NativeConnection } from '@temporalio/worker';
-import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../worker/create-worker';
+import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
 import { idTokenFor } from './lib/auth-emulator';
 import { useOrStartStack } from './lib/local-stack';
 import { progressPrinter } from './lib/progress-bar';
@@ -38,7 +38,7 @@ async function main() {
   const worker = await createScanWorker({
     config,
     connection,
-    activities: createScanActivities(activityDepsFromConfig(config, firebase, blob)),
+    activities: createWorkerActivities(activityDepsFromConfig(config, firebase, blob)),
   });
   const running = worker.run();
 

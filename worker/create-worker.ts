@@ -8,7 +8,7 @@ import type { Config } from '../common/config';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { FirebaseClients } from '../common/clients/firebase';
 import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
-import { createScanActivities, type ActivityDeps, type ScanActivities } from './activities';
+import { createWorkerActivities, type ActivityDeps, type WorkerActivities } from './activities';
 import { fcmPushTransport } from './activities/push/fcm';
 import { webhookPushTransport } from './activities/push/webhook';
 import { createModelRuntime } from './model/runtime';
@@ -67,7 +67,7 @@ export function workflowsSourcePath(): string {
 export async function createScanWorker(opts: {
   config: Config;
   connection: NativeConnection;
-  activities: ScanActivities;
+  activities: WorkerActivities;
   taskQueue?: string;
 }) {
   const { config, connection, activities } = opts;
@@ -86,4 +86,4 @@ export async function createScanWorker(opts: {
   });
 }
 
-export { createScanActivities };
+export { createWorkerActivities };

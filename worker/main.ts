@@ -8,7 +8,7 @@ import { temporalConnectionOptions } from '../common/clients/temporal';
 import { loadConfigOrExit } from '../common/config';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { startTelemetry } from '../common/telemetry';
-import { activityDepsFromConfig, createScanActivities, createScanWorker, findWorkflowBundle } from './create-worker';
+import { activityDepsFromConfig, createScanWorker, createWorkerActivities, findWorkflowBundle } from './create-worker';
 import { startHealthServer } from './health';
 
 async function main() {
@@ -20,7 +20,7 @@ async function main() {
   const firebase = createFirebase(config);
   // The archive activities list closed runs and fetch histories through a client on the same connection.
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
-  const activities = createScanActivities(activityDepsFromConfig(config, firebase, createBlobService(config), temporal));
+  const activities = createWorkerActivities(activityDepsFromConfig(config, firebase, createBlobService(config), temporal));
   const worker = await createScanWorker({ config, connection, activities });
   const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => worker.getState() === 'RUNNING');
   console.log(

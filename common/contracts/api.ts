@@ -14,8 +14,14 @@ export type CreateScanRequest = z.input<typeof CreateScanRequestSchema>;
 export const ScanParamsSchema = z.object({ scanId: ScanIdSchema }).strict();
 export const ConsentParamsSchema = z.object({ type: ConsentTypeSchema }).strict();
 
-/** Opaque cursor of GET /api/scans (base64url of the last item's sort keys). */
-export const CursorSchema = z.string().regex(/^[A-Za-z0-9_-]{1,512}$/, 'expected a cursor from a previous page');
+/**
+ * Cursor of GET /api/scans: the last item's sort keys, `<createdAt in epoch ms>.<scanId>`. Every value of
+ * this pattern is a valid position, so the documented pattern is exactly what the API accepts.
+ */
+export const CursorSchema = z
+  .string()
+  .regex(/^[0-9]{1,15}\.[A-Za-z0-9_-]{8,64}$/, 'expected a cursor from a previous page')
+  .meta({ description: 'nextCursor of a previous page, passed unchanged' });
 export const ListScansQuerySchema = z.object({
   limit: z
     .string()
@@ -140,7 +146,14 @@ export const ProblemSchema = z
     code: z.string(),
     instance: z.string().optional(),
     errors: z.array(ProblemFieldErrorSchema).optional(),
+    // Extension members some problems carry (identifiers only); RFC 9457 allows more, so others may follow.
     scanError: ScanErrorSchema.optional(),
     missingPhotos: z.array(AngleSchema).optional(),
+    scanId: ScanIdSchema.optional(),
+    scanStatus: ScanStatusSchema.optional(),
+    consentType: ConsentTypeSchema.optional(),
+    maxBytes: z.number().int().optional(),
+    invocationId: z.string().optional(),
   })
+  .loose()
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable `code`' });

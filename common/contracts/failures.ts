@@ -1,4 +1,7 @@
 // Stable ApplicationFailure types. Workflows and the functions app match on these, never on messages.
+/** The detail code of a photo over MAX_PHOTO_BYTES, whether the upload check or the quality activity finds it. */
+export const PHOTO_TOO_LARGE = 'photo_too_large';
+
 export const FailureType = {
   PhotosRejected: 'PhotosRejected',
   ConsentRequired: 'ConsentRequired',
@@ -24,8 +27,9 @@ export const NON_RETRYABLE_FAILURES: string[] = [
   FailureType.InvalidActivityInput,
 ];
 
-/** Member-facing wording for outcomes that are not the photos' fault. */
+/** Member-facing wording of each way a scan can end without results. */
 export const MEMBER_MESSAGES = {
+  photos_rejected: 'Some photos could not be used.',
   consent_required: 'Scan analysis needs your consent. Your scan credit has been refunded.',
   review_rejected: 'We could not confirm the results of this scan. Your scan credit has been refunded; please take a new scan.',
   cancelled: 'The scan was cancelled. Your scan credit has been refunded.',

@@ -34,7 +34,9 @@ export const ScanMeasurementsSchema = z
     exerciseMinutesPerDay: z.number().int().min(0).max(600).default(30),
   })
   .strict()
-  .refine((m) => m.age !== undefined || m.birthYear !== undefined, { message: 'give age or birthYear', path: ['age'] });
+  .refine((m) => m.age !== undefined || m.birthYear !== undefined, { message: 'give age or birthYear', path: ['age'] })
+  // The refinement in JSON Schema terms, for the OpenAPI document.
+  .meta({ anyOf: [{ required: ['age'] }, { required: ['birthYear'] }] });
 export type ScanMeasurements = z.infer<typeof ScanMeasurementsSchema>;
 
 /** Age on the capture date; birth year alone gives the age reached during that year. */

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import type { Firestore } from 'firebase-admin/firestore';
+import type { DocumentData, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
 import { ANGLES, uploadBlobName, workflowIdForScan, type ScanMeasurements } from '../contracts/scan';
-import { Collections, type ConsentDocument, type ScanDocument } from '../contracts/scan-document';
+import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 
@@ -31,13 +31,27 @@ interface IdempotencyRecord {
   fingerprint: string;
   createdAt: string;
 }
+
+/** gRPC ALREADY_EXISTS: a `create` found the document there (a retry, or a racing writer). */
 const ALREADY_EXISTS = 6;
+export const isAlreadyExists = (err: unknown) => (err as { code?: unknown } | null)?.code === ALREADY_EXISTS;
+
+/**
+ * Scan documents are parsed with their schema as they are read: a document that does not have the
+ * shape fails here, at the boundary, instead of somewhere downstream. Fields the schema does not know
+ * yet are kept (a newer writer during a rolling deploy).
+ */
+const scanConverter: FirestoreDataConverter<ScanDocument> = {
+  toFirestore: (scan: PartialWithFieldValue<ScanDocument>) => scan as DocumentData,
+  fromFirestore: (snap) => ScanDocumentSchema.loose().parse(snap.data()),
+};
 
 /** Keys are stored hashed: any client string becomes a safe document id. */
 export const idempotencyRef = (db: Firestore, uid: string, key: string) =>
   userRef(db, uid).collection(Collections.idempotency).doc(createHash('sha256').update(key).digest('hex'));
 
-export const scanRef = (db: Firestore, scanId: string) => db.collection(Collections.scans).doc(scanId);
+export const scansCollection = (db: Firestore) => db.collection(Collections.scans).withConverter(scanConverter);
+export const scanRef = (db: Firestore, scanId: string) => scansCollection(db).doc(scanId);
 export const userRef = (db: Firestore, uid: string) => db.collection(Collections.users).doc(uid);
 export const consentRef = (db: Firestore, uid: string, type: string) => userRef(db, uid).collection(Collections.consents).doc(type);
 
@@ -60,7 +74,7 @@ export async function createScanWithCredit(
   } catch (err) {
     // Two first requests with one key raced; the loser's create of the key record failed. Once more
     // finds the winner's record and returns its scan.
-    if (args.idempotency && (err as { code?: unknown }).code === ALREADY_EXISTS) return createScanOnce(db, args);
+    if (args.idempotency && isAlreadyExists(err)) return createScanOnce(db, args);
     throw err;
   }
 }
@@ -83,7 +97,7 @@ async function createScanOnce(
         throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
       const existing = await tx.get(scanRef(db, record.scanId));
       if (!existing.exists) throw new IdempotencyKeyReusedError('the scan of this Idempotency-Key no longer exists');
-      return existing.data() as ScanDocument;
+      return existing.data()!;
     }
     if (!hasConsent(consent.data())) throw new ConsentRequiredError('scan_analysis consent is not granted');
     const credits = Number(user.data()?.scanCredits ?? 0);
@@ -111,7 +125,7 @@ async function createScanOnce(
 export async function refundScanCredit(db: Firestore, scanId: string, now: Date): Promise<{ refunded: boolean }> {
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(scanRef(db, scanId));
-    const scan = snap.data() as ScanDocument | undefined;
+    const scan = snap.data();
     if (!scan || scan.credit.state !== 'reserved') return { refunded: false };
     tx.update(userRef(db, scan.ownerId), { scanCredits: FieldValue.increment(1) });
     tx.update(scanRef(db, scanId), { 'credit.state': 'refunded', updatedAt: now.toISOString() });

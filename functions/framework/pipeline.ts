@@ -1,6 +1,6 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from '../../common/http/problem';
+import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from './problem';
 import type { Deps } from '../deps';
 import {
   BodyRequiredError,
@@ -11,7 +11,7 @@ import {
   ValidationProblem,
 } from '../errors';
 import { authenticate } from './auth';
-import type { AnyHttpFunction, ApiResponse } from './types';
+import type { AnyHttpFunction, ApiResponse, ResponseDoc } from './types';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -64,6 +64,28 @@ async function readBody(def: AnyHttpFunction, request: HttpRequest): Promise<unk
   } catch {
     throw new MalformedJsonError('the body could not be parsed as UTF-8 JSON');
   }
+}
+
+/**
+ * What this pipeline (and the host in front of it) may answer for a definition besides the handler's own
+ * answers: the OpenAPI document lists both, so every status a client can receive is documented.
+ */
+export function pipelineResponses(def: AnyHttpFunction): Record<number, ResponseDoc> {
+  const out: Record<number, ResponseDoc> = {
+    400: {
+      description: 'invalid request',
+      codes: ['validation_failed', 'malformed_url', ...(def.body ? ['malformed_json', 'body_required'] : [])],
+    },
+    413: { description: 'body too large', codes: ['payload_too_large'] },
+    500: { description: 'unexpected failure (invocationId names it in the logs)', codes: ['internal_error'] },
+  };
+  if (def.body) out[415] = { description: 'body not sent as application/json', codes: ['unsupported_media_type'] };
+  if (def.auth !== 'anonymous') {
+    out[401] = { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] };
+    out[503] = { description: 'the identity service cannot be reached', codes: ['service_unavailable'] };
+  }
+  if (def.auth === 'reviewer') out[403] = { description: 'not a reviewer', codes: ['reviewer_role_required'] };
+  return out;
 }
 
 export function problemResponse(err: ProblemError): HttpResponseInit {

@@ -3,20 +3,20 @@ import { CancelResponseSchema, ScanParamsSchema } from '../../common/contracts/a
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { FINAL_STATUSES } from '../../common/contracts/scan';
 import type { ScanDocument } from '../../common/contracts/scan-document';
+import { writeAudit } from '../../common/scans/audit-log';
 import { refundScanCredit, scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { ScanFinishedError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
-import { recordAudit } from '../scans/audit';
-import { scanLock } from '../scans/uploads';
+import { scanLock } from '../scans/start-when-ready';
 
 /** A scan whose photos never all arrived has no workflow: it ends here, with the credit refunded. */
 async function cancelBeforeStart(deps: Deps, scan: ScanDocument): Promise<boolean> {
   const at = deps.now().toISOString();
   const cancelled = await deps.db.runTransaction(async (tx) => {
     const snap = await tx.get(scanRef(deps.db, scan.scanId));
-    if ((snap.data() as ScanDocument | undefined)?.status !== 'awaiting_upload') return false;
+    if (snap.data()?.status !== 'awaiting_upload') return false;
     tx.update(scanRef(deps.db, scan.scanId), {
       status: 'cancelled',
       error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
@@ -61,13 +61,17 @@ export const cancelScan = defineHttp({
     if (FINAL_STATUSES.includes(scan.status)) throw new ScanFinishedError(scan.status);
     const statusUrl = urlFor(statusPath(scan.scanId));
     if (scan.status === 'awaiting_upload' && (await scanLock.run(scan.scanId, () => cancelBeforeStart(deps, scan)))) {
-      await recordAudit(deps, {
-        scanId: scan.scanId,
-        userId: scan.ownerId,
-        action: 'scan_cancel_requested',
-        outcome: 'cancelled',
-        actor: `member:${principal.uid}`,
-      });
+      await writeAudit(
+        deps.db,
+        {
+          scanId: scan.scanId,
+          userId: scan.ownerId,
+          action: 'scan_cancel_requested',
+          outcome: 'cancelled',
+          actor: `member:${principal.uid}`,
+        },
+        deps.now(),
+      );
       return { status: 202, body: { scanId: scan.scanId, status: 'cancelled', statusUrl }, headers: { Location: statusUrl } };
     }
     const client = await deps.temporal();
@@ -75,18 +79,22 @@ export const cancelScan = defineHttp({
       await client.workflow.getHandle(scan.workflowId).cancel();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        const now = (await scanRef(deps.db, scan.scanId).get()).data() as ScanDocument;
-        throw new ScanFinishedError(now.status);
+        const now = (await scanRef(deps.db, scan.scanId).get()).data();
+        throw new ScanFinishedError(now?.status ?? scan.status);
       }
       throw err;
     }
-    await recordAudit(deps, {
-      scanId: scan.scanId,
-      userId: scan.ownerId,
-      action: 'scan_cancel_requested',
-      outcome: 'requested',
-      actor: `member:${principal.uid}`,
-    });
+    await writeAudit(
+      deps.db,
+      {
+        scanId: scan.scanId,
+        userId: scan.ownerId,
+        action: 'scan_cancel_requested',
+        outcome: 'requested',
+        actor: `member:${principal.uid}`,
+      },
+      deps.now(),
+    );
     return { status: 202, body: { scanId: scan.scanId, status: scan.status, statusUrl }, headers: { Location: statusUrl } };
   },
 });

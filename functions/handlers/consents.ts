@@ -1,7 +1,8 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConsentListResponseSchema, ConsentParamsSchema, ConsentStateSchema, PutConsentRequestSchema } from '../../common/contracts/api';
-import { Collections, ConsentTypeSchema, type ConsentDocument, type ScanDocument } from '../../common/contracts/scan-document';
-import { consentRef } from '../../common/scans/repository';
+import { ConsentTypeSchema, type ConsentDocument } from '../../common/contracts/scan-document';
+import { writeAuditInTransaction } from '../../common/scans/audit-log';
+import { consentRef, scansCollection } from '../../common/scans/repository';
 import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
 import type { Deps } from '../deps';
 import { defineHttp } from '../framework/types';
@@ -43,13 +44,13 @@ export const getConsents = defineHttp({
 
 /** Tells the member's running scans that consent is gone; they stop at their next step. */
 async function stopRunningScans(deps: Deps, uid: string): Promise<number> {
-  const snap = await deps.db.collection(Collections.scans).where('ownerId', '==', uid).where('status', 'in', RUNNING).get();
+  const snap = await scansCollection(deps.db).where('ownerId', '==', uid).where('status', 'in', RUNNING).get();
   if (snap.empty) return 0;
   const client = await deps.temporal();
   const results = await Promise.all(
     snap.docs.map(async (d) => {
       try {
-        await client.workflow.getHandle((d.data() as ScanDocument).workflowId).signal(consentRevokedSignal);
+        await client.workflow.getHandle(d.data().workflowId).signal(consentRevokedSignal);
         return true;
       } catch (err) {
         if (err instanceof WorkflowNotFoundError) return false; // finished meanwhile
@@ -77,7 +78,8 @@ export const putConsent = defineHttp({
   },
   async handler({ params, body, principal, deps }) {
     const ref = consentRef(deps.db, principal.uid, params.type);
-    const at = deps.now().toISOString();
+    const now = deps.now();
+    const at = now.toISOString();
     // The change and its audit record are one transaction: no consent change goes unrecorded.
     const stored = await deps.db.runTransaction(async (tx) => {
       const current = (await tx.get(ref)).data() as StoredConsent | undefined;
@@ -90,16 +92,18 @@ export const putConsent = defineHttp({
         revision: (current?.revision ?? 0) + 1,
       };
       tx.set(ref, doc);
-      tx.create(deps.db.collection(Collections.auditLogs).doc(), {
-        userId: principal.uid,
-        action: body.status === 'granted' ? 'consent_granted' : 'consent_revoked',
-        outcome: 'ok',
-        actor: `member:${principal.uid}`,
-        consentType: params.type,
-        consentVersion: body.version,
-        revision: doc.revision,
-        at,
-      });
+      writeAuditInTransaction(
+        tx,
+        deps.db,
+        {
+          userId: principal.uid,
+          action: body.status === 'granted' ? 'consent_granted' : 'consent_revoked',
+          outcome: 'ok',
+          actor: `member:${principal.uid}`,
+          subject: { consentType: params.type, consentVersion: body.version, revision: doc.revision ?? 1 },
+        },
+        now,
+      );
       return { doc, changed: true };
     });
     if (params.type === 'scan_analysis' && body.status === 'revoked') await stopRunningScans(deps, principal.uid);

@@ -6,7 +6,7 @@ import {
   type CreateScanResponse,
 } from '../../common/contracts/api';
 import { ANGLES } from '../../common/contracts/scan';
-import { fieldErrorsFrom } from '../../common/http/problem';
+import { fieldErrorsFrom } from '../framework/problem';
 import { ConsentRequiredError, createScanWithCredit, IdempotencyKeyReusedError, NoScanCreditError } from '../../common/scans/repository';
 import { ConsentRequiredProblem, IdempotencyKeyReusedProblem, NoScanCreditProblem, ValidationProblem } from '../errors';
 import { KeyedLock } from '../framework/keyed-lock';

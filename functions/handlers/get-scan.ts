@@ -4,7 +4,7 @@ import { progressQuery } from '../../common/contracts/workflow-messages';
 import { ScanEndedProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
-import { inspectUploads } from '../scans/uploads';
+import { inspectUploads } from '../scans/start-when-ready';
 
 const PROGRESS_QUERY_TIMEOUT_MS = 2_000;
 

@@ -1,4 +1,4 @@
-import { startNightlyArchive } from '../../common/archive/start-nightly-archive';
+import { startNightlyArchive } from '../archive/start-nightly-archive';
 import { defineTimer } from '../framework/types';
 
 /**

@@ -1,6 +1,6 @@
 import type { FunctionDefinition } from '../framework/types';
 import { defineHttp } from '../framework/types';
-import { buildOpenApi } from '../openapi';
+import { buildOpenApi } from '../openapi-document';
 
 /** GET /api/openapi.json, built once from the table it is part of. */
 export function openApiFunction(table: () => readonly FunctionDefinition[]) {

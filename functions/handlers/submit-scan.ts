@@ -2,7 +2,7 @@ import { ScanParamsSchema, SubmitScanResponseSchema } from '../../common/contrac
 import { PhotosMissingError, PhotosRejectedProblem, ScanNotFoundError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
-import { startWhenReady } from '../scans/uploads';
+import { startWhenReady } from '../scans/start-when-ready';
 
 export const submitScan = defineHttp({
   kind: 'http',
@@ -21,6 +21,7 @@ export const submitScan = defineHttp({
     },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
+    403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
     404: { description: 'no such scan for this caller', codes: ['scan_not_found'] },
     409: { description: 'photos still missing (named in missingPhotos)', codes: ['photos_missing'] },
     422: { description: 'a photo failed the checks; the scan is rejected and the credit refunded', codes: ['photos_rejected'] },

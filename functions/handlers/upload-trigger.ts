@@ -1,6 +1,6 @@
 import { defineBlob } from '../framework/types';
 import { parseUploadBlobName } from '../scans/blob-name';
-import { startWhenReady } from '../scans/uploads';
+import { startWhenReady } from '../scans/start-when-ready';
 
 /**
  * Blob-created on `scan-uploads/{userId}/{scanId}/{angle}` (Event Grid in Azure, the local host's

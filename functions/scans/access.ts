@@ -15,7 +15,7 @@ export async function loadVisibleScan(
   reviewers: 'read' | 'none' = 'none',
 ): Promise<ScanDocument> {
   const snap = await scanRef(deps.db, scanId).get();
-  const scan = snap.data() as ScanDocument | undefined;
+  const scan = snap.data();
   if (!scan) throw new ScanNotFoundError();
   if (scan.ownerId === who.uid) return scan;
   if (who.isReviewer && reviewers === 'read') return scan;

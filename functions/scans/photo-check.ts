@@ -1,3 +1,4 @@
+import { PHOTO_TOO_LARGE } from '../../common/contracts/failures';
 import type { Angle } from '../../common/contracts/scan';
 import type { ACCEPTED_PHOTO_TYPES } from './upload-urls';
 
@@ -32,7 +33,7 @@ export interface PhotoFacts {
 
 export interface PhotoProblem {
   angle: Angle;
-  code: 'unsupported_content_type' | 'empty_photo' | 'photo_too_large' | 'not_an_image' | 'content_type_mismatch';
+  code: 'unsupported_content_type' | 'empty_photo' | typeof PHOTO_TOO_LARGE | 'not_an_image' | 'content_type_mismatch';
   reason: string;
 }
 
@@ -43,7 +44,7 @@ export function checkPhoto(p: PhotoFacts, maxBytes: number): PhotoProblem | unde
   if (p.size > maxBytes) {
     return {
       angle: p.angle,
-      code: 'photo_too_large',
+      code: PHOTO_TOO_LARGE,
       reason: `The ${p.angle} photo is larger than ${Math.floor(maxBytes / 1_000_000)} MB.`,
     };
   }

@@ -11,13 +11,15 @@ import { supervise, type Supervisor } from './supervisor';
 import { startCodecServer } from '../../common/temporal/codec-server';
 import { EncryptionCodec, parsePayloadKey } from '../../common/temporal/payload-encryption';
 import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
+import { DEFAULT_CONTAINERS } from '../../common/config';
+import { searchAttributeRegistrations } from '../../common/contracts/search-attributes';
 
 export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 export const LOCAL_NAMESPACE = 'reddyfit';
 export const LOCAL_FIREBASE_PROJECT = 'demo-reddyfit';
-export const SEARCH_ATTRIBUTES = { ScanStatus: 'Keyword', ScanProgress: 'Int' } as const;
-export const CONTAINERS = ['scan-uploads', 'workflow-archives'] as const;
+export const SEARCH_ATTRIBUTES = searchAttributeRegistrations();
+export const CONTAINERS = [DEFAULT_CONTAINERS.uploads, DEFAULT_CONTAINERS.archives] as const;
 // Azurite's published development account (not a secret: it is the same for everyone).
 const AZURITE_ACCOUNT = 'devstoreaccount1';
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';

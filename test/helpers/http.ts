@@ -5,6 +5,7 @@ import type { Config } from '../../common/config';
 import { Collections } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
 import { startLocalHost, type LocalHost } from '../../functions/local-host';
+import { contractViolations } from './openapi-contract';
 
 /** The functions local host on a free port, quiet unless something goes wrong. */
 export function startFunctionsHost(config: Config, opts: { pollIntervalMs?: number } = {}): Promise<LocalHost> {
@@ -35,7 +36,11 @@ export interface ApiCall {
   headers?: Record<string, string>;
 }
 
-/** One request to the host; `path` is sent as written (no normalisation by URL parsing). */
+/**
+ * One request to the host; `path` is sent as written (no normalisation by URL parsing). The answer must
+ * match the OpenAPI document (status documented, body of the documented shape) or the call throws, so
+ * every suite checks the contract with every request it makes.
+ */
 export async function api(host: LocalHost, path: string, call: ApiCall = {}): Promise<ApiResult> {
   const headers: Record<string, string> = { ...(call.headers ?? {}) };
   if (call.token) headers.authorization = `Bearer ${call.token}`;
@@ -51,6 +56,14 @@ export async function api(host: LocalHost, path: string, call: ApiCall = {}): Pr
   } catch {
     json = undefined;
   }
+  const method = call.method ?? 'GET';
+  const violations = contractViolations(method, path, {
+    status: res.status,
+    contentType: res.headers.get('content-type'),
+    json,
+    text: res.text,
+  });
+  if (violations.length) throw new Error(`the answer breaks the OpenAPI document:\n${violations.join('\n')}`);
   return { ...res, json };
 }
 

@@ -13,8 +13,8 @@ import { ANGLES, type Angle, type ScanMeasurements } from '../../common/contract
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { consentRef, createScanWithCredit, userRef } from '../../common/scans/repository';
 import { makeSampleScanPhotos } from '../../scripts/lib/sample-photos';
-import type { ActivityDeps, ScanActivities } from '../../worker/activities';
-import { activityDepsFromConfig, createScanActivities, createScanWorker } from '../../worker/create-worker';
+import type { ActivityDeps, WorkerActivities } from '../../worker/activities';
+import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../../worker/create-worker';
 import type { FirebaseClients } from '../../common/clients/firebase';
 
 export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
@@ -91,10 +91,10 @@ export async function startTestWorker(
   config: Config,
   firebase: FirebaseClients,
   blob: BlobServiceClient,
-  opts: { taskQueue: string; deps?: Partial<ActivityDeps>; wrap?: (a: ScanActivities) => ScanActivities },
+  opts: { taskQueue: string; deps?: Partial<ActivityDeps>; wrap?: (a: WorkerActivities) => WorkerActivities },
 ) {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const base = createScanActivities({ ...activityDepsFromConfig(config, firebase, blob), ...opts.deps });
+  const base = createWorkerActivities({ ...activityDepsFromConfig(config, firebase, blob), ...opts.deps });
   const worker = await createScanWorker({ config, connection, activities: opts.wrap ? opts.wrap(base) : base, taskQueue: opts.taskQueue });
   const running = worker.run();
   return {

@@ -73,8 +73,7 @@ async function boundedMap<T, R>(items: readonly T[], limit: number, fn: (item: T
 }
 
 export function createArchiveActivities(deps: ActivityDeps) {
-  const containerName = deps.archivesContainer ?? 'workflow-archives';
-  const container = () => deps.blob.getContainerClient(containerName);
+  const container = () => deps.blob.getContainerClient(deps.archivesContainer);
   const client = (): Client => {
     if (deps.temporal) return deps.temporal;
     throw ApplicationFailure.create({

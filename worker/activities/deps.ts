@@ -18,6 +18,6 @@ export interface ActivityDeps {
   model?: ModelRuntime | undefined;
   /** Temporal client for the archive activities (listing closed runs, fetching histories); absent, they refuse to run. */
   temporal?: Client;
-  /** Container of the workflow history archive (default `workflow-archives`). */
-  archivesContainer?: string;
+  /** Container of the workflow history archive (WORKFLOW_ARCHIVES_CONTAINER). */
+  archivesContainer: string;
 }

@@ -10,7 +10,7 @@ import { createScanRecordActivities } from './scan-records';
 
 export type { ActivityDeps } from './deps';
 
-/** All activities of the scan pipeline, built from their dependencies. */
+/** The activities of the scan pipeline, built from their dependencies. */
 export function createScanActivities(deps: ActivityDeps) {
   return {
     ...createQualityActivities(deps),
@@ -20,8 +20,14 @@ export function createScanActivities(deps: ActivityDeps) {
     ...createScanRecordActivities(deps),
     ...createNotifyActivities(deps),
     ...createAuditActivities(deps),
-    ...createArchiveActivities(deps),
   };
 }
 
 export type ScanActivities = ReturnType<typeof createScanActivities>;
+
+/** Everything one worker registers: the scan pipeline's activities and the nightly archive's. */
+export function createWorkerActivities(deps: ActivityDeps) {
+  return { ...createScanActivities(deps), ...createArchiveActivities(deps) };
+}
+
+export type WorkerActivities = ReturnType<typeof createWorkerActivities>;

@@ -1,6 +1,6 @@
 import { ApplicationFailure, heartbeat } from '@temporalio/activity';
 import { z } from 'zod';
-import { FailureType } from '../../common/contracts/failures';
+import { FailureType, PHOTO_TOO_LARGE } from '../../common/contracts/failures';
 import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
 import { assessScanPhotos, PhotoAssessmentSchema } from '../domain/photo-quality';
 import { ModelRunSchema } from '../model/provenance';
@@ -47,7 +47,7 @@ export function createQualityActivities({ blob, uploadsContainer, maxPhotoBytes,
       );
       const details = [
         ...missing.map((angle) => ({ angle, code: 'missing', reason: `The ${angle} photo is missing. Please upload all four photos.` })),
-        ...tooLarge.map((angle) => ({ angle, code: 'too_large', reason: `The ${angle} photo is too large. Please retake it.` })),
+        ...tooLarge.map((angle) => ({ angle, code: PHOTO_TOO_LARGE, reason: `The ${angle} photo is too large. Please retake it.` })),
       ];
       if (details.length === 0) {
         heartbeat();

@@ -191,22 +191,16 @@ describe('assessPhoto', () => {
     expect(result.failures.map((f) => f.code)).toEqual(['too_small', 'too_blurry']);
   });
 
-  it(`assesses a 12-megapixel JPEG well under a second (grey copy ${ANALYSIS_WIDTH}x${ANALYSIS_HEIGHT})`, async () => {
+  // How fast is `npm run bench`'s question; a timed assertion here would fail on a busy machine by chance.
+  it(`assesses a 12-megapixel JPEG on a grey copy of ${ANALYSIS_WIDTH}x${ANALYSIS_HEIGHT}`, async () => {
     const big = await sharp(await makeSamplePhoto('front'))
       .resize(3000, 4000)
       .jpeg({ quality: 90 })
       .toBuffer();
     const meta = await sharp(big).metadata();
     expect(meta.width * meta.height).toBe(12_000_000);
-    let best = Infinity;
-    let result: PhotoAssessment | undefined;
-    for (let i = 0; i < 3; i++) {
-      const start = performance.now();
-      result = await assessPhoto(big, 'front', thresholds);
-      best = Math.min(best, performance.now() - start);
-    }
+    const result = await assessPhoto(big, 'front', thresholds);
     expect(result).toMatchObject({ ok: true, width: 3000, height: 4000 });
-    expect(best).toBeLessThan(1000);
   });
 });
 

@@ -1,6 +1,6 @@
 import { ApplicationFailure, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { ScanActivities } from '../activities';
+import type { ArchiveActivities } from '../activities/archive';
 import { FailureType } from '../../common/contracts/failures';
 import {
   ArchiveFailureType,
@@ -37,12 +37,12 @@ export async function archiveWorkflow(input: ArchiveWorkflowInput): Promise<Arch
     // Crashes and outages retry until the page is done; bad input and missing setup do not.
     nonRetryableErrorTypes: [FailureType.InvalidActivityInput, ArchiveFailureType.NotConfigured],
   };
-  const pages = proxyActivities<ScanActivities>({
+  const pages = proxyActivities<ArchiveActivities>({
     startToCloseTimeout: '1 hour',
     heartbeatTimeout: `${tuning.heartbeatTimeoutSeconds} seconds`,
     retry,
   });
-  const manifest = proxyActivities<ScanActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry });
+  const manifest = proxyActivities<ArchiveActivities>({ startToCloseTimeout: '30 minutes', heartbeatTimeout: '2 minutes', retry });
 
   let cursor: ArchiveCursor = input.cursor ?? { page: 0, counts: zeroCounts(), parts: [], conflictBlobs: [], continuedRuns: 0 };
   let pagesThisRun = 0;

@@ -1,12 +1,12 @@
 import { RestError } from '@azure/storage-blob';
 import { ANGLES, type Angle, type ScanError, type ScanStatus } from '../../common/contracts/scan';
-import type { ScanDocument } from '../../common/contracts/scan-document';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
+import type { ScanDocument } from '../../common/contracts/scan-document';
+import { writeAudit } from '../../common/scans/audit-log';
 import { refundScanCredit, scanRef } from '../../common/scans/repository';
 import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
 import { KeyedLock } from '../framework/keyed-lock';
-import { recordAudit } from './audit';
 import { checkPhoto, MAGIC_BYTES_NEEDED, type PhotoProblem } from './photo-check';
 
 // The one start path of a scan, shared by the upload trigger and POST /api/scans/{scanId}/submit.
@@ -49,7 +49,7 @@ export async function inspectUploads(deps: Deps, scan: ScanDocument): Promise<Up
 export function photosRejectedError(problems: PhotoProblem[]): ScanError {
   return {
     code: 'photos_rejected',
-    message: 'Some photos could not be used.',
+    message: MEMBER_MESSAGES.photos_rejected,
     details: problems.map((p) => ({ angle: p.angle, code: p.code, reason: p.reason })),
   };
 }
@@ -69,11 +69,11 @@ async function endBeforeStart(
   const at = deps.now().toISOString();
   const ended = await db.runTransaction(async (tx) => {
     const snap = await tx.get(scanRef(db, scan.scanId));
-    if (!snap.exists || (snap.data() as ScanDocument).status !== 'awaiting_upload') return false;
+    if (snap.data()?.status !== 'awaiting_upload') return false;
     tx.update(scanRef(db, scan.scanId), { status: end.status, error: end.error, updatedAt: at, endedAt: at });
     return true;
   });
-  const current = (await scanRef(db, scan.scanId).get()).data() as ScanDocument | undefined;
+  const current = (await scanRef(db, scan.scanId).get()).data();
   if (current?.status === end.status && current.error?.code === end.error.code) {
     // Runs again on a retried event too: the refund is guarded by the credit state.
     await refundScanCredit(db, scan.scanId, deps.now());
@@ -82,7 +82,11 @@ async function endBeforeStart(
       await Promise.all(Object.values(scan.photos).map((name) => container.getBlockBlobClient(name).deleteIfExists()));
       await scanRef(db, scan.scanId).update({ photosDeleted: true, updatedAt: deps.now().toISOString() });
     }
-    await recordAudit(deps, { scanId: scan.scanId, userId: scan.ownerId, action: end.action, outcome: end.status });
+    await writeAudit(
+      db,
+      { scanId: scan.scanId, userId: scan.ownerId, action: end.action, outcome: end.status, actor: 'system:functions' },
+      deps.now(),
+    );
   }
   return ended;
 }
@@ -118,8 +122,8 @@ export function startWhenReady(deps: Deps, scanId: string): Promise<StartOutcome
 
 async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutcome> {
   const snap = await scanRef(deps.db, scanId).get();
-  if (!snap.exists) return { kind: 'not_found' };
-  const scan = snap.data() as ScanDocument;
+  const scan = snap.data();
+  if (!scan) return { kind: 'not_found' };
   if (scan.status !== 'awaiting_upload') return { kind: 'not_pending', scan };
 
   const { missing, problems } = await inspectUploads(deps, scan);
@@ -135,12 +139,12 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
   const at = deps.now().toISOString();
   const status = await deps.db.runTransaction(async (tx) => {
     const s = await tx.get(scanRef(deps.db, scanId));
-    const current = (s.data() as ScanDocument).status;
+    const current = s.data()?.status;
     if (current === 'awaiting_upload') {
       tx.update(scanRef(deps.db, scanId), { status: 'queued', updatedAt: at });
       return 'queued' as const;
     }
-    return current;
+    return current ?? scan.status;
   });
   // Cancelled (or rejected) between our read and the start: the run we may just have started stops.
   if (status === 'cancelled' || status === 'rejected') {

@@ -1,0 +1,53 @@
+import type { Firestore, Transaction } from 'firebase-admin/firestore';
+import { z } from 'zod';
+import { isAlreadyExists } from './repository';
+import { Collections } from '../contracts/scan-document';
+
+// The one audit-record shape and its one writer, for the functions app and the worker alike.
+// Identifiers and outcomes only: no weights, body-fat numbers, photos, URLs or anything a member typed.
+
+export const AuditEntrySchema = z
+  .object({
+    /** Absent for account-level actions (consents). */
+    scanId: z.string().optional(),
+    userId: z.string(),
+    action: z.string().regex(/^[a-z_]+$/),
+    outcome: z.string().regex(/^[a-z_,.-]+$/),
+    actor: z.string().regex(/^(system:[a-z-]+|reviewer:[A-Za-z0-9_-]+|member:[A-Za-z0-9_-]+)$/),
+    /** Identifiers of what the action touched (a consent type, a text version, a revision). */
+    subject: z.record(z.string().regex(/^[A-Za-z]{1,32}$/), z.union([z.string().max(64), z.number()])).optional(),
+  })
+  .strict();
+export type AuditEntry = z.input<typeof AuditEntrySchema>;
+
+/** What is stored: the entry and when it was written. */
+export const AuditRecordSchema = AuditEntrySchema.extend({ at: z.string() });
+export type AuditRecord = z.infer<typeof AuditRecordSchema>;
+
+const auditLogs = (db: Firestore) => db.collection(Collections.auditLogs);
+
+function record(entry: AuditEntry, at: Date): AuditRecord {
+  return AuditRecordSchema.parse({ ...entry, at: at.toISOString() });
+}
+
+/**
+ * Appends an audit record. An entry about a scan is keyed by scan and action and created once, so a
+ * retried activity or event changes nothing; other entries are appended under a fresh id.
+ */
+export async function writeAudit(db: Firestore, entry: AuditEntry, at: Date): Promise<void> {
+  const doc = record(entry, at);
+  if (!doc.scanId) {
+    await auditLogs(db).add(doc);
+    return;
+  }
+  try {
+    await auditLogs(db).doc(`${doc.scanId}_${doc.action}`).create(doc);
+  } catch (err) {
+    if (!isAlreadyExists(err)) throw err;
+  }
+}
+
+/** The same record, written as part of a transaction that changes what it describes. */
+export function writeAuditInTransaction(tx: Transaction, db: Firestore, entry: AuditEntry, at: Date): void {
+  tx.create(auditLogs(db).doc(), record(entry, at));
+}
