@@ -1,7 +1,10 @@
+import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config';
+import { LOCAL_PAYLOAD_KEY } from './temporal/local-dev-key';
 
 const local = {
+  REDDYFIT_LOCAL_MODE: 'true',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
   FIREBASE_PROJECT_ID: 'demo-reddyfit',
@@ -11,6 +14,15 @@ const local = {
     'DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=a2V5;BlobEndpoint=http://127.0.0.1:10000/devstoreaccount1;',
 };
 
+function message(env: Record<string, string>): string {
+  try {
+    loadConfig(env);
+  } catch (err) {
+    return (err as Error).message;
+  }
+  return '';
+}
+
 function problems(env: Record<string, string>) {
   try {
     loadConfig(env);
@@ -18,7 +30,7 @@ function problems(env: Record<string, string>) {
     expect(err).toBeInstanceOf(ConfigError);
     return (err as ConfigError).problems.map((p) => p.setting);
   }
-  throw new Error('expected a ConfigError');
+  return [];
 }
 
 describe('config', () => {
@@ -68,7 +80,70 @@ describe('config', () => {
     expect(problems({ ...local, PAYLOAD_DECRYPTION_KEYS: `${local.PAYLOAD_ENCRYPTION_KEY},short` })).toEqual(['PAYLOAD_DECRYPTION_KEYS']);
   });
 
-  it('requires a client certificate and key together', () => {
-    expect(problems({ ...local, TEMPORAL_TLS_CLIENT_CERT_PATH: '/x.pem' })).toEqual(['TEMPORAL_TLS_CLIENT_KEY_PATH']);
+  it('requires a client certificate and key together, and names unreadable or malformed PEM', () => {
+    expect(problems({ ...local, TEMPORAL_TLS_CLIENT_CERT_PATH: '/nonexistent/x.pem' }).sort()).toEqual([
+      'TEMPORAL_TLS_CLIENT_CERT_PATH',
+      'TEMPORAL_TLS_CLIENT_KEY_PATH',
+    ]);
+    const bad = { TEMPORAL_TLS_CLIENT_CERT_DATA: 'not-a-cert-secret', TEMPORAL_TLS_CLIENT_KEY_DATA: 'not-a-key-secret' };
+    expect(problems({ ...local, ...bad }).sort()).toEqual(['TEMPORAL_TLS_CLIENT_CERT_DATA', 'TEMPORAL_TLS_CLIENT_KEY_DATA']);
+    expect(message({ ...local, ...bad })).not.toMatch(/not-a-(cert|key)-secret/);
+    const { privateKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+    const pem = privateKey.export({ type: 'pkcs8', format: 'pem' }).toString();
+    expect(problems({ ...local, TEMPORAL_TLS_CLIENT_CERT_DATA: 'x', TEMPORAL_TLS_CLIENT_KEY_DATA: pem })).toEqual([
+      'TEMPORAL_TLS_CLIENT_CERT_DATA',
+    ]);
+  });
+});
+
+describe('production guards', () => {
+  const { REDDYFIT_LOCAL_MODE: _, FIRESTORE_EMULATOR_HOST: __, FIREBASE_AUTH_EMULATOR_HOST: ___, ...base } = local;
+  const serviceAccount = JSON.stringify({ project_id: 'p', client_email: 'sa@p.iam', private_key: 'sa-private-key-value' });
+  const production = {
+    ...base,
+    TEMPORAL_ADDRESS: 'reddyfit.a1b2c.tmprl.cloud:7233',
+    TEMPORAL_API_KEY: 'api-key-value-0123456789',
+    FIREBASE_SERVICE_ACCOUNT_JSON: serviceAccount,
+  };
+
+  it('accepts a production environment', () => {
+    expect(loadConfig(production).REDDYFIT_LOCAL_MODE).toBe(false);
+  });
+
+  it('refuses emulator hosts and the storage emulator outside local mode', () => {
+    expect(problems({ ...production, FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080' })).toEqual(['FIRESTORE_EMULATOR_HOST']);
+    expect(problems({ ...production, FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099' })).toEqual(['FIREBASE_AUTH_EMULATOR_HOST']);
+    expect(problems({ ...production, ScanStorage: 'UseDevelopmentStorage=true' })).toEqual(['ScanStorage']);
+    expect(problems({ ...production, FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080', REDDYFIT_LOCAL_MODE: 'true' })).toEqual([]);
+  });
+
+  it('refuses the published dev key outside local mode, and an all-zero key always', () => {
+    expect(problems({ ...production, PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY })).toEqual(['PAYLOAD_ENCRYPTION_KEY']);
+    expect(problems({ ...production, PAYLOAD_DECRYPTION_KEYS: LOCAL_PAYLOAD_KEY })).toEqual(['PAYLOAD_DECRYPTION_KEYS']);
+    expect(message({ ...production, PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY })).not.toContain(LOCAL_PAYLOAD_KEY);
+    expect(problems({ ...local, PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY })).toEqual([]);
+    const zero = Buffer.alloc(32).toString('base64');
+    expect(problems({ ...local, PAYLOAD_ENCRYPTION_KEY: zero })).toEqual(['PAYLOAD_ENCRYPTION_KEY']);
+  });
+
+  it('refuses an API key without TLS, Temporal Cloud without TLS, and plain non-loopback Temporal outside local mode', () => {
+    expect(problems({ ...production, TEMPORAL_TLS: 'false' })).toEqual(['TEMPORAL_TLS']);
+    expect(problems({ ...local, TEMPORAL_API_KEY: 'k', TEMPORAL_TLS: 'false' })).toEqual(['TEMPORAL_TLS']);
+    const { TEMPORAL_API_KEY: _k, ...cloudNoAuth } = production;
+    expect(problems(cloudNoAuth)).toEqual(['TEMPORAL_TLS']);
+    expect(problems({ ...local, TEMPORAL_ADDRESS: 'reddyfit.a1b2c.tmprl.cloud:7233' })).toEqual(['TEMPORAL_TLS']);
+    expect(problems({ ...cloudNoAuth, TEMPORAL_ADDRESS: 'temporal.internal:7233' })).toEqual(['TEMPORAL_TLS']);
+    expect(problems({ ...cloudNoAuth, TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_TLS: 'true' })).toEqual([]);
+    expect(problems({ ...cloudNoAuth, TEMPORAL_ADDRESS: '127.0.0.1:7233' })).toEqual([]);
+    expect(problems({ ...local, TEMPORAL_ADDRESS: 'temporal.internal:7233' })).toEqual([]);
+  });
+
+  it('names a malformed service account or storage string without echoing it', () => {
+    const badJson = '{"private_key": "sa-private-key-value"';
+    expect(problems({ ...production, FIREBASE_SERVICE_ACCOUNT_JSON: badJson })).toEqual(['FIREBASE_SERVICE_ACCOUNT_JSON']);
+    expect(message({ ...production, FIREBASE_SERVICE_ACCOUNT_JSON: badJson })).not.toContain('sa-private-key');
+    const badStorage = 'AccountName=x;AccountKey=not base64 secret;';
+    expect(problems({ ...production, ScanStorage: badStorage })).toEqual(['ScanStorage']);
+    expect(message({ ...production, ScanStorage: badStorage })).not.toContain('secret');
   });
 });

@@ -1,188 +1,308 @@
+import { createPrivateKey, X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { TASK_QUEUE } from './contracts/scan';
+import { LOCAL_PAYLOAD_KEY_ID } from './temporal/local-dev-key';
+import { payloadKeyId } from './temporal/key-id';
 
 // All settings of every process, parsed once at start-up. Temporal names follow @temporalio/envconfig;
 // storage follows the Azure Functions connection convention (`<Name>` = connection string,
 // `<Name>__blobServiceUri` = identity-based). A bad setting stops the process and is named.
+
+/** Blob container names unless configured; infra/modules/storage.bicep creates the same (a test checks). */
+export const DEFAULT_CONTAINERS = { uploads: 'scan-uploads', archives: 'workflow-archives' } as const;
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const num = (min: number, max: number) => z.coerce.number().min(min).max(max);
 
-/** Blob container names unless configured; infra/modules/storage.bicep creates the same (a test checks). */
-export const DEFAULT_CONTAINERS = { uploads: 'scan-uploads', archives: 'workflow-archives' } as const;
+const ServiceAccountSchema = z.object({ project_id: z.string().min(1), client_email: z.string().min(1), private_key: z.string().min(1) });
+function isServiceAccountJson(text: string): boolean {
+  try {
+    return ServiceAccountSchema.safeParse(JSON.parse(text)).success;
+  } catch {
+    return false;
+  }
+}
 
-export const ConfigSchema = z
-  .object({
-    // Temporal (names from @temporalio/envconfig; TLS and API key are read by envconfig itself)
-    TEMPORAL_ADDRESS: hostPort,
-    TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
-    TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
-    TEMPORAL_API_KEY: z.string().min(1).optional(),
-    TEMPORAL_TLS: flag.optional(),
-    TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
-    TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional(),
-    TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
-    TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
-    TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
-    TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
-    /** AES-256 key (base64, 32 bytes) that encrypts every workflow payload; a Key Vault reference in Azure. */
-    PAYLOAD_ENCRYPTION_KEY: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'expected 32 bytes, base64-encoded'),
-    /** Earlier keys (comma-separated, base64) kept for decrypting after a rotation. */
-    PAYLOAD_DECRYPTION_KEYS: z
-      .string()
-      .refine((ks) => ks.split(',').every((k) => Buffer.from(k, 'base64').length === 32), 'expected comma-separated 32-byte base64 keys')
-      .optional(),
-    /** Web UI base URL, only used to print links to runs. */
-    TEMPORAL_UI_URL: z.url().optional(),
+/** `Key=Value;…` with an account (or the emulator shorthand) and well-formed endpoints. */
+function isStorageConnectionString(text: string): boolean {
+  const pairs = text.split(';').filter(Boolean);
+  if (!pairs.every((p) => /^[A-Za-z]+=./.test(p))) return false;
+  const kv = Object.fromEntries(pairs.map((p) => [p.slice(0, p.indexOf('=')), p.slice(p.indexOf('=') + 1)]));
+  if (kv.UseDevelopmentStorage === 'true') return true;
+  if (!kv.AccountName || !(kv.AccountKey || kv.SharedAccessSignature)) return false;
+  if (kv.AccountKey && !/^[A-Za-z0-9+/]+={0,2}$/.test(kv.AccountKey)) return false;
+  return ['BlobEndpoint', 'QueueEndpoint', 'TableEndpoint', 'FileEndpoint'].every((e) => !kv[e] || URL.canParse(kv[e]));
+}
 
-    // Firebase (Firestore + Auth + messaging)
-    FIREBASE_PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,29}$/, 'expected a Firebase project id'),
-    /** Service-account JSON (a Key Vault reference in Azure); not needed against the emulators. */
-    FIREBASE_SERVICE_ACCOUNT_JSON: z.string().min(1).optional(),
-    FIRESTORE_EMULATOR_HOST: hostPort.optional(),
-    FIREBASE_AUTH_EMULATOR_HOST: hostPort.optional(),
+const LOOPBACK = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\]|::1)$/i;
+const hostOf = (address: string) => address.slice(0, address.lastIndexOf(':'));
 
-    // Blob storage
-    ScanStorage: z.string().includes('AccountName=', { message: 'expected an Azure Storage connection string' }).optional(),
-    ScanStorage__blobServiceUri: z.url().optional(),
-    SCAN_UPLOADS_CONTAINER: z
-      .string()
-      .regex(/^[a-z0-9-]{3,63}$/)
-      .default(DEFAULT_CONTAINERS.uploads),
-    WORKFLOW_ARCHIVES_CONTAINER: z
-      .string()
-      .regex(/^[a-z0-9-]{3,63}$/)
-      .default(DEFAULT_CONTAINERS.archives),
-    UPLOAD_URL_TTL_MINUTES: int(1, 60).default(15),
-    /** A scan whose four photos have not all arrived this long after it was created is cancelled and refunded. */
-    UPLOAD_EXPIRY_MINUTES: int(2, 7 * 24 * 60).default(24 * 60),
-    MAX_PHOTO_BYTES: int(10_000, 50_000_000).default(15_000_000),
+/** PEM material from a *_DATA setting or the file a *_PATH setting names; undefined when unreadable. */
+function pemFrom(data: string | undefined, file: string | undefined): string | undefined {
+  if (data) return data;
+  try {
+    return file ? readFileSync(file, 'utf8') : undefined;
+  } catch {
+    return undefined;
+  }
+}
+const parses = (fn: () => unknown) => {
+  try {
+    fn();
+    return true;
+  } catch {
+    return false;
+  }
+};
 
-    // Nightly archive of closed workflow histories to WORKFLOW_ARCHIVES_CONTAINER
-    /** Closed executions listed (and archived) per activity call. */
-    ARCHIVE_PAGE_SIZE: int(1, 1000).default(200),
-    /** Histories exported at once within a page. */
-    ARCHIVE_CONCURRENCY: int(1, 64).default(8),
-    /** Pages per workflow run before it continues as new (keeps each run's history short). */
-    ARCHIVE_PAGES_PER_RUN: int(1, 10_000).default(50),
+const ConfigObject = z.object({
+  /**
+   * A laptop or test stack: emulator hosts, the published dev payload key and plain Temporal on a
+   * non-loopback address are refused unless this is true. Set by the local stack's env file, never in Azure.
+   */
+  REDDYFIT_LOCAL_MODE: flag.default(false),
 
-    // Push: FCM in Azure; a signed webhook to a local receiver on a laptop and in tests.
-    PUSH_TRANSPORT: z.enum(['fcm', 'webhook']).default('fcm'),
-    PUSH_WEBHOOK_URL: z.url().optional(),
-    PUSH_WEBHOOK_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+  // Temporal (names from @temporalio/envconfig; TLS and API key are read by envconfig itself)
+  TEMPORAL_ADDRESS: hostPort,
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default(TASK_QUEUE),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: flag.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** AES-256 key (base64, 32 bytes) that encrypts every workflow payload; a Key Vault reference in Azure. */
+  PAYLOAD_ENCRYPTION_KEY: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'expected 32 bytes, base64-encoded'),
+  /** Earlier keys (comma-separated, base64) kept for decrypting after a rotation. */
+  PAYLOAD_DECRYPTION_KEYS: z
+    .string()
+    .refine((ks) => ks.split(',').every((k) => Buffer.from(k, 'base64').length === 32), 'expected comma-separated 32-byte base64 keys')
+    .optional(),
 
-    // Pipeline policy
-    REVIEW_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(48 * 3600),
-    REVIEW_TIMEOUT_DECISION: z.enum(['approve', 'reject']).default('reject'),
-    REVIEW_MIN_CONFIDENCE: num(0, 1).default(0.5),
-    PHOTO_RETENTION_ON_FAILURE: z.enum(['delete', 'keep']).default('delete'),
-    QUALITY_MIN_WIDTH: int(64, 10_000).optional(),
-    QUALITY_MIN_HEIGHT: int(64, 10_000).optional(),
-    QUALITY_MIN_SHARPNESS: num(0, 100_000).optional(),
-    QUALITY_MAX_CLIPPED_SHARE: num(0, 1).optional(),
+  /** Web UI base URL, only used to print links to runs. */
+  TEMPORAL_UI_URL: z.url().optional(),
 
-    // Worker process
-    WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
-    WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(2, 1000).default(40),
-    WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 600).default(30),
-    WORKER_HEALTH_PORT: int(0, 65535).default(8080),
-    /** Prebuilt workflow bundle; production always uses one, development bundles from source. */
-    WORKER_WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  // Firebase (Firestore + Auth + messaging)
+  FIREBASE_PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,29}$/, 'expected a Firebase project id'),
+  /** Service-account JSON (a Key Vault reference in Azure); not needed against the emulators. */
+  FIREBASE_SERVICE_ACCOUNT_JSON: z
+    .string()
+    .refine(isServiceAccountJson, 'expected service-account JSON with project_id, client_email and private_key')
+    .optional(),
+  FIRESTORE_EMULATOR_HOST: hostPort.optional(),
+  FIREBASE_AUTH_EMULATOR_HOST: hostPort.optional(),
 
-    // Model API (optional): Azure OpenAI (key, or Entra ID when no key) or any OpenAI-compatible endpoint.
-    MODEL_PROVIDER: z.enum(['none', 'azure', 'openai']).default('none'),
-    AZURE_OPENAI_ENDPOINT: z.url().optional(),
-    AZURE_OPENAI_API_VERSION: z
-      .string()
-      .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an API version like 2024-10-21')
-      .optional(),
-    AZURE_OPENAI_API_KEY: z.string().min(1).optional(),
-    OPENAI_BASE_URL: z.url().optional(),
-    OPENAI_API_KEY: z.string().min(1).optional(),
-    /** Deployment (Azure) or model name (OpenAI-compatible) per agent; each falls back to MODEL_DEPLOYMENT_DEFAULT. */
-    MODEL_DEPLOYMENT_DEFAULT: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
-      .optional(),
-    MODEL_DEPLOYMENT_QUALITY: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
-      .optional(),
-    MODEL_DEPLOYMENT_ESTIMATION: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
-      .optional(),
-    MODEL_DEPLOYMENT_NARRATIVE: z
-      .string()
-      .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
-      .optional(),
-    /** Model calls in flight at once per worker process (the deployment's quota, shared by all scans). */
-    MODEL_MAX_CONCURRENCY: int(1, 256).default(4),
-    /** Per request; below the quality activity's 1-minute limit so a timed-out call still leaves room to retry. */
-    MODEL_TIMEOUT_SECONDS: int(1, 50).default(30),
+  // Blob storage
+  ScanStorage: z.string().refine(isStorageConnectionString, 'expected an Azure Storage connection string').optional(),
+  ScanStorage__blobServiceUri: z.url().optional(),
+  SCAN_UPLOADS_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9-]{3,63}$/)
+    .default(DEFAULT_CONTAINERS.uploads),
+  WORKFLOW_ARCHIVES_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9-]{3,63}$/)
+    .default(DEFAULT_CONTAINERS.archives),
+  UPLOAD_URL_TTL_MINUTES: int(1, 60).default(15),
+  /** A scan whose four photos have not all arrived this long after it was created is cancelled and refunded. */
+  UPLOAD_EXPIRY_MINUTES: int(2, 7 * 24 * 60).default(24 * 60),
+  MAX_PHOTO_BYTES: int(10_000, 50_000_000).default(15_000_000),
 
-    // Telemetry
-    APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().includes('InstrumentationKey=').optional(),
-    LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
-  })
-  .superRefine((c, ctx) => {
-    if (c.UPLOAD_EXPIRY_MINUTES <= c.UPLOAD_URL_TTL_MINUTES)
-      ctx.addIssue({
-        code: 'custom',
-        path: ['UPLOAD_EXPIRY_MINUTES'],
-        message: 'must be longer than UPLOAD_URL_TTL_MINUTES (a scan must not expire while its upload URLs still work)',
-      });
-    if (!c.ScanStorage && !c.ScanStorage__blobServiceUri) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['ScanStorage'],
-        message: 'set ScanStorage (connection string) or ScanStorage__blobServiceUri (managed identity)',
-      });
-    }
-    if (c.PUSH_TRANSPORT === 'webhook') {
-      if (!c.PUSH_WEBHOOK_URL)
-        ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_URL'], message: 'required when PUSH_TRANSPORT=webhook' });
-      if (!c.PUSH_WEBHOOK_SECRET)
-        ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_SECRET'], message: 'required when PUSH_TRANSPORT=webhook' });
-    }
-    const emulated = Boolean(c.FIRESTORE_EMULATOR_HOST && c.FIREBASE_AUTH_EMULATOR_HOST);
-    if (!emulated && !c.FIREBASE_SERVICE_ACCOUNT_JSON) {
-      ctx.addIssue({
-        code: 'custom',
-        path: ['FIREBASE_SERVICE_ACCOUNT_JSON'],
-        message: 'required unless both Firebase emulator hosts are set',
-      });
-    }
-    if (c.MODEL_PROVIDER === 'azure') {
-      if (!c.AZURE_OPENAI_ENDPOINT)
-        ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_ENDPOINT'], message: 'required when MODEL_PROVIDER=azure' });
-      if (!c.AZURE_OPENAI_API_VERSION)
-        ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_API_VERSION'], message: 'required when MODEL_PROVIDER=azure' });
-    }
-    if (c.MODEL_PROVIDER === 'openai') {
-      if (!c.OPENAI_BASE_URL) ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'required when MODEL_PROVIDER=openai' });
-      if (!c.OPENAI_API_KEY) ctx.addIssue({ code: 'custom', path: ['OPENAI_API_KEY'], message: 'required when MODEL_PROVIDER=openai' });
-    }
-    if (c.MODEL_PROVIDER !== 'none') {
-      for (const agent of ['QUALITY', 'ESTIMATION', 'NARRATIVE'] as const) {
-        if (!c[`MODEL_DEPLOYMENT_${agent}`] && !c.MODEL_DEPLOYMENT_DEFAULT) {
-          ctx.addIssue({
-            code: 'custom',
-            path: [`MODEL_DEPLOYMENT_${agent}`],
-            message: 'set it or MODEL_DEPLOYMENT_DEFAULT when a model provider is configured',
-          });
-        }
+  // Nightly archive of closed workflow histories to WORKFLOW_ARCHIVES_CONTAINER
+  /** Closed executions listed (and archived) per activity call. */
+  ARCHIVE_PAGE_SIZE: int(1, 1000).default(200),
+  /** Histories exported at once within a page. */
+  ARCHIVE_CONCURRENCY: int(1, 64).default(8),
+  /** Pages per workflow run before it continues as new (keeps each run's history short). */
+  ARCHIVE_PAGES_PER_RUN: int(1, 10_000).default(50),
+
+  // Push: FCM in Azure; a signed webhook to a local receiver on a laptop and in tests.
+  PUSH_TRANSPORT: z.enum(['fcm', 'webhook']).default('fcm'),
+  PUSH_WEBHOOK_URL: z.url().optional(),
+  PUSH_WEBHOOK_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
+
+  // Pipeline policy
+  REVIEW_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(48 * 3600),
+  REVIEW_TIMEOUT_DECISION: z.enum(['approve', 'reject']).default('reject'),
+  REVIEW_MIN_CONFIDENCE: num(0, 1).default(0.5),
+  PHOTO_RETENTION_ON_FAILURE: z.enum(['delete', 'keep']).default('delete'),
+  QUALITY_MIN_WIDTH: int(64, 10_000).optional(),
+  QUALITY_MIN_HEIGHT: int(64, 10_000).optional(),
+  QUALITY_MIN_SHARPNESS: num(0, 100_000).optional(),
+  QUALITY_MAX_CLIPPED_SHARE: num(0, 1).optional(),
+
+  // Worker process
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
+  WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(2, 1000).default(40),
+  WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 600).default(30),
+  WORKER_HEALTH_PORT: int(0, 65535).default(8080),
+  /** Prebuilt workflow bundle; production always uses one, development bundles from source. */
+  WORKER_WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+
+  // Model API (optional): Azure OpenAI (key, or Entra ID when no key) or any OpenAI-compatible endpoint.
+  MODEL_PROVIDER: z.enum(['none', 'azure', 'openai']).default('none'),
+  AZURE_OPENAI_ENDPOINT: z.url().optional(),
+  AZURE_OPENAI_API_VERSION: z
+    .string()
+    .regex(/^\d{4}-\d{2}-\d{2}(-preview)?$/, 'expected an API version like 2024-10-21')
+    .optional(),
+  AZURE_OPENAI_API_KEY: z.string().min(1).optional(),
+  OPENAI_BASE_URL: z.url().optional(),
+  OPENAI_API_KEY: z.string().min(1).optional(),
+  /** Deployment (Azure) or model name (OpenAI-compatible) per agent; each falls back to MODEL_DEPLOYMENT_DEFAULT. */
+  MODEL_DEPLOYMENT_DEFAULT: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+    .optional(),
+  MODEL_DEPLOYMENT_QUALITY: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+    .optional(),
+  MODEL_DEPLOYMENT_ESTIMATION: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+    .optional(),
+  MODEL_DEPLOYMENT_NARRATIVE: z
+    .string()
+    .regex(/^[A-Za-z0-9._:-]{1,64}$/, 'expected a deployment or model name')
+    .optional(),
+  /** Model calls in flight at once per worker process (the deployment's quota, shared by all scans). */
+  MODEL_MAX_CONCURRENCY: int(1, 256).default(4),
+  /** Per request; below the quality activity's 1-minute limit so a timed-out call still leaves room to retry. */
+  MODEL_TIMEOUT_SECONDS: int(1, 50).default(30),
+
+  // Telemetry
+  APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().includes('InstrumentationKey=').optional(),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+});
+
+export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
+  if (c.UPLOAD_EXPIRY_MINUTES <= c.UPLOAD_URL_TTL_MINUTES)
+    ctx.addIssue({
+      code: 'custom',
+      path: ['UPLOAD_EXPIRY_MINUTES'],
+      message: 'must be longer than UPLOAD_URL_TTL_MINUTES (a scan must not expire while its upload URLs still work)',
+    });
+  if (!c.ScanStorage && !c.ScanStorage__blobServiceUri) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['ScanStorage'],
+      message: 'set ScanStorage (connection string) or ScanStorage__blobServiceUri (managed identity)',
+    });
+  }
+  if (c.PUSH_TRANSPORT === 'webhook') {
+    if (!c.PUSH_WEBHOOK_URL) ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_URL'], message: 'required when PUSH_TRANSPORT=webhook' });
+    if (!c.PUSH_WEBHOOK_SECRET)
+      ctx.addIssue({ code: 'custom', path: ['PUSH_WEBHOOK_SECRET'], message: 'required when PUSH_TRANSPORT=webhook' });
+  }
+  const emulated = Boolean(c.FIRESTORE_EMULATOR_HOST && c.FIREBASE_AUTH_EMULATOR_HOST);
+  if (!emulated && !c.FIREBASE_SERVICE_ACCOUNT_JSON) {
+    ctx.addIssue({
+      code: 'custom',
+      path: ['FIREBASE_SERVICE_ACCOUNT_JSON'],
+      message: 'required unless both Firebase emulator hosts are set',
+    });
+  }
+  if (c.MODEL_PROVIDER === 'azure') {
+    if (!c.AZURE_OPENAI_ENDPOINT)
+      ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_ENDPOINT'], message: 'required when MODEL_PROVIDER=azure' });
+    if (!c.AZURE_OPENAI_API_VERSION)
+      ctx.addIssue({ code: 'custom', path: ['AZURE_OPENAI_API_VERSION'], message: 'required when MODEL_PROVIDER=azure' });
+  }
+  if (c.MODEL_PROVIDER === 'openai') {
+    if (!c.OPENAI_BASE_URL) ctx.addIssue({ code: 'custom', path: ['OPENAI_BASE_URL'], message: 'required when MODEL_PROVIDER=openai' });
+    if (!c.OPENAI_API_KEY) ctx.addIssue({ code: 'custom', path: ['OPENAI_API_KEY'], message: 'required when MODEL_PROVIDER=openai' });
+  }
+  if (c.MODEL_PROVIDER !== 'none') {
+    for (const agent of ['QUALITY', 'ESTIMATION', 'NARRATIVE'] as const) {
+      if (!c[`MODEL_DEPLOYMENT_${agent}`] && !c.MODEL_DEPLOYMENT_DEFAULT) {
+        ctx.addIssue({
+          code: 'custom',
+          path: [`MODEL_DEPLOYMENT_${agent}`],
+          message: 'set it or MODEL_DEPLOYMENT_DEFAULT when a model provider is configured',
+        });
       }
     }
-    if (
-      Boolean(c.TEMPORAL_TLS_CLIENT_CERT_PATH || c.TEMPORAL_TLS_CLIENT_CERT_DATA) !==
-      Boolean(c.TEMPORAL_TLS_CLIENT_KEY_PATH || c.TEMPORAL_TLS_CLIENT_KEY_DATA)
-    ) {
-      ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'a client certificate and its key go together' });
-    }
-  });
+  }
+  if (
+    Boolean(c.TEMPORAL_TLS_CLIENT_CERT_PATH || c.TEMPORAL_TLS_CLIENT_CERT_DATA) !==
+    Boolean(c.TEMPORAL_TLS_CLIENT_KEY_PATH || c.TEMPORAL_TLS_CLIENT_KEY_DATA)
+  ) {
+    ctx.addIssue({ code: 'custom', path: ['TEMPORAL_TLS_CLIENT_KEY_PATH'], message: 'a client certificate and its key go together' });
+  }
+  checkTemporalTransport(c, ctx);
+  checkProductionGuards(c, ctx);
+});
+
+type Parsed = z.output<typeof ConfigObject>;
+type Ctx = z.RefinementCtx;
+const issue = (ctx: Ctx, setting: string, message: string) => ctx.addIssue({ code: 'custom', path: [setting], message });
+
+/** Whether the Temporal connection uses TLS, by @temporalio/envconfig's rule (TLS settings or an API key turn it on). */
+export function temporalTlsEnabled(c: Omit<Parsed, 'REDDYFIT_LOCAL_MODE'>): boolean {
+  if (c.TEMPORAL_TLS !== undefined) return c.TEMPORAL_TLS;
+  return Boolean(
+    c.TEMPORAL_API_KEY ||
+      c.TEMPORAL_TLS_CLIENT_CERT_PATH ||
+      c.TEMPORAL_TLS_CLIENT_CERT_DATA ||
+      c.TEMPORAL_TLS_SERVER_CA_CERT_PATH ||
+      c.TEMPORAL_TLS_SERVER_CA_CERT_DATA ||
+      c.TEMPORAL_TLS_SERVER_NAME,
+  );
+}
+
+function checkTemporalTransport(c: Parsed, ctx: Ctx) {
+  const tls = temporalTlsEnabled(c);
+  const host = hostOf(c.TEMPORAL_ADDRESS);
+  if (c.TEMPORAL_API_KEY && !tls) {
+    issue(ctx, 'TEMPORAL_TLS', 'must not be false with TEMPORAL_API_KEY: the key would travel in clear text');
+  } else if (!tls && /\.tmprl\.cloud$/i.test(host)) {
+    issue(ctx, 'TEMPORAL_TLS', 'Temporal Cloud needs TLS (a client certificate or an API key)');
+  } else if (!tls && !LOOPBACK.test(host) && !c.REDDYFIT_LOCAL_MODE) {
+    issue(ctx, 'TEMPORAL_TLS', 'a plain connection to a non-loopback Temporal address is refused outside REDDYFIT_LOCAL_MODE');
+  }
+  const pem: Array<[string, string | undefined, string | undefined, 'cert' | 'key']> = [
+    ['TEMPORAL_TLS_CLIENT_CERT', c.TEMPORAL_TLS_CLIENT_CERT_DATA, c.TEMPORAL_TLS_CLIENT_CERT_PATH, 'cert'],
+    ['TEMPORAL_TLS_CLIENT_KEY', c.TEMPORAL_TLS_CLIENT_KEY_DATA, c.TEMPORAL_TLS_CLIENT_KEY_PATH, 'key'],
+    ['TEMPORAL_TLS_SERVER_CA_CERT', c.TEMPORAL_TLS_SERVER_CA_CERT_DATA, c.TEMPORAL_TLS_SERVER_CA_CERT_PATH, 'cert'],
+  ];
+  for (const [name, data, file, kind] of pem) {
+    if (!data && !file) continue;
+    const setting = data ? `${name}_DATA` : `${name}_PATH`;
+    const text = pemFrom(data, file);
+    if (text === undefined) issue(ctx, setting, 'file not readable');
+    else if (!parses(() => (kind === 'cert' ? new X509Certificate(text) : createPrivateKey(text))))
+      issue(ctx, setting, kind === 'cert' ? 'expected a PEM certificate' : 'expected a PEM private key');
+  }
+}
+
+/** Laptop-only settings refused in production; checked by key id so the key itself is never compared in logs. */
+function checkProductionGuards(c: Parsed, ctx: Ctx) {
+  const keys = [
+    ['PAYLOAD_ENCRYPTION_KEY', [c.PAYLOAD_ENCRYPTION_KEY]],
+    ['PAYLOAD_DECRYPTION_KEYS', (c.PAYLOAD_DECRYPTION_KEYS ?? '').split(',').filter(Boolean)],
+  ] as const;
+  for (const [setting, values] of keys) {
+    const raw = values.map((k) => Buffer.from(k, 'base64'));
+    if (raw.some((k) => k.length === 32 && k.every((b) => b === 0))) issue(ctx, setting, 'an all-zero key is refused');
+    if (!c.REDDYFIT_LOCAL_MODE && raw.some((k) => k.length === 32 && payloadKeyId(k) === LOCAL_PAYLOAD_KEY_ID))
+      issue(ctx, setting, 'the published local dev key is refused outside REDDYFIT_LOCAL_MODE');
+  }
+  if (c.REDDYFIT_LOCAL_MODE) return;
+  for (const setting of ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST'] as const) {
+    if (c[setting])
+      issue(ctx, setting, 'an emulator host is refused outside REDDYFIT_LOCAL_MODE (emulators do not check token signatures)');
+  }
+  if (c.ScanStorage?.includes('UseDevelopmentStorage=true'))
+    issue(ctx, 'ScanStorage', 'the storage emulator is refused outside REDDYFIT_LOCAL_MODE');
+}
 
 export type Config = z.infer<typeof ConfigSchema>;
 

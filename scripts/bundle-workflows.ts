@@ -2,12 +2,13 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode } from '@temporalio/worker';
+import { FAILURE_CONVERTER_PATH } from '../common/temporal/payload-encryption';
 import { workflowsSourcePath } from '../worker/create-worker';
 
 async function main() {
   const out = process.argv[2];
   if (!out) throw new Error('usage: bundle-workflows.ts <output.js>');
-  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsSourcePath() });
+  const { code } = await bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), failureConverterPath: FAILURE_CONVERTER_PATH });
   mkdirSync(path.dirname(out), { recursive: true });
   writeFileSync(out, code);
   console.log(`workflow bundle: ${out} (${(code.length / 1024).toFixed(0)} KiB)`);

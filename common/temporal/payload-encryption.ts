@@ -1,6 +1,9 @@
-import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
+import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
 import { temporal } from '@temporalio/proto';
+import { payloadKeyId } from './key-id';
 
 // Workflow payloads carry measurements and results (health data), so they leave the process only
 // encrypted: AES-256-GCM over the whole serialized Payload (metadata included), the Temporal samples'
@@ -18,8 +21,7 @@ export class PayloadDecryptionError extends Error {
   readonly code = 'payload_decryption_failed';
 }
 
-/** First 16 hex characters of SHA-256(key): names a key without revealing it. */
-export const payloadKeyId = (key: Buffer) => createHash('sha256').update(key).digest('hex').slice(0, 16);
+export { payloadKeyId };
 
 export function parsePayloadKey(base64: string): Buffer {
   const key = Buffer.from(base64, 'base64');
@@ -73,8 +75,14 @@ export class EncryptionCodec implements PayloadCodec {
   }
 }
 
+/** The failure converter module (message and stack trace encoded), also bundled into the workflow sandbox. */
+export const FAILURE_CONVERTER_PATH = ['.ts', '.js'].map((ext) => path.join(__dirname, `failure-converter${ext}`)).find(existsSync)!;
+
 /** The data converter every client, worker and replayer of this project uses. */
 export function payloadDataConverter(config: { PAYLOAD_ENCRYPTION_KEY: string; PAYLOAD_DECRYPTION_KEYS?: string }) {
   const previous = (config.PAYLOAD_DECRYPTION_KEYS ?? '').split(',').filter(Boolean).map(parsePayloadKey);
-  return { payloadCodecs: [new EncryptionCodec(parsePayloadKey(config.PAYLOAD_ENCRYPTION_KEY), previous)] };
+  return {
+    payloadCodecs: [new EncryptionCodec(parsePayloadKey(config.PAYLOAD_ENCRYPTION_KEY), previous)],
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+  };
 }

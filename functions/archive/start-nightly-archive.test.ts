@@ -5,6 +5,7 @@ import { loadConfig } from '../../common/config';
 import { startNightlyArchive } from './start-nightly-archive';
 
 const config = loadConfig({
+  REDDYFIT_LOCAL_MODE: 'true',
   TEMPORAL_ADDRESS: 'localhost:7233',
   PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   FIREBASE_PROJECT_ID: 'demo-reddyfit',

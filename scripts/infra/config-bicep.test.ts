@@ -73,6 +73,7 @@ const secrets = {
 const laptopOnly = {
   why: 'laptop and test settings (emulators, Azurite connection string, webhook push, local Web UI, file paths)',
   keys: [
+    'REDDYFIT_LOCAL_MODE', // never set in Azure: it is what lets laptop-only settings through
     'FIRESTORE_EMULATOR_HOST',
     'FIREBASE_AUTH_EMULATOR_HOST',
     'ScanStorage',
@@ -82,6 +83,7 @@ const laptopOnly = {
     'TEMPORAL_TLS_CLIENT_CERT_PATH',
     'TEMPORAL_TLS_CLIENT_KEY_PATH',
     'TEMPORAL_TLS_SERVER_CA_CERT_PATH', // Temporal Cloud's certificate chains to a public CA
+    'TEMPORAL_TLS_SERVER_CA_CERT_DATA', // likewise
     'TEMPORAL_TLS_SERVER_NAME', // taken from TEMPORAL_ADDRESS
     'OPENAI_BASE_URL', // OpenAI-compatible endpoints: this template configures Azure OpenAI only
     'OPENAI_API_KEY',

@@ -369,6 +369,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     }
 
     const env: Record<string, string> = {
+      REDDYFIT_LOCAL_MODE: 'true',
       TEMPORAL_ADDRESS: t.address,
       TEMPORAL_NAMESPACE: LOCAL_NAMESPACE,
       TEMPORAL_UI_URL: t.ui,

@@ -3,6 +3,7 @@ import { ConfigError, loadConfig } from '../../common/config';
 import { modelSettingsFromConfig } from './settings';
 
 const local = {
+  REDDYFIT_LOCAL_MODE: 'true',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
   FIREBASE_PROJECT_ID: 'demo-reddyfit',

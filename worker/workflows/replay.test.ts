@@ -3,7 +3,7 @@ import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
-import { payloadDataConverter } from '../../common/temporal/payload-encryption';
+import { FAILURE_CONVERTER_PATH, payloadDataConverter } from '../../common/temporal/payload-encryption';
 
 // Recorded histories of every scenario (RECORD_HISTORIES=1 npm test) replayed against today's workflow
 // code: a change that would make a running scan take a different path fails here, not in production.
@@ -15,7 +15,11 @@ const fixtures = readdirSync(FIXTURES)
 let bundle: WorkflowBundle;
 beforeAll(async () => {
   Runtime.install({ logger: new DefaultLogger('WARN') });
-  bundle = await bundleWorkflowCode({ workflowsPath: path.join(__dirname, 'index.ts'), logger: new DefaultLogger('WARN') });
+  bundle = await bundleWorkflowCode({
+    workflowsPath: path.join(__dirname, 'index.ts'),
+    failureConverterPath: FAILURE_CONVERTER_PATH,
+    logger: new DefaultLogger('WARN'),
+  });
 }, 120_000);
 
 describe('workflow replay', () => {
