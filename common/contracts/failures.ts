@@ -29,5 +29,6 @@ export const MEMBER_MESSAGES = {
   consent_required: 'Scan analysis needs your consent. Your scan credit has been refunded.',
   review_rejected: 'We could not confirm the results of this scan. Your scan credit has been refunded; please take a new scan.',
   cancelled: 'The scan was cancelled. Your scan credit has been refunded.',
+  upload_expired: 'The photos did not arrive before the upload links expired. Your scan credit has been refunded.',
   failed: 'Something went wrong while analysing your scan. Your scan credit has been refunded; please try again.',
 } as const;
