@@ -82,11 +82,12 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
 
   it('capturedAt must be after the previous scan, which a cancelled one still is', async () => {
     const { uid, token } = await member();
-    const first = await api(host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: minutesAgo(10) }) });
+    const firstAt = minutesAgo(10);
+    const first = await api(host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: firstAt }) });
     expect(first.status, first.text).toBe(201);
     expect((await api(host, `/api/scans/${first.json.scanId}/cancel`, { method: 'POST', token })).status).toBe(202);
     const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
-    for (const capturedAt of [minutesAgo(20), minutesAgo(10)]) {
+    for (const capturedAt of [minutesAgo(20), firstAt]) {
       const res = await api(host, '/api/scans', { method: 'POST', token, json: body({ capturedAt }) });
       expect({ status: res.status, code: res.json?.code }).toEqual({ status: 400, code: 'captured_at_before_previous_scan' });
     }

@@ -349,7 +349,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
                   `127.0.0.1:${port}`
                 );
               },
-              90_000,
+              // firebase-tools takes over 90 s to start on a loaded 2-core machine.
+              240_000,
               500,
             ),
         };
