@@ -128,6 +128,16 @@ const ConfigObject = z.object({
   PUSH_WEBHOOK_URL: z.url().optional(),
   PUSH_WEBHOOK_SECRET: z.string().min(32, 'expected at least 32 characters').optional(),
 
+  // Who may start a scan, and how often (POST /api/scans)
+  /** capturedAt may lie at most this far in the future (clock skew of the phone). */
+  CAPTURED_AT_MAX_FUTURE_SECONDS: int(0, 3600).default(300),
+  /** capturedAt may be at most this old. */
+  CAPTURED_AT_MAX_AGE_HOURS: int(1, 24 * 366).default(7 * 24),
+  /** Scans a member may have open (not finished) at once; another create answers 409. */
+  SCAN_MAX_OPEN_PER_MEMBER: int(1, 100).default(1),
+  /** Scans a member may create per UTC day, cancelled ones included; another create answers 429. */
+  SCAN_DAILY_CREATE_LIMIT: int(1, 1000).default(5),
+
   // Pipeline policy
   REVIEW_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(48 * 3600),
   REVIEW_TIMEOUT_DECISION: z.enum(['approve', 'reject']).default('reject'),

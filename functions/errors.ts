@@ -216,3 +216,58 @@ export class InternalError extends ProblemError {
     super('the request could not be completed', { extensions: { invocationId } });
   }
 }
+
+/** The age rule (adults only, 18-100 at capturedAt); no value is echoed. */
+export class AgeNotAllowedProblem extends ProblemError {
+  override readonly name = 'AgeNotAllowedProblem';
+  readonly code: 'age_out_of_range' | 'age_mismatch';
+  readonly status = 400;
+  readonly title: string;
+  constructor(code: 'age_out_of_range' | 'age_mismatch') {
+    super(
+      code === 'age_mismatch'
+        ? 'age and birthYear do not agree at capturedAt; send one of them'
+        : 'scans are for adults aged 18 to 100 at capturedAt',
+    );
+    this.code = code;
+    this.title = code === 'age_mismatch' ? 'Age and birth year disagree' : 'Age outside 18 to 100';
+  }
+}
+
+export const CAPTURED_AT_CODES = ['captured_at_in_future', 'captured_at_too_old', 'captured_at_before_previous_scan'] as const;
+export type CapturedAtCode = (typeof CAPTURED_AT_CODES)[number];
+
+/** capturedAt outside the accepted window; the window is named, the value is not echoed. */
+export class CapturedAtOutOfWindowProblem extends ProblemError {
+  override readonly name = 'CapturedAtOutOfWindowProblem';
+  readonly code: CapturedAtCode;
+  readonly status = 400;
+  readonly title = 'capturedAt is outside the accepted window';
+  constructor(code: CapturedAtCode, detail: string) {
+    super(detail);
+    this.code = code;
+  }
+}
+
+export class ScanInProgressProblem extends ProblemError {
+  override readonly name = 'ScanInProgressProblem';
+  readonly code = 'scan_in_progress';
+  readonly status = 409;
+  readonly title = 'Another scan is still open';
+  constructor(openScanId: string) {
+    super('finish or cancel the open scan before starting another', { extensions: { openScanId } });
+  }
+}
+
+export class DailyScanLimitProblem extends ProblemError {
+  override readonly name = 'DailyScanLimitProblem';
+  readonly code = 'daily_scan_limit';
+  readonly status = 429;
+  readonly title = 'Daily scan limit reached';
+  constructor(limit: number, retryAfterSeconds: number) {
+    super(`at most ${limit} scans may be started per UTC day, cancelled ones included`, {
+      headers: { 'Retry-After': String(retryAfterSeconds) },
+      extensions: { dailyLimit: limit },
+    });
+  }
+}

@@ -99,7 +99,15 @@ async function startDelayingPushReceiver() {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', async () => {
       const raw = Buffer.concat(chunks).toString('utf8');
-      if (!verifyWebhook(secret, raw, req.headers['reddyfit-signature'] as string | undefined, Math.floor(Date.now() / 1000))) {
+      const key = req.headers['idempotency-key'] as string | undefined;
+      if (
+        verifyWebhook(
+          secret,
+          { body: raw, idempotencyKey: key },
+          req.headers['reddyfit-signature'] as string | undefined,
+          Math.floor(Date.now() / 1000),
+        ) === undefined
+      ) {
         res.writeHead(401).end();
         return;
       }

@@ -163,7 +163,7 @@ describe('functions: scan flow over HTTP', () => {
     await seedMember(firebase.db, uid, { credits: 3 });
     const token = await idTokenFor(firebase.auth, config, uid);
     const key = `key-${randomUUID()}`;
-    const body = measurements({ capturedAt: '2026-03-01T08:00:00Z' });
+    const body = measurements({ capturedAt: new Date(Date.now() - 60_000).toISOString() });
 
     // A client that timed out retries with the same key, more than once.
     const first = await api(host, '/api/scans', { method: 'POST', token, json: body, headers: { 'Idempotency-Key': key } });
@@ -181,14 +181,17 @@ describe('functions: scan flow over HTTP', () => {
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(2);
     expect((await firebase.db.collection('scans').where('ownerId', '==', uid).get()).size).toBe(1);
 
-    // Three at once with a new key: still one scan and one credit.
+    // Three at once with a new key (after cancelling the first: one open scan per member): still one scan and one credit.
+    expect((await api(host, `/api/scans/${first.json.scanId}/cancel`, { method: 'POST', token })).status).toBe(202);
+    expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(3);
     const key2 = `key-${randomUUID()}`;
+    const body2 = measurements({ capturedAt: new Date().toISOString() });
     const together = await Promise.all(
-      [0, 1, 2].map(() => api(host, '/api/scans', { method: 'POST', token, json: body, headers: { 'Idempotency-Key': key2 } })),
+      [0, 1, 2].map(() => api(host, '/api/scans', { method: 'POST', token, json: body2, headers: { 'Idempotency-Key': key2 } })),
     );
     expect(together.map((r) => r.status)).toEqual([201, 201, 201]);
     expect(new Set(together.map((r) => r.json.scanId)).size).toBe(1);
-    expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
+    expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(2);
     expect((await firebase.db.collection('scans').where('ownerId', '==', uid).get()).size).toBe(2);
 
     // The same key with another body is refused and reserves nothing.
@@ -200,6 +203,6 @@ describe('functions: scan flow over HTTP', () => {
     });
     expect(reused.status).toBe(422);
     expect(reused.json.code).toBe('idempotency_key_reused');
-    expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
+    expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(2);
   });
 });

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsSchema, ScanStatusSchema } from './scan';
+import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsRequestSchema, ScanStatusSchema } from './scan';
 import { ConsentTypeSchema } from './scan-document';
 
 // The HTTP API's request and response shapes. The functions app validates with them, the OpenAPI
@@ -8,7 +8,7 @@ import { ConsentTypeSchema } from './scan-document';
 // ---- requests -------------------------------------------------------------------------------------
 
 /** POST /api/scans: the member's measurements for today's scan. */
-export const CreateScanRequestSchema = ScanMeasurementsSchema;
+export const CreateScanRequestSchema = ScanMeasurementsRequestSchema;
 export type CreateScanRequest = z.input<typeof CreateScanRequestSchema>;
 
 export const ScanParamsSchema = z.object({ scanId: ScanIdSchema }).strict();

@@ -25,6 +25,8 @@ export const ScanDocumentSchema = z.object({
   results: z.record(z.string(), z.unknown()).optional(),
   error: ScanErrorSchema.optional(),
   photosDeleted: z.boolean().optional(),
+  /** The reviewer whose decision the workflow accepted (written by the review endpoint). */
+  reviewedBy: UserIdSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   endedAt: z.string().optional(),

@@ -19,12 +19,15 @@ export const ActivityLevelSchema = z.enum(['sedentary', 'light', 'moderate', 'ac
 export const GoalSchema = z.enum(['lose_fat', 'maintain', 'gain_muscle']);
 export const TrainingLevelSchema = z.enum(['beginner', 'intermediate', 'advanced']);
 
-/** What the member enters with the photos (the POST /api/scans body, minus transport details). */
-export const ScanMeasurementsSchema = z
+/** Adults only: the one age rule of the pipeline, in whole years at `capturedAt`. */
+export const ADULT_AGE = { min: 18, max: 100 } as const;
+
+/** Field shapes of what the member enters; who may be scanned is decided by `ageRuleViolation`. */
+const MeasurementFieldsSchema = z
   .object({
     weightKg: z.number().min(25).max(350),
     heightCm: z.number().min(120).max(240),
-    age: z.number().int().min(18).max(100).optional(),
+    age: z.number().int().min(0).max(150).optional(),
     birthYear: z.number().int().min(1900).max(2100).optional(),
     sex: SexSchema,
     capturedAt: z.iso.datetime({ offset: true }),
@@ -37,6 +40,30 @@ export const ScanMeasurementsSchema = z
   .refine((m) => m.age !== undefined || m.birthYear !== undefined, { message: 'give age or birthYear', path: ['age'] })
   // The refinement in JSON Schema terms, for the OpenAPI document.
   .meta({ anyOf: [{ required: ['age'] }, { required: ['birthYear'] }] });
+
+export type AgeRuleViolation = 'age_out_of_range' | 'age_mismatch';
+
+/**
+ * Adults only (18–100 at `capturedAt`), whichever of age and birth year is given. A birth year alone
+ * leaves the birthday unknown, so the member may be one year younger than the year difference: both
+ * ends must be in range. Both given must agree (the age is the year difference or one less).
+ */
+export function ageRuleViolation(m: { age?: number; birthYear?: number; capturedAt: string }): AgeRuleViolation | undefined {
+  const byYear = m.birthYear === undefined ? undefined : new Date(m.capturedAt).getUTCFullYear() - m.birthYear;
+  if (m.age !== undefined && byYear !== undefined && m.age !== byYear && m.age !== byYear - 1) return 'age_mismatch';
+  const youngest = m.age ?? byYear! - 1;
+  const oldest = m.age ?? byYear!;
+  return youngest < ADULT_AGE.min || oldest > ADULT_AGE.max ? 'age_out_of_range' : undefined;
+}
+
+/** The POST /api/scans body: shapes only, so the edge answers the age rule with its own codes. */
+export const ScanMeasurementsRequestSchema = MeasurementFieldsSchema;
+
+/** Measurements of a scan that exists: the age rule holds (the workflow and activities never see a minor). */
+export const ScanMeasurementsSchema = MeasurementFieldsSchema.refine((m) => ageRuleViolation(m) === undefined, {
+  message: 'adults only (18-100 at capturedAt); age and birthYear must agree',
+  path: ['age'],
+});
 export type ScanMeasurements = z.infer<typeof ScanMeasurementsSchema>;
 
 /** Age on the capture date; birth year alone gives the age reached during that year. */

@@ -47,6 +47,11 @@ export async function writeAudit(db: Firestore, entry: AuditEntry, at: Date): Pr
   }
 }
 
+/** Appends a record under a fresh id: for events that happen again and again (each read of a member's data). */
+export async function appendAudit(db: Firestore, entry: AuditEntry, at: Date): Promise<void> {
+  await auditLogs(db).add(record(entry, at));
+}
+
 /** The same record, written as part of a transaction that changes what it describes. */
 export function writeAuditInTransaction(tx: Transaction, db: Firestore, entry: AuditEntry, at: Date): void {
   tx.create(auditLogs(db).doc(), record(entry, at));

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DocumentData, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
-import { ANGLES, uploadBlobName, workflowIdForScan, type ScanMeasurements } from '../contracts/scan';
+import { MEMBER_MESSAGES } from '../contracts/failures';
+import { ANGLES, uploadBlobName, workflowIdForScan, type ScanMeasurements, type ScanStatus } from '../contracts/scan';
 import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
@@ -19,6 +20,45 @@ export class ConsentRequiredError extends Error {
 export class IdempotencyKeyReusedError extends Error {
   override readonly name = 'IdempotencyKeyReusedError';
   readonly code = 'idempotency_key_reused';
+}
+
+/** capturedAt is not after the capture time of the member's previous scan (back-dating feeds the trend). */
+export class CapturedBeforePreviousScanError extends Error {
+  override readonly name = 'CapturedBeforePreviousScanError';
+  readonly code = 'captured_at_before_previous_scan';
+}
+/** The member already has as many open scans as allowed. */
+export class ScanInProgressError extends Error {
+  override readonly name = 'ScanInProgressError';
+  readonly code = 'scan_in_progress';
+  constructor(readonly openScanId: string) {
+    super('another scan is still open');
+  }
+}
+/** The member created as many scans today (UTC) as allowed; cancelled ones count. */
+export class DailyScanLimitError extends Error {
+  override readonly name = 'DailyScanLimitError';
+  readonly code = 'daily_scan_limit';
+}
+
+/** Statuses of a scan that is still open (not finished). */
+export const OPEN_STATUSES: readonly ScanStatus[] = ['awaiting_upload', 'queued', 'running', 'awaiting_review'];
+
+/**
+ * Limits a create is held to (the HTTP edge passes them; seeding helpers need not). An open scan still
+ * awaiting upload whose upload URLs expired before `uploadsExpiredBefore` is ended in the same
+ * transaction (credit refunded) instead of blocking the member forever.
+ */
+export interface CreateLimits {
+  maxOpen: number;
+  dailyLimit: number;
+  uploadsExpiredBefore: Date;
+}
+
+/** Per-member bookkeeping on the user document, written by every create in its transaction. */
+interface CreateCounters {
+  lastCapturedAt?: string;
+  scanCreates?: { day: string; count: number };
 }
 
 /** The key of a create request and a fingerprint of its body; a retry with the same key returns the same scan. */
@@ -65,10 +105,7 @@ export function hasConsent(doc: Partial<ConsentDocument> | undefined): boolean {
  * part of the same transaction: a key seen before returns the scan it created (its `scanId` differs from
  * the one passed in, which is how callers tell a replay) and reserves nothing.
  */
-export async function createScanWithCredit(
-  db: Firestore,
-  args: { scanId: string; userId: string; measurements: ScanMeasurements; now: Date; idempotency?: IdempotencyInput },
-): Promise<ScanDocument> {
+export async function createScanWithCredit(db: Firestore, args: CreateArgs): Promise<ScanDocument> {
   try {
     return await createScanOnce(db, args);
   } catch (err) {
@@ -79,17 +116,33 @@ export async function createScanWithCredit(
   }
 }
 
-async function createScanOnce(
-  db: Firestore,
-  args: { scanId: string; userId: string; measurements: ScanMeasurements; now: Date; idempotency?: IdempotencyInput },
-): Promise<ScanDocument> {
-  const { scanId, userId, measurements, now, idempotency } = args;
+interface CreateArgs {
+  scanId: string;
+  userId: string;
+  measurements: ScanMeasurements;
+  now: Date;
+  idempotency?: IdempotencyInput;
+  limits?: CreateLimits;
+  /** Checks that only a new scan must pass (a replayed Idempotency-Key skips them); throws to refuse. */
+  checkFresh?: () => void;
+}
+
+async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocument> {
+  const { scanId, userId, measurements, now, idempotency, limits } = args;
   return db.runTransaction(async (tx) => {
     const keyRef = idempotency ? idempotencyRef(db, userId, idempotency.key) : undefined;
-    const [user, consent, keyed] = await Promise.all([
+    const [user, consent, keyed, open] = await Promise.all([
       tx.get(userRef(db, userId)),
       tx.get(consentRef(db, userId, 'scan_analysis')),
       keyRef ? tx.get(keyRef) : Promise.resolve(undefined),
+      limits
+        ? tx.get(
+            db
+              .collection(Collections.scans)
+              .where('ownerId', '==', userId)
+              .where('status', 'in', [...OPEN_STATUSES]),
+          )
+        : Promise.resolve(undefined),
     ]);
     if (keyed?.exists) {
       const record = keyed.data() as IdempotencyRecord;
@@ -99,8 +152,35 @@ async function createScanOnce(
       if (!existing.exists) throw new IdempotencyKeyReusedError('the scan of this Idempotency-Key no longer exists');
       return existing.data()!;
     }
+    args.checkFresh?.();
     if (!hasConsent(consent.data())) throw new ConsentRequiredError('scan_analysis consent is not granted');
-    const credits = Number(user.data()?.scanCredits ?? 0);
+    const counters = (user.data() ?? {}) as CreateCounters;
+    const day = now.toISOString().slice(0, 10);
+    const createdToday = counters.scanCreates?.day === day ? counters.scanCreates.count : 0;
+    let refunds = 0;
+    if (limits) {
+      if (counters.lastCapturedAt && Date.parse(measurements.capturedAt) <= Date.parse(counters.lastCapturedAt))
+        throw new CapturedBeforePreviousScanError('capturedAt is not after the previous scan');
+      const stillOpen: ScanDocument[] = [];
+      for (const d of open?.docs ?? []) {
+        const s = d.data() as ScanDocument;
+        if (s.status === 'awaiting_upload' && Date.parse(s.createdAt) < limits.uploadsExpiredBefore.getTime()) {
+          // Its upload URLs have expired: no photo can arrive any more, so it ends here, refunded.
+          tx.update(d.ref, {
+            status: 'cancelled',
+            error: { code: 'upload_expired', message: MEMBER_MESSAGES.upload_expired },
+            ...(s.credit.state === 'reserved' ? { 'credit.state': 'refunded' } : {}),
+            updatedAt: now.toISOString(),
+            endedAt: now.toISOString(),
+          });
+          if (s.credit.state === 'reserved') refunds++;
+        } else stillOpen.push(s);
+      }
+      stillOpen.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
+      if (stillOpen.length >= limits.maxOpen) throw new ScanInProgressError(stillOpen[0]!.scanId);
+      if (createdToday >= limits.dailyLimit) throw new DailyScanLimitError('daily scan limit reached');
+    }
+    const credits = Number(user.data()?.scanCredits ?? 0) + refunds;
     if (!(credits >= 1)) throw new NoScanCreditError('no scan credit left');
     const doc: ScanDocument = {
       scanId,
@@ -113,7 +193,15 @@ async function createScanOnce(
       createdAt: now.toISOString(),
       updatedAt: now.toISOString(),
     };
-    tx.update(userRef(db, userId), { scanCredits: FieldValue.increment(-1) });
+    const latestCapture =
+      counters.lastCapturedAt && Date.parse(counters.lastCapturedAt) > Date.parse(measurements.capturedAt)
+        ? counters.lastCapturedAt
+        : measurements.capturedAt;
+    tx.update(userRef(db, userId), {
+      scanCredits: FieldValue.increment(refunds - 1),
+      lastCapturedAt: latestCapture,
+      scanCreates: { day, count: createdToday + 1 },
+    } satisfies Record<string, unknown> & CreateCounters);
     tx.create(scanRef(db, scanId), doc);
     if (keyRef)
       tx.create(keyRef, { scanId, fingerprint: idempotency!.fingerprint, createdAt: now.toISOString() } satisfies IdempotencyRecord);

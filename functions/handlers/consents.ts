@@ -1,14 +1,15 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConsentListResponseSchema, ConsentParamsSchema, ConsentStateSchema, PutConsentRequestSchema } from '../../common/contracts/api';
-import { ConsentTypeSchema, type ConsentDocument } from '../../common/contracts/scan-document';
-import { writeAuditInTransaction } from '../../common/scans/audit-log';
-import { consentRef, scansCollection } from '../../common/scans/repository';
+import { Collections, ConsentTypeSchema, type ConsentDocument, type ScanDocument } from '../../common/contracts/scan-document';
+import { MEMBER_MESSAGES } from '../../common/contracts/failures';
+import { consentRef, OPEN_STATUSES, refundScanCredit, scanRef } from '../../common/scans/repository';
 import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
 import type { Deps } from '../deps';
 import { defineHttp } from '../framework/types';
+import { writeAudit, writeAuditInTransaction } from '../../common/scans/audit-log';
+import { scanLock } from '../scans/start-when-ready';
 
 type StoredConsent = ConsentDocument & { revision?: number };
-const RUNNING = ['queued', 'running', 'awaiting_review'];
 
 function view(type: ConsentDocument['type'], doc: StoredConsent | undefined) {
   return {
@@ -42,19 +43,64 @@ export const getConsents = defineHttp({
   },
 });
 
-/** Tells the member's running scans that consent is gone; they stop at their next step. */
-async function stopRunningScans(deps: Deps, uid: string): Promise<number> {
-  const snap = await scansCollection(deps.db).where('ownerId', '==', uid).where('status', 'in', RUNNING).get();
+/**
+ * A scan that has no workflow yet (still awaiting upload) ends here for want of consent, refunded. The
+ * status check is in the transaction, so a start racing it either sees the end (and cancels its run) or
+ * has already moved the scan on, and then its workflow gets the signal or reads the revoked consent.
+ */
+async function endUnstartedScan(deps: Deps, scan: ScanDocument): Promise<boolean> {
+  const at = deps.now().toISOString();
+  const ended = await scanLock.run(scan.scanId, () =>
+    deps.db.runTransaction(async (tx) => {
+      const snap = await tx.get(scanRef(deps.db, scan.scanId));
+      if ((snap.data() as ScanDocument | undefined)?.status !== 'awaiting_upload') return false;
+      tx.update(scanRef(deps.db, scan.scanId), {
+        status: 'failed',
+        error: { code: 'consent_required', message: MEMBER_MESSAGES.consent_required },
+        updatedAt: at,
+        endedAt: at,
+      });
+      return true;
+    }),
+  );
+  if (!ended) return false;
+  await refundScanCredit(deps.db, scan.scanId, deps.now());
+  if (deps.config.PHOTO_RETENTION_ON_FAILURE === 'delete') {
+    const container = deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER);
+    await Promise.all(Object.values(scan.photos).map((name) => container.getBlockBlobClient(name).deleteIfExists()));
+    await scanRef(deps.db, scan.scanId).update({ photosDeleted: true });
+  }
+  await writeAudit(
+    deps.db,
+    { scanId: scan.scanId, userId: scan.ownerId, action: 'consent_revoked_before_start', outcome: 'failed', actor: 'system:functions' },
+    deps.now(),
+  );
+  return true;
+}
+
+/**
+ * Tells every open scan of the member that consent is gone, whatever its document says: a workflow
+ * that has just started (its document still `awaiting_upload`) gets the signal too, and one that starts
+ * after this reads the revoked consent in its first step. A scan without a workflow ends here.
+ */
+async function stopOpenScans(deps: Deps, uid: string): Promise<number> {
+  const snap = await deps.db
+    .collection(Collections.scans)
+    .where('ownerId', '==', uid)
+    .where('status', 'in', [...OPEN_STATUSES])
+    .get();
   if (snap.empty) return 0;
   const client = await deps.temporal();
   const results = await Promise.all(
     snap.docs.map(async (d) => {
+      const scan = d.data() as ScanDocument;
       try {
-        await client.workflow.getHandle(d.data().workflowId).signal(consentRevokedSignal);
+        await client.workflow.getHandle(scan.workflowId).signal(consentRevokedSignal);
         return true;
       } catch (err) {
-        if (err instanceof WorkflowNotFoundError) return false; // finished meanwhile
-        throw err;
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+        // No run (not started, or finished meanwhile): end it if it never started.
+        return scan.status === 'awaiting_upload' ? endUnstartedScan(deps, scan) : false;
       }
     }),
   );
@@ -67,7 +113,7 @@ export const putConsent = defineHttp({
   route: 'consents/{type}',
   methods: ['PUT'],
   auth: 'member',
-  summary: 'Grant or revoke a consent (versioned, audited); revoking scan_analysis stops running scans',
+  summary: 'Grant or revoke a consent (versioned, audited); revoking scan_analysis stops every open scan',
   tags: ['consents'],
   params: ConsentParamsSchema,
   body: PutConsentRequestSchema,
@@ -106,7 +152,7 @@ export const putConsent = defineHttp({
       );
       return { doc, changed: true };
     });
-    if (params.type === 'scan_analysis' && body.status === 'revoked') await stopRunningScans(deps, principal.uid);
+    if (params.type === 'scan_analysis' && body.status === 'revoked') await stopOpenScans(deps, principal.uid);
     return { status: 200, body: view(params.type, stored.doc) };
   },
 });

@@ -5,16 +5,37 @@ import {
   IdempotencyKeySchema,
   type CreateScanResponse,
 } from '../../common/contracts/api';
-import { ANGLES } from '../../common/contracts/scan';
+import { ageRuleViolation, ANGLES, type ScanMeasurements } from '../../common/contracts/scan';
+import type { Config } from '../../common/config';
 import { fieldErrorsFrom } from '../framework/problem';
-import { ConsentRequiredError, createScanWithCredit, IdempotencyKeyReusedError, NoScanCreditError } from '../../common/scans/repository';
-import { ConsentRequiredProblem, IdempotencyKeyReusedProblem, NoScanCreditProblem, ValidationProblem } from '../errors';
+import {
+  CapturedBeforePreviousScanError,
+  ConsentRequiredError,
+  createScanWithCredit,
+  DailyScanLimitError,
+  IdempotencyKeyReusedError,
+  NoScanCreditError,
+  ScanInProgressError,
+} from '../../common/scans/repository';
+import {
+  AgeNotAllowedProblem,
+  CAPTURED_AT_CODES,
+  CapturedAtOutOfWindowProblem,
+  ConsentRequiredProblem,
+  DailyScanLimitProblem,
+  IdempotencyKeyReusedProblem,
+  NoScanCreditProblem,
+  ScanInProgressProblem,
+  ValidationProblem,
+} from '../errors';
 import { KeyedLock } from '../framework/keyed-lock';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { ACCEPTED_PHOTO_TYPES } from '../scans/upload-urls';
 
 const memberLock = new KeyedLock();
+/** Uploads that started just before their URL expired may still be finishing. */
+const UPLOAD_GRACE_MS = 5 * 60_000;
 
 export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
 
@@ -34,6 +55,26 @@ function fingerprint(value: unknown): string {
     .update(JSON.stringify(canonical(value)))
     .digest('hex');
 }
+
+/** Who may be scanned and when the photos may have been taken; nothing is read or written before this. */
+function checkEligibility(m: ScanMeasurements, config: Config, now: Date): void {
+  const age = ageRuleViolation(m);
+  if (age) throw new AgeNotAllowedProblem(age);
+  const captured = Date.parse(m.capturedAt);
+  if (captured > now.getTime() + config.CAPTURED_AT_MAX_FUTURE_SECONDS * 1000)
+    throw new CapturedAtOutOfWindowProblem(
+      'captured_at_in_future',
+      `capturedAt may be at most ${config.CAPTURED_AT_MAX_FUTURE_SECONDS} seconds in the future`,
+    );
+  if (captured < now.getTime() - config.CAPTURED_AT_MAX_AGE_HOURS * 3_600_000)
+    throw new CapturedAtOutOfWindowProblem(
+      'captured_at_too_old',
+      `capturedAt may be at most ${config.CAPTURED_AT_MAX_AGE_HOURS} hours old`,
+    );
+}
+
+const secondsToNextUtcDay = (now: Date) =>
+  Math.max(1, Math.ceil((Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1) - now.getTime()) / 1000));
 
 export const createScan = defineHttp({
   kind: 'http',
@@ -56,13 +97,22 @@ export const createScan = defineHttp({
       schema: CreateScanResponseSchema,
       headers: { Location: 'status URL' },
     },
-    400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
+    400: {
+      description: 'invalid request; adults only (18-100 at capturedAt); capturedAt within the window and after the previous scan',
+      codes: ['validation_failed', 'malformed_json', 'body_required', 'age_out_of_range', 'age_mismatch', ...CAPTURED_AT_CODES],
+    },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     402: { description: 'no scan credit left', codes: ['no_scan_credit'] },
     403: { description: 'consent missing', codes: ['consent_required'] },
     413: { description: 'body too large', codes: ['payload_too_large'] },
     415: { description: 'not JSON', codes: ['unsupported_media_type'] },
+    409: { description: 'another scan is still open (its id in openScanId)', codes: ['scan_in_progress'] },
     422: { description: 'Idempotency-Key reused with another body', codes: ['idempotency_key_reused'] },
+    429: {
+      description: 'daily scan limit reached (cancelled scans count)',
+      codes: ['daily_scan_limit'],
+      headers: { 'Retry-After': 'seconds' },
+    },
   },
   async handler({ body, principal, request, deps, urlFor }) {
     const rawKey = request.headers.get('idempotency-key');
@@ -77,16 +127,40 @@ export const createScan = defineHttp({
     }
     const requestedId = newScanId();
     const now = deps.now();
+    const config = deps.config;
+    // A replay of an earlier create answers with its scan even after the window moved on.
+    if (!idempotency) checkEligibility(body, config, now);
+    else {
+      const age = ageRuleViolation(body);
+      if (age) throw new AgeNotAllowedProblem(age);
+    }
+    const limits = {
+      maxOpen: config.SCAN_MAX_OPEN_PER_MEMBER,
+      dailyLimit: config.SCAN_DAILY_CREATE_LIMIT,
+      uploadsExpiredBefore: new Date(now.getTime() - config.UPLOAD_URL_TTL_MINUTES * 60_000 - UPLOAD_GRACE_MS),
+    };
     let scan;
     try {
       const create = () =>
-        createScanWithCredit(deps.db, { scanId: requestedId, userId: principal.uid, measurements: body, now, idempotency });
+        createScanWithCredit(deps.db, {
+          scanId: requestedId,
+          userId: principal.uid,
+          measurements: body,
+          now,
+          idempotency,
+          limits,
+          checkFresh: idempotency ? () => checkEligibility(body, config, now) : undefined,
+        });
       // One member's creates run one at a time per process: credits and keys are never raced from here.
       scan = await memberLock.run(principal.uid, create);
     } catch (err) {
       if (err instanceof ConsentRequiredError) throw new ConsentRequiredProblem();
       if (err instanceof NoScanCreditError) throw new NoScanCreditProblem('buy or earn a scan credit to start a scan');
       if (err instanceof IdempotencyKeyReusedError) throw new IdempotencyKeyReusedProblem(err.message);
+      if (err instanceof CapturedBeforePreviousScanError)
+        throw new CapturedAtOutOfWindowProblem('captured_at_before_previous_scan', "capturedAt must be after the previous scan's");
+      if (err instanceof ScanInProgressError) throw new ScanInProgressProblem(err.openScanId);
+      if (err instanceof DailyScanLimitError) throw new DailyScanLimitProblem(config.SCAN_DAILY_CREATE_LIMIT, secondsToNextUtcDay(now));
       throw err;
     }
     const replayed = scan.scanId !== requestedId;

@@ -26,7 +26,10 @@ export const getScan = defineHttp({
     },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
-    404: { description: 'no such scan for this caller (owner or reviewer only)', codes: ['scan_not_found'] },
+    404: {
+      description: 'no such scan for this caller: the owner sees theirs, a reviewer one waiting for review or one they decided (audited)',
+      codes: ['scan_not_found'],
+    },
     410: { description: 'cancelled', codes: ['cancelled'] },
     422: {
       description: 'rejected or failed, with the member-facing reason',
@@ -34,7 +37,7 @@ export const getScan = defineHttp({
     },
   },
   async handler({ params, principal, deps, urlFor }) {
-    const scan = await loadVisibleScan(deps, params.scanId, principal, 'read');
+    const scan = await loadVisibleScan(deps, params.scanId, principal, { read: 'scan' });
     const statusUrl = urlFor(statusPath(scan.scanId));
     switch (scan.status) {
       case 'completed':

@@ -5,7 +5,9 @@ import { FINAL_STATUSES } from '../../common/contracts/scan';
 import { submitReviewUpdate } from '../../common/contracts/workflow-messages';
 import { NotAwaitingReviewError, ReviewerRoleRequiredError, ScanFinishedError, SelfReviewError } from '../errors';
 import { defineHttp } from '../framework/types';
+import { scanRef } from '../../common/scans/repository';
 import { loadVisibleScan } from '../scans/access';
+import { writeAudit } from '../../common/scans/audit-log';
 
 /** The workflow's update validator rejects with these messages; they map to stable problems. */
 function rejectionOf(err: WorkflowUpdateFailedError): Error {
@@ -30,12 +32,12 @@ export const reviewScan = defineHttp({
     400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'not a reviewer, or own scan', codes: ['reviewer_role_required', 'self_review_not_allowed'] },
-    404: { description: 'no such scan', codes: ['scan_not_found'] },
+    404: { description: 'no such scan waiting for this reviewer (or decided by them)', codes: ['scan_not_found'] },
     409: { description: 'the scan is not waiting for a review', codes: ['not_awaiting_review'] },
     410: { description: 'the scan has finished', codes: ['scan_finished'] },
   },
   async handler({ params, body, principal, deps }) {
-    const scan = await loadVisibleScan(deps, params.scanId, principal, 'read');
+    const scan = await loadVisibleScan(deps, params.scanId, principal, 'decide');
     if (FINAL_STATUSES.includes(scan.status)) throw new ScanFinishedError(scan.status);
     if (scan.ownerId === principal.uid) throw new SelfReviewError('a reviewer cannot decide on their own scan');
     if (scan.status === 'awaiting_upload') throw new NotAwaitingReviewError('the scan has not started yet');
@@ -49,6 +51,13 @@ export const reviewScan = defineHttp({
       if (err instanceof WorkflowNotFoundError) throw new ScanFinishedError('finished');
       throw err;
     }
+    // The decider keeps access to the scan they decided (see reviewerMaySee).
+    await scanRef(deps.db, scan.scanId).update({ reviewedBy: principal.uid });
+    await writeAudit(
+      deps.db,
+      { scanId: scan.scanId, userId: scan.ownerId, action: 'review_submitted', outcome: body.decision, actor: `reviewer:${principal.uid}` },
+      deps.now(),
+    );
     return { status: 200, body: { scanId: scan.scanId, accepted: true, decision: body.decision } };
   },
 });

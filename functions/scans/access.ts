@@ -1,26 +1,74 @@
+import { randomUUID } from 'node:crypto';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { OwnerOnlyError, ScanNotFoundError } from '../errors';
 import type { Principal } from '../framework/types';
+import { appendAudit } from '../../common/scans/audit-log';
+
+// Access by need. A member sees their own scans. A reviewer sees another member's scan only while it
+// waits for a review, or once they decided it; every other scan is 404 to them, exactly as a scan that
+// does not exist. Every read of a member's health data by someone other than the owner is audited.
+
+/** Why someone other than the owner reads a scan; the only reason today is a review. */
+export type ReadPurpose = 'review';
+
+/** What was read (for the audit record). */
+export type HealthDataRead = 'scan' | 'review_queue_entry' | 'photo_read_url';
+
+/** The one rule of what a reviewer may see: a scan waiting for a review, or one this reviewer decided. */
+export function reviewerMaySee(scan: Pick<ScanDocument, 'status' | 'ownerId' | 'reviewedBy'>, reviewer: Principal): boolean {
+  if (!reviewer.isReviewer || scan.ownerId === reviewer.uid) return false;
+  return scan.status === 'awaiting_review' || scan.reviewedBy === reviewer.uid;
+}
+
+/** Audit record of a read of a member's health data by someone else: who, what, when (`at`), why. */
+export async function auditHealthDataRead(
+  deps: Deps,
+  scan: Pick<ScanDocument, 'scanId' | 'ownerId' | 'status'>,
+  reader: Principal,
+  what: HealthDataRead,
+  why: ReadPurpose = 'review',
+): Promise<void> {
+  // Every read is its own record.
+  await appendAudit(
+    deps.db,
+    {
+      scanId: scan.scanId,
+      userId: scan.ownerId,
+      action: 'health_data_read',
+      outcome: what,
+      actor: `reviewer:${reader.uid}`,
+      subject: { what, why, scanStatus: scan.status },
+    },
+    deps.now(),
+  );
+}
+
+export async function readScan(deps: Deps, scanId: string): Promise<ScanDocument | undefined> {
+  const snap = await scanRef(deps.db, scanId).get();
+  return snap.data() as ScanDocument | undefined;
+}
 
 /**
- * The scan when the caller may see it: its owner, or a reviewer when `reviewers` is 'read'.
- * Anyone else gets the same 404 as for a scan that does not exist (existence is not leaked).
+ * The scan when the caller may see it. With `reviewers: { read }` a reviewer with a need (see
+ * `reviewerMaySee`) reads it and the read is audited as `read`; with `'decide'` a reviewer with a need
+ * gets it to act on (nothing of it is returned); with `'none'` (owner-only endpoints) a reviewer with a
+ * need gets 403 owner_only. Anyone else gets the same 404 as for a scan that does not exist.
  */
 export async function loadVisibleScan(
   deps: Deps,
   scanId: string,
   who: Principal,
-  reviewers: 'read' | 'none' = 'none',
+  reviewers: { read: HealthDataRead } | 'decide' | 'none' = 'none',
 ): Promise<ScanDocument> {
-  const snap = await scanRef(deps.db, scanId).get();
-  const scan = snap.data();
+  const scan = await readScan(deps, scanId);
   if (!scan) throw new ScanNotFoundError();
   if (scan.ownerId === who.uid) return scan;
-  if (who.isReviewer && reviewers === 'read') return scan;
-  if (who.isReviewer) throw new OwnerOnlyError('reviewers can read scans but only the owner can do this');
-  throw new ScanNotFoundError();
+  if (!reviewerMaySee(scan, who)) throw new ScanNotFoundError();
+  if (reviewers === 'none') throw new OwnerOnlyError('only the owner of the scan can do this');
+  if (reviewers !== 'decide') await auditHealthDataRead(deps, scan, who, reviewers.read);
+  return scan;
 }
 
 export const statusPath = (scanId: string) => `/api/scans/${scanId}`;

@@ -146,8 +146,8 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
     }
     return current ?? scan.status;
   });
-  // Cancelled (or rejected) between our read and the start: the run we may just have started stops.
-  if (status === 'cancelled' || status === 'rejected') {
+  // Ended (cancelled, rejected, consent revoked) between our read and the start: the run we may just have started stops.
+  if (status === 'cancelled' || status === 'rejected' || status === 'failed') {
     await client.workflow
       .getHandle(scan.workflowId)
       .cancel()

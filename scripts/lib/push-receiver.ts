@@ -1,6 +1,12 @@
 import http from 'node:http';
 import { randomBytes } from 'node:crypto';
-import { SIGNATURE_HEADER, verifyWebhook } from '../../common/push-signature';
+import {
+  ALREADY_DELIVERED_STATUS,
+  DeliveryKeyStore,
+  IDEMPOTENCY_HEADER,
+  SIGNATURE_HEADER,
+  verifyWebhook,
+} from '../../common/push-signature';
 
 export interface ReceivedPush {
   receivedAt: string;
@@ -8,12 +14,13 @@ export interface ReceivedPush {
 }
 
 /**
- * The local stand-in for a phone: receives the worker's signed push webhooks, refuses bad signatures,
- * and lists what arrived (GET /notifications) so the demo and the tests can see it.
+ * The local stand-in for a phone: receives the worker's signed push webhooks, refuses bad or stale
+ * signatures (401) and a second delivery of a key it accepted (409, a replay), and lists what arrived (GET /notifications) so the demo and the tests can see it.
  */
 export async function startPushReceiver(port: number) {
   const secret = randomBytes(32).toString('hex');
   const received: ReceivedPush[] = [];
+  const keys = new DeliveryKeyStore();
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url?.startsWith('/notifications')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
@@ -28,8 +35,14 @@ export async function startPushReceiver(port: number) {
     req.on('end', () => {
       const raw = Buffer.concat(chunks).toString('utf8');
       const sig = req.headers[SIGNATURE_HEADER] as string | undefined;
-      if (!verifyWebhook(secret, raw, sig, Math.floor(Date.now() / 1000))) {
+      const key = req.headers[IDEMPOTENCY_HEADER] as string | undefined;
+      const now = Math.floor(Date.now() / 1000);
+      if (verifyWebhook(secret, { body: raw, idempotencyKey: key }, sig, now) === undefined) {
         res.writeHead(401).end();
+        return;
+      }
+      if (!keys.accept(key!, now)) {
+        res.writeHead(ALREADY_DELIVERED_STATUS).end();
         return;
       }
       received.push({ receivedAt: new Date().toISOString(), body: JSON.parse(raw) });

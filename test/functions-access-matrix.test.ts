@@ -1,0 +1,189 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createFirebase } from '../common/clients/firebase';
+import { createTemporalClient } from '../common/clients/temporal';
+import { Collections, type ScanDocument } from '../common/contracts/scan-document';
+import { createScanWithCredit, scanRef } from '../common/scans/repository';
+import type { LocalHost } from '../functions/local-host';
+import { idTokenFor } from './helpers/auth';
+import { api, startFunctionsHost } from './helpers/http';
+import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
+import { testConfig, uniqueTaskQueue } from './helpers/stack';
+
+// Every endpoint × every kind of caller: the status each gets, and an audit record for exactly the reads
+// of health data by someone other than the owner. No workflow runs here: a scan "awaiting review" is a
+// document in that state, so a reviewer's decision reaches Temporal and finds no run (410).
+describe('functions: authorisation matrix', () => {
+  const taskQueue = uniqueTaskQueue('fn-matrix');
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+  const firebase = createFirebase(config, `fn-matrix-${randomUUID()}`);
+  let host: LocalHost;
+  let client: Client;
+  const ids = {
+    owner: newUserId(),
+    other: newUserId(),
+    pendingReviewer: newUserId(),
+    decider: newUserId(),
+    otherReviewer: newUserId(),
+    operator: newUserId(),
+  };
+  type Caller = 'anonymous' | keyof typeof ids;
+  const tokens = {} as Record<keyof typeof ids, string>;
+  let pending: ScanDocument; // awaiting review: any reviewer has a need
+  let decided: ScanDocument; // completed, decided by `decider`
+
+  beforeAll(async () => {
+    client = await createTemporalClient(config);
+    for (const [k, uid] of Object.entries(ids)) {
+      await seedMember(firebase.db, uid, { credits: k === 'owner' ? 2 : 0 });
+      const claims = k.endsWith('Reviewer') || k === 'decider' ? { reviewer: true } : k === 'operator' ? { roles: ['operator'] } : {};
+      tokens[k as keyof typeof ids] = await idTokenFor(firebase.auth, config, uid, claims);
+    }
+    const create = () =>
+      createScanWithCredit(firebase.db, { scanId: newScanId(), userId: ids.owner, measurements: measurements(), now: new Date() });
+    pending = await create();
+    await scanRef(firebase.db, pending.scanId).update({ status: 'awaiting_review' });
+    decided = await create();
+    await scanRef(firebase.db, decided.scanId).update({
+      status: 'completed',
+      'credit.state': 'consumed',
+      results: { estimate: { bodyFatPercent: 20 } },
+      reviewedBy: ids.decider,
+    });
+    host = await startFunctionsHost(config);
+  });
+  afterAll(async () => {
+    await host?.close();
+    await client?.connection.close();
+    await firebase.close();
+  });
+
+  async function readAudits(scanId: string) {
+    const snap = await firebase.db
+      .collection(Collections.auditLogs)
+      .where('scanId', '==', scanId)
+      .where('action', '==', 'health_data_read')
+      .get();
+    return snap.docs.map((d) => d.data());
+  }
+
+  const callers: Caller[] = ['anonymous', 'owner', 'other', 'pendingReviewer', 'decider', 'otherReviewer', 'operator'];
+  const review = { decision: 'approve' };
+  // [name, method, path, body, expected status per caller, callers whose call is an audited read]
+  type Row = [string, string, () => string, unknown, Record<Caller, number>, Caller[]];
+  const rows: Row[] = [
+    [
+      'read a scan waiting for review',
+      'GET',
+      () => `/api/scans/${pending.scanId}`,
+      undefined,
+      { anonymous: 401, owner: 202, other: 404, pendingReviewer: 202, decider: 202, otherReviewer: 202, operator: 404 },
+      ['pendingReviewer', 'decider', 'otherReviewer'],
+    ],
+    [
+      'read a completed scan',
+      'GET',
+      () => `/api/scans/${decided.scanId}`,
+      undefined,
+      { anonymous: 401, owner: 200, other: 404, pendingReviewer: 404, decider: 200, otherReviewer: 404, operator: 404 },
+      ['decider'],
+    ],
+    [
+      'submit a scan waiting for review',
+      'POST',
+      () => `/api/scans/${pending.scanId}/submit`,
+      undefined,
+      { anonymous: 401, owner: 202, other: 404, pendingReviewer: 403, decider: 403, otherReviewer: 403, operator: 404 },
+      [],
+    ],
+    [
+      'cancel a completed scan',
+      'POST',
+      () => `/api/scans/${decided.scanId}/cancel`,
+      undefined,
+      { anonymous: 401, owner: 410, other: 404, pendingReviewer: 404, decider: 403, otherReviewer: 404, operator: 404 },
+      [],
+    ],
+    [
+      'review a scan waiting for review',
+      'POST',
+      () => `/api/scans/${pending.scanId}/review`,
+      review,
+      { anonymous: 401, owner: 403, other: 403, pendingReviewer: 410, decider: 410, otherReviewer: 410, operator: 403 },
+      [],
+    ],
+    [
+      'review a completed scan',
+      'POST',
+      () => `/api/scans/${decided.scanId}/review`,
+      review,
+      { anonymous: 401, owner: 403, other: 403, pendingReviewer: 404, decider: 410, otherReviewer: 404, operator: 403 },
+      [],
+    ],
+    [
+      'list own scans',
+      'GET',
+      () => '/api/scans',
+      undefined,
+      { anonymous: 401, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      [],
+    ],
+    [
+      'read own consents',
+      'GET',
+      () => '/api/consents',
+      undefined,
+      { anonymous: 401, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      [],
+    ],
+    [
+      'health',
+      'GET',
+      () => '/api/health',
+      undefined,
+      { anonymous: 200, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      [],
+    ],
+    [
+      'OpenAPI document',
+      'GET',
+      () => '/api/openapi.json',
+      undefined,
+      { anonymous: 200, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      [],
+    ],
+  ];
+
+  for (const [name, method, path, json, expected, audited] of rows) {
+    it(`${method} ${name}`, async () => {
+      const scanId = /scans\/([^/]+)/.exec(path())?.[1];
+      for (const caller of callers) {
+        const before = scanId ? (await readAudits(scanId)).length : 0;
+        const started = new Date().toISOString();
+        const res = await api(host, path(), { method, json, token: caller === 'anonymous' ? undefined : tokens[caller] });
+        expect({ caller, status: res.status }, res.text).toEqual({ caller, status: expected[caller] });
+        if (!scanId) continue;
+        const after = await readAudits(scanId);
+        if (audited.includes(caller)) {
+          expect(after.length, `${caller}: one audit record`).toBe(before + 1);
+          const record = after.find((a) => a.actor === `reviewer:${ids[caller as keyof typeof ids]}` && a.at >= started);
+          expect(record).toMatchObject({ userId: ids.owner, subject: { why: 'review', what: 'scan' }, at: expect.any(String) });
+          // Identifiers only: no health data in the audit trail.
+          expect(JSON.stringify(record)).not.toMatch(/bodyFat|weightKg|measurements|results/);
+        } else {
+          expect(after.length, `${caller}: no audit record`).toBe(before);
+        }
+      }
+    });
+  }
+
+  it('a list never shows another member their scans', async () => {
+    for (const caller of callers.filter((c) => c !== 'anonymous' && c !== 'owner') as Array<keyof typeof ids>) {
+      const res = await api(host, '/api/scans', { token: tokens[caller] });
+      expect(res.json.items.map((i: { scanId: string }) => i.scanId)).not.toContain(pending.scanId);
+    }
+    const mine = await api(host, '/api/scans', { token: tokens.owner });
+    expect(mine.json.items.map((i: { scanId: string }) => i.scanId).sort()).toEqual([pending.scanId, decided.scanId].sort());
+  });
+});
