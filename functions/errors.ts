@@ -1,4 +1,4 @@
-import type { Angle, ScanError } from '../common/contracts/scan';
+import type { Angle, ScanError, ScanStatus } from '../common/contracts/scan';
 import { ProblemError, type ProblemFieldError } from './framework/problem';
 
 // One class per concept the API can answer with; `code` is the stable contract, `name` the class.
@@ -168,8 +168,9 @@ export class ScanFinishedError extends ProblemError {
   readonly code = 'scan_finished';
   readonly status = 410;
   readonly title = 'The scan has already finished';
-  constructor(status: string) {
-    super(`the scan is ${status}; nothing can change it any more`, { extensions: { scanStatus: status } });
+  /** `status` is the document's, when known; a scan whose workflow is gone is finished whatever its document says. */
+  constructor(status?: ScanStatus) {
+    super(`the scan is ${status ?? 'finished'}; nothing can change it any more`, status ? { extensions: { scanStatus: status } } : {});
   }
 }
 

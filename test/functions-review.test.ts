@@ -10,7 +10,7 @@ import { maybeRecordHistory } from './helpers/history';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
 import { api, startFunctionsHost } from './helpers/http';
-import { measurements, newUserId, pushesFor, samplePhotos, seedMember, startTestWorker } from './helpers/scan';
+import { measurements, newUserId, pushesArrived, pushesFor, samplePhotos, seedMember, startTestWorker } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // The review gate and consent revocation through HTTP, against a scan really waiting at the gate.
@@ -99,7 +99,7 @@ describe('functions: review and revocation reach the running workflow', () => {
     expect(done.json.code).toBe('review_rejected');
     expect(done.json.results).toBeUndefined();
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
-    expect((await pushesFor(stackEnv().PUSH_RECEIVER_LIST_URL!, scanId)).map((p) => p.body.data.type)).toEqual(['scan_rejected']);
+    expect((await pushesArrived(stackEnv().PUSH_RECEIVER_LIST_URL!, scanId, 1)).map((p) => p.body.data.type)).toEqual(['scan_rejected']);
   });
 
   it('revoking scan_analysis consent stops a running scan at its next step and refunds the credit', async () => {

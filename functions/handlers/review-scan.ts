@@ -48,7 +48,7 @@ export const reviewScan = defineHttp({
       });
     } catch (err) {
       if (err instanceof WorkflowUpdateFailedError) throw rejectionOf(err);
-      if (err instanceof WorkflowNotFoundError) throw new ScanFinishedError('finished');
+      if (err instanceof WorkflowNotFoundError) throw new ScanFinishedError();
       throw err;
     }
     // The decider keeps access to the scan they decided (see reviewerMaySee).

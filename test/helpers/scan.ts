@@ -107,6 +107,14 @@ export async function startTestWorker(
   };
 }
 
+/** Pushes for a scan once `count` have arrived (the push follows the status write), or what arrived by the deadline. */
+export async function pushesArrived(listUrl: string, scanId: string, count: number, timeoutMs = 30_000) {
+  for (const end = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 200))) {
+    const pushes = await pushesFor(listUrl, scanId);
+    if (pushes.length >= count || Date.now() > end) return pushes;
+  }
+}
+
 export async function pushesFor(listUrl: string, scanId: string): Promise<Array<{ body: { data: { scanId: string; type: string } } }>> {
   const all = (await (await fetch(listUrl)).json()) as Array<{ body: { data: { scanId: string; type: string } } }>;
   return all.filter((p) => p.body?.data?.scanId === scanId);
