@@ -27,6 +27,14 @@ const auditActions = async (scanId: string) =>
     .sort();
 const pushes = (scanId: string) => pushesFor(stackEnv().PUSH_RECEIVER_LIST_URL!, scanId);
 
+/** The document follows the workflow's in-memory progress: its status is written by the next activity. */
+async function waitForDocStatus(scanId: string, status: string, timeoutMs = 30_000) {
+  for (const deadline = Date.now() + timeoutMs; ; await new Promise((r) => setTimeout(r, 150))) {
+    const doc = await scanDoc(scanId);
+    if (doc?.status === status || Date.now() > deadline) return doc;
+  }
+}
+
 async function waitForStatus(handle: WorkflowHandle, status: string, timeoutMs = 30_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -183,7 +191,7 @@ describe('dailyScanWorkflow on the local stack', () => {
       const { scan, handle } = await seedFlaggedScan();
       const p = await waitForStatus(handle, 'awaiting_review');
       expect(p.percent).toBeGreaterThanOrEqual(65);
-      expect((await scanDoc(scan.scanId)).status).toBe('awaiting_review');
+      expect((await waitForDocStatus(scan.scanId, 'awaiting_review')).status).toBe('awaiting_review');
       expect(await updateRejection(handle, { ...reviewer('approve'), reviewerRoles: [] })).toBe('reviewer_role_required');
       expect(await updateRejection(handle, { ...reviewer('approve'), reviewerId: scan.ownerId })).toBe('self_review_not_allowed');
       await handle.executeUpdate(submitReviewUpdate, { args: [reviewer('approve')] });
