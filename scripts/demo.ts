@@ -129,9 +129,11 @@ async function main() {
       say(`  ${final.json.detail ?? JSON.stringify(final.json)}`);
     }
     if (pushList) {
-      const pushes = ((await (await fetch(pushList)).json()) as Array<{ body: { title: string; data: { scanId: string } } }>).filter(
-        (p) => p.body.data.scanId === scan.scanId,
-      );
+      // The push is sent by the step after the one that writes the final status: give it a moment.
+      let pushes: Array<{ body: { title: string; data: { scanId: string } } }> = [];
+      for (const end = Date.now() + 15_000; pushes.length === 0 && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+        pushes = ((await (await fetch(pushList)).json()) as typeof pushes).filter((p) => p.body.data.scanId === scan.scanId);
+      }
       say(`  Push received     ${pushes.map((p) => `"${p.body.title}"`).join(', ') || 'none'}`);
     }
     const run = await client.workflow
