@@ -10,7 +10,7 @@ import { payloadKeyId } from './temporal/key-id';
 // `<Name>__blobServiceUri` = identity-based). A bad setting stops the process and is named.
 
 /** Blob container names unless configured; infra/modules/storage.bicep creates the same (a test checks). */
-export const DEFAULT_CONTAINERS = { uploads: 'scan-uploads', archives: 'workflow-archives' } as const;
+export const DEFAULT_CONTAINERS = { uploads: 'scan-uploads', sealed: 'sealed-photos', archives: 'workflow-archives' } as const;
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');
 const flag = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
@@ -106,6 +106,14 @@ const ConfigObject = z.object({
     .string()
     .regex(/^[a-z0-9-]{3,63}$/)
     .default(DEFAULT_CONTAINERS.uploads),
+  /**
+   * Where a scan's photos are copied when it is submitted; only these copies are analysed, kept or
+   * deleted. No upload URL reaches it (upload SAS are scoped to one blob of SCAN_UPLOADS_CONTAINER).
+   */
+  SEALED_PHOTOS_CONTAINER: z
+    .string()
+    .regex(/^[a-z0-9-]{3,63}$/)
+    .default(DEFAULT_CONTAINERS.sealed),
   WORKFLOW_ARCHIVES_CONTAINER: z
     .string()
     .regex(/^[a-z0-9-]{3,63}$/)

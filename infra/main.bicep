@@ -170,6 +170,7 @@ output AZURE_CONTAINER_REGISTRY_NAME string = names.registry
 output AZURE_CONTAINER_REGISTRY_ENDPOINT string = registry.outputs.loginServer
 output SCAN_UPLOADS_SYSTEM_TOPIC_NAME string = names.uploadsTopic
 output SCAN_UPLOADS_CONTAINER_NAME string = storage.outputs.uploadsContainer
+output SEALED_PHOTOS_CONTAINER_NAME string = storage.outputs.sealedContainer
 output WORKFLOW_ARCHIVES_CONTAINER_NAME string = storage.outputs.archivesContainer
 output WORKER_IDENTITY_ID string = identities.outputs.workerId
 output WORKER_IDENTITY_CLIENT_ID string = identities.outputs.workerClientId

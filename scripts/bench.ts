@@ -15,7 +15,8 @@ import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig, type Config } from '../common/config';
 import { ANGLES } from '../common/contracts/scan';
-import { consentRef, createScanWithCredit, userRef } from '../common/scans/repository';
+import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
+import { sealContainers, sealUploads } from '../common/scans/sealed-photos';
 import { startDailyScan } from '../common/scans/start-scan';
 import type { WorkerActivities } from '../worker/activities';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
@@ -93,7 +94,12 @@ async function runScans(
             exerciseMinutesPerDay: 30,
           },
         });
-        await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a])));
+        const uploaded = await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a])));
+        // Submitted as the upload trigger does it: sealed copies recorded before the workflow starts.
+        const etags = Object.fromEntries(ANGLES.map((a, j) => [a, uploaded[j]!.etag!]));
+        await scanRef(firebase.db, scan.scanId).update({
+          sealedPhotos: await sealUploads(blob, sealContainers(config), scan.photos, etags),
+        });
         const t0 = performance.now();
         const { workflowId } = await startDailyScan(client, config, scan, taskQueue);
         workflowIds.push(workflowId);

@@ -152,7 +152,8 @@ describe('dailyScanWorkflow on the local stack', () => {
     expect(doc.credit.state).toBe('refunded');
     expect(doc.photosDeleted).toBe(true);
     expect(await credits(scan.ownerId)).toBe(1);
-    expect(await blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER).getBlockBlobClient(scan.photos.front!).exists()).toBe(false);
+    for (const container of [config.SCAN_UPLOADS_CONTAINER, config.SEALED_PHOTOS_CONTAINER])
+      expect(await blob.getContainerClient(container).getBlockBlobClient(scan.photos.front!).exists()).toBe(false);
     const { timeline } = activityTimeline(await handle.fetchHistory());
     expect(timeline.filter((t) => t.activity === 'checkPhotoQuality' && t.event === 'started').map((t) => t.attempt)).toEqual([1]);
     expect((await pushes(scan.scanId)).map((p) => p.body.data.type)).toEqual(['scan_rejected']);

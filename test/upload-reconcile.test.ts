@@ -40,7 +40,7 @@ describe('no stranded scans', () => {
   });
 
   it('photos uploaded while the host was down are delivered when it starts, and the scan starts', async () => {
-    const scan = await seedUploadedScan(firebase as never, blob, config); // no host is running
+    const scan = await seedUploadedScan(firebase as never, blob, config, { submitted: false }); // no host is running
     started.push(scan.workflowId);
     const host = await startFunctionsHost(config);
     try {
@@ -53,7 +53,7 @@ describe('no stranded scans', () => {
   });
 
   it('the timer starts a scan whose four photos are there but whose events were lost', async () => {
-    const scan = await seedUploadedScan(firebase as never, blob, config); // no host: no event is ever delivered
+    const scan = await seedUploadedScan(firebase as never, blob, config, { submitted: false }); // no host: no event is ever delivered
     started.push(scan.workflowId);
     // Within the grace period the upload trigger is left to do it.
     await runTimer(new Date(Date.parse(scan.createdAt) + 10_000));

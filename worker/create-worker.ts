@@ -26,6 +26,7 @@ export function activityDepsFromConfig(
     db: firebase.db,
     blob,
     uploadsContainer: config.SCAN_UPLOADS_CONTAINER,
+    sealedPhotosContainer: config.SEALED_PHOTOS_CONTAINER,
     maxPhotoBytes: config.MAX_PHOTO_BYTES,
     push:
       config.PUSH_TRANSPORT === 'webhook'

@@ -14,6 +14,17 @@ export const Collections = {
 
 export const CreditStateSchema = z.enum(['reserved', 'consumed', 'refunded']);
 
+/** What a scan document records per photo when it is submitted (common/scans/sealed-photos.ts). */
+export const PhotoSealSchema = z.object({
+  etag: z.string().min(1),
+  /** Base64 MD5 of the sealed bytes (also the sealed blob's Content-MD5). */
+  md5: z.string().min(1),
+  bytes: z.number().int().nonnegative(),
+});
+export type PhotoSeal = z.infer<typeof PhotoSealSchema>;
+export const PhotoSealsSchema = z.partialRecord(AngleSchema, PhotoSealSchema);
+export type PhotoSeals = z.infer<typeof PhotoSealsSchema>;
+
 export const ScanDocumentSchema = z.object({
   scanId: z.string(),
   ownerId: UserIdSchema,
@@ -25,6 +36,8 @@ export const ScanDocumentSchema = z.object({
   results: z.record(z.string(), z.unknown()).optional(),
   error: ScanErrorSchema.optional(),
   photosDeleted: z.boolean().optional(),
+  /** The sealed copies, recorded in the write that queues the scan; the analysis reads only these. */
+  sealedPhotos: PhotoSealsSchema.optional(),
   /** The reviewer whose decision the workflow accepted (written by the review endpoint). */
   reviewedBy: UserIdSchema.optional(),
   createdAt: z.string(),

@@ -9,7 +9,7 @@ import type { Deps } from '../deps';
 import { ScanFinishedError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
-import { scanLock } from '../scans/start-when-ready';
+import { retainPhotosBeforeStart, scanLock } from '../scans/start-when-ready';
 
 /** A scan whose photos never all arrived has no workflow: it ends here, with the credit refunded. */
 async function cancelBeforeStart(deps: Deps, scan: ScanDocument): Promise<boolean> {
@@ -27,10 +27,7 @@ async function cancelBeforeStart(deps: Deps, scan: ScanDocument): Promise<boolea
   });
   if (cancelled) {
     await refundScanCredit(deps.db, scan.scanId, deps.now());
-    if (deps.config.PHOTO_RETENTION_ON_FAILURE === 'delete') {
-      const container = deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER);
-      await Promise.all(Object.values(scan.photos).map((name) => container.getBlockBlobClient(name).deleteIfExists()));
-    }
+    await retainPhotosBeforeStart(deps, scan);
   }
   return cancelled;
 }

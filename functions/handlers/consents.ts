@@ -7,7 +7,7 @@ import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
 import type { Deps } from '../deps';
 import { defineHttp } from '../framework/types';
 import { writeAudit, writeAuditInTransaction } from '../../common/scans/audit-log';
-import { scanLock } from '../scans/start-when-ready';
+import { retainPhotosBeforeStart, scanLock } from '../scans/start-when-ready';
 
 type StoredConsent = ConsentDocument & { revision?: number };
 
@@ -65,11 +65,7 @@ async function endUnstartedScan(deps: Deps, scan: ScanDocument): Promise<boolean
   );
   if (!ended) return false;
   await refundScanCredit(deps.db, scan.scanId, deps.now());
-  if (deps.config.PHOTO_RETENTION_ON_FAILURE === 'delete') {
-    const container = deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER);
-    await Promise.all(Object.values(scan.photos).map((name) => container.getBlockBlobClient(name).deleteIfExists()));
-    await scanRef(deps.db, scan.scanId).update({ photosDeleted: true });
-  }
+  await retainPhotosBeforeStart(deps, scan);
   await writeAudit(
     deps.db,
     { scanId: scan.scanId, userId: scan.ownerId, action: 'consent_revoked_before_start', outcome: 'failed', actor: 'system:functions' },

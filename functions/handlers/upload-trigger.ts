@@ -5,8 +5,10 @@ import { startWhenReady } from '../scans/start-when-ready';
 /**
  * Blob-created on `scan-uploads/{userId}/{scanId}/{angle}` (Event Grid in Azure, the local host's
  * container poller on Azurite). Checks the photos and starts the workflow once all four are valid; a bad
- * photo rejects the scan and refunds the credit. Names that are not scan uploads are ignored, and so
- * are events for a scan of another owner or one that has moved on (a retried or duplicate event).
+ * photo (an oversized one too) rejects the scan, refunds the credit and is removed. Names that are not
+ * scan uploads are ignored, and so are events for a scan of another owner. A write to a scan that has
+ * been submitted or has ended is a late write: ignored, logged (identifiers only) and deleted; the
+ * sealed copies (common/scans/sealed-photos.ts) are what is analysed, kept or deleted.
  */
 export const uploadTrigger = defineBlob({
   name: 'scanUploadTrigger',
@@ -26,6 +28,14 @@ export const uploadTrigger = defineBlob({
       return;
     }
     const outcome = await startWhenReady(deps, scanId);
+    if (outcome.kind === 'not_pending') {
+      // A late write: the scan was submitted (its sealed copies are what counts) or ended. Ignored, and
+      // deleted so nothing the member writes after submit stays in the upload location. The log names
+      // the scan and angle only, never the content.
+      await deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER).getBlockBlobClient(event.name).deleteIfExists();
+      context.log(`scanUploadTrigger: late write to scan ${scanId} ${angle} (status ${outcome.scan.status}) ignored and deleted`);
+      return;
+    }
     context.log(`scanUploadTrigger: scan ${scanId} ${angle} -> ${outcome.kind}`);
   },
 });

@@ -1,9 +1,10 @@
 import { RestError } from '@azure/storage-blob';
 import { ANGLES, type Angle, type ScanError, type ScanStatus } from '../../common/contracts/scan';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
-import type { ScanDocument } from '../../common/contracts/scan-document';
+import type { PhotoSeals, ScanDocument } from '../../common/contracts/scan-document';
 import { writeAudit } from '../../common/scans/audit-log';
 import { refundScanCredit, scanRef } from '../../common/scans/repository';
+import { deleteScanPhotos, deleteUploads, sealContainers, sealUploads, UploadChangedError } from '../../common/scans/sealed-photos';
 import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
 import { KeyedLock } from '../framework/keyed-lock';
@@ -19,6 +20,8 @@ const ENDED_WITHOUT_RESULTS = new Set<ScanStatus>(['rejected', 'failed', 'cancel
 export interface UploadInspection {
   missing: Angle[];
   problems: PhotoProblem[];
+  /** The ETag each present photo had when it was checked: the seal copies exactly that version. */
+  etags: Partial<Record<Angle, string>>;
 }
 
 /** Looks at the four uploaded photos: which are missing, which fail the type, magic-byte and size checks. */
@@ -32,10 +35,13 @@ export async function inspectUploads(deps: Deps, scan: ScanDocument): Promise<Up
         const props = await client.getProperties();
         const size = props.contentLength ?? 0;
         let head: Uint8Array = new Uint8Array(0);
-        if (size > 0 && size <= max) head = await client.downloadToBuffer(0, Math.min(size, MAGIC_BYTES_NEEDED));
-        return { angle, problem: checkPhoto({ angle, contentType: props.contentType, size, head }, max) };
+        const conditions = { ifMatch: props.etag };
+        if (size > 0 && size <= max) head = await client.downloadToBuffer(0, Math.min(size, MAGIC_BYTES_NEEDED), { conditions });
+        return { angle, etag: props.etag, problem: checkPhoto({ angle, contentType: props.contentType, size, head }, max) };
       } catch (err) {
         if (err instanceof RestError && err.statusCode === 404) return { angle, missing: true as const };
+        // Written again between the properties and the head: checked afresh by that write's event.
+        if (err instanceof RestError && err.statusCode === 412) return { angle, missing: true as const };
         throw err;
       }
     }),
@@ -43,6 +49,7 @@ export async function inspectUploads(deps: Deps, scan: ScanDocument): Promise<Up
   return {
     missing: results.filter((r) => 'missing' in r).map((r) => r.angle),
     problems: results.flatMap((r) => ('problem' in r && r.problem ? [r.problem] : [])),
+    etags: Object.fromEntries(results.flatMap((r) => ('etag' in r && r.etag ? [[r.angle, r.etag]] : []))),
   };
 }
 
@@ -77,11 +84,7 @@ async function endBeforeStart(
   if (current?.status === end.status && current.error?.code === end.error.code) {
     // Runs again on a retried event too: the refund is guarded by the credit state.
     await refundScanCredit(db, scan.scanId, deps.now());
-    if (deps.config.PHOTO_RETENTION_ON_FAILURE === 'delete' && !current.photosDeleted) {
-      const container = deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER);
-      await Promise.all(Object.values(scan.photos).map((name) => container.getBlockBlobClient(name).deleteIfExists()));
-      await scanRef(db, scan.scanId).update({ photosDeleted: true, updatedAt: deps.now().toISOString() });
-    }
+    if (!current.photosDeleted) await retainPhotosBeforeStart(deps, scan);
     await writeAudit(
       db,
       { scanId: scan.scanId, userId: scan.ownerId, action: end.action, outcome: end.status, actor: 'system:functions' },
@@ -89,6 +92,43 @@ async function endBeforeStart(
     );
   }
   return ended;
+}
+
+/**
+ * The photo retention policy for a scan that ended without a workflow (rejected at upload, cancelled,
+ * expired, consent revoked): deleted everywhere, or kept as sealed copies.
+ */
+export async function retainPhotosBeforeStart(deps: Deps, scan: ScanDocument): Promise<void> {
+  if (deps.config.PHOTO_RETENTION_ON_FAILURE === 'keep') return keepSealed(deps, scan);
+  await deleteScanPhotos(deps.blob, sealContainers(deps.config), scan.photos);
+  await scanRef(deps.db, scan.scanId).update({ photosDeleted: true, updatedAt: deps.now().toISOString() });
+}
+
+/**
+ * Retention 'keep' for a scan that ended before it started: the photos that are there (oversized ones
+ * excepted: never kept) move to the sealed container, so a later write to an upload URL cannot replace
+ * what is kept. Write-once, so a retried event keeps the first copy.
+ */
+async function keepSealed(deps: Deps, scan: ScanDocument) {
+  const uploads = deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER);
+  await Promise.all(
+    ANGLES.filter((a) => scan.photos[a]).map(async (angle) => {
+      const name = scan.photos[angle]!;
+      const props = await uploads
+        .getBlockBlobClient(name)
+        .getProperties()
+        .catch((err: unknown) => {
+          if (err instanceof RestError && err.statusCode === 404) return undefined;
+          throw err;
+        });
+      if (props?.etag && (props.contentLength ?? 0) <= deps.config.MAX_PHOTO_BYTES) {
+        await sealUploads(deps.blob, sealContainers(deps.config), { [angle]: name }, { [angle]: props.etag }).catch((err: unknown) => {
+          if (!(err instanceof UploadChangedError)) throw err; // gone or rewritten meanwhile: nothing to keep
+        });
+      }
+    }),
+  );
+  await deleteUploads(deps.blob, deps.config.SCAN_UPLOADS_CONTAINER, scan.photos);
 }
 
 /** A bad photo: the scan is rejected with a member-facing reason per photo, and refunded. */
@@ -126,13 +166,36 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
   if (!scan) return { kind: 'not_found' };
   if (scan.status !== 'awaiting_upload') return { kind: 'not_pending', scan };
 
-  const { missing, problems } = await inspectUploads(deps, scan);
-  if (problems.length) {
-    const error = photosRejectedError(problems);
-    await rejectUpload(deps, scan, error);
-    return { kind: 'rejected', scan, error };
+  // The checks and the seal: an upload written again between them is checked again (bounded; its own
+  // event will check it once more if the member keeps writing).
+  let seals: PhotoSeals | undefined;
+  for (let attempt = 0; !seals; attempt++) {
+    const { missing, problems, etags } = await inspectUploads(deps, scan);
+    if (problems.length) {
+      const error = photosRejectedError(problems);
+      await rejectUpload(deps, scan, error);
+      return { kind: 'rejected', scan, error };
+    }
+    if (missing.length) return { kind: 'missing', scan, missing };
+    try {
+      seals = await sealUploads(deps.blob, sealContainers(deps.config), scan.photos, etags);
+    } catch (err) {
+      if (!(err instanceof UploadChangedError) || attempt >= 2) {
+        if (err instanceof UploadChangedError) return { kind: 'missing', scan, missing: [err.angle] };
+        throw err;
+      }
+    }
   }
-  if (missing.length) return { kind: 'missing', scan, missing };
+
+  // The seal is on the document before the workflow exists (its activities read it); a concurrent
+  // submit's seal, recorded first, stands (the copies are write-once, so it names the same bytes).
+  const sealed = await deps.db.runTransaction(async (tx) => {
+    const current = (await tx.get(scanRef(deps.db, scanId))).data();
+    if (current?.status !== 'awaiting_upload') return undefined;
+    if (!current.sealedPhotos) tx.update(scanRef(deps.db, scanId), { sealedPhotos: seals, updatedAt: deps.now().toISOString() });
+    return current.sealedPhotos ?? seals;
+  });
+  if (!sealed) return { kind: 'not_pending', scan: (await scanRef(deps.db, scanId).get()).data() ?? scan };
 
   const client = await deps.temporal();
   await startDailyScan(client, deps.config, scan);
@@ -146,6 +209,8 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
     }
     return current ?? scan.status;
   });
+  // Submitted: the upload location is no longer read; anything written there from now on is a late write.
+  if (status === 'queued') await deleteUploads(deps.blob, deps.config.SCAN_UPLOADS_CONTAINER, scan.photos);
   // Ended (cancelled, rejected, consent revoked) between our read and the start: the run we may just have started stops.
   if (status === 'cancelled' || status === 'rejected' || status === 'failed') {
     await client.workflow

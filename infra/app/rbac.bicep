@@ -36,6 +36,11 @@ resource uploads 'Microsoft.Storage/storageAccounts/blobServices/containers@2023
   name: 'scan-uploads'
 }
 
+resource sealed 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: 'sealed-photos'
+}
+
 resource archives 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
   parent: blobService
   name: 'workflow-archives'
@@ -73,10 +78,21 @@ resource apiQueue 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-// The worker touches two containers only, so its blob role is scoped to each, not to the account.
+// The worker touches three containers only, so its blob role is scoped to each, not to the account.
 resource workerUploads 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   name: guid(uploads.id, workerPrincipalId, roles.storageBlobDataContributor)
   scope: uploads
+  properties: {
+    principalId: workerPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+  }
+}
+
+// Sealed photos: the worker reads them (analysis) and deletes them (retention, erasure).
+resource workerSealed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(sealed.id, workerPrincipalId, roles.storageBlobDataContributor)
+  scope: sealed
   properties: {
     principalId: workerPrincipalId
     principalType: 'ServicePrincipal'

@@ -12,6 +12,9 @@ param photoRetentionDays int = 30
 param archiveRetentionDays int = 2555
 
 var uploadsContainer = 'scan-uploads'
+// Submitted photos are copied here (functions/scans/start-when-ready.ts): no upload SAS reaches it, so a
+// write to an upload URL after submit cannot change what is analysed, kept or deleted.
+var sealedContainer = 'sealed-photos'
 var archivesContainer = 'workflow-archives'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
@@ -65,6 +68,12 @@ resource uploads 'Microsoft.Storage/storageAccounts/blobServices/containers@2023
   properties: { publicAccess: 'None' }
 }
 
+resource sealed 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: sealedContainer
+  properties: { publicAccess: 'None' }
+}
+
 resource archives 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: archivesContainer
@@ -94,14 +103,14 @@ resource lifecycle 'Microsoft.Storage/storageAccounts/managementPolicies@2023-05
           enabled: true
           type: 'Lifecycle'
           definition: {
-            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${uploadsContainer}/'] }
+            filters: { blobTypes: ['blockBlob'], prefixMatch: ['${uploadsContainer}/', '${sealedContainer}/'] }
             actions: { baseBlob: { delete: { daysAfterCreationGreaterThan: photoRetentionDays } } }
           }
         }
       ]
     }
   }
-  dependsOn: [uploads]
+  dependsOn: [uploads, sealed]
 }
 
 // Blob-created events for the upload trigger. Its subscription needs the deployed function's
@@ -119,4 +128,5 @@ resource uploadsTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
 output blobEndpoint string = account.properties.primaryEndpoints.blob
 output queueEndpoint string = account.properties.primaryEndpoints.queue
 output uploadsContainer string = uploads.name
+output sealedContainer string = sealed.name
 output archivesContainer string = archives.name

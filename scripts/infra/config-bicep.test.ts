@@ -94,6 +94,7 @@ const defaults = {
   keys: [
     'TEMPORAL_TASK_QUEUE',
     'SCAN_UPLOADS_CONTAINER', // equal to the container Bicep creates: checked below
+    'SEALED_PHOTOS_CONTAINER', // likewise
     'WORKFLOW_ARCHIVES_CONTAINER',
     'UPLOAD_URL_TTL_MINUTES',
     'UPLOAD_EXPIRY_MINUTES',
@@ -187,6 +188,7 @@ describe('config schema <-> Bicep settings', () => {
     const config = ConfigSchema.shape;
     const storage = read('infra/core/storage.bicep');
     expect(storage).toContain(`var uploadsContainer = '${config.SCAN_UPLOADS_CONTAINER.parse(undefined)}'`);
+    expect(storage).toContain(`var sealedContainer = '${config.SEALED_PHOTOS_CONTAINER.parse(undefined)}'`);
     expect(storage).toContain(`var archivesContainer = '${config.WORKFLOW_ARCHIVES_CONTAINER.parse(undefined)}'`);
   });
 

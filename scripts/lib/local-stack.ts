@@ -19,7 +19,7 @@ export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 export const LOCAL_NAMESPACE = 'reddyfit';
 export const LOCAL_FIREBASE_PROJECT = 'demo-reddyfit';
 export const SEARCH_ATTRIBUTES = searchAttributeRegistrations();
-export const CONTAINERS = [DEFAULT_CONTAINERS.uploads, DEFAULT_CONTAINERS.archives] as const;
+export const CONTAINERS = [DEFAULT_CONTAINERS.uploads, DEFAULT_CONTAINERS.sealed, DEFAULT_CONTAINERS.archives] as const;
 // Azurite's published development account (not a secret: it is the same for everyone).
 const AZURITE_ACCOUNT = 'devstoreaccount1';
 const AZURITE_KEY = 'Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==';

@@ -11,7 +11,8 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Config } from '../../common/config';
 import { ANGLES, type Angle, type ScanMeasurements } from '../../common/contracts/scan';
 import type { ScanDocument } from '../../common/contracts/scan-document';
-import { consentRef, createScanWithCredit, userRef } from '../../common/scans/repository';
+import { consentRef, createScanWithCredit, scanRef, userRef } from '../../common/scans/repository';
+import { deleteUploads, sealContainers, sealUploads } from '../../common/scans/sealed-photos';
 import { makeSampleScanPhotos } from '../../scripts/lib/sample-photos';
 import type { ActivityDeps, WorkerActivities } from '../../worker/activities';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../../worker/create-worker';
@@ -59,6 +60,8 @@ export async function seedUploadedScan(
     measurements?: ScanMeasurements;
     photos?: Partial<Record<Angle, Buffer>>;
     credits?: number;
+    /** false: left awaiting_upload with its uploads in place (for the trigger or the timer to submit). */
+    submitted?: boolean;
   } = {},
 ): Promise<ScanDocument> {
   const userId = opts.userId ?? newUserId();
@@ -72,12 +75,18 @@ export async function seedUploadedScan(
   });
   const photos = { ...(await samplePhotos()), ...opts.photos };
   const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
-  await Promise.all(
+  const uploaded = await Promise.all(
     ANGLES.map((a) =>
       container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a]!, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } }),
     ),
   );
-  return scan;
+  if (opts.submitted === false) return scan;
+  // Submitted, as the upload trigger would leave it: sealed copies recorded on the document, uploads gone.
+  const etags = Object.fromEntries(ANGLES.map((a, i) => [a, uploaded[i]!.etag!]));
+  const sealedPhotos = await sealUploads(blob, sealContainers(config), scan.photos, etags);
+  await scanRef(firebase.db, scanId).update({ sealedPhotos });
+  await deleteUploads(blob, config.SCAN_UPLOADS_CONTAINER, scan.photos);
+  return { ...scan, sealedPhotos };
 }
 
 let cachedPhotos: Promise<Record<Angle, Buffer>> | undefined;

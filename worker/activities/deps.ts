@@ -10,6 +10,8 @@ export interface ActivityDeps {
   db: Firestore;
   blob: BlobServiceClient;
   uploadsContainer: string;
+  /** Where submitted photos are sealed (SEALED_PHOTOS_CONTAINER): the only photos activities read. */
+  sealedPhotosContainer: string;
   maxPhotoBytes: number;
   push: PushTransport;
   qualityThresholds: PhotoQualityThresholds;

@@ -6,11 +6,12 @@ import { anthropometricPrior, AnthropometricEstimateSchema } from '../domain/ant
 import { fuseEstimates } from '../domain/estimate-fusion';
 import { EstimateMethodSchema } from '../domain/plausibility';
 import { estimateFromPhotos } from '../model/estimation-vision';
-import { preparedPhotosFromBlob } from '../model/photos';
+import { preparedPhotos } from '../model/photos';
 import { ModelRunSchema } from '../model/provenance';
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
 import { QualityResultSchema } from './quality';
+import { photosChangedFailure, readSealedScanPhotos } from './sealed-photos';
 import { parseOrFail } from './validate';
 
 export const EstimateSchema = AnthropometricEstimateSchema.extend({
@@ -33,7 +34,8 @@ export type Estimate = z.infer<typeof EstimateSchema>;
 
 const EstimationInputSchema = z.object({ scanId: z.string(), measurements: ScanMeasurementsSchema, quality: QualityResultSchema });
 
-export function createEstimationActivities({ model, blob, uploadsContainer }: ActivityDeps) {
+export function createEstimationActivities(deps: ActivityDeps) {
+  const { model } = deps;
   return {
     /**
      * Body-fat %, fat and lean mass from the anthropometric prior (Deurenberg 1991, CUN-BAE 2012); with a
@@ -46,7 +48,10 @@ export function createEstimationActivities({ model, blob, uploadsContainer }: Ac
       const prior = anthropometricPrior({ weightKg: m.weightKg, heightCm: m.heightCm, age, sex: m.sex });
       if (!model || !quality.photoBlobs) return EstimateSchema.parse({ ...prior, weightKg: m.weightKg });
 
-      const images = await preparedPhotosFromBlob(blob, uploadsContainer, quality.photoBlobs);
+      // The photos the quality step judged: the sealed copies, checked against their seal again.
+      const sealed = await readSealedScanPhotos(deps, scanId, quality.photoBlobs);
+      if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
+      const images = await preparedPhotos(sealed.bytes);
       heartbeat();
       const { value: vision, run } = await estimateFromPhotos(model, scanId, images, { sex: m.sex, age }).catch((err: unknown) => {
         if (err instanceof ModelOutputError) {

@@ -8,6 +8,7 @@ import { preparedPhotos } from '../model/photos';
 import { judgePhotos, QualityJudgementSchema, visionRejections } from '../model/quality-vision';
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
+import { readSealedScanPhotos } from './sealed-photos';
 import { parseOrFail } from './validate';
 
 export const QualityInputSchema = z.object({
@@ -27,25 +28,19 @@ export const QualityResultSchema = z.object({
 });
 export type QualityResult = z.infer<typeof QualityResultSchema>;
 
-export function createQualityActivities({ blob, uploadsContainer, maxPhotoBytes, qualityThresholds, model }: ActivityDeps) {
+export function createQualityActivities(deps: ActivityDeps) {
+  const { maxPhotoBytes, qualityThresholds, model } = deps;
   return {
     /** Per photo: format, resolution, orientation, blur and exposure. Bad photos fail without retry. */
     async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<QualityResult> {
       const { scanId, photos } = parseOrFail(QualityInputSchema, input, 'quality input');
-      const container = blob.getContainerClient(uploadsContainer);
-      const missing: Angle[] = [];
-      const tooLarge: Angle[] = [];
-      const bytes = {} as Record<Angle, Buffer>;
-      await Promise.all(
-        ANGLES.map(async (angle) => {
-          const client = container.getBlockBlobClient(photos[angle] ?? '');
-          if (!photos[angle] || !(await client.exists())) return void missing.push(angle);
-          const props = await client.getProperties();
-          if ((props.contentLength ?? 0) > maxPhotoBytes) return void tooLarge.push(angle);
-          bytes[angle] = await client.downloadToBuffer();
-        }),
-      );
+      // The sealed copies only (worker/activities/sealed-photos.ts): a write to an upload URL after submit cannot reach them.
+      const sealed = await readSealedScanPhotos(deps, scanId, photos);
+      const missing = ANGLES.filter((angle) => !photos[angle]);
+      const tooLarge = ANGLES.filter((angle) => (sealed.sizes[angle] ?? 0) > maxPhotoBytes);
+      const bytes = sealed.bytes as Record<Angle, Buffer>;
       const details = [
+        ...sealed.rejected,
         ...missing.map((angle) => ({ angle, code: 'missing', reason: `The ${angle} photo is missing. Please upload all four photos.` })),
         ...tooLarge.map((angle) => ({ angle, code: PHOTO_TOO_LARGE, reason: `The ${angle} photo is too large. Please retake it.` })),
       ];

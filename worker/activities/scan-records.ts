@@ -4,6 +4,7 @@ import { FailureType } from '../../common/contracts/failures';
 import { AngleSchema, ScanErrorSchema, ScanStatusSchema } from '../../common/contracts/scan';
 import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
 import { consentRef, hasConsent, refundScanCredit, scanRef } from '../../common/scans/repository';
+import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { summarizeModelUsage } from '../model/provenance';
 import type { ActivityDeps } from './deps';
 import { ScanResultsSchema } from './results';
@@ -12,7 +13,7 @@ import { parseOrFail } from './validate';
 const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
 const FINAL = new Set(['completed', 'rejected', 'failed', 'cancelled']);
 
-export function createScanRecordActivities({ db, blob, uploadsContainer, now }: ActivityDeps) {
+export function createScanRecordActivities({ db, blob, uploadsContainer, sealedPhotosContainer, now }: ActivityDeps) {
   return {
     /** Consent can be revoked between upload and analysis; no consent, no analysis. */
     async checkConsent(input: z.infer<typeof ScanRefSchema>): Promise<void> {
@@ -99,10 +100,10 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, now }: 
         'retention',
       );
       if (policy === 'keep') return { deleted: 0 };
-      const container = blob.getContainerClient(uploadsContainer);
-      const results = await Promise.all(Object.values(photos).map((name) => container.getBlockBlobClient(name).deleteIfExists()));
+      // The sealed copies and anything left at the upload location.
+      const deleted = await deleteScanPhotos(blob, { uploads: uploadsContainer, sealed: sealedPhotosContainer }, photos);
       await scanRef(db, scanId).update({ photosDeleted: true, updatedAt: now().toISOString() });
-      return { deleted: results.filter((r) => r.succeeded).length };
+      return { deleted };
     },
 
     /** Final state with a member-facing reason. Idempotent; a completed scan is never overwritten. */

@@ -1,0 +1,198 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlobService } from '../common/clients/blob';
+import { createFirebase } from '../common/clients/firebase';
+import { createTemporalClient } from '../common/clients/temporal';
+import { ANGLES, type Angle } from '../common/contracts/scan';
+import type { ScanDocument } from '../common/contracts/scan-document';
+import { scanRef } from '../common/scans/repository';
+import { PHOTOS_CHANGED } from '../common/scans/sealed-photos';
+import type { LocalHost } from '../functions/local-host';
+import { makeNotAnImage, makeSamplePhoto } from '../scripts/lib/sample-photos';
+import { idTokenFor } from './helpers/auth';
+import { api, startFunctionsHost } from './helpers/http';
+import { measurements, newUserId, samplePhotos, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
+import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { startDailyScan } from '../common/scans/start-scan';
+
+// Sealed photos: once a scan is submitted, writes to its upload URLs (still valid: the SAS outlives the
+// submit) change nothing that is analysed, kept or deleted. The worker starts only after the late writes,
+// so without the seal the analysis would read them: the late bytes are not an image (or a good photo over
+// a blurry one), and the outcome would differ.
+describe('sealed photos: writes after submit change nothing', () => {
+  const taskQueue = uniqueTaskQueue('sealed');
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '0' });
+  const firebase = createFirebase(config, `sealed-${randomUUID()}`);
+  const blob = createBlobService(config);
+  const uploads = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
+  const sealed = blob.getContainerClient(config.SEALED_PHOTOS_CONTAINER);
+  let host: LocalHost;
+  let client: Client;
+
+  beforeAll(async () => {
+    client = await createTemporalClient(config);
+    host = await startFunctionsHost(config, { pollIntervalMs: 100 });
+  });
+  afterAll(async () => {
+    await host?.close();
+    await client?.connection.close();
+    await firebase.close();
+  });
+
+  type Upload = { angle: Angle; url: string; headers: Record<string, string> };
+  const doc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument;
+  const md5 = (b: Buffer) => createHash('md5').update(b).digest('base64');
+
+  /** A member's scan created, uploaded through its SAS URLs and submitted over HTTP: queued, no worker yet. */
+  async function submittedScan(photos: Record<Angle, Buffer>) {
+    const uid = newUserId();
+    await seedMember(firebase.db, uid, { credits: 1 });
+    const token = await idTokenFor(firebase.auth, config, uid);
+    const created = await api(host, '/api/scans', { method: 'POST', token, json: measurements() });
+    expect(created.status, created.text).toBe(201);
+    const scanId: string = created.json.scanId;
+    const urls: Upload[] = created.json.uploads;
+    for (const u of urls) expect((await fetch(u.url, { method: 'PUT', headers: u.headers, body: photos[u.angle] })).status).toBe(201);
+    const submit = await api(host, `/api/scans/${scanId}/submit`, { method: 'POST', token });
+    expect(submit.status, submit.text).toBe(202);
+    expect((await doc(scanId)).status).toBe('queued');
+    return { uid, token, scanId, urls };
+  }
+
+  /** Writes through the member's own upload URLs (as a replay, a buggy app or an attacker with the URL would). */
+  async function lateWrite(urls: Upload[], body: (a: Angle) => Buffer, contentType = 'image/jpeg') {
+    for (const u of urls) {
+      const put = await fetch(u.url, { method: 'PUT', headers: { ...u.headers, 'content-type': contentType }, body: body(u.angle) });
+      expect(put.status, `late write ${u.angle}`).toBe(201); // Azure accepts it too: the SAS is still valid
+    }
+  }
+
+  /** The upload trigger (delivered by the host's poller) removes late writes: the upload location ends empty. */
+  async function uploadsGone(scanId: string, uid: string) {
+    for (const end = Date.now() + 20_000; ; await new Promise((r) => setTimeout(r, 100))) {
+      const left = [];
+      for await (const b of uploads.listBlobsFlat({ prefix: `${uid}/${scanId}/` })) left.push(b.name);
+      if (left.length === 0) return true;
+      if (Date.now() > end) return left;
+    }
+  }
+
+  async function sealedMd5s(scan: ScanDocument) {
+    const out: Partial<Record<Angle, string | null>> = {};
+    for (const a of ANGLES) {
+      const c = sealed.getBlockBlobClient(scan.photos[a]!);
+      out[a] = (await c.exists()) ? md5(await c.downloadToBuffer()) : null;
+    }
+    return out;
+  }
+
+  async function finished(scanId: string) {
+    for (const end = Date.now() + 90_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      const d = await doc(scanId);
+      if (['completed', 'rejected', 'failed', 'cancelled'].includes(d.status) && (d.status !== 'completed' || d.results)) {
+        await client.workflow
+          .getHandle(d.workflowId)
+          .result()
+          .catch(() => undefined);
+        return doc(scanId);
+      }
+    }
+    throw new Error(`scan ${scanId} did not finish`);
+  }
+
+  async function withWorker<T>(fn: () => Promise<T>): Promise<T> {
+    const worker = await startTestWorker(config, firebase, blob, { taskQueue });
+    try {
+      return await fn();
+    } finally {
+      await worker.stop();
+    }
+  }
+
+  it('completed: a late write before the analysis is not analysed, one after it changes no result and no kept photo', async () => {
+    const good = await samplePhotos();
+    const { uid, scanId, urls } = await submittedScan(good);
+    const submitted = await doc(scanId);
+    // Recorded at submit: the sealed copies' ETag and MD5, equal to the bytes the member uploaded.
+    expect(Object.fromEntries(ANGLES.map((a) => [a, submitted.sealedPhotos?.[a]?.md5]))).toEqual(
+      Object.fromEntries(ANGLES.map((a) => [a, md5(good[a])])),
+    );
+
+    await lateWrite(urls, () => makeNotAnImage(), 'text/html');
+    expect(await uploadsGone(scanId, uid)).toBe(true);
+
+    const done = await withWorker(() => finished(scanId));
+    expect(done.status).toBe('completed');
+    expect(done.results).toBeTruthy();
+
+    await lateWrite(urls, (a) => good[a === 'front' ? 'back' : 'front']);
+    expect(await uploadsGone(scanId, uid)).toBe(true);
+    await host.idle();
+    const after = await doc(scanId);
+    expect({ status: after.status, results: after.results, seals: after.sealedPhotos }).toEqual({
+      status: 'completed',
+      results: done.results,
+      seals: submitted.sealedPhotos,
+    });
+    expect(await sealedMd5s(after)).toEqual(Object.fromEntries(ANGLES.map((a) => [a, md5(good[a])])));
+  });
+
+  it('rejected: a good photo written over a blurry one after submit is not analysed; deleted photos stay deleted', async () => {
+    const photos = { ...(await samplePhotos()), front: await makeSamplePhoto('front', { variant: 'blurry' }) };
+    const { uid, scanId, urls } = await submittedScan(photos);
+    const good = await samplePhotos();
+
+    await lateWrite(urls, (a) => good[a]);
+    expect(await uploadsGone(scanId, uid)).toBe(true);
+
+    const done = await withWorker(() => finished(scanId));
+    expect(done.status).toBe('rejected');
+    expect(done.error?.details?.map((d) => d.angle)).toEqual(['front']);
+    expect(done.photosDeleted).toBe(true);
+
+    await lateWrite(urls, (a) => good[a]);
+    expect(await uploadsGone(scanId, uid)).toBe(true);
+    await host.idle();
+    const after = await doc(scanId);
+    expect({ status: after.status, error: after.error, photosDeleted: after.photosDeleted }).toEqual({
+      status: 'rejected',
+      error: done.error,
+      photosDeleted: true,
+    });
+    expect(await sealedMd5s(after)).toEqual({ front: null, back: null, left: null, right: null });
+  });
+
+  it('cancelled: late writes before and after the cancel leave no photo behind and no result', async () => {
+    const good = await samplePhotos();
+    const { uid, token, scanId, urls } = await submittedScan(good);
+    await lateWrite(urls, () => makeNotAnImage(), 'text/html');
+    const cancel = await api(host, `/api/scans/${scanId}/cancel`, { method: 'POST', token });
+    expect(cancel.status, cancel.text).toBe(202);
+
+    const done = await withWorker(() => finished(scanId));
+    expect(done.status).toBe('cancelled');
+    expect(done.results).toBeUndefined();
+    expect(done.photosDeleted).toBe(true);
+
+    await lateWrite(urls, (a) => good[a]);
+    expect(await uploadsGone(scanId, uid)).toBe(true);
+    await host.idle();
+    const after = await doc(scanId);
+    expect({ status: after.status, results: after.results, photosDeleted: after.photosDeleted }).toEqual({
+      status: 'cancelled',
+      results: undefined,
+      photosDeleted: true,
+    });
+    expect(await sealedMd5s(after)).toEqual({ front: null, back: null, left: null, right: null });
+  });
+
+  it('a sealed copy replaced behind the seal (not through an upload URL) is a stable photo rejection, not analysed', async () => {
+    const scan = await seedUploadedScan(firebase, blob, config);
+    await sealed.getBlockBlobClient(scan.photos.left!).uploadData(makeNotAnImage(), { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    await startDailyScan(client, config, scan, taskQueue);
+    const done = await withWorker(() => finished(scan.scanId));
+    expect(done.status).toBe('rejected');
+    expect(done.error?.details?.map((d) => [d.angle, d.code])).toEqual([['left', PHOTOS_CHANGED]]);
+  });
+});
