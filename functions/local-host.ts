@@ -3,6 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { Cron } from 'croner';
 import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler, type HttpResponseInit, type LogLevel } from '@azure/functions';
+import { sharedTemporalClient, TemporalConnectionError } from '../common/clients/temporal';
 import { loadConfigOrExit, type Config } from '../common/config';
 import type { ProblemError } from './framework/problem';
 import { registrations } from './definitions';
@@ -311,7 +312,15 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
 if (require.main === module) {
   const config = loadConfigOrExit();
   const port = Number(process.env.FUNCTIONS_HTTP_PORT ?? process.env.PORT ?? 7071);
-  startLocalHost({ config, port })
+  // Connect before serving: a refused certificate or a wrong server name stops the host with its cause.
+  sharedTemporalClient(config)
+    .catch((err: unknown) => {
+      process.stderr.write(
+        `Functions local host: ${err instanceof TemporalConnectionError ? err.message : 'Temporal connection failed'}\n`,
+      );
+      process.exit(69); // EX_UNAVAILABLE
+    })
+    .then(() => startLocalHost({ config, port }))
     .then((host) => {
       process.stdout.write(
         `Functions local host on ${host.url}/api (OpenAPI: ${host.url}/api/openapi.json); watching ${config.SCAN_UPLOADS_CONTAINER} for uploads\n`,

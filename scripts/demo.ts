@@ -13,27 +13,30 @@ import type { CreateScanResponse } from '../common/contracts/api';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { userRef } from '../common/scans/repository';
 import { startLocalHost } from '../functions/local-host';
-import { NativeConnection } from '@temporalio/worker';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
+import { connectWorkerToTemporal } from '../worker/temporal-connection';
 import { idTokenFor } from './lib/auth-emulator';
-import { useOrStartStack } from './lib/local-stack';
+import { mtlsClientSettings, useOrStartStack } from './lib/local-stack';
 import { progressPrinter } from './lib/progress-bar';
 import { makeSampleScanPhotos } from './lib/sample-photos';
 
 const keep = process.argv.includes('--keep');
+/** Reach Temporal through the mTLS peer with a client certificate, as against Temporal Cloud. */
+const mtls = process.argv.includes('--mtls');
 const say = (s: string) => console.log(s);
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   say('Starting the local stack (Temporal dev server, Azurite, Firestore and Auth emulators)…');
-  const stack = await useOrStartStack('demo', (l) => say(`  ${l}`));
-  const { env } = stack;
+  const stack = await useOrStartStack('demo', (l) => say(`  ${l}`), { mtls });
+  const env = mtls ? { ...stack.env, ...mtlsClientSettings(stack.env) } : stack.env;
+  if (mtls) say(`Temporal over mTLS through ${env.TEMPORAL_ADDRESS} (client certificate from the test CA)`);
   const pushList = env.PUSH_RECEIVER_LIST_URL;
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const firebase = createFirebase(config);
   const blob = createBlobService(config);
   const client = await createTemporalClient(config);
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await connectWorkerToTemporal(config);
   say('Starting the scan worker…');
   const worker = await createScanWorker({
     config,

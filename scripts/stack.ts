@@ -4,18 +4,21 @@
 import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, stackEntries, startLocalStack, toEnvFile } from './lib/local-stack';
+import { TLS_SERVER_NAME } from './lib/tls-certs';
 
 async function main() {
   const dataDir = process.env.REDDYFIT_STACK_DIR ?? path.join(PROJECT_ROOT, '.data', 'stack');
   mkdirSync(dataDir, { recursive: true });
   const envFile = path.join(path.dirname(dataDir), 'stack.env');
-  const stack = await startLocalStack({ dataDir, persistent: true, log: (l) => console.log(`[stack] ${l}`) });
+  // --mtls: also the mTLS peer (nginx demanding a client certificate) in front of Temporal.
+  const mtls = process.argv.includes('--mtls');
+  const stack = await startLocalStack({ dataDir, persistent: true, mtls, log: (l) => console.log(`[stack] ${l}`) });
   writeFileSync(envFile, toEnvFile(stackEntries(stack, dataDir)));
   console.log(`
 Local stack is up (Temporal from ${stack.temporalCliSource})
   Temporal gRPC     ${stack.urls.temporal}   namespace ${stack.env.TEMPORAL_NAMESPACE}
   Temporal Web UI   ${stack.urls.temporalUi}
-  Blob (Azurite)    ${stack.urls.blob}
+${stack.mtls ? `  Temporal mTLS     ${stack.mtls.address}   server name ${TLS_SERVER_NAME}, certificates in ${path.relative(PROJECT_ROOT, stack.mtls.certs.dir)}\n` : ''}  Blob (Azurite)    ${stack.urls.blob}
   Firestore         ${stack.urls.firestore}
   Firebase Auth     ${stack.urls.auth}
   Push receiver     ${stack.urls.pushList}

@@ -1,22 +1,23 @@
 // The worker container's entry point: validated config, one Temporal connection, the scan activities,
 // health endpoints, and a graceful shutdown on SIGTERM/SIGINT that lets running activities finish.
 import { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
-import { temporalConnectionOptions } from '../common/clients/temporal';
+import { TemporalConnectionError } from '../common/clients/temporal';
 import { loadConfigOrExit } from '../common/config';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { startTelemetry } from '../common/telemetry';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities, findWorkflowBundle } from './create-worker';
 import { startHealthServer } from './health';
+import { connectWorkerToTemporal } from './temporal-connection';
 
 async function main() {
   const config = loadConfigOrExit();
   const telemetry = startTelemetry(config, 'reddyfit-scan-worker');
   Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO') });
 
-  const connection = await NativeConnection.connect(temporalConnectionOptions(config));
+  const connection = await connectWorkerToTemporal(config);
   const firebase = createFirebase(config);
   // The archive activities list closed runs and fetch histories through a client on the same connection.
   const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
@@ -39,5 +40,5 @@ async function main() {
 
 main().catch((err) => {
   console.error(JSON.stringify({ msg: 'worker failed', error: err instanceof Error ? err.message : String(err) }));
-  process.exit(1);
+  process.exit(err instanceof TemporalConnectionError ? 69 : 1); // EX_UNAVAILABLE: Temporal refused or unreachable
 });

@@ -1,4 +1,5 @@
-import { Client, Connection } from '@temporalio/client';
+import { connect as tlsConnect } from 'node:tls';
+import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
 import type { Config } from '../config';
 import { payloadDataConverter } from '../temporal/payload-encryption';
@@ -16,6 +17,72 @@ export function temporalConnectionOptions(config: Config) {
   return connectionOptions;
 }
 
+/** A refused or failed Temporal connection, with the cause named (never a key, certificate or API key). */
+export class TemporalConnectionError extends Error {
+  override readonly name = 'TemporalConnectionError';
+  readonly code = 'temporal_connection_failed';
+  constructor(
+    readonly address: string,
+    readonly tls: boolean,
+    readonly reason: string,
+  ) {
+    super(`cannot connect to Temporal at ${address}${tls ? ' over TLS' : ''}: ${reason}`);
+  }
+}
+
+type TlsOptions = TLSConfig | boolean | null | undefined;
+
+const pem = (b: Uint8Array | undefined) => (b ? Buffer.from(b) : undefined);
+
+/** The TLS handshake alone, as the connection would make it: names what the server's certificate gets wrong. */
+function tlsHandshakeProblem(address: string, tls: TLSConfig, timeoutMs = 3000): Promise<string | undefined> {
+  const host = address.slice(0, address.lastIndexOf(':')).replace(/^\[|\]$/g, '');
+  const port = Number(address.slice(address.lastIndexOf(':') + 1));
+  return new Promise((resolve) => {
+    const socket = tlsConnect({
+      host,
+      port,
+      servername: tls.serverNameOverride ?? host,
+      ca: pem(tls.serverRootCACertificate),
+      cert: pem(tls.clientCertPair?.crt),
+      key: pem(tls.clientCertPair?.key),
+      ALPNProtocols: ['h2'],
+    });
+    const done = (problem: string | undefined) => {
+      socket.destroy();
+      resolve(problem);
+    };
+    socket.setTimeout(timeoutMs, () => done('no TLS handshake within the timeout'));
+    socket.once('secureConnect', () => done(undefined));
+    socket.once('error', (err) => done(`TLS handshake failed: ${err.message}`));
+  });
+}
+
+/** What the transport said, from the innermost gRPC status (grpc-js hides it in `cause`). */
+function transportReason(err: unknown): string {
+  let e: unknown = err;
+  for (let i = 0; i < 5 && e; i++) {
+    const details = (e as { details?: unknown }).details;
+    if (typeof details === 'string' && details) return details;
+    const cause = (e as { cause?: unknown }).cause;
+    if (!cause) break;
+    e = cause;
+  }
+  return err instanceof Error ? err.message : String(err);
+}
+
+/**
+ * Turns a failed connect into an error naming the cause: a refused client certificate (the peer's gRPC
+ * status message), or a server certificate that fails verification (a TLS handshake made the same way).
+ */
+export async function explainConnectFailure(err: unknown, address: string, tls: TlsOptions): Promise<TemporalConnectionError> {
+  let reason = transportReason(err);
+  if (tls && /deadline|failed to connect|transport|connecterror/i.test(reason)) {
+    reason = (await tlsHandshakeProblem(address, tls === true ? {} : tls)) ?? reason;
+  }
+  return new TemporalConnectionError(address, Boolean(tls), reason);
+}
+
 let shared: Promise<Client> | undefined;
 
 /** One connection per process, reused across Function invocations (connections are expensive). */
@@ -27,13 +94,15 @@ export function sharedTemporalClient(config: Config): Promise<Client> {
   return shared;
 }
 
+/** The one place a Temporal client connection is made (the Functions app, tools and tests). */
 export async function createTemporalClient(config: Config): Promise<Client> {
   const opts = temporalConnectionOptions(config);
-  const connection = await Connection.connect({
-    address: opts.address,
-    tls: opts.tls,
-    apiKey: opts.apiKey,
-    metadata: opts.metadata,
-  });
+  const address = opts.address ?? config.TEMPORAL_ADDRESS;
+  let connection: Connection;
+  try {
+    connection = await Connection.connect({ address, tls: opts.tls, apiKey: opts.apiKey, metadata: opts.metadata });
+  } catch (err) {
+    throw await explainConnectFailure(err, address, opts.tls);
+  }
   return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
 }

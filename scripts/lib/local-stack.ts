@@ -8,6 +8,8 @@ import { findOrBuildTemporalCli } from './temporal-cli';
 import { freePorts, waitFor } from './ports';
 import { startPushReceiver } from './push-receiver';
 import { supervise, type Supervisor } from './supervisor';
+import { findOrInstallNginx, nginxArgs, probeMtlsPeer, writeMtlsPeerConfig } from './mtls-peer';
+import { makeTestCertificates, TLS_SERVER_NAME, type TestCertificates } from './tls-certs';
 import { startCodecServer } from '../../common/temporal/codec-server';
 import { EncryptionCodec, parsePayloadKey } from '../../common/temporal/payload-encryption';
 import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
@@ -28,7 +30,15 @@ export interface LocalStackOptions {
   dataDir: string;
   /** Keep Temporal/Azurite data across restarts (developer stack) or throw it away (tests). */
   persistent: boolean;
+  /** Also start the mTLS peer (nginx demanding a client certificate from the test CA) in front of Temporal. */
+  mtls?: boolean;
   log?: (line: string) => void;
+}
+
+/** The mTLS peer: its address and the certificates made for it (accepted and refused ones). */
+export interface MtlsPeer {
+  address: string;
+  certs: TestCertificates;
 }
 
 export interface LocalStack {
@@ -51,6 +61,8 @@ export interface LocalStack {
   pids: number[];
   /** Restarts the Temporal dev server when it dies (same port, same database file); absent without a CLI. */
   temporalSupervisor?: Supervisor;
+  /** Present when started with `mtls`. */
+  mtls?: MtlsPeer;
   stop(): Promise<void>;
 }
 
@@ -361,6 +373,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     );
 
     const [t, a, f, fa] = await Promise.all([temporal, azurite, firestore, auth]);
+    const mtls = options.mtls ? await startMtlsPeer(t.address, dataDir, logDir, services, log) : undefined;
     push = await startPushReceiver(0);
     for (const s of services.filter((s) => !supervised.has(s.name))) {
       s.proc.once('exit', (code) => {
@@ -398,12 +411,48 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       temporalCliPath: cli?.path,
       pids: services.map((s) => s.proc.pid!),
       temporalSupervisor,
+      mtls,
       stop,
     };
   } catch (err) {
     await stop();
     throw err;
   }
+}
+
+/** nginx in front of the dev server, with certificates made for it in the data folder. */
+async function startMtlsPeer(upstream: string, dataDir: string, logDir: string, services: Service[], log: (l: string) => void) {
+  const certs = makeTestCertificates(path.join(dataDir, 'tls'));
+  const nginx = findOrInstallNginx(log);
+  return startWithRetry(
+    'mtls-peer',
+    services,
+    async () => {
+      const port = (await freePorts(1))[0]!;
+      const dir = path.join(dataDir, 'mtls-peer');
+      const config = writeMtlsPeerConfig({ dir, logDir, port, upstream, certs });
+      const address = `127.0.0.1:${port}`;
+      return {
+        service: spawnGuarded('mtls-peer', nginx, nginxArgs({ dir, logDir, config }), { cwd: dataDir, logDir }),
+        ready: () => waitFor('mTLS peer', async () => (await probeMtlsPeer(address, certs)) && { address, certs }),
+      };
+    },
+    log,
+  );
+}
+
+/** Settings that reach Temporal through the mTLS peer with its accepted client certificate (as for Temporal Cloud). */
+export function mtlsClientSettings(entries: Record<string, string>): Record<string, string> {
+  const address = entries.TEMPORAL_MTLS_ADDRESS;
+  const dir = entries.TEMPORAL_MTLS_CERT_DIR;
+  if (!address || !dir) throw new Error('this stack runs no mTLS peer: start it with --mtls (the test stack always does)');
+  return {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TLS_SERVER_CA_CERT_PATH: path.join(dir, 'ca.pem'),
+    TEMPORAL_TLS_SERVER_NAME: TLS_SERVER_NAME,
+    TEMPORAL_TLS_CLIENT_CERT_PATH: path.join(dir, 'client.pem'),
+    TEMPORAL_TLS_CLIENT_KEY_PATH: path.join(dir, 'client.key'),
+  };
 }
 
 /**
@@ -417,6 +466,7 @@ export function stackEntries(stack: LocalStack, dataDir: string): Record<string,
     TEMPORAL_CODEC_URL: stack.urls.codec,
     TEMPORAL_CLI: stack.temporalCliPath ?? '',
     STACK_DATA_DIR: dataDir,
+    ...(stack.mtls ? { TEMPORAL_MTLS_ADDRESS: stack.mtls.address, TEMPORAL_MTLS_CERT_DIR: stack.mtls.certs.dir } : {}),
   };
 }
 
@@ -433,7 +483,7 @@ export function readStackEnvFile(file: string): Record<string, string> {
  * The stack named by REDDYFIT_STACK_ENV (a running `npm run stack`), or a throw-away one on free ports
  * that `stop()` ends and deletes. The demo, the benchmarks and the test setup all start this way.
  */
-export async function useOrStartStack(name: string, log: (line: string) => void = () => {}) {
+export async function useOrStartStack(name: string, log: (line: string) => void = () => {}, opts: { mtls?: boolean } = {}) {
   const file = process.env.REDDYFIT_STACK_ENV;
   if (file) {
     log(`using the running stack from ${file}`);
@@ -441,7 +491,7 @@ export async function useOrStartStack(name: string, log: (line: string) => void 
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `reddyfit-${name}-`));
   const started = Date.now();
-  const stack = await startLocalStack({ dataDir, persistent: false, log });
+  const stack = await startLocalStack({ dataDir, persistent: false, log, mtls: opts.mtls });
   log(`up in ${((Date.now() - started) / 1000).toFixed(1)}s (Temporal from ${stack.temporalCliSource}); Web UI ${stack.urls.temporalUi}`);
   return {
     env: stackEntries(stack, dataDir),

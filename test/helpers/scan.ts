@@ -6,7 +6,6 @@ import { createFirebase } from '../../common/clients/firebase';
 import { createTemporalClient } from '../../common/clients/temporal';
 import { testConfig } from './stack';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import { NativeConnection } from '@temporalio/worker';
 import type { Firestore } from 'firebase-admin/firestore';
 import type { Config } from '../../common/config';
 import { ANGLES, type Angle, type ScanMeasurements } from '../../common/contracts/scan';
@@ -17,6 +16,7 @@ import { makeSampleScanPhotos } from '../../scripts/lib/sample-photos';
 import type { ActivityDeps, WorkerActivities } from '../../worker/activities';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../../worker/create-worker';
 import type { FirebaseClients } from '../../common/clients/firebase';
+import { connectWorkerToTemporal } from '../../worker/temporal-connection';
 
 export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
 export const newUserId = () => `member_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -102,7 +102,7 @@ export async function startTestWorker(
   blob: BlobServiceClient,
   opts: { taskQueue: string; deps?: Partial<ActivityDeps>; wrap?: (a: WorkerActivities) => WorkerActivities },
 ) {
-  const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
+  const connection = await connectWorkerToTemporal(config);
   const base = createWorkerActivities({ ...activityDepsFromConfig(config, firebase, blob), ...opts.deps });
   const worker = await createScanWorker({ config, connection, activities: opts.wrap ? opts.wrap(base) : base, taskQueue: opts.taskQueue });
   const running = worker.run();

@@ -12,7 +12,8 @@ declare module 'vitest' {
  * REDDYFIT_STACK_ENV=.data/stack.env reuses a running `npm run stack` instead (faster when iterating).
  */
 export default async function setup(project: TestProject) {
-  const stack = await useOrStartStack('test-stack', (l) => process.stderr.write(`[stack] ${l}\n`));
+  // With the mTLS peer: the TLS tests reach Temporal through it the way the apps reach Temporal Cloud.
+  const stack = await useOrStartStack('test-stack', (l) => process.stderr.write(`[stack] ${l}\n`), { mtls: true });
   project.provide('stackEnv', stack.env);
   return stack.stop;
 }
