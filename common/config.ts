@@ -86,6 +86,20 @@ const ConfigObject = z.object({
     .refine((ks) => ks.split(',').every((k) => Buffer.from(k, 'base64').length === 32), 'expected comma-separated 32-byte base64 keys')
     .optional(),
 
+  /**
+   * The codec endpoint (`/api/codec/decode`, `/api/codec/encode`) answers only when both are set: the one
+   * browser origin allowed to call it (Temporal Cloud's Web UI, https://cloud.temporal.io) ...
+   */
+  CODEC_UI_ORIGIN: z
+    .url()
+    .refine((u) => new URL(u).origin === u, 'expected an origin (scheme://host[:port], no path)')
+    .optional(),
+  /** ... and the Host names requests must carry (this app's own host names, comma-separated). */
+  CODEC_ALLOWED_HOSTS: z
+    .string()
+    .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?(,[A-Za-z0-9.-]+(:\d{1,5})?)*$/, 'expected comma-separated host[:port] names')
+    .optional(),
+
   /** Web UI base URL, only used to print links to runs. */
   TEMPORAL_UI_URL: z.url().optional(),
 

@@ -1,4 +1,5 @@
 import { cancelScan } from './handlers/cancel-scan';
+import { codecFunctions } from './handlers/codec';
 import { getConsents, putConsent } from './handlers/consents';
 import { createScan } from './handlers/create-scan';
 import { getScan } from './handlers/get-scan';
@@ -27,6 +28,7 @@ export const functions: readonly FunctionDefinition[] = [
   getConsents,
   putConsent,
   health,
+  ...codecFunctions,
   openApiFunction(() => functions),
   uploadTrigger,
   nightlyArchive,

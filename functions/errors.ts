@@ -30,6 +30,41 @@ export class ReviewerRoleRequiredError extends ProblemError {
   readonly title = 'Reviewer role required';
 }
 
+export class OperatorRoleRequiredError extends ProblemError {
+  override readonly name = 'OperatorRoleRequiredError';
+  readonly code = 'operator_role_required';
+  readonly status = 403;
+  readonly title = 'Operator role required';
+}
+
+export class OriginNotAllowedError extends ProblemError {
+  override readonly name = 'OriginNotAllowedError';
+  readonly code = 'origin_not_allowed';
+  readonly status = 403;
+  readonly title = 'Origin not allowed';
+}
+
+export class HostNotAllowedError extends ProblemError {
+  override readonly name = 'HostNotAllowedError';
+  readonly code = 'host_not_allowed';
+  readonly status = 421;
+  readonly title = 'Misdirected request';
+}
+
+export class CodecDisabledError extends ProblemError {
+  override readonly name = 'CodecDisabledError';
+  readonly code = 'codec_disabled';
+  readonly status = 404;
+  readonly title = 'Codec endpoint not enabled';
+}
+
+export class PayloadNotDecodableError extends ProblemError {
+  override readonly name = 'PayloadNotDecodableError';
+  readonly code = 'payload_not_decodable';
+  readonly status = 422;
+  readonly title = 'Payload cannot be decoded';
+}
+
 export class SelfReviewError extends ProblemError {
   override readonly name = 'SelfReviewError';
   readonly code = 'self_review_not_allowed';

@@ -157,3 +157,15 @@ export const ProblemSchema = z
   })
   .loose()
   .meta({ id: 'Problem', description: 'RFC 9457 problem details with a stable `code`' });
+
+// Temporal's remote codec protocol (what the Web UI and `temporal` CLI send to a codec endpoint).
+const Base64Schema = z.string().regex(/^[A-Za-z0-9+/]*={0,2}$/, 'expected base64');
+export const CodecPayloadSchema = z
+  .object({ metadata: z.record(z.string().max(256), Base64Schema).default({}), data: Base64Schema.default('') })
+  .meta({ id: 'CodecPayload', description: 'A Temporal payload as JSON: metadata values and data base64-encoded' });
+export const CodecRequestSchema = z
+  .object({ payloads: z.array(CodecPayloadSchema).max(1000) })
+  .meta({ id: 'CodecRequest', description: "Temporal's remote codec protocol: payloads to encode or decode" });
+export const CodecResponseSchema = z
+  .object({ payloads: z.array(CodecPayloadSchema) })
+  .meta({ id: 'CodecResponse', description: 'The payloads encoded or decoded, in the same order' });

@@ -22,8 +22,8 @@ const toJson = (p: Payload): JsonPayload => ({
 });
 
 /**
- * A codec endpoint for one allowed browser origin (the Web UI). Locally it listens on loopback only; it is
- * not an Azure endpoint: exposing it there needs an identity check this project does not have yet.
+ * A codec endpoint for one allowed browser origin (the local dev server's Web UI), on loopback only. The
+ * endpoint that faces Temporal Cloud's Web UI is the operator-only HTTP function in functions/handlers/codec.ts.
  */
 export async function startCodecServer(codec: PayloadCodec, opts: { port: number; allowedOrigin: () => string | undefined }) {
   const server = http.createServer((req, res) => {

@@ -1,14 +1,21 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Auth } from 'firebase-admin/auth';
-import { InvalidTokenError, ReviewerRoleRequiredError, ServiceUnavailableError, UnauthenticatedError } from '../errors';
+import {
+  InvalidTokenError,
+  OperatorRoleRequiredError,
+  ReviewerRoleRequiredError,
+  ServiceUnavailableError,
+  UnauthenticatedError,
+} from '../errors';
 import type { AuthRequirement, Principal } from './types';
 
 const BEARER = /^Bearer ([A-Za-z0-9_.-]{20,4096})$/;
 
-/** Roles come from custom claims: `reviewer: true` or `roles: ['reviewer', ...]`. */
+/** Roles come from custom claims: `reviewer: true`, `operator: true` or `roles: ['reviewer', ...]`. */
 export function rolesFromClaims(claims: Record<string, unknown>): string[] {
   const roles = new Set<string>(['member']);
   if (claims.reviewer === true) roles.add('reviewer');
+  if (claims.operator === true) roles.add('operator');
   if (Array.isArray(claims.roles)) for (const r of claims.roles) if (typeof r === 'string' && /^[a-z_]{1,32}$/.test(r)) roles.add(r);
   return [...roles];
 }
@@ -36,5 +43,6 @@ export async function authenticate(request: HttpRequest, auth: Auth, requirement
   const roles = rolesFromClaims(claims);
   const principal: Principal = { uid: claims.uid, roles, isReviewer: roles.includes('reviewer') };
   if (requirement === 'reviewer' && !principal.isReviewer) throw new ReviewerRoleRequiredError('this endpoint is for reviewers');
+  if (requirement === 'operator' && !roles.includes('operator')) throw new OperatorRoleRequiredError('this endpoint is for operators');
   return principal;
 }

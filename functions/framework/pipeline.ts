@@ -85,6 +85,7 @@ export function pipelineResponses(def: AnyHttpFunction): Record<number, Response
     out[503] = { description: 'the identity service cannot be reached', codes: ['service_unavailable'] };
   }
   if (def.auth === 'reviewer') out[403] = { description: 'not a reviewer', codes: ['reviewer_role_required'] };
+  if (def.auth === 'operator') out[403] = { description: 'not an operator', codes: ['operator_role_required'] };
   return out;
 }
 
@@ -111,8 +112,14 @@ export function httpHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpH
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = Date.now();
     let status = 500;
+    let extra: Record<string, string> = {};
+    const withExtra = (out: HttpResponseInit): HttpResponseInit => ({
+      ...out,
+      headers: { ...(out.headers as Record<string, string>), ...extra },
+    });
     try {
       const deps = getDeps();
+      extra = def.responseHeaders?.(request, deps) ?? {};
       const principal = await authenticate(request, deps.auth, def.auth);
       const params = parse(def.params, { ...request.params }, 'params');
       const query = parse(def.query, queryRecord(request), 'query');
@@ -129,14 +136,14 @@ export function httpHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpH
         urlFor: (path) => `${origin}${path}`,
       } as Parameters<AnyHttpFunction['handler']>[0]);
       status = res.status;
-      return toResponse(res);
+      return withExtra(toResponse(res));
     } catch (err) {
       if (err instanceof ProblemError) {
         status = err.status;
-        return problemResponse(err);
+        return withExtra(problemResponse(err));
       }
       context.error(`${def.name} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : 'non-error thrown'}`);
-      return problemResponse(new InternalError(context.invocationId));
+      return withExtra(problemResponse(new InternalError(context.invocationId)));
     } finally {
       context.log(`${def.name} ${request.method} -> ${status} in ${Date.now() - started} ms`);
     }

@@ -8,9 +8,10 @@ import type { Deps } from '../deps';
 
 /**
  * Who may call: `anonymous` (no token), `member` (any verified Firebase ID token), `owner` (a member;
- * the handler answers 404 unless the scan is theirs), `reviewer` (a member with the reviewer role).
+ * the handler answers 404 unless the scan is theirs), `reviewer` (a member with the reviewer role),
+ * `operator` (someone who runs the system, e.g. reads payloads in Temporal's Web UI: the operator role).
  */
-export type AuthRequirement = 'anonymous' | 'member' | 'owner' | 'reviewer';
+export type AuthRequirement = 'anonymous' | 'member' | 'owner' | 'reviewer' | 'operator';
 
 export interface Principal {
   uid: string;
@@ -69,6 +70,8 @@ export interface HttpFunctionDefinition<
   /** Headers the endpoint reads (documentation). */
   requestHeaders?: Record<string, { description: string; schema: z.ZodType }>;
   responses: Record<number, ResponseDoc>;
+  /** Headers added to every answer, problems included (CORS for a browser caller). */
+  responseHeaders?(request: HttpRequest, deps: Deps): Record<string, string>;
   /** Derived helper functions (405 answers) that stay out of the OpenAPI document. */
   internal?: boolean;
   handler(input: HandlerInput<P, Q, B>): Promise<ApiResponse>;

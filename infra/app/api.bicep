@@ -10,6 +10,8 @@ param storageAccountName string
 param deploymentContainer string
 @description('Settings common/config.ts reads (see main.bicep).')
 param appSettings object
+@description('Browser origin of the Temporal Web UI allowed to call the codec endpoint (CORS).')
+param codecUiOrigin string = 'https://cloud.temporal.io'
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -65,6 +67,9 @@ var platformSettings = {
   AZURE_CLIENT_ID: identityClientId
   // Local auth is off on Application Insights: the host authenticates as the identity.
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
+  // The codec endpoint for Temporal Cloud's Web UI: the UI's origin (CORS) and this app's host name (Host check).
+  CODEC_UI_ORIGIN: codecUiOrigin
+  CODEC_ALLOWED_HOSTS: site.properties.defaultHostName
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -139,6 +139,8 @@ const workerOnly = [
   'AZURE_OPENAI_API_VERSION',
   'MODEL_DEPLOYMENT_DEFAULT',
 ];
+// The worker serves no HTTP API: the codec endpoint's settings are the Functions app's.
+const functionsOnly = ['CODEC_UI_ORIGIN', 'CODEC_ALLOWED_HOSTS'];
 const intentionallyUnset = new Set([...secrets.keys, ...laptopOnly.keys, ...defaults.keys]);
 
 // Set by the templates, read by the Functions host, the Azure SDKs or Node rather than by the schema.
@@ -164,7 +166,11 @@ describe('config schema <-> Bicep settings', () => {
   for (const [process, keys] of Object.entries(set)) {
     it(`${process}: every setting the schema reads is set, or intentionally unset with a reason`, () => {
       const missing = schemaKeys.filter(
-        (k) => !keys.includes(k) && !intentionallyUnset.has(k) && !(process === 'functions' && workerOnly.includes(k)),
+        (k) =>
+          !keys.includes(k) &&
+          !intentionallyUnset.has(k) &&
+          !(process === 'functions' && workerOnly.includes(k)) &&
+          !(process === 'worker' && functionsOnly.includes(k)),
       );
       expect(missing).toEqual([]);
     });
@@ -173,6 +179,7 @@ describe('config schema <-> Bicep settings', () => {
       const unread = keys.filter((k) => !schemaKeys.includes(k) && !(k in readOutsideSchema) && !(k in pendingReaders));
       expect(unread).toEqual([]);
       if (process === 'functions') expect(keys.filter((k) => workerOnly.includes(k))).toEqual([]);
+      if (process === 'worker') expect(keys.filter((k) => functionsOnly.includes(k))).toEqual([]);
     });
 
     it(`${process}: no setting is both set and listed as intentionally unset`, () => {
@@ -181,7 +188,7 @@ describe('config schema <-> Bicep settings', () => {
   }
 
   it('the lists name only settings the schema has (no stale entries)', () => {
-    expect([...intentionallyUnset, ...workerOnly].filter((k) => !schemaKeys.includes(k))).toEqual([]);
+    expect([...intentionallyUnset, ...workerOnly, ...functionsOnly].filter((k) => !schemaKeys.includes(k))).toEqual([]);
   });
 
   it('the containers Bicep creates are the config defaults', () => {
