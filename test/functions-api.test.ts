@@ -57,6 +57,8 @@ describe('functions: consents, health and OpenAPI', () => {
     const doc = res.json;
     expect(doc.openapi).toBe('3.1.0');
     expect(Object.keys(doc.paths).sort()).toEqual([
+      '/api/codec/decode',
+      '/api/codec/encode',
       '/api/consents',
       '/api/consents/{type}',
       '/api/health',
@@ -73,6 +75,9 @@ describe('functions: consents, health and OpenAPI', () => {
     );
     expect(create.responses['402'].content['application/problem+json'].schema.$ref).toBe('#/components/schemas/Problem');
     expect(doc.paths['/api/health'].get.security).toEqual([]);
+    // The codec endpoint's refusals are documented with their codes (the CORS preflight is not an API operation).
+    expect(Object.keys(doc.paths['/api/codec/decode'])).toEqual(['post']);
+    expect(doc.paths['/api/codec/decode'].post.responses['421']).toBeTruthy();
     expect(doc.components.securitySchemes.firebaseIdToken).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 });
