@@ -2,6 +2,7 @@ import { cancelScan } from './handlers/cancel-scan';
 import { codecFunctions } from './handlers/codec';
 import { getConsents, putConsent } from './handlers/consents';
 import { createScan } from './handlers/create-scan';
+import { eraseMe, getErasure } from './handlers/erasure';
 import { getScan } from './handlers/get-scan';
 import { health } from './handlers/health';
 import { listScans } from './handlers/list-scans';
@@ -27,6 +28,8 @@ export const functions: readonly FunctionDefinition[] = [
   cancelScan,
   getConsents,
   putConsent,
+  eraseMe,
+  getErasure,
   health,
   ...codecFunctions,
   openApiFunction(() => functions),

@@ -151,6 +151,16 @@ export class NotFoundError extends ProblemError {
   readonly title = 'No such resource';
 }
 
+export class ErasureNotFoundError extends ProblemError {
+  override readonly name = 'ErasureNotFoundError';
+  readonly code = 'erasure_not_found';
+  readonly status = 404;
+  readonly title = 'No erasure requested';
+  constructor() {
+    super('you have not asked for your data to be erased');
+  }
+}
+
 export class ScanNotFoundError extends ProblemError {
   override readonly name = 'ScanNotFoundError';
   readonly code = 'scan_not_found';

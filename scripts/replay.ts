@@ -4,6 +4,8 @@
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { loadConfigOrExit } from '../common/config';
+import { createFirebase } from '../common/clients/firebase';
+import { archiveKeysFromPayloadKeys, openArchivedScanHistory } from '../common/archive/member-keys';
 import { historiesFromArchive, historiesFromDir, replayAll } from '../worker/replay';
 import { WINDOW_OPTIONS, args, fail, windowFromArgs } from './lib/archive-cli';
 import { LOCAL_PAYLOAD_KEY } from '../common/temporal/local-dev-key';
@@ -12,11 +14,29 @@ async function main() {
   const values = args({ ...WINDOW_OPTIONS, dir: { type: 'string' }, blob: { type: 'boolean' } });
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let source;
+  let firebase: ReturnType<typeof createFirebase> | undefined;
   if (values.dir && !values.blob) {
     source = historiesFromDir(values.dir);
   } else if (values.blob && !values.dir) {
     const config = loadConfigOrExit();
-    source = historiesFromArchive(createBlobService(config).getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER), windowFromArgs(values));
+    // Scan histories are sealed with their member's key (README "Right to erasure"): opened with it here;
+    // an erased member's are skipped, since nothing can open them any more.
+    firebase = createFirebase(config);
+    const db = firebase.db;
+    const archiveKeys = archiveKeysFromPayloadKeys(
+      [config.PAYLOAD_ENCRYPTION_KEY, ...(config.PAYLOAD_DECRYPTION_KEYS ?? '').split(',').filter(Boolean)].map((k) =>
+        Buffer.from(k, 'base64'),
+      ),
+    );
+    source = historiesFromArchive(
+      createBlobService(config).getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER),
+      windowFromArgs(values),
+      async (entry, history) => {
+        const opened = await openArchivedScanHistory(db, archiveKeys, entry.workflowId, history);
+        if (opened === undefined) console.log(`skip ${entry.blob}: its member's key was destroyed (erased)`);
+        return opened;
+      },
+    );
   } else {
     fail('usage: replay --dir <folder> | replay --blob --from <ISO> --to <ISO> [--task-queue <q>]');
   }
@@ -34,6 +54,7 @@ async function main() {
       failures: report.failures.length,
     }),
   );
+  await firebase?.close();
   if (report.failures.length || report.replayed === 0) process.exitCode = 1;
 }
 

@@ -138,6 +138,14 @@ describe('functions: authorisation matrix', () => {
       [],
     ],
     [
+      'read own erasure (none requested yet)',
+      'GET',
+      () => '/api/me/erasure',
+      undefined,
+      { anonymous: 401, owner: 404, other: 404, pendingReviewer: 404, decider: 404, otherReviewer: 404, operator: 404 },
+      [],
+    ],
+    [
       'health',
       'GET',
       () => '/api/health',
@@ -185,5 +193,18 @@ describe('functions: authorisation matrix', () => {
     }
     const mine = await api(host, '/api/scans', { token: tokens.owner });
     expect(mine.json.items.map((i: { scanId: string }) => i.scanId).sort()).toEqual([pending.scanId, decided.scanId].sort());
+  });
+
+  // Last: it erases the callers. Each erases only themselves (no worker runs here, so it stays running).
+  it('DELETE erase own data, then GET own erasure', async () => {
+    for (const caller of callers) {
+      const token = caller === 'anonymous' ? undefined : tokens[caller];
+      const erase = await api(host, '/api/me', { method: 'DELETE', token });
+      expect({ caller, status: erase.status }, erase.text).toEqual({ caller, status: caller === 'anonymous' ? 401 : 202 });
+      const status = await api(host, '/api/me/erasure', { token });
+      expect({ caller, status: status.status }).toEqual({ caller, status: caller === 'anonymous' ? 401 : 200 });
+    }
+    // The owner's scans are untouched by anyone else's erasure (their own has no worker to run it).
+    expect((await scanRef(firebase.db, decided.scanId).get()).data()?.status).toBe('completed');
   });
 });

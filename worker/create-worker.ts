@@ -5,6 +5,7 @@ import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { getMessaging } from 'firebase-admin/messaging';
 import type { Config } from '../common/config';
+import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { FirebaseClients } from '../common/clients/firebase';
 import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
@@ -23,6 +24,11 @@ export function activityDepsFromConfig(
   return {
     temporal,
     archivesContainer: config.WORKFLOW_ARCHIVES_CONTAINER,
+    archiveKeys: archiveKeysFromPayloadKeys(
+      [config.PAYLOAD_ENCRYPTION_KEY, ...(config.PAYLOAD_DECRYPTION_KEYS ?? '').split(',').filter(Boolean)].map((k) =>
+        Buffer.from(k, 'base64'),
+      ),
+    ),
     db: firebase.db,
     blob,
     uploadsContainer: config.SCAN_UPLOADS_CONTAINER,

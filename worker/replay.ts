@@ -28,15 +28,24 @@ export async function* historiesFromDir(dir: string): Source {
   }
 }
 
-/** The histories a window's manifest lists, downloaded one at a time. */
-export async function* historiesFromArchive(container: ContainerClient, window: ArchiveWindow): Source {
+/**
+ * The histories a window's manifest lists, downloaded one at a time. `open` turns a history as archived
+ * into one that replays (a scan's payloads are sealed with its member's key); undefined skips it (an
+ * erased member's history cannot be opened, by design).
+ */
+export async function* historiesFromArchive(
+  container: ContainerClient,
+  window: ArchiveWindow,
+  open: (entry: ManifestEntry, history: unknown) => Promise<unknown> = async (_, h) => h,
+): Source {
   const manifestBlob = await findManifestBlob(container, window);
   if (!manifestBlob)
     throw new Error(`no archive manifest for ${window.from} … ${window.to}${window.taskQueue ? ` (task queue ${window.taskQueue})` : ''}`);
   const manifest = JSON.parse(await downloadText(manifestBlob)) as { entries: ManifestEntry[] };
   for (const e of manifest.entries) {
     const { history } = await readArchivedHistory(container.getBlockBlobClient(e.blob));
-    yield { workflowId: e.blob, history };
+    const opened = await open(e, history);
+    if (opened !== undefined) yield { workflowId: e.blob, history: opened };
   }
 }
 

@@ -169,3 +169,11 @@ export const CodecRequestSchema = z
 export const CodecResponseSchema = z
   .object({ payloads: z.array(CodecPayloadSchema) })
   .meta({ id: 'CodecResponse', description: 'The payloads encoded or decoded, in the same order' });
+
+/** DELETE /api/me and GET /api/me/erasure: the member's one erasure and how far it got. */
+export const ErasureResponseSchema = z.object({
+  status: z.enum(['running', 'completed']),
+  requestedAt: z.string(),
+  completedAt: z.string().nullable(),
+  statusUrl: z.string(),
+});

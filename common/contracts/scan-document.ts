@@ -10,6 +10,14 @@ export const Collections = {
   notifications: 'notifications', // scans/{scanId}/notifications/{outcome}
   auditLogs: 'auditLogs',
   idempotency: 'idempotencyKeys', // users/{uid}/idempotencyKeys/{key}
+  erasures: 'erasures', // erasures/{uid}: a member's erasure request and its progress (identifiers and counts only)
+  memberKeys: 'memberKeys', // memberKeys/{uid}: the member's archive data key, wrapped; deleted on erasure
+} as const;
+
+/** The subcollections under each document kind (the emulator cannot list them; erasure walks these). */
+export const Subcollections = {
+  users: [Collections.consents, Collections.scanHistory, Collections.idempotency],
+  scans: [Collections.notifications],
 } as const;
 
 export const CreditStateSchema = z.enum(['reserved', 'consumed', 'refunded']);

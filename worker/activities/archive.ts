@@ -23,6 +23,9 @@ import {
 } from '../../common/archive/layout';
 import { canonicalJson } from '../../common/archive/canonical-json';
 import { downloadText, sha256Hex, writeOnce } from '../../common/archive/store';
+import { memberDataKey, sealHistoryPayloads } from '../../common/archive/member-keys';
+import { workflowIdForScan } from '../../common/contracts/scan';
+import { scanRef } from '../../common/scans/repository';
 import {
   ARCHIVE_FORMAT,
   ArchiveFailureType,
@@ -83,6 +86,24 @@ export function createArchiveActivities(deps: ActivityDeps) {
     });
   };
 
+  /**
+   * The data key of the member a scan's history belongs to (its scan document names the owner), or
+   * undefined for histories that hold no member's data (the archive's own, an erasure's: identifiers
+   * only) and for a scan run without a scan document (nothing names a member to key it to: archived as
+   * Temporal holds it, payloads encrypted with the payload key, and logged). Erasure deletes a member's
+   * executions before their documents, so an erased member's history is never archived that way.
+   */
+  async function memberKeyOf(workflowType: string, workflowId: string) {
+    if (workflowType !== 'dailyScanWorkflow') return undefined;
+    const scanId = workflowId.startsWith(workflowIdForScan('')) ? workflowId.slice(workflowIdForScan('').length) : '';
+    const owner = scanId ? (await scanRef(deps.db, scanId).get()).data()?.ownerId : undefined;
+    if (!owner) {
+      Context.current().log.warn('scan history without a scan document: archived without a member key', { workflowId });
+      return undefined;
+    }
+    return memberDataKey(deps.db, deps.archiveKeys, owner, deps.now());
+  }
+
   /** One history: fetch, serialise, checksum, gzip, write once. Conflicts are reported, never overwritten. */
   async function archiveOne(
     exec: ExecutionInfo,
@@ -92,12 +113,15 @@ export function createArchiveActivities(deps: ActivityDeps) {
     const closeTime = timestampIso(exec.closeTime);
     const blobPath = historyBlobPath({ workflowId, runId, closeTime });
     const history = await client().workflow.getHandle(workflowId, runId).fetchHistory();
+    const workflowType = exec.type?.name ?? '';
+    // A scan's payloads are sealed again with its member's data key (crypto-shredding on erasure).
+    const member = await memberKeyOf(workflowType, workflowId);
+    const parsed: unknown = JSON.parse(historyToJSON(history));
     // The `temporal workflow show --output json` form, keys sorted: Temporal returns protobuf maps in no
     // fixed order, and an unchanged history must always get the same checksum.
-    const json = canonicalJson(JSON.parse(historyToJSON(history)));
+    const json = canonicalJson(member ? sealHistoryPayloads(parsed, member) : parsed);
     const sha256 = sha256Hex(json);
     const gz = await gzipAsync(json);
-    const workflowType = exec.type?.name ?? '';
     const closeStatus = closeStatusName(exec.status);
     const eventCount = history.events?.length ?? 0;
     const { outcome, existingSha256, storedBytes } = await writeOnce(container().getBlockBlobClient(blobPath), gz, {

@@ -22,4 +22,6 @@ export interface ActivityDeps {
   temporal?: Client;
   /** Container of the workflow history archive (WORKFLOW_ARCHIVES_CONTAINER). */
   archivesContainer: string;
+  /** Archive keys (current first) that wrap the members' archive data keys (common/archive/member-keys.ts). */
+  archiveKeys: Buffer[];
 }

@@ -4,6 +4,7 @@ import { createAuditActivities } from './audit';
 import { createDeltaActivities } from './deltas';
 import type { ActivityDeps } from './deps';
 import { createEstimationActivities } from './estimation';
+import { createErasureActivities } from './erasure';
 import { createNotifyActivities } from './notify';
 import { createQualityActivities } from './quality';
 import { createScanRecordActivities } from './scan-records';
@@ -25,9 +26,9 @@ export function createScanActivities(deps: ActivityDeps) {
 
 export type ScanActivities = ReturnType<typeof createScanActivities>;
 
-/** Everything one worker registers: the scan pipeline's activities and the nightly archive's. */
+/** Everything one worker registers: the scan pipeline's activities, the nightly archive's and erasure's. */
 export function createWorkerActivities(deps: ActivityDeps) {
-  return { ...createScanActivities(deps), ...createArchiveActivities(deps) };
+  return { ...createScanActivities(deps), ...createArchiveActivities(deps), ...createErasureActivities(deps) };
 }
 
 export type WorkerActivities = ReturnType<typeof createWorkerActivities>;

@@ -1,0 +1,272 @@
+import { randomUUID } from 'node:crypto';
+import type { Client } from '@temporalio/client';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { existingMemberDataKey, type MemberDataKey, openHistoryPayloads } from '../common/archive/member-keys';
+import { historyBlobPath } from '../common/archive/layout';
+import { startArchive } from '../common/archive/start-archive';
+import { readArchivedHistory } from '../common/archive/store';
+import { createBlobService } from '../common/clients/blob';
+import { createFirebase } from '../common/clients/firebase';
+import { createTemporalClient } from '../common/clients/temporal';
+import type { ArchiveWorkflowResult } from '../common/contracts/archive';
+import { workflowIdForErasure } from '../common/contracts/erasure';
+import { workflowIdForScan } from '../common/contracts/scan';
+import { Collections, type ScanDocument, Subcollections } from '../common/contracts/scan-document';
+import { createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
+import { startDailyScan } from '../common/scans/start-scan';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
+import type { LocalHost } from '../functions/local-host';
+import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
+import { idTokenFor } from './helpers/auth';
+import { api, startFunctionsHost } from './helpers/http';
+import { measurements, newScanId, newUserId, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
+import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
+import { spawnWorkerProcess } from './helpers/worker-process';
+
+// The right to erasure, end to end on the local stack: after DELETE /api/me completes, nothing of the
+// member's health data is found in Firestore, Blob (uploads, sealed photos, and the archive read with
+// every key that remains) or Temporal; their audit trail remains; another member is untouched.
+describe('erasure: DELETE /api/me', () => {
+  const taskQueue = uniqueTaskQueue('erase');
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '0' });
+  const firebase = createFirebase(config, `erase-${randomUUID()}`);
+  const blob = createBlobService(config);
+  const archive = blob.getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER);
+  const archiveKeys = archiveKeysFromPayloadKeys([Buffer.from(config.PAYLOAD_ENCRYPTION_KEY, 'base64')]);
+  const codec = payloadDataConverter(config).payloadCodecs[0]!;
+  const HEALTH = /weightKg|bodyFatPercent|heightCm|leanMass/;
+  let host: LocalHost;
+  let client: Client;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+
+  beforeAll(async () => {
+    client = await createTemporalClient(config);
+    worker = await startTestWorker(config, firebase, blob, { taskQueue, deps: { temporal: client } });
+    host = await startFunctionsHost(config);
+  });
+  afterAll(async () => {
+    await host?.close();
+    await worker?.stop();
+    await client?.connection.close();
+    await firebase.close();
+  });
+
+  const scanDoc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument | undefined;
+
+  async function completedScan(userId: string, cfg = config) {
+    const scan = await seedUploadedScan(firebase, blob, cfg, { userId });
+    await startDailyScan(client, cfg, scan, taskQueue);
+    if (cfg === config) expect((await client.workflow.getHandle(scan.workflowId).result()).status).toBe('completed');
+    return scan;
+  }
+
+  /** Every payload of an archived history, opened with the member keys given and the payload keys of the config. */
+  async function readablePayloadTexts(history: unknown, members: MemberDataKey[]): Promise<string[]> {
+    const opened = openHistoryPayloads(history, members);
+    const texts: string[] = [];
+    const walk = async (v: unknown): Promise<void> => {
+      if (Array.isArray(v)) for (const x of v) await walk(x);
+      else if (v && typeof v === 'object') {
+        const o = v as Record<string, unknown>;
+        if (o.metadata && typeof o.metadata === 'object' && typeof (o.metadata as Record<string, unknown>).encoding === 'string') {
+          const metadata = Object.fromEntries(
+            Object.entries(o.metadata as Record<string, string>).map(([k, b]) => [k, Buffer.from(b, 'base64')]),
+          );
+          const [decoded] = await codec.decode([{ metadata, data: Buffer.from(String(o.data ?? ''), 'base64') }]);
+          texts.push(Buffer.from(decoded!.data ?? new Uint8Array()).toString('utf8'));
+        } else for (const x of Object.values(o)) await walk(x);
+      }
+    };
+    await walk(opened);
+    return texts;
+  }
+
+  async function archivedHistoryOf(workflowId: string) {
+    const desc = await client.workflow.getHandle(workflowId).describe();
+    const path = historyBlobPath({ workflowId, runId: desc.runId, closeTime: desc.closeTime!.toISOString() });
+    return { path, read: () => readArchivedHistory(archive.getBlockBlobClient(path)) };
+  }
+
+  async function visible(workflowId: string) {
+    return Number(
+      (
+        await client.workflowService.countWorkflowExecutions({
+          namespace: config.TEMPORAL_NAMESPACE,
+          query: `WorkflowId = '${workflowId}'`,
+        })
+      ).count ?? 0,
+    );
+  }
+
+  async function erasureCompleted(token: string, h = host) {
+    for (const end = Date.now() + 120_000; Date.now() < end; await new Promise((r) => setTimeout(r, 300))) {
+      const res = await api(h, '/api/me/erasure', { token });
+      if (res.json?.status === 'completed') return res;
+    }
+    throw new Error('erasure did not complete');
+  }
+
+  /**
+   * Everything Firestore holds that names the member, by collection: every top-level collection the
+   * project writes and every subcollection (as a collection group), whole documents searched.
+   */
+  async function firestoreMentions(userId: string, scanIds: string[]) {
+    const ids = [userId, ...scanIds];
+    const found: Record<string, string[]> = {};
+    const groups = [
+      ...[Collections.users, Collections.scans, Collections.auditLogs, Collections.erasures, Collections.memberKeys].map((c) => ({
+        name: c,
+        query: firebase.db.collection(c),
+      })),
+      ...[...Subcollections.users, ...Subcollections.scans].map((c) => ({ name: `*/${c}`, query: firebase.db.collectionGroup(c) })),
+    ];
+    for (const { name, query } of groups) {
+      for (const doc of (await query.get()).docs) {
+        const text = JSON.stringify(doc.data());
+        if (ids.some((id) => doc.ref.path.includes(id) || text.includes(id))) found[name] = [...(found[name] ?? []), text];
+      }
+    }
+    return found;
+  }
+
+  it('erases scans, photos, history, consents, push tokens, Temporal records and archived results; keeps the audit trail', async () => {
+    const member = newUserId();
+    const other = newUserId();
+    await seedMember(firebase.db, member, { credits: 5 });
+    await seedMember(firebase.db, other, { credits: 1 });
+    await userRef(firebase.db, member).update({ pushTokens: ['fcm-token-of-the-member'] });
+    const token = await idTokenFor(firebase.auth, config, member);
+
+    const from = new Date(Date.now() - 1000).toISOString();
+    const done = await completedScan(member);
+    const othersDone = await completedScan(other);
+    // Open scans: one waiting for its photos, one whose workflow waits for a review (its photos are
+    // deleted by its own retention when the erasure cancels it: 4 photos are left for the photo step).
+    const waiting = await createScanWithCredit(firebase.db, {
+      scanId: newScanId(),
+      userId: member,
+      measurements: measurements(),
+      now: new Date(),
+    });
+    const reviewing = await seedUploadedScan(firebase, blob, config, { userId: member });
+    await startDailyScan(client, testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '1' }), reviewing, taskQueue);
+    for (const end = Date.now() + 60_000; (await scanDoc(reviewing.scanId))?.status !== 'awaiting_review' && Date.now() < end; )
+      await new Promise((r) => setTimeout(r, 200));
+    expect((await scanDoc(reviewing.scanId))?.status).toBe('awaiting_review');
+
+    // The nightly archive of the closed scans: the member's payloads are sealed with their data key.
+    const { workflowId: archiveId } = await startArchive(
+      client,
+      config,
+      { from, to: new Date().toISOString(), taskQueue },
+      { mode: 'rerun' },
+    );
+    expect(((await client.workflow.getHandle(archiveId).result()) as ArchiveWorkflowResult).counts.conflicts).toBe(0);
+    const archived = await archivedHistoryOf(done.workflowId);
+    const othersArchived = await archivedHistoryOf(othersDone.workflowId);
+    const memberKey = (await existingMemberDataKey(firebase.db, archiveKeys, member))!;
+    expect(memberKey).toBeDefined();
+    const before = (await archived.read()).history;
+    // The search can find health data: with the member's key it does, with the payload keys alone it does not.
+    expect((await readablePayloadTexts(before, [memberKey])).some((t) => HEALTH.test(t))).toBe(true);
+    expect((await readablePayloadTexts(before, [])).some((t) => HEALTH.test(t))).toBe(false);
+
+    const first = await api(host, '/api/me', { method: 'DELETE', token });
+    expect(first.status, first.text).toBe(202);
+    expect(first.headers.get('location')).toBe(`${host.url}/api/me/erasure`);
+    const again = await api(host, '/api/me', { method: 'DELETE', token });
+    expect(again.json.requestedAt).toBe(first.json.requestedAt); // the same erasure
+    const completed = await erasureCompleted(token);
+    expect(completed.json).toMatchObject({ status: 'completed', requestedAt: first.json.requestedAt, completedAt: expect.any(String) });
+    const record = (await firebase.db.collection(Collections.erasures).doc(member).get()).data();
+    expect(record?.counts).toEqual({
+      scansCancelled: 2,
+      scansDeleted: 3,
+      photosDeleted: 4,
+      executionsDeleted: 2,
+      archiveKeyDestroyed: true,
+    });
+    const repeat = await api(host, '/api/me', { method: 'DELETE', token });
+    expect({ status: repeat.status, requestedAt: repeat.json.requestedAt }).toEqual({ status: 200, requestedAt: first.json.requestedAt });
+
+    // Firestore: only the audit trail and the erasure record name the member, with identifiers only.
+    const mentions = await firestoreMentions(
+      member,
+      [done, waiting, reviewing].map((x) => x.scanId),
+    );
+    expect(Object.keys(mentions).sort()).toEqual([Collections.auditLogs, Collections.erasures].sort());
+    for (const text of Object.values(mentions).flat()) expect(text).not.toMatch(HEALTH);
+    const audits = mentions[Collections.auditLogs]!.map((t) => JSON.parse(t) as { action: string });
+    expect(audits.filter((a) => a.action === 'member_erased')).toHaveLength(1);
+    expect(audits.filter((a) => a.action === 'erasure_requested')).toHaveLength(1);
+    expect(audits.some((a) => a.action === 'scan_completed' || a.action === 'results_persisted')).toBe(true);
+
+    // Blob: no upload, no sealed photo; the archived history is still there (write-once) but unreadable.
+    for (const name of [config.SCAN_UPLOADS_CONTAINER, config.SEALED_PHOTOS_CONTAINER]) {
+      const left = [];
+      for await (const b of blob.getContainerClient(name).listBlobsFlat({ prefix: `${member}/` })) left.push(b.name);
+      expect({ container: name, left }).toEqual({ container: name, left: [] });
+    }
+    expect(await existingMemberDataKey(firebase.db, archiveKeys, member)).toBeUndefined();
+    const after = await archived.read();
+    expect(after.history).toEqual(before);
+    expect((await readablePayloadTexts(after.history, [])).some((t) => HEALTH.test(t))).toBe(false);
+
+    // Temporal: the member's scan runs are gone from visibility (and history).
+    for (const scan of [done, waiting, reviewing]) expect(await visible(workflowIdForScan(scan.scanId))).toBe(0);
+
+    // The other member: untouched.
+    expect((await scanDoc(othersDone.scanId))?.status).toBe('completed');
+    expect(await visible(othersDone.workflowId)).toBe(1);
+    const othersKey = (await existingMemberDataKey(firebase.db, archiveKeys, other))!;
+    expect((await readablePayloadTexts((await othersArchived.read()).history, [othersKey])).some((t) => HEALTH.test(t))).toBe(true);
+    expect(await blob.getContainerClient(config.SEALED_PHOTOS_CONTAINER).getBlockBlobClient(othersDone.photos.front!).exists()).toBe(true);
+  }, 240_000);
+
+  it('a worker killed mid-erasure: the erasure resumes on the next worker and erases everything once', async () => {
+    const killQueue = uniqueTaskQueue('erase-kill');
+    const killConfig = testConfig({ TEMPORAL_TASK_QUEUE: killQueue, REVIEW_MIN_CONFIDENCE: '0' });
+    const member = newUserId();
+    await seedMember(firebase.db, member, { credits: 5 });
+    const token = await idTokenFor(firebase.auth, config, member);
+    const scans = [await completedScan(member), await completedScan(member), await completedScan(member)];
+
+    const killHost = await startFunctionsHost(killConfig);
+    const { PUSH_RECEIVER_LIST_URL: _, STACK_DATA_DIR: __, ...env } = stackEnv();
+    const proc = await spawnWorkerProcess({ ...env, TEMPORAL_TASK_QUEUE: killQueue, WORKER_HEALTH_PORT: '0', LOG_LEVEL: 'warn' });
+    let second: Awaited<ReturnType<typeof startTestWorker>> | undefined;
+    try {
+      expect((await api(killHost, '/api/me', { method: 'DELETE', token })).status).toBe(202);
+      // Killed once the first step is done: the rest is left to the next worker.
+      const handle = client.workflow.getHandle(workflowIdForErasure(member));
+      for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
+        const events = (await handle.fetchHistory()).events ?? [];
+        if (events.some((e) => e.activityTaskCompletedEventAttributes)) break;
+      }
+      proc.proc.kill('SIGKILL');
+      expect(await proc.exited).toBeNull();
+
+      second = await startTestWorker(killConfig, firebase, blob, { taskQueue: killQueue, deps: { temporal: client } });
+      const completed = await erasureCompleted(token, killHost);
+      expect(completed.json.status).toBe('completed');
+    } finally {
+      if (proc.proc.exitCode === null && proc.proc.signalCode === null) proc.proc.kill('SIGKILL');
+      await second?.stop();
+      await killHost.close();
+    }
+    const record = (await firebase.db.collection(Collections.erasures).doc(member).get()).data();
+    expect(record?.counts).toMatchObject({ scansDeleted: 3, archiveKeyDestroyed: expect.any(Boolean) });
+    const mentions = await firestoreMentions(
+      member,
+      scans.map((x) => x.scanId),
+    );
+    expect(Object.keys(mentions).sort()).toEqual([Collections.auditLogs, Collections.erasures].sort());
+    const audits = mentions[Collections.auditLogs]!.map((t) => JSON.parse(t) as { action: string });
+    expect(audits.filter((a) => a.action === 'member_erased')).toHaveLength(1);
+    for (const scan of scans) expect(await visible(scan.workflowId)).toBe(0);
+    const left = [];
+    for await (const b of blob.getContainerClient(config.SEALED_PHOTOS_CONTAINER).listBlobsFlat({ prefix: `${member}/` }))
+      left.push(b.name);
+    expect(left).toEqual([]);
+  }, 240_000);
+});
