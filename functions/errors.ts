@@ -305,6 +305,16 @@ export class ScanInProgressProblem extends ProblemError {
   }
 }
 
+export class ErasureInProgressProblem extends ProblemError {
+  override readonly name = 'ErasureInProgressProblem';
+  readonly code = 'erasure_in_progress';
+  readonly status = 409;
+  readonly title = 'Your data is being erased';
+  constructor() {
+    super('no new scan can start while your erasure runs (GET /api/me/erasure)');
+  }
+}
+
 export class DailyScanLimitProblem extends ProblemError {
   override readonly name = 'DailyScanLimitProblem';
   readonly code = 'daily_scan_limit';

@@ -10,6 +10,7 @@ import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { archiveWorkflowId, closedInWindowQuery, historyBlobPath, utcDayPath } from '../common/archive/layout';
 import { canonicalJson } from '../common/archive/canonical-json';
+import { archiveKeysFromPayloadKeys, openArchivedScanHistory } from '../common/archive/member-keys';
 import { startArchive } from '../common/archive/start-archive';
 import { readArchivedHistory, sha256Hex } from '../common/archive/store';
 import { verifyArchive } from '../common/archive/verify';
@@ -31,6 +32,7 @@ const config = testConfig({ TEMPORAL_TASK_QUEUE: scanQueue, REVIEW_TIMEOUT_SECON
 const firebase = createFirebase(config, `archive-${randomUUID()}`);
 const blob = createBlobService(config);
 const container = blob.getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER);
+const archiveKeys = archiveKeysFromPayloadKeys([Buffer.from(config.PAYLOAD_ENCRYPTION_KEY, 'base64')]);
 let client: Client;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 
@@ -153,9 +155,12 @@ describe('archive of a batch of scans', () => {
     for (const run of runs) {
       const b = container.getBlockBlobClient(historyBlobPath(run));
       const { history, sha256, metadata } = await readArchivedHistory(b);
-      // Byte for byte the (key-sorted) JSON of the history Temporal holds (payloads still encoded as stored).
+      // The (key-sorted) JSON of the history Temporal holds, each payload (still encoded as stored) sealed
+      // again with the scan owner's archive key (README "Right to erasure"): opened with it, byte for byte.
       const live = canonicalJson(JSON.parse(historyToJSON(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory())));
-      expect(sha256).toBe(sha256Hex(live));
+      expect(sha256).toBe(sha256Hex(canonicalJson(history)));
+      expect(canonicalJson(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, history))).toBe(live);
+      expect(canonicalJson(history)).not.toBe(live);
       expect(metadata[ArchiveMetadata.sha256]).toBe(sha256);
       expect(metadata[ArchiveMetadata.workflowType]).toBe('dailyScanWorkflow');
       expect(Number(metadata[ArchiveMetadata.eventCount])).toBe((history as { events: unknown[] }).events.length);
@@ -186,7 +191,8 @@ describe('archive of a batch of scans', () => {
         ],
         { encoding: 'utf8', maxBuffer: 64 << 20 },
       );
-      expect((await readArchivedHistory(container.getBlockBlobClient(historyBlobPath(run)))).history).toEqual(JSON.parse(shown));
+      const archived = (await readArchivedHistory(container.getBlockBlobClient(historyBlobPath(run)))).history;
+      expect(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, archived)).toEqual(JSON.parse(shown));
     }
 
     const manifest = JSON.parse((await container.getBlockBlobClient(result.manifest.blob).downloadToBuffer()).toString()) as {

@@ -18,6 +18,7 @@ import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { LocalHost } from '../functions/local-host';
 import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
 import { idTokenFor } from './helpers/auth';
+import { maybeRecordHistory } from './helpers/history';
 import { api, startFunctionsHost } from './helpers/http';
 import { measurements, newScanId, newUserId, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
@@ -186,6 +187,7 @@ describe('erasure: DELETE /api/me', () => {
       executionsDeleted: 2,
       archiveKeyDestroyed: true,
     });
+    await maybeRecordHistory(client.workflow.getHandle(workflowIdForErasure(member)), 'erase-member');
     const repeat = await api(host, '/api/me', { method: 'DELETE', token });
     expect({ status: repeat.status, requestedAt: repeat.json.requestedAt }).toEqual({ status: 200, requestedAt: first.json.requestedAt });
 

@@ -204,6 +204,9 @@ describe('functions: authorisation matrix', () => {
       const status = await api(host, '/api/me/erasure', { token });
       expect({ caller, status: status.status }).toEqual({ caller, status: caller === 'anonymous' ? 401 : 200 });
     }
+    // While an erasure runs, no new scan starts (nothing is reserved or created).
+    const refused = await api(host, '/api/scans', { method: 'POST', token: tokens.other, json: measurements() });
+    expect({ status: refused.status, code: refused.json?.code }).toEqual({ status: 409, code: 'erasure_in_progress' });
     // The owner's scans are untouched by anyone else's erasure (their own has no worker to run it).
     expect((await scanRef(firebase.db, decided.scanId).get()).data()?.status).toBe('completed');
   });

@@ -3,6 +3,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { workflowIdForScan } from '../contracts/scan';
 import { Collections } from '../contracts/scan-document';
+import { canonicalJson } from './canonical-json';
 import { scanRef } from '../scans/repository';
 import { payloadKeyId } from '../temporal/key-id';
 
@@ -114,7 +115,8 @@ export function sealHistoryPayloads(history: unknown, member: MemberDataKey): un
     if (Array.isArray(v)) return v.map(walk);
     if (v === null || typeof v !== 'object') return v;
     if (isPayload(v)) {
-      const plain = Buffer.from(JSON.stringify(v), 'utf8');
+      // Key-sorted: protobuf maps (the metadata) come back from Temporal in no fixed order.
+      const plain = Buffer.from(canonicalJson(v), 'utf8');
       const iv = createHmac('sha256', member.key).update(plain).digest().subarray(0, IV_BYTES);
       return {
         metadata: { encoding: b64(MEMBER_SEALED_ENCODING), 'member-key-id': b64(member.keyId) },

@@ -23,6 +23,7 @@ import {
   CapturedAtOutOfWindowProblem,
   ConsentRequiredProblem,
   DailyScanLimitProblem,
+  ErasureInProgressProblem,
   IdempotencyKeyReusedProblem,
   NoScanCreditProblem,
   ScanInProgressProblem,
@@ -32,6 +33,7 @@ import { KeyedLock } from '../framework/keyed-lock';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { ACCEPTED_PHOTO_TYPES } from '../scans/upload-urls';
+import { Collections } from '../../common/contracts/scan-document';
 
 const memberLock = new KeyedLock();
 /** Uploads that started just before their URL expired may still be finishing. */
@@ -106,7 +108,10 @@ export const createScan = defineHttp({
     403: { description: 'consent missing', codes: ['consent_required'] },
     413: { description: 'body too large', codes: ['payload_too_large'] },
     415: { description: 'not JSON', codes: ['unsupported_media_type'] },
-    409: { description: 'another scan is still open (its id in openScanId)', codes: ['scan_in_progress'] },
+    409: {
+      description: "another scan is still open (its id in openScanId), or the member's erasure is running",
+      codes: ['scan_in_progress', 'erasure_in_progress'],
+    },
     422: { description: 'Idempotency-Key reused with another body', codes: ['idempotency_key_reused'] },
     429: {
       description: 'daily scan limit reached (cancelled scans count)',
@@ -134,6 +139,10 @@ export const createScan = defineHttp({
       const age = ageRuleViolation(body);
       if (age) throw new AgeNotAllowedProblem(age);
     }
+    // No new health data while the member's erasure (DELETE /api/me) runs; its record step also deletes
+    // any scan a create racing this check wrote.
+    const erasure = (await deps.db.collection(Collections.erasures).doc(principal.uid).get()).data();
+    if (erasure?.status === 'running') throw new ErasureInProgressProblem();
     const limits = {
       maxOpen: config.SCAN_MAX_OPEN_PER_MEMBER,
       dailyLimit: config.SCAN_DAILY_CREATE_LIMIT,
