@@ -62,6 +62,8 @@ describe('functions: consents, health and OpenAPI', () => {
       '/api/consents',
       '/api/consents/{type}',
       '/api/health',
+      '/api/me',
+      '/api/me/erasure',
       '/api/openapi.json',
       '/api/scans',
       '/api/scans/{scanId}',
