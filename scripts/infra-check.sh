@@ -58,7 +58,9 @@ echo "[infra-check] parsing ${#bicep_files[@]} Bicep files with pycep-parser $("
 "$VENV/bin/python" scripts/infra/parse-bicep.py "${bicep_files[@]}"
 
 # --skip-download: no Prisma Cloud calls (offline); the check ids still resolve locally.
-checkov=("$VENV/bin/checkov" --compact --quiet --skip-download --skip-check "$skip_ids")
+# Through the venv's python: the venv lives in the shared .tools, and the script's shebang names the
+# worktree path it was created from, which may be gone.
+checkov=("$VENV/bin/python" "$VENV/bin/checkov" --compact --quiet --skip-download --skip-check "$skip_ids")
 echo "[infra-check] checkov Bicep checks on infra/ (${#SKIPS[@]} reasoned skips in scripts/infra-check.sh)" >&2
 "${checkov[@]}" -d infra --framework bicep
 echo "[infra-check] checkov Dockerfile checks on Dockerfile.worker" >&2
