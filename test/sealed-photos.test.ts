@@ -1,18 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { InvocationContext } from '@azure/functions';
 import type { Client } from '@temporalio/client';
+import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { ANGLES, type Angle } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
-import { scanRef } from '../common/scans/repository';
+import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import { PHOTOS_CHANGED } from '../common/scans/sealed-photos';
+import { uploadTrigger } from '../functions/handlers/upload-trigger';
 import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage, makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { idTokenFor } from './helpers/auth';
 import { api, startFunctionsHost } from './helpers/http';
-import { measurements, newUserId, samplePhotos, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
+import { measurements, newScanId, newUserId, samplePhotos, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 import { startDailyScan } from '../common/scans/start-scan';
 
@@ -185,6 +188,45 @@ describe('sealed photos: writes after submit change nothing', () => {
       photosDeleted: true,
     });
     expect(await sealedMd5s(after)).toEqual({ front: null, back: null, left: null, right: null });
+  });
+
+  it('kept photos of a scan rejected at upload are sealed: oversized ones removed, a late write changes nothing', async () => {
+    // The trigger as a host with a small size limit and retention 'keep' would run it (two valid photos
+    // only, so the test host's own poller, with the default limit, finds photos missing and does nothing).
+    const deps = { ...host.deps, config: { ...config, MAX_PHOTO_BYTES: 10_000, PHOTO_RETENTION_ON_FAILURE: 'keep' as const } };
+    const ctx = () => new InvocationContext({ functionName: uploadTrigger.name, logHandler: () => undefined });
+    const uid = newUserId();
+    await seedMember(firebase.db, uid, { credits: 1 });
+    const scan = await createScanWithCredit(firebase.db, {
+      scanId: newScanId(),
+      userId: uid,
+      measurements: measurements(),
+      now: new Date(),
+    });
+    const big = (await samplePhotos()).front; // well over 10 kB
+    expect(big.length).toBeGreaterThan(10_000);
+    // Small and valid: within both limits, so only the oversized photo is a problem.
+    const small = await sharp({ create: { width: 16, height: 16, channels: 3, background: '#888888' } })
+      .jpeg()
+      .toBuffer();
+    await uploads.getBlockBlobClient(scan.photos.front!).uploadData(big, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    await uploads.getBlockBlobClient(scan.photos.back!).uploadData(small, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    await uploadTrigger.handler({ name: scan.photos.front!, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), deps);
+
+    const rejected = await doc(scan.scanId);
+    expect(rejected.status).toBe('rejected');
+    expect(rejected.error?.details?.map((d) => [d.angle, d.code])).toEqual([['front', 'photo_too_large']]);
+    expect(await uploadsGone(scan.scanId, uid)).toBe(true);
+    // Kept: the photo within the limit, as a sealed copy; the oversized one is not kept.
+    expect(await sealedMd5s(rejected)).toEqual({ front: null, back: md5(small), left: null, right: null });
+
+    // A late write through the still-valid upload location: deleted by the trigger, the kept copy unchanged.
+    await uploads.getBlockBlobClient(scan.photos.back!).uploadData(big, { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
+    await uploadTrigger.handler({ name: scan.photos.back!, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), deps);
+    expect(await uploadsGone(scan.scanId, uid)).toBe(true);
+    const after = await doc(scan.scanId);
+    expect({ status: after.status, error: after.error }).toEqual({ status: 'rejected', error: rejected.error });
+    expect(await sealedMd5s(after)).toEqual({ front: null, back: md5(small), left: null, right: null });
   });
 
   it('a sealed copy replaced behind the seal (not through an upload URL) is a stable photo rejection, not analysed', async () => {
