@@ -78,6 +78,8 @@ const ConfigObject = z.object({
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_CA_CERT_DATA: z.string().min(1).optional(),
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
+  /** How often the client certificate and key are read again; a change is picked up without a restart (0 = never). */
+  TEMPORAL_TLS_ROTATION_CHECK_SECONDS: int(0, 86_400).default(60),
   /** AES-256 key (base64, 32 bytes) that encrypts every workflow payload; a Key Vault reference in Azure. */
   PAYLOAD_ENCRYPTION_KEY: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'expected 32 bytes, base64-encoded'),
   /** Earlier keys (comma-separated, base64) kept for decrypting after a rotation. */

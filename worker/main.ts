@@ -10,32 +10,37 @@ import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { startTelemetry } from '../common/telemetry';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities, findWorkflowBundle } from './create-worker';
 import { startHealthServer } from './health';
-import { connectWorkerToTemporal } from './temporal-connection';
+import { startRotatingWorker } from './rotating-worker';
 
 async function main() {
   const config = loadConfigOrExit();
   const telemetry = startTelemetry(config, 'reddyfit-scan-worker');
   Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO') });
 
-  const connection = await connectWorkerToTemporal(config);
   const firebase = createFirebase(config);
-  // The archive activities list closed runs and fetch histories through a client on the same connection.
-  const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
-  const activities = createWorkerActivities(activityDepsFromConfig(config, firebase, createBlobService(config), temporal));
-  const worker = await createScanWorker({ config, connection, activities });
-  const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => worker.getState() === 'RUNNING');
-  console.log(
-    JSON.stringify({
-      msg: 'worker started',
-      taskQueue: config.TEMPORAL_TASK_QUEUE,
-      namespace: config.TEMPORAL_NAMESPACE,
-      workflowCode: findWorkflowBundle(config) ? 'prebuilt bundle' : 'bundled from source',
-      healthPort: health.port,
-    }),
-  );
-  // The Runtime turns SIGTERM/SIGINT into worker.shutdown(); run() resolves once activities have drained.
-  await worker.run();
-  await Promise.all([health.close(), connection.close(), firebase.close(), telemetry.shutdown()]);
+  const blob = createBlobService(config);
+  const log = (msg: string, fields: Record<string, unknown> = {}) => console.log(JSON.stringify({ msg, ...fields }));
+  // One worker per connection; a rotated client certificate brings a new pair and the old one drains.
+  const rotating = await startRotatingWorker({
+    config,
+    log,
+    build: async (connection) => {
+      // The archive activities list closed runs and fetch histories through a client on the same connection.
+      const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
+      const activities = createWorkerActivities(activityDepsFromConfig(config, firebase, blob, temporal));
+      return { worker: await createScanWorker({ config, connection, activities }) };
+    },
+  });
+  const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => rotating.current().getState() === 'RUNNING');
+  log('worker started', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: config.TEMPORAL_NAMESPACE,
+    workflowCode: findWorkflowBundle(config) ? 'prebuilt bundle' : 'bundled from source',
+    healthPort: health.port,
+  });
+  // The Runtime turns SIGTERM/SIGINT into worker.shutdown(); `done` resolves once activities have drained.
+  await rotating.done;
+  await Promise.all([health.close(), firebase.close(), telemetry.shutdown()]);
 }
 
 main().catch((err) => {

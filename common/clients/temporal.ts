@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import { Client, Connection, type TLSConfig } from '@temporalio/client';
 import { loadClientConnectConfig } from '@temporalio/envconfig';
@@ -83,15 +84,57 @@ export async function explainConnectFailure(err: unknown, address: string, tls: 
   return new TemporalConnectionError(address, Boolean(tls), reason);
 }
 
-let shared: Promise<Client> | undefined;
+/** What identifies the client credentials in place now (certificate and key files are read again on every call). */
+export function clientCredentialsFingerprint(config: Config): string {
+  const tls = temporalConnectionOptions(config).tls;
+  const pair = tls && typeof tls === 'object' ? tls.clientCertPair : undefined;
+  if (!pair) return 'none';
+  return createHash('sha256').update(pair.crt).update('\0').update(pair.key).digest('hex');
+}
 
-/** One connection per process, reused across Function invocations (connections are expensive). */
+let shared: { client: Promise<Client>; fingerprint: string; checkedAt: number } | undefined;
+/** How long a replaced client's connection stays open for calls already made on it. */
+const RETIRED_CONNECTION_GRACE_MS = 60_000;
+
+/**
+ * One connection per process, reused across Function invocations (connections are expensive). When the
+ * client certificate changed (checked at most every TEMPORAL_TLS_ROTATION_CHECK_SECONDS), the next call
+ * gets a new client on the new certificate and the old connection closes after a grace period.
+ */
 export function sharedTemporalClient(config: Config): Promise<Client> {
-  shared ??= createTemporalClient(config).catch((err) => {
-    shared = undefined; // let the next invocation try again
-    throw err;
-  });
-  return shared;
+  const everyMs = config.TEMPORAL_TLS_ROTATION_CHECK_SECONDS * 1000;
+  if (shared && everyMs > 0 && Date.now() - shared.checkedAt >= everyMs) {
+    shared.checkedAt = Date.now();
+    let fingerprint = shared.fingerprint;
+    try {
+      fingerprint = clientCredentialsFingerprint(config);
+    } catch {
+      // unreadable mid-replacement: keep the current client, look again next time
+    }
+    if (fingerprint !== shared.fingerprint) {
+      const retired = shared.client;
+      shared = undefined;
+      void retired.then(
+        (c) => setTimeout(() => void c.connection.close().catch(() => undefined), RETIRED_CONNECTION_GRACE_MS).unref(),
+        () => undefined,
+      );
+    }
+  }
+  if (!shared) {
+    let fingerprint = 'unreadable';
+    try {
+      fingerprint = clientCredentialsFingerprint(config);
+    } catch {
+      // the connect below names the problem
+    }
+    const entry = { client: Promise.resolve(undefined as unknown as Client), fingerprint, checkedAt: Date.now() };
+    entry.client = createTemporalClient(config).catch((err) => {
+      if (shared === entry) shared = undefined; // let the next invocation try again
+      throw err;
+    });
+    shared = entry;
+  }
+  return shared.client;
 }
 
 /** The one place a Temporal client connection is made (the Functions app, tools and tests). */

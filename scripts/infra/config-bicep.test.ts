@@ -93,6 +93,7 @@ const defaults = {
   why: 'the schema default is the production value (tune by adding the setting)',
   keys: [
     'TEMPORAL_TASK_QUEUE',
+    'TEMPORAL_TLS_ROTATION_CHECK_SECONDS',
     'SCAN_UPLOADS_CONTAINER', // equal to the container Bicep creates: checked below
     'SEALED_PHOTOS_CONTAINER', // likewise
     'WORKFLOW_ARCHIVES_CONTAINER',

@@ -60,7 +60,9 @@ pid ${path.join(dir, 'nginx.pid')};
 error_log ${path.join(logDir, 'mtls-peer-error.log')} notice;
 events { worker_connections 1024; }
 http {
-  access_log ${path.join(logDir, 'mtls-peer-access.log')};
+  # Each call with its client certificate's subject: which certificate a client used is observable.
+  log_format mtls '$remote_addr [$time_local] "$request" $status $body_bytes_sent client="$ssl_client_s_dn"';
+  access_log ${path.join(logDir, 'mtls-peer-access.log')} mtls;
   client_body_temp_path ${tmp}/body;
   proxy_temp_path ${tmp}/proxy;
   fastcgi_temp_path ${tmp}/fastcgi;
