@@ -22,7 +22,7 @@ import { createFirebase, type FirebaseClients } from '../common/clients/firebase
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
 import { verifyWebhook } from '../common/push-signature';
-import { ANGLES, FINAL_STATUSES, type ScanStatus } from '../common/contracts/scan';
+import { ANGLES, isFinalStatus, type ScanStatus } from '../common/contracts/scan';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { type Behaviour, ModelServer } from '../test/helpers/model-server';
@@ -238,7 +238,7 @@ function watchStatuses(ctx: Ctx, prefix: string) {
 async function waitAllFinal(ctx: Ctx, scanIds: string[], deadline: number): Promise<void> {
   while (Date.now() < deadline) {
     const docs = await Promise.all(scanIds.map((id) => scanRef(ctx.firebase.db, id).get()));
-    if (docs.every((d) => FINAL_STATUSES.includes(d.get('status') as ScanStatus))) {
+    if (docs.every((d) => isFinalStatus(d.get('status') as ScanStatus))) {
       // Also wait for the workflows to close (the last activities write after the final status).
       const open = await Promise.all(
         docs.map((d) =>
@@ -267,7 +267,7 @@ async function verify(ctx: Ctx, scanIds: string[], outcomes: Record<string, numb
       .catch(() => 'NOT_STARTED');
     outcomes[`${doc.status}/${wf}`] = (outcomes[`${doc.status}/${wf}`] ?? 0) + 1;
     const say = (p: string) => problems.push(`${scanId}: ${p}`);
-    if (!FINAL_STATUSES.includes(doc.status)) say(`stuck in ${doc.status} (workflow ${wf})`);
+    if (!isFinalStatus(doc.status)) say(`stuck in ${doc.status} (workflow ${wf})`);
     if (wf === 'RUNNING' || wf === 'NOT_STARTED') say(`workflow ${wf}`);
     if (doc.status === 'completed' && wf !== 'COMPLETED') say(`status completed but workflow ${wf}`);
     const history = (await userRef(db, uid).collection(Collections.scanHistory).count().get()).data().count;
@@ -276,12 +276,12 @@ async function verify(ctx: Ctx, scanIds: string[], outcomes: Record<string, numb
       if (!doc.results) say('completed without results');
       if (history !== 1) say(`${history} history entries`);
       if (credits !== 0 || doc.credit.state !== 'consumed') say(`credit ${doc.credit.state}, balance ${credits} (want consumed, 0)`);
-    } else if (FINAL_STATUSES.includes(doc.status)) {
+    } else if (isFinalStatus(doc.status)) {
       if (history !== 0) say(`${history} history entries for a ${doc.status} scan`);
       if (credits !== 1 || doc.credit.state !== 'refunded') say(`credit ${doc.credit.state}, balance ${credits} (want refunded, 1)`);
     }
     const pushes = ctx.push.accepted.filter((p) => p.scanId === scanId);
-    if (FINAL_STATUSES.includes(doc.status)) {
+    if (isFinalStatus(doc.status)) {
       if (pushes.length === 0) say(`no push accepted (${doc.status})`);
       if (pushes.length > 1) say(`${pushes.length} pushes accepted: ${pushes.map((p) => p.type).join(', ')}`);
       if (pushes.length === 1 && pushes[0]!.type !== `scan_${doc.status}`) say(`push ${pushes[0]!.type} for a ${doc.status} scan`);

@@ -99,7 +99,10 @@ describe('functions: review and revocation reach the running workflow', () => {
     expect(done.json.code).toBe('review_rejected');
     expect(done.json.results).toBeUndefined();
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
-    expect((await pushesArrived(stackEnv().PUSH_RECEIVER_LIST_URL!, scanId, 1)).map((p) => p.body.data.type)).toEqual(['scan_rejected']);
+    expect((await pushesArrived(stackEnv().PUSH_RECEIVER_LIST_URL!, scanId, 2)).map((p) => p.body.data.type)).toEqual([
+      'scan_in_review',
+      'scan_rejected',
+    ]);
   });
 
   it('revoking scan_analysis consent stops a running scan at its next step and refunds the credit', async () => {

@@ -206,7 +206,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     expect(r.estimate.reviewReasons).toEqual(['model_prior_disagreement']);
     expect(r.estimate.fusion.vision.bodyFatPercent).toBe(45);
     expect(r.estimate.fusion.disagreementPp).toBeGreaterThanOrEqual(8);
-    expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_completed']);
+    expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_in_review', 'scan_completed']);
     expect((await userRef(firebase.db, uid).collection(Collections.scanHistory).count().get()).data().count).toBe(1);
     await maybeRecordHistory(handle, 'model-review-disagreement');
   });

@@ -76,7 +76,7 @@ describe('worker process', () => {
     const history = await userRef(firebase.db, userId).collection(Collections.scanHistory).get();
     expect(history.docs.map((d) => d.id).sort()).toEqual(['previous', scan.scanId].sort());
     const pushes = await pushesFor(stackEnv().PUSH_RECEIVER_LIST_URL!, scan.scanId);
-    expect(pushes.map((p) => p.body.data.type)).toEqual(['scan_completed']);
+    expect(pushes.map((p) => p.body.data.type)).toEqual(['scan_in_review', 'scan_completed']);
   }, 180_000);
 
   it('the production build (compiled code, prebuilt bundle) processes a scan and stops gracefully on SIGTERM', async () => {

@@ -85,6 +85,8 @@ export const ScanPendingResponseSchema = z.object({
   status: ScanStatusSchema,
   progress: ProgressSchema,
   missingPhotos: z.array(AngleSchema).optional(),
+  /** While a person reviews the scan: what the member is told and when the timeout decides at the latest. */
+  review: z.object({ message: z.string(), enteredReviewAt: z.string(), reviewDeadline: z.string() }).optional(),
   statusUrl: z.string(),
   createdAt: z.string(),
   updatedAt: z.string(),

@@ -30,6 +30,7 @@ export const NON_RETRYABLE_FAILURES: string[] = [
 /** Member-facing wording of each way a scan can end without results. */
 export const MEMBER_MESSAGES = {
   photos_rejected: 'Some photos could not be used.',
+  in_review: 'A specialist is checking your scan. We will send you a notification when it is done.',
   consent_required: 'Scan analysis needs your consent. Your scan credit has been refunded.',
   review_rejected: 'We could not confirm the results of this scan. Your scan credit has been refunded; please take a new scan.',
   cancelled: 'The scan was cancelled. Your scan credit has been refunded.',

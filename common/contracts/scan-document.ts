@@ -1,5 +1,13 @@
 import { z } from 'zod';
-import { AngleSchema, ScanErrorSchema, ScanMeasurementsSchema, ScanStatusSchema, UserIdSchema } from './scan';
+import {
+  AngleSchema,
+  ProgressSchema,
+  ScanErrorSchema,
+  ScanMeasurementsSchema,
+  ScanReviewStateSchema,
+  ScanStatusSchema,
+  UserIdSchema,
+} from './scan';
 
 // Firestore layout (SPEC section 5). One place names every collection.
 export const Collections = {
@@ -48,6 +56,10 @@ export const ScanDocumentSchema = z.object({
   sealedPhotos: PhotoSealsSchema.optional(),
   /** The reviewer whose decision the workflow accepted (written by the review endpoint). */
   reviewedBy: UserIdSchema.optional(),
+  /** Written by the activity that moves the scan forward, so the app can listen to scans/{scanId}. */
+  progress: ProgressSchema.optional(),
+  /** Present once the scan entered review. */
+  review: ScanReviewStateSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   endedAt: z.string().optional(),

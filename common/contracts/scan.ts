@@ -83,7 +83,52 @@ export const ScanStatusSchema = z.enum([
   'cancelled',
 ]);
 export type ScanStatus = z.infer<typeof ScanStatusSchema>;
-export const FINAL_STATUSES: readonly ScanStatus[] = ['completed', 'rejected', 'failed', 'cancelled'];
+/** Statuses a scan ends in: one home for the fact (workflow, activities, functions app). */
+export const FINAL_STATUSES = ['completed', 'rejected', 'failed', 'cancelled'] as const satisfies readonly ScanStatus[];
+export type FinalStatus = (typeof FINAL_STATUSES)[number];
+/** The final statuses of a scan that ends without results (credit refunded, photo retention applied). */
+export const ENDED_WITHOUT_RESULTS = ['rejected', 'failed', 'cancelled'] as const satisfies readonly FinalStatus[];
+export const EndedWithoutResultsSchema = z.enum(ENDED_WITHOUT_RESULTS);
+export type EndedWithoutResults = z.infer<typeof EndedWithoutResultsSchema>;
+
+export function isFinalStatus(status: ScanStatus): status is FinalStatus {
+  return (FINAL_STATUSES as readonly ScanStatus[]).includes(status);
+}
+
+// Forward-only: awaiting_upload → queued → running ⇄ awaiting_review → one final status. A start may
+// skip queued (the workflow can begin before the trigger records it) and a scan may end from any live status.
+const STATUS_RANK: Record<ScanStatus, number> = {
+  awaiting_upload: 0,
+  queued: 1,
+  running: 2,
+  awaiting_review: 2,
+  completed: 3,
+  rejected: 3,
+  failed: 3,
+  cancelled: 3,
+};
+
+/** Whether a scan may move from `from` to `to`; a late or backwards write is refused (and becomes a no-op). */
+export function canMoveStatus(from: ScanStatus, to: ScanStatus): boolean {
+  if (isFinalStatus(from) || from === to) return false;
+  return STATUS_RANK[to] > STATUS_RANK[from] || (STATUS_RANK[to] === 2 && STATUS_RANK[from] === 2);
+}
+
+/** Why a scan waits for a human: typed, so the queue, the workflow and the results agree on the words. */
+export const ReviewReasonSchema = z.enum(['low_confidence', 'implausible_change', 'model_prior_disagreement']);
+export type ReviewReason = z.infer<typeof ReviewReasonSchema>;
+
+/** What `scans/{scanId}.review` holds from the moment a scan enters review (the reviewer queue reads it). */
+export const ScanReviewStateSchema = z.object({
+  reasons: z.array(ReviewReasonSchema).min(1),
+  enteredReviewAt: z.iso.datetime(),
+  /** When the review timeout decides (REVIEW_TIMEOUT_DECISION) if no reviewer has. */
+  reviewDeadline: z.iso.datetime(),
+  onTimeout: z.enum(['approve', 'reject']),
+  decidedAt: z.iso.datetime().optional(),
+  outcome: z.enum(['approved', 'rejected', 'timed_out']).optional(),
+});
+export type ScanReviewState = z.infer<typeof ScanReviewStateSchema>;
 
 export const ReviewPolicySchema = z.object({
   timeoutSeconds: z.number().int().positive(),
@@ -100,6 +145,21 @@ export const DailyScanInputSchema = z.object({
   photoRetentionOnFailure: z.enum(['delete', 'keep']),
 });
 export type DailyScanInput = z.infer<typeof DailyScanInputSchema>;
+
+/** Steps of a scan and the percentage reached when each begins (the workflow and its activities share them). */
+export const SCAN_STEP_PERCENT = {
+  queued: 0,
+  consent: 5,
+  quality: 15,
+  estimate: 35,
+  deltas: 50,
+  advice: 65,
+  review: 75,
+  persist: 85,
+  notify: 95,
+  done: 100,
+} as const satisfies Record<string, number>;
+export type ScanStep = keyof typeof SCAN_STEP_PERCENT;
 
 export const ProgressSchema = z.object({
   status: ScanStatusSchema,

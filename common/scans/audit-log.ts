@@ -1,6 +1,6 @@
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { isAlreadyExists } from './repository';
+import { isAlreadyExists } from './already-exists';
 import { Collections } from '../contracts/scan-document';
 
 // The one audit-record shape and its one writer, for the functions app and the worker alike.
@@ -19,6 +19,8 @@ export const AuditEntrySchema = z
   })
   .strict();
 export type AuditEntry = z.input<typeof AuditEntrySchema>;
+/** An entry about one scan: keyed by scan and action, so it is written once. */
+export type ScanAuditEntry = AuditEntry & { scanId: string };
 
 /** What is stored: the entry and when it was written. */
 export const AuditRecordSchema = AuditEntrySchema.extend({ at: z.string() });
@@ -26,22 +28,26 @@ export type AuditRecord = z.infer<typeof AuditRecordSchema>;
 
 const auditLogs = (db: Firestore) => db.collection(Collections.auditLogs);
 
-function record(entry: AuditEntry, at: Date): AuditRecord {
+/** The stored record of an entry, checked against the schema (no free text slips in). */
+export function auditRecord(entry: AuditEntry, at: Date): AuditRecord {
   return AuditRecordSchema.parse({ ...entry, at: at.toISOString() });
 }
+
+/** Where the one record of a scan's action lives: a retried activity or event finds it there. */
+export const keyedAuditRef = (db: Firestore, scanId: string, action: string) => auditLogs(db).doc(`${scanId}_${action}`);
 
 /**
  * Appends an audit record. An entry about a scan is keyed by scan and action and created once, so a
  * retried activity or event changes nothing; other entries are appended under a fresh id.
  */
 export async function writeAudit(db: Firestore, entry: AuditEntry, at: Date): Promise<void> {
-  const doc = record(entry, at);
+  const doc = auditRecord(entry, at);
   if (!doc.scanId) {
     await auditLogs(db).add(doc);
     return;
   }
   try {
-    await auditLogs(db).doc(`${doc.scanId}_${doc.action}`).create(doc);
+    await keyedAuditRef(db, doc.scanId, doc.action).create(doc);
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }
@@ -49,10 +55,10 @@ export async function writeAudit(db: Firestore, entry: AuditEntry, at: Date): Pr
 
 /** Appends a record under a fresh id: for events that happen again and again (each read of a member's data). */
 export async function appendAudit(db: Firestore, entry: AuditEntry, at: Date): Promise<void> {
-  await auditLogs(db).add(record(entry, at));
+  await auditLogs(db).add(auditRecord(entry, at));
 }
 
 /** The same record, written as part of a transaction that changes what it describes. */
 export function writeAuditInTransaction(tx: Transaction, db: Firestore, entry: AuditEntry, at: Date): void {
-  tx.create(auditLogs(db).doc(), record(entry, at));
+  tx.create(auditLogs(db).doc(), auditRecord(entry, at));
 }

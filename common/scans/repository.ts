@@ -1,9 +1,22 @@
 import { createHash } from 'node:crypto';
-import type { DocumentData, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
+import type { DocumentData, DocumentReference, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
 import { FieldValue } from 'firebase-admin/firestore';
 import { MEMBER_MESSAGES } from '../contracts/failures';
-import { ANGLES, uploadBlobName, workflowIdForScan, type ScanMeasurements, type ScanStatus } from '../contracts/scan';
+import {
+  ANGLES,
+  canMoveStatus,
+  ENDED_WITHOUT_RESULTS,
+  isFinalStatus,
+  uploadBlobName,
+  workflowIdForScan,
+  type EndedWithoutResults,
+  type ScanError,
+  type ScanMeasurements,
+  type ScanStatus,
+} from '../contracts/scan';
 import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
+import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
+import { isAlreadyExists } from './already-exists';
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 
@@ -71,10 +84,6 @@ interface IdempotencyRecord {
   fingerprint: string;
   createdAt: string;
 }
-
-/** gRPC ALREADY_EXISTS: a `create` found the document there (a retry, or a racing writer). */
-const ALREADY_EXISTS = 6;
-export const isAlreadyExists = (err: unknown) => (err as { code?: unknown } | null)?.code === ALREADY_EXISTS;
 
 /**
  * Scan documents are parsed with their schema as they are read: a document that does not have the
@@ -219,4 +228,100 @@ export async function refundScanCredit(db: Firestore, scanId: string, now: Date)
     tx.update(scanRef(db, scanId), { 'credit.state': 'refunded', updatedAt: now.toISOString() });
     return { refunded: true };
   });
+}
+
+interface TransactionWrites {
+  update: (ref: DocumentReference, data: Record<string, unknown>) => void;
+  set: (ref: DocumentReference, data: Record<string, unknown>) => void;
+}
+
+export class ScanMissingError extends Error {
+  override readonly name = 'ScanMissingError';
+}
+
+/**
+ * One transactional change of a scan: an optional status move (forward only, see `canMoveStatus`),
+ * fields written with it, and the audit records of what happened, all or nothing. A status the scan
+ * cannot move to (a late write, a finished scan) changes nothing and records nothing. Without a status
+ * move, the fields are written only while the scan is live. `onlyFrom` narrows the statuses it may
+ * leave (e.g. a cancel before start only leaves awaiting_upload).
+ */
+export async function updateScan(
+  db: Firestore,
+  scanId: string,
+  change: {
+    now: Date;
+    to?: ScanStatus;
+    onlyFrom?: readonly ScanStatus[];
+    fields?: Record<string, unknown>;
+    audits?: readonly ScanAuditEntry[];
+    /** Extra writes that belong to the same change (a credit refund, a history entry). */
+    also?: (write: TransactionWrites, current: { ownerId: string; creditState: string | undefined }) => void;
+  },
+): Promise<{ applied: boolean; status: ScanStatus; ownerId: string; creditState: string | undefined }> {
+  const ref = scanRef(db, scanId);
+  return db.runTransaction(async (tx) => {
+    const audits = change.audits ?? [];
+    const [snap, ...auditSnaps] = await Promise.all([tx.get(ref), ...audits.map((a) => tx.get(keyedAuditRef(db, a.scanId, a.action)))]);
+    if (!snap.exists) throw new ScanMissingError(`scan ${scanId} not found`);
+    const scan = snap.data()!;
+    const status = scan.status;
+    const creditState = scan.credit.state;
+    const ownerId = scan.ownerId;
+    const allowed = change.to
+      ? canMoveStatus(status, change.to) && (!change.onlyFrom || change.onlyFrom.includes(status))
+      : !isFinalStatus(status);
+    if (!allowed) return { applied: false, status, ownerId, creditState };
+    const at = change.now.toISOString();
+    tx.update(ref, { ...(change.to ? { status: change.to } : {}), ...(change.fields ?? {}), updatedAt: at });
+    audits.forEach((a, i) => {
+      if (!auditSnaps[i]!.exists) tx.create(keyedAuditRef(db, a.scanId, a.action), auditRecord(a, change.now));
+    });
+    change.also?.({ update: (r, d) => tx.update(r, d), set: (r, d) => tx.set(r, d) }, { ownerId, creditState });
+    return { applied: true, status: change.to ?? status, ownerId, creditState };
+  });
+}
+
+/**
+ * The one way a scan ends without results (photos rejected at upload, cancelled before or during the
+ * run, failed, review rejected): final status and member-facing reason, the credit refunded and the
+ * audit record in one transaction, then the photo retention policy (`photosDeleted` recorded). Runs
+ * again safely: a scan that already ended this way only finishes its photo deletion; a completed scan
+ * is never touched.
+ */
+export async function endScanWithoutResults(
+  db: Firestore,
+  args: {
+    scanId: string;
+    status: EndedWithoutResults;
+    error: ScanError;
+    now: Date;
+    audit: Omit<ScanAuditEntry, 'scanId' | 'outcome'>;
+    onlyFrom?: readonly ScanStatus[];
+    /** The photo retention policy of the side that ends it (it records `photosDeleted` when it deletes). */
+    retainPhotos: () => Promise<unknown>;
+  },
+): Promise<{ ended: boolean; status: ScanStatus; refunded: boolean }> {
+  const at = args.now.toISOString();
+  let refunded = false;
+  const result = await updateScan(db, args.scanId, {
+    now: args.now,
+    to: args.status,
+    onlyFrom: args.onlyFrom,
+    fields: { error: args.error, endedAt: at },
+    audits: [{ ...args.audit, scanId: args.scanId, outcome: args.status }],
+    also: (write, current) => {
+      // A credit moves only from reserved: a consumed one (results written) or a refunded one stays.
+      refunded = current.creditState === 'reserved';
+      if (!refunded) return;
+      write.update(scanRef(db, args.scanId), { 'credit.state': 'refunded' });
+      write.update(userRef(db, current.ownerId), { scanCredits: FieldValue.increment(1) });
+    },
+  });
+  const ended = result.applied || (ENDED_WITHOUT_RESULTS as readonly ScanStatus[]).includes(result.status);
+  if (ended) {
+    const current = (await scanRef(db, args.scanId).get()).data();
+    if (current && current.photosDeleted !== true) await args.retainPhotos();
+  }
+  return { ended: result.applied, status: result.status, refunded: result.applied && refunded };
 }

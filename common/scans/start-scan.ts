@@ -35,7 +35,7 @@ export async function startDailyScan(client: Client, config: Config, scan: ScanD
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
       workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
       typedSearchAttributes: [
-        { key: ScanStatusKey, value: 'queued' },
+        { key: ScanStatusKey, value: 'running' },
         { key: ScanProgressKey, value: 0 },
       ],
     });

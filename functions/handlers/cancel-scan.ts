@@ -1,35 +1,33 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { CancelResponseSchema, ScanParamsSchema } from '../../common/contracts/api';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { FINAL_STATUSES } from '../../common/contracts/scan';
+import { isFinalStatus, ScanStatusSchema, type ScanStatus } from '../../common/contracts/scan';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { writeAudit } from '../../common/scans/audit-log';
-import { refundScanCredit, scanRef } from '../../common/scans/repository';
+import { endScanWithoutResults, scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { ScanFinishedError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
 import { retainPhotosBeforeStart, scanLock } from '../scans/start-when-ready';
 
-/** A scan whose photos never all arrived has no workflow: it ends here, with the credit refunded. */
-async function cancelBeforeStart(deps: Deps, scan: ScanDocument): Promise<boolean> {
-  const at = deps.now().toISOString();
-  const cancelled = await deps.db.runTransaction(async (tx) => {
-    const snap = await tx.get(scanRef(deps.db, scan.scanId));
-    if (snap.data()?.status !== 'awaiting_upload') return false;
-    tx.update(scanRef(deps.db, scan.scanId), {
-      status: 'cancelled',
-      error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
-      updatedAt: at,
-      endedAt: at,
-    });
-    return true;
+/** A scan whose photos never all arrived has no workflow: it ends here, through the one "end without results" path. */
+async function cancelBeforeStart(deps: Deps, scan: ScanDocument, actor: string): Promise<boolean> {
+  const { ended } = await endScanWithoutResults(deps.db, {
+    scanId: scan.scanId,
+    status: 'cancelled',
+    error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
+    now: deps.now(),
+    retainPhotos: () => retainPhotosBeforeStart(deps, scan),
+    audit: { userId: scan.ownerId, action: 'scan_cancel_requested', actor },
+    onlyFrom: ['awaiting_upload'],
   });
-  if (cancelled) {
-    await refundScanCredit(deps.db, scan.scanId, deps.now());
-    await retainPhotosBeforeStart(deps, scan);
-  }
-  return cancelled;
+  return ended;
+}
+
+/** The status the scan document holds now (the workflow's activities keep it current). */
+async function currentStatus(deps: Deps, scanId: string): Promise<ScanStatus> {
+  return ScanStatusSchema.parse((await scanRef(deps.db, scanId).get()).data()?.status);
 }
 
 export const cancelScan = defineHttp({
@@ -55,20 +53,12 @@ export const cancelScan = defineHttp({
   },
   async handler({ params, principal, deps, urlFor }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal);
-    if (FINAL_STATUSES.includes(scan.status)) throw new ScanFinishedError(scan.status);
+    if (isFinalStatus(scan.status)) throw new ScanFinishedError(scan.status);
     const statusUrl = urlFor(statusPath(scan.scanId));
-    if (scan.status === 'awaiting_upload' && (await scanLock.run(scan.scanId, () => cancelBeforeStart(deps, scan)))) {
-      await writeAudit(
-        deps.db,
-        {
-          scanId: scan.scanId,
-          userId: scan.ownerId,
-          action: 'scan_cancel_requested',
-          outcome: 'cancelled',
-          actor: `member:${principal.uid}`,
-        },
-        deps.now(),
-      );
+    if (
+      scan.status === 'awaiting_upload' &&
+      (await scanLock.run(scan.scanId, () => cancelBeforeStart(deps, scan, `member:${principal.uid}`)))
+    ) {
       return { status: 202, body: { scanId: scan.scanId, status: 'cancelled', statusUrl }, headers: { Location: statusUrl } };
     }
     const client = await deps.temporal();
@@ -76,8 +66,7 @@ export const cancelScan = defineHttp({
       await client.workflow.getHandle(scan.workflowId).cancel();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        const now = (await scanRef(deps.db, scan.scanId).get()).data();
-        throw new ScanFinishedError(now?.status ?? scan.status);
+        throw new ScanFinishedError(await currentStatus(deps, scan.scanId));
       }
       throw err;
     }
@@ -92,6 +81,11 @@ export const cancelScan = defineHttp({
       },
       deps.now(),
     );
-    return { status: 202, body: { scanId: scan.scanId, status: scan.status, statusUrl }, headers: { Location: statusUrl } };
+    // The real status now (e.g. awaiting_review, or cancelled if the workflow already ended it).
+    return {
+      status: 202,
+      body: { scanId: scan.scanId, status: await currentStatus(deps, scan.scanId), statusUrl },
+      headers: { Location: statusUrl },
+    };
   },
 });

@@ -1,12 +1,10 @@
 import { ScanCompletedResponseSchema, ScanParamsSchema, ScanPendingResponseSchema } from '../../common/contracts/api';
 import type { Progress } from '../../common/contracts/scan';
-import { progressQuery } from '../../common/contracts/workflow-messages';
+import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { ScanEndedProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
 import { inspectUploads } from '../scans/start-when-ready';
-
-const PROGRESS_QUERY_TIMEOUT_MS = 2_000;
 
 export const getScan = defineHttp({
   kind: 'http',
@@ -74,28 +72,45 @@ export const getScan = defineHttp({
         };
       }
       default: {
-        const progress = await liveProgress(await deps.temporal(), scan.workflowId).catch(() => undefined);
-        const fallback: Progress = { status: scan.status, step: scan.status, percent: 0 };
-        const p = progress ?? fallback;
+        // From the scan document, which the worker's activities keep current: no workflow query, so
+        // watching a scan costs no Temporal action and no worker task (the app may also listen to the document).
+        const progress: Progress = { ...(scan.progress ?? { step: scan.status, percent: 0 }), status: scan.status };
+        const review =
+          scan.status === 'awaiting_review' && scan.review
+            ? {
+                message: MEMBER_MESSAGES.in_review,
+                enteredReviewAt: scan.review.enteredReviewAt,
+                reviewDeadline: scan.review.reviewDeadline,
+              }
+            : undefined;
         return {
           status: 202,
-          body: { scanId: scan.scanId, status: p.status, progress: p, statusUrl, createdAt: scan.createdAt, updatedAt: scan.updatedAt },
-          headers: { 'Retry-After': p.status === 'awaiting_review' ? '30' : '2', Location: statusUrl },
+          body: {
+            scanId: scan.scanId,
+            status: scan.status,
+            progress,
+            ...(review ? { review } : {}),
+            statusUrl,
+            createdAt: scan.createdAt,
+            updatedAt: scan.updatedAt,
+          },
+          headers: { 'Retry-After': String(retryAfterSeconds(scan.status, scan.review?.reviewDeadline, deps.now())), Location: statusUrl },
         };
       }
     }
   },
 });
 
-async function liveProgress(client: Awaited<ReturnType<import('../deps').Deps['temporal']>>, workflowId: string): Promise<Progress> {
-  const query = client.workflow.getHandle(workflowId).query(progressQuery);
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error('progress query timed out')), PROGRESS_QUERY_TIMEOUT_MS);
-  });
-  try {
-    return await Promise.race([query, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
+/** A running scan finishes in seconds to minutes. */
+export const RUNNING_RETRY_AFTER_SECONDS = 2;
+/**
+ * A review takes a person minutes to hours and ends with a push; polling more often than this learns
+ * nothing sooner. Never later than the review deadline, when the timeout decides.
+ */
+export const REVIEW_RETRY_AFTER_SECONDS = 300;
+
+export function retryAfterSeconds(status: string, reviewDeadline: string | undefined, now: Date): number {
+  if (status !== 'awaiting_review') return RUNNING_RETRY_AFTER_SECONDS;
+  const untilDeadline = reviewDeadline ? Math.ceil((Date.parse(reviewDeadline) - now.getTime()) / 1000) : REVIEW_RETRY_AFTER_SECONDS;
+  return Math.max(RUNNING_RETRY_AFTER_SECONDS, Math.min(REVIEW_RETRY_AFTER_SECONDS, untilDeadline));
 }

@@ -1,19 +1,19 @@
 import { WorkflowUpdateFailedError } from '@temporalio/client';
-import { WorkflowNotFoundError } from '@temporalio/common';
+import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ReviewRequestSchema, ReviewResponseSchema, ScanParamsSchema } from '../../common/contracts/api';
-import { FINAL_STATUSES } from '../../common/contracts/scan';
-import { submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import { isFinalStatus } from '../../common/contracts/scan';
+import { ReviewUpdateRejection, submitReviewUpdate } from '../../common/contracts/workflow-messages';
 import { NotAwaitingReviewError, ReviewerRoleRequiredError, ScanFinishedError, SelfReviewError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { scanRef } from '../../common/scans/repository';
 import { loadVisibleScan } from '../scans/access';
 import { writeAudit } from '../../common/scans/audit-log';
 
-/** The workflow's update validator rejects with these messages; they map to stable problems. */
+/** The workflow's update validator refuses with a typed ApplicationFailure; each type maps to a stable problem. */
 function rejectionOf(err: WorkflowUpdateFailedError): Error {
-  const reason = err.cause?.message ?? '';
-  if (reason.includes('self_review_not_allowed')) return new SelfReviewError('a reviewer cannot decide on their own scan');
-  if (reason.includes('reviewer_role_required')) return new ReviewerRoleRequiredError('this endpoint is for reviewers');
+  const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+  if (type === ReviewUpdateRejection.SelfReviewNotAllowed) return new SelfReviewError('a reviewer cannot decide on their own scan');
+  if (type === ReviewUpdateRejection.ReviewerRoleRequired) return new ReviewerRoleRequiredError('this endpoint is for reviewers');
   return new NotAwaitingReviewError('the scan is not waiting for a review decision');
 }
 
@@ -38,7 +38,7 @@ export const reviewScan = defineHttp({
   },
   async handler({ params, body, principal, deps }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal, 'decide');
-    if (FINAL_STATUSES.includes(scan.status)) throw new ScanFinishedError(scan.status);
+    if (isFinalStatus(scan.status)) throw new ScanFinishedError(scan.status);
     if (scan.ownerId === principal.uid) throw new SelfReviewError('a reviewer cannot decide on their own scan');
     if (scan.status === 'awaiting_upload') throw new NotAwaitingReviewError('the scan has not started yet');
     const client = await deps.temporal();

@@ -1,9 +1,8 @@
 import { RestError } from '@azure/storage-blob';
-import { ANGLES, type Angle, type ScanError, type ScanStatus } from '../../common/contracts/scan';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
+import { ANGLES, ENDED_WITHOUT_RESULTS, type Angle, type ScanError, type ScanStatus } from '../../common/contracts/scan';
 import type { PhotoSeals, ScanDocument } from '../../common/contracts/scan-document';
-import { writeAudit } from '../../common/scans/audit-log';
-import { refundScanCredit, scanRef } from '../../common/scans/repository';
+import { endScanWithoutResults, scanRef } from '../../common/scans/repository';
 import { deleteScanPhotos, deleteUploads, sealContainers, sealUploads, UploadChangedError } from '../../common/scans/sealed-photos';
 import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
@@ -14,8 +13,6 @@ import { checkPhoto, MAGIC_BYTES_NEEDED, type PhotoProblem } from './photo-check
 
 /** Events of one scan are handled one at a time per process (see KeyedLock). */
 export const scanLock = new KeyedLock();
-
-const ENDED_WITHOUT_RESULTS = new Set<ScanStatus>(['rejected', 'failed', 'cancelled']);
 
 export interface UploadInspection {
   missing: Angle[];
@@ -62,35 +59,25 @@ export function photosRejectedError(problems: PhotoProblem[]): ScanError {
 }
 
 /**
- * Ends a scan still awaiting upload, without a workflow: the status moves on (only from
- * awaiting_upload), the credit is refunded, the photo retention policy applies and one audit record is
- * written. Idempotent: a scan that already left awaiting_upload is untouched and the refund happens at
- * most once (a retried event or timer run finishes the follow-up work of an interrupted one).
+ * Ends a scan still awaiting upload, without a workflow, through the one "end without results" path:
+ * the status moves on (only from awaiting_upload), with the credit refund and one audit record in the
+ * same transaction, then the photo retention policy. Idempotent: a retried event or timer run finishes
+ * the photo deletion of an interrupted one and refunds nothing twice.
  */
 async function endBeforeStart(
   deps: Deps,
   scan: ScanDocument,
   end: { status: 'rejected' | 'cancelled'; error: ScanError; action: string },
 ): Promise<boolean> {
-  const { db } = deps;
-  const at = deps.now().toISOString();
-  const ended = await db.runTransaction(async (tx) => {
-    const snap = await tx.get(scanRef(db, scan.scanId));
-    if (snap.data()?.status !== 'awaiting_upload') return false;
-    tx.update(scanRef(db, scan.scanId), { status: end.status, error: end.error, updatedAt: at, endedAt: at });
-    return true;
+  const { ended } = await endScanWithoutResults(deps.db, {
+    scanId: scan.scanId,
+    status: end.status,
+    error: end.error,
+    now: deps.now(),
+    audit: { userId: scan.ownerId, action: end.action, actor: 'system:functions' },
+    onlyFrom: ['awaiting_upload'],
+    retainPhotos: () => retainPhotosBeforeStart(deps, scan),
   });
-  const current = (await scanRef(db, scan.scanId).get()).data();
-  if (current?.status === end.status && current.error?.code === end.error.code) {
-    // Runs again on a retried event too: the refund is guarded by the credit state.
-    await refundScanCredit(db, scan.scanId, deps.now());
-    if (!current.photosDeleted) await retainPhotosBeforeStart(deps, scan);
-    await writeAudit(
-      db,
-      { scanId: scan.scanId, userId: scan.ownerId, action: end.action, outcome: end.status, actor: 'system:functions' },
-      deps.now(),
-    );
-  }
   return ended;
 }
 
@@ -218,5 +205,7 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
       .cancel()
       .catch(() => undefined);
   }
-  return ENDED_WITHOUT_RESULTS.has(status) ? { kind: 'not_pending', scan: { ...scan, status } } : { kind: 'started', scan, status };
+  return (ENDED_WITHOUT_RESULTS as readonly ScanStatus[]).includes(status)
+    ? { kind: 'not_pending', scan: { ...scan, status } }
+    : { kind: 'started', scan, status };
 }

@@ -21,6 +21,8 @@ export async function startPushReceiver(port: number) {
   const secret = randomBytes(32).toString('hex');
   const received: ReceivedPush[] = [];
   const keys = new DeliveryKeyStore();
+  // Replays the receiver refused (a worker killed after the provider accepted, before it recorded so).
+  let repeats = 0;
   const server = http.createServer((req, res) => {
     if (req.method === 'GET' && req.url?.startsWith('/notifications')) {
       res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(received));
@@ -42,6 +44,7 @@ export async function startPushReceiver(port: number) {
         return;
       }
       if (!keys.accept(key!, now)) {
+        repeats += 1;
         res.writeHead(ALREADY_DELIVERED_STATUS).end();
         return;
       }
@@ -56,6 +59,7 @@ export async function startPushReceiver(port: number) {
     listUrl: `http://127.0.0.1:${port}/notifications`,
     secret,
     received,
+    repeats: () => repeats,
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }

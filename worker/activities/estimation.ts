@@ -1,4 +1,4 @@
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
@@ -10,6 +10,7 @@ import { preparedPhotos } from '../model/photos';
 import { ModelRunSchema } from '../model/provenance';
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
+import { recordScanStep } from './scan-progress';
 import { QualityResultSchema } from './quality';
 import { photosChangedFailure, readSealedScanPhotos } from './sealed-photos';
 import { parseOrFail } from './validate';
@@ -32,9 +33,15 @@ export const EstimateSchema = AnthropometricEstimateSchema.extend({
 });
 export type Estimate = z.infer<typeof EstimateSchema>;
 
-const EstimationInputSchema = z.object({ scanId: z.string(), measurements: ScanMeasurementsSchema, quality: QualityResultSchema });
+const EstimationInputSchema = z.object({
+  scanId: z.string(),
+  /** Present from the workflow version that records progress and audits in its activities. */
+  userId: z.string().optional(),
+  measurements: ScanMeasurementsSchema,
+  quality: QualityResultSchema,
+});
 
-export function createEstimationActivities(deps: ActivityDeps) {
+function estimationStep(deps: ActivityDeps) {
   const { model } = deps;
   return {
     /**
@@ -43,7 +50,6 @@ export function createEstimationActivities(deps: ActivityDeps) {
      */
     async estimateBodyComposition(input: z.input<typeof EstimationInputSchema>): Promise<Estimate> {
       const { scanId, measurements: m, quality } = parseOrFail(EstimationInputSchema, input, 'estimation input');
-      heartbeat();
       const age = ageAtCapture(m);
       const prior = anthropometricPrior({ weightKg: m.weightKg, heightCm: m.heightCm, age, sex: m.sex });
       if (!model || !quality.photoBlobs) return EstimateSchema.parse({ ...prior, weightKg: m.weightKg });
@@ -52,7 +58,6 @@ export function createEstimationActivities(deps: ActivityDeps) {
       const sealed = await readSealedScanPhotos(deps, scanId, quality.photoBlobs);
       if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
       const images = await preparedPhotos(sealed.bytes);
-      heartbeat();
       const { value: vision, run } = await estimateFromPhotos(model, scanId, images, { sex: m.sex, age }).catch((err: unknown) => {
         if (err instanceof ModelOutputError) {
           throw ApplicationFailure.create({
@@ -85,6 +90,23 @@ export function createEstimationActivities(deps: ActivityDeps) {
         reviewReasons: fused.reviewReasons,
         model: run,
       });
+    },
+  };
+}
+
+export function createEstimationActivities(deps: ActivityDeps) {
+  const step = estimationStep(deps);
+  return {
+    /** The estimate, then the scan's progress and the `estimate_completed` audit record in one write. */
+    async estimateBodyComposition(input: z.input<typeof EstimationInputSchema>): Promise<Estimate> {
+      const estimate = await step.estimateBodyComposition(input);
+      await recordScanStep(deps, {
+        scanId: input.scanId,
+        userId: input.userId,
+        step: 'deltas',
+        audit: { action: 'estimate_completed', outcome: estimate.method },
+      });
+      return estimate;
     },
   };
 }

@@ -1,5 +1,7 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { Collections } from '../../common/contracts/scan-document';
+import { auditRecord, keyedAuditRef } from '../../common/scans/audit-log';
 import type { ActivityDeps } from './deps';
 import type { PushMessage } from './push/transport';
 import { parseOrFail } from './validate';
@@ -7,46 +9,90 @@ import { parseOrFail } from './validate';
 const NotifyInputSchema = z.object({
   scanId: z.string(),
   userId: z.string(),
-  outcome: z.enum(['completed', 'rejected', 'failed', 'cancelled']),
+  outcome: z.enum(['completed', 'rejected', 'failed', 'cancelled', 'in_review']),
 });
+type PushOutcome = z.infer<typeof NotifyInputSchema>['outcome'];
 
-const WORDING: Record<z.infer<typeof NotifyInputSchema>['outcome'], { title: string; body: string }> = {
+// No health data: the push says only that something happened to which scan.
+const WORDING: Record<PushOutcome, { title: string; body: string }> = {
   completed: { title: 'Your scan results are ready', body: 'Open the app to see your analysis.' },
   rejected: { title: 'Your scan needs a retake', body: 'Open the app to see what to change.' },
   failed: { title: 'Your scan could not be completed', body: 'Your credit has been refunded. Open the app for details.' },
   cancelled: { title: 'Your scan was cancelled', body: 'Your credit has been refunded.' },
+  in_review: { title: 'Your scan is being reviewed', body: 'A specialist is checking your scan. We will tell you when it is done.' },
 };
+
+/**
+ * How long a claimed send ("sending") belongs to the attempt that claimed it. Shorter than the notify
+ * activity's start-to-close timeout (30 s), so the retry that follows a worker killed mid-send finds the
+ * lease expired and sends again; the idempotency/collapse key makes that repeat collapse at the receiver.
+ */
+export const PUSH_SEND_LEASE_MS = 20_000;
+export const PushInFlight = 'PushInFlight';
+
+export const pushMarkerRef = (db: ActivityDeps['db'], scanId: string, outcome: PushOutcome) =>
+  db.collection(Collections.scans).doc(scanId).collection(Collections.notifications).doc(outcome);
 
 export function createNotifyActivities({ db, push, now }: ActivityDeps) {
   return {
     /**
-     * At most one push per scan outcome: a marker document is claimed in a transaction before sending
-     * and released if the send fails, so a retry after a failed send tries again and a retry after a
-     * successful one does not send twice.
+     * Exactly one push per scan outcome from the member's point of view. The marker moves to "sent" only
+     * after the provider accepted the message; a "sending" marker whose lease expired (a worker died
+     * mid-send) is claimed again and the message resent with the same idempotency/collapse key, which the
+     * webhook receiver and FCM devices collapse. A live lease makes this attempt retry later instead of
+     * sending twice at once. The audit record is written with the "sent" marker, in one transaction.
      */
-    async notifyMember(input: z.infer<typeof NotifyInputSchema>): Promise<{ sent: boolean }> {
+    async notifyMember(input: z.infer<typeof NotifyInputSchema>): Promise<{ sent: boolean; delivered?: number }> {
       const { scanId, userId, outcome } = parseOrFail(NotifyInputSchema, input, 'notification');
-      const marker = db.collection(Collections.scans).doc(scanId).collection(Collections.notifications).doc(outcome);
-      const claimed = await db.runTransaction(async (tx) => {
-        if ((await tx.get(marker)).exists) return false;
-        tx.create(marker, { state: 'sending', transport: push.kind, claimedAt: now().toISOString() });
-        return true;
+      const marker = pushMarkerRef(db, scanId, outcome);
+      const claim = await db.runTransaction(async (tx) => {
+        const snap = await tx.get(marker);
+        const data = snap.data() as { state?: string; leaseUntil?: string; attempts?: number } | undefined;
+        if (data?.state === 'sent') return 'already_sent' as const;
+        if (data?.state === 'sending' && data.leaseUntil && Date.parse(data.leaseUntil) > now().getTime()) return 'leased' as const;
+        const at = now();
+        tx.set(marker, {
+          state: 'sending',
+          transport: push.kind,
+          attempts: (data?.attempts ?? 0) + 1,
+          claimedAt: at.toISOString(),
+          leaseUntil: new Date(at.getTime() + PUSH_SEND_LEASE_MS).toISOString(),
+        });
+        return 'claimed' as const;
       });
-      if (!claimed) return { sent: false };
+      if (claim === 'already_sent') return { sent: false };
+      if (claim === 'leased') {
+        throw ApplicationFailure.create({ type: PushInFlight, message: 'another attempt holds the push lease', nonRetryable: false });
+      }
       const message: PushMessage = {
         userId,
         ...WORDING[outcome],
         data: { type: `scan_${outcome}`, scanId },
         collapseKey: `scan-${scanId}-${outcome}`,
       };
+      let delivered: number;
       try {
-        const { delivered } = await push.send(message);
-        await marker.update({ state: 'sent', delivered, sentAt: now().toISOString() });
-        return { sent: true };
+        ({ delivered } = await push.send(message));
       } catch (err) {
+        // Not accepted: release the claim so the next attempt sends at once.
         await marker.delete();
         throw err;
       }
+      const action = outcome === 'in_review' ? 'member_told_in_review' : 'member_notified';
+      await db.runTransaction(async (tx) => {
+        const audit = keyedAuditRef(db, scanId, action);
+        const existing = await tx.get(audit);
+        const at = now();
+        tx.update(marker, { state: 'sent', delivered, sentAt: at.toISOString() });
+        // What really happened: the transport and whether any device got it (FCM with no token: 0).
+        const record = auditRecord(
+          { scanId, userId, action, outcome: delivered > 0 ? `sent.${push.kind}` : `no_device.${push.kind}`, actor: 'system:worker' },
+          at,
+        );
+        if (!existing.exists) tx.create(audit, record);
+        else tx.set(audit, record);
+      });
+      return { sent: true, delivered };
     },
   };
 }

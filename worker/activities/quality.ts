@@ -1,4 +1,4 @@
-import { ApplicationFailure, heartbeat } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType, PHOTO_TOO_LARGE } from '../../common/contracts/failures';
 import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
@@ -9,6 +9,7 @@ import { judgePhotos, QualityJudgementSchema, visionRejections } from '../model/
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
 import { readSealedScanPhotos } from './sealed-photos';
+import { recordScanStep } from './scan-progress';
 import { parseOrFail } from './validate';
 
 export const QualityInputSchema = z.object({
@@ -28,7 +29,7 @@ export const QualityResultSchema = z.object({
 });
 export type QualityResult = z.infer<typeof QualityResultSchema>;
 
-export function createQualityActivities(deps: ActivityDeps) {
+function qualityStep(deps: ActivityDeps) {
   const { maxPhotoBytes, qualityThresholds, model } = deps;
   return {
     /** Per photo: format, resolution, orientation, blur and exposure. Bad photos fail without retry. */
@@ -45,7 +46,6 @@ export function createQualityActivities(deps: ActivityDeps) {
         ...tooLarge.map((angle) => ({ angle, code: PHOTO_TOO_LARGE, reason: `The ${angle} photo is too large. Please retake it.` })),
       ];
       if (details.length === 0) {
-        heartbeat();
         const assessed = await assessScanPhotos(bytes, qualityThresholds);
         // The model is asked only about photos the quick checks passed; either can reject.
         if (!assessed.ok) details.push(...assessed.failures);
@@ -82,6 +82,23 @@ export function createQualityActivities(deps: ActivityDeps) {
         nonRetryable: true,
         details: [details],
       });
+    },
+  };
+}
+
+export function createQualityActivities(deps: ActivityDeps) {
+  const step = qualityStep(deps);
+  return {
+    /** Per photo: format, resolution, orientation, blur and exposure; bad photos fail without retry. Passed: progress and audit in one write. */
+    async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<QualityResult> {
+      const result = await step.checkPhotoQuality(input);
+      await recordScanStep(deps, {
+        scanId: input.scanId,
+        userId: input.userId,
+        step: 'estimate',
+        audit: { action: 'quality_checked', outcome: 'passed' },
+      });
+      return result;
     },
   };
 }

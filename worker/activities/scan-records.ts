@@ -1,9 +1,27 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType } from '../../common/contracts/failures';
-import { AngleSchema, ScanErrorSchema, ScanStatusSchema } from '../../common/contracts/scan';
-import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
-import { consentRef, hasConsent, refundScanCredit, scanRef } from '../../common/scans/repository';
+import {
+  AngleSchema,
+  EndedWithoutResultsSchema,
+  ReviewReasonSchema,
+  SCAN_STEP_PERCENT,
+  ScanErrorSchema,
+  ScanStatusSchema,
+  type ScanStatus,
+  type ScanStep,
+} from '../../common/contracts/scan';
+import { Collections } from '../../common/contracts/scan-document';
+import {
+  consentRef,
+  endScanWithoutResults,
+  hasConsent,
+  refundScanCredit,
+  ScanMissingError,
+  scanRef,
+  updateScan,
+} from '../../common/scans/repository';
+import type { ScanAuditEntry } from '../../common/scans/audit-log';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { summarizeModelUsage } from '../model/provenance';
 import type { ActivityDeps } from './deps';
@@ -11,11 +29,36 @@ import { ScanResultsSchema } from './results';
 import { parseOrFail } from './validate';
 
 const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
-const FINAL = new Set(['completed', 'rejected', 'failed', 'cancelled']);
+import { progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
+
+export { recordScanStep };
 
 export function createScanRecordActivities({ db, blob, uploadsContainer, sealedPhotosContainer, now }: ActivityDeps) {
   return {
-    /** Consent can be revoked between upload and analysis; no consent, no analysis. */
+    /**
+     * The first step of a run: consent checked (it can be revoked between upload and analysis), then the
+     * scan moved to running with its progress and the `scan_started` audit record in one transaction.
+     */
+    async beginScan(input: z.infer<typeof ScanRefSchema>): Promise<{ status: ScanStatus }> {
+      const { scanId, userId } = parseOrFail(ScanRefSchema, input, 'scan start');
+      const consent = await consentRef(db, userId, 'scan_analysis').get();
+      if (!hasConsent(consent.data())) {
+        throw ApplicationFailure.create({
+          type: FailureType.ConsentRequired,
+          message: 'scan_analysis consent is not granted',
+          nonRetryable: true,
+        });
+      }
+      const moved = await updateScan(db, scanId, {
+        now: now(),
+        to: 'running',
+        fields: { progress: progressOf('running', 'consent') },
+        audits: [{ scanId, userId, action: 'scan_started', outcome: 'ok', actor: WORKER }],
+      }).catch(scanNotFound);
+      return { status: moved.status };
+    },
+
+    /** Recorded histories before beginScan: consent alone. */
     async checkConsent(input: z.infer<typeof ScanRefSchema>): Promise<void> {
       const { userId } = parseOrFail(ScanRefSchema, input, 'consent check');
       const consent = await consentRef(db, userId, 'scan_analysis').get();
@@ -28,21 +71,87 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, sealedP
       }
     },
 
-    /** Moves a live scan's status; never moves a finished one back. */
+    /** Recorded histories before beginScan: a status move, forward only (a late write is a no-op). */
     async setScanStatus(input: { scanId: string; status: z.infer<typeof ScanStatusSchema> }): Promise<void> {
       const { scanId, status } = parseOrFail(z.object({ scanId: z.string(), status: ScanStatusSchema }), input, 'status update');
-      await db.runTransaction(async (tx) => {
-        const snap = await tx.get(scanRef(db, scanId));
-        if (!snap.exists)
-          throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
-        if (FINAL.has((snap.data() as ScanDocument).status)) return;
-        tx.update(scanRef(db, scanId), { status, updatedAt: now().toISOString() });
-      });
+      await updateScan(db, scanId, { now: now(), to: status }).catch(scanNotFound);
     },
 
     /**
-     * Writes the results and the member's history entry in one transaction. Running it again
-     * (a retry, a restarted worker) finds the results already there and writes nothing.
+     * The scan waits for a human: status, what the reviewer queue needs (reasons, when it entered, when
+     * the timeout decides) and the audit record, in one transaction.
+     */
+    async enterReview(input: {
+      scanId: string;
+      userId: string;
+      reasons: z.infer<typeof ReviewReasonSchema>[];
+      timeoutSeconds: number;
+      onTimeout: 'approve' | 'reject';
+    }): Promise<{ entered: boolean }> {
+      const { scanId, userId, reasons, timeoutSeconds, onTimeout } = parseOrFail(
+        z.object({
+          scanId: z.string(),
+          userId: z.string(),
+          reasons: z.array(ReviewReasonSchema).min(1),
+          timeoutSeconds: z.number().int().positive(),
+          onTimeout: z.enum(['approve', 'reject']),
+        }),
+        input,
+        'review entry',
+      );
+      const at = now();
+      const moved = await updateScan(db, scanId, {
+        now: at,
+        to: 'awaiting_review',
+        fields: {
+          progress: progressOf('awaiting_review', 'review'),
+          review: {
+            reasons,
+            enteredReviewAt: at.toISOString(),
+            reviewDeadline: new Date(at.getTime() + timeoutSeconds * 1000).toISOString(),
+            onTimeout,
+          },
+        },
+        audits: [{ scanId, userId, action: 'review_requested', outcome: reasons.join(','), actor: WORKER }],
+      }).catch(scanNotFound);
+      return { entered: moved.applied };
+    },
+
+    /** The review gate opened (decision or timeout): back to running, with who decided what, audited. */
+    async leaveReview(input: {
+      scanId: string;
+      userId: string;
+      outcome: 'approved' | 'rejected' | 'timed_out';
+      appliedDecision: 'approve' | 'reject';
+      reviewerId?: string | undefined;
+    }): Promise<void> {
+      const { scanId, userId, outcome, appliedDecision, reviewerId } = parseOrFail(
+        z.object({
+          scanId: z.string(),
+          userId: z.string(),
+          outcome: z.enum(['approved', 'rejected', 'timed_out']),
+          appliedDecision: z.enum(['approve', 'reject']),
+          reviewerId: z.string().optional(),
+        }),
+        input,
+        'review exit',
+      );
+      const at = now();
+      const audit: ScanAuditEntry =
+        outcome === 'timed_out'
+          ? { scanId, userId, action: 'review_timed_out', outcome: appliedDecision, actor: WORKER }
+          : { scanId, userId, action: 'review_decided', outcome: appliedDecision, actor: `reviewer:${reviewerId}` };
+      await updateScan(db, scanId, {
+        now: at,
+        to: 'running',
+        fields: { progress: progressOf('running', 'review'), 'review.decidedAt': at.toISOString(), 'review.outcome': outcome },
+        audits: [audit],
+      }).catch(scanNotFound);
+    },
+
+    /**
+     * Writes the results, the member's history entry, the final status and the audit records in one
+     * transaction. Running it again (a retry, a restarted worker) finds the results there and writes nothing.
      */
     async persistResults(input: {
       scanId: string;
@@ -56,39 +165,81 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, sealedP
         'results',
       );
       const history = db.collection(Collections.users).doc(userId).collection(Collections.scanHistory).doc(scanId);
-      return db.runTransaction(async (tx) => {
-        const snap = await tx.get(scanRef(db, scanId));
-        if (!snap.exists)
-          throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
-        if ((snap.data() as ScanDocument).results) return { written: false };
-        const at = now().toISOString();
-        const modelUsage = summarizeModelUsage(results);
-        tx.update(scanRef(db, scanId), {
+      const at = now();
+      const modelUsage = summarizeModelUsage(results);
+      const written = await updateScan(db, scanId, {
+        now: at,
+        to: 'completed',
+        fields: {
           results: modelUsage ? { ...results, modelUsage } : results,
-          status: 'completed',
           'credit.state': 'consumed',
-          updatedAt: at,
-          endedAt: at,
-        });
-        tx.set(history, {
-          scanId,
-          takenAt: capturedAt,
-          bodyFatPercent: results.estimate.bodyFatPercent,
-          weightKg: results.estimate.weightKg,
-          leanMassKg: results.estimate.leanMassKg,
-          fatMassKg: results.estimate.fatMassKg,
-          method: results.estimate.method,
-        });
-        return { written: true };
-      });
+          progress: progressOf('completed', 'done'),
+          endedAt: at.toISOString(),
+        },
+        audits: [
+          { scanId, userId, action: 'results_persisted', outcome: 'ok', actor: WORKER },
+          { scanId, userId, action: 'scan_completed', outcome: 'completed', actor: WORKER },
+        ],
+        also: (write) =>
+          write.set(history, {
+            scanId,
+            takenAt: capturedAt,
+            bodyFatPercent: results.estimate.bodyFatPercent,
+            weightKg: results.estimate.weightKg,
+            leanMassKg: results.estimate.leanMassKg,
+            fatMassKg: results.estimate.fatMassKg,
+            method: results.estimate.method,
+          }),
+      }).catch(scanNotFound);
+      return { written: written.applied };
     },
 
+    /**
+     * The workflow's end without results (failed, rejected, cancelled): the same path as a rejected
+     * upload or a cancel before start (see endScanWithoutResults).
+     */
+    async endScan(input: {
+      scanId: string;
+      userId: string;
+      status: z.infer<typeof EndedWithoutResultsSchema>;
+      error: z.infer<typeof ScanErrorSchema>;
+      photos: Partial<Record<z.infer<typeof AngleSchema>, string>>;
+      policy: 'delete' | 'keep';
+    }): Promise<{ ended: boolean; refunded: boolean; status: z.infer<typeof ScanStatusSchema> }> {
+      const args = parseOrFail(
+        z.object({
+          scanId: z.string(),
+          userId: z.string(),
+          status: EndedWithoutResultsSchema,
+          error: ScanErrorSchema,
+          photos: z.record(AngleSchema, z.string()),
+          policy: z.enum(['delete', 'keep']),
+        }),
+        input,
+        'scan end',
+      );
+      const { ended, refunded, status } = await endScanWithoutResults(db, {
+        scanId: args.scanId,
+        status: args.status,
+        error: args.error,
+        now: now(),
+        audit: { userId: args.userId, action: 'scan_ended', actor: WORKER },
+        // Retention 'keep' leaves the sealed copies; 'delete' removes them and anything at the upload location.
+        retainPhotos: async () => {
+          if (args.policy === 'keep') return;
+          await deleteScanPhotos(blob, { uploads: uploadsContainer, sealed: sealedPhotosContainer }, args.photos);
+          await scanRef(db, args.scanId).update({ photosDeleted: true, updatedAt: now().toISOString() });
+        },
+      }).catch(scanNotFound);
+      return { ended, refunded, status };
+    },
+
+    // Recorded histories before endScan compensated in three steps; they keep these activities.
     async refundCredit(input: z.infer<typeof ScanRefSchema>): Promise<{ refunded: boolean }> {
       const { scanId } = parseOrFail(ScanRefSchema, input, 'refund');
       return refundScanCredit(db, scanId, now());
     },
 
-    /** On failure the photos are deleted (default) or kept, as the retention policy says. */
     async applyPhotoRetention(input: {
       scanId: string;
       photos: Partial<Record<z.infer<typeof AngleSchema>, string>>;
@@ -106,22 +257,19 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, sealedP
       return { deleted };
     },
 
-    /** Final state with a member-facing reason. Idempotent; a completed scan is never overwritten. */
     async markScanEnded(input: {
       scanId: string;
-      status: 'rejected' | 'failed' | 'cancelled';
+      status: z.infer<typeof EndedWithoutResultsSchema>;
       error: z.infer<typeof ScanErrorSchema>;
     }): Promise<void> {
       const { scanId, status, error } = parseOrFail(
-        z.object({ scanId: z.string(), status: z.enum(['rejected', 'failed', 'cancelled']), error: ScanErrorSchema }),
+        z.object({ scanId: z.string(), status: EndedWithoutResultsSchema, error: ScanErrorSchema }),
         input,
         'scan end',
       );
-      await db.runTransaction(async (tx) => {
-        const snap = await tx.get(scanRef(db, scanId));
-        if (!snap.exists || (snap.data() as ScanDocument).status === 'completed') return;
-        const at = now().toISOString();
-        tx.update(scanRef(db, scanId), { status, error, updatedAt: at, endedAt: (snap.data() as ScanDocument).endedAt ?? at });
+      const at = now();
+      await updateScan(db, scanId, { now: at, to: status, fields: { error, endedAt: at.toISOString() } }).catch((err) => {
+        if (!(err instanceof ScanMissingError)) throw err;
       });
     },
   };

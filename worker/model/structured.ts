@@ -16,7 +16,18 @@ import type { ModelAgent } from './settings';
 
 export const MAX_OUTPUT_ATTEMPTS = 3;
 export const MAX_COMPLETION_TOKENS = 800;
-const HEARTBEAT_MS = 5_000;
+// Every heartbeat that reaches the server is a billable action. A model call shorter than half the
+// activity's heartbeat timeout sends none; a longer one beats every half timeout (the SDK also throttles
+// to 80 % of it), which is as often as the timeout needs and no more.
+const FALLBACK_HEARTBEAT_MS = 15_000;
+function heartbeatIntervalMs(): number {
+  try {
+    const timeout = Context.current().info.heartbeatTimeoutMs;
+    return timeout ? timeout / 2 : FALLBACK_HEARTBEAT_MS;
+  } catch {
+    return FALLBACK_HEARTBEAT_MS; // not in an activity
+  }
+}
 
 export type OutputProblem = 'refusal' | 'truncated' | 'content_filter' | 'malformed_json' | 'schema_violation' | 'empty' | string;
 
@@ -67,7 +78,7 @@ async function keepAlive<T>(p: Promise<T>): Promise<T> {
       /* not in an activity */
     }
   };
-  const timer = setInterval(beat, HEARTBEAT_MS);
+  const timer = setInterval(beat, heartbeatIntervalMs());
   try {
     return await p;
   } finally {

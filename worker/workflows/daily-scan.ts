@@ -1,4 +1,5 @@
 import {
+  ActivityCancellationType,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -14,14 +15,19 @@ import type { Duration } from '@temporalio/common';
 import { FailureType, MEMBER_MESSAGES, NON_RETRYABLE_FAILURES } from '../../common/contracts/failures';
 import {
   ReviewDecisionSchema,
+  ReviewReasonSchema,
+  SCAN_STEP_PERCENT,
   type DailyScanInput,
+  type EndedWithoutResults,
   type Progress,
   type ReviewDecision,
+  type ReviewReason,
   type ScanError,
   type ScanStatus,
+  type ScanStep,
 } from '../../common/contracts/scan';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
-import { consentRevokedSignal, progressQuery, submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import { consentRevokedSignal, progressQuery, ReviewUpdateRejection, submitReviewUpdate } from '../../common/contracts/workflow-messages';
 
 // Timeouts and retries fit each step: the checks are quick and bad photos never retry; the estimate
 // may be slow (a model later), so it heartbeats and gets more time and attempts; writes retry long.
@@ -41,18 +47,7 @@ const estimation = proxyActivities<ScanActivities>({
 const agents = proxyActivities<ScanActivities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: retry(5) });
 const writes = proxyActivities<ScanActivities>({ startToCloseTimeout: '30 seconds', retry: retry(20, '1 minute') });
 
-const PERCENT: Record<string, number> = {
-  queued: 0,
-  consent: 5,
-  quality: 15,
-  estimate: 35,
-  deltas: 50,
-  advice: 65,
-  review: 75,
-  persist: 85,
-  notify: 95,
-  done: 100,
-};
+const PERCENT: Record<string, number> = SCAN_STEP_PERCENT;
 
 export interface DailyScanResult {
   scanId: string;
@@ -80,7 +75,44 @@ function failureDetails(err: unknown): ScanError['details'] {
   return undefined;
 }
 
+/** How a scan that did not complete ends, and what the member is told. */
+function endOutcome(err: unknown, consentRevoked: boolean): { status: EndedWithoutResults; error: ScanError } {
+  const type = failureType(err);
+  if (type === FailureType.PhotosRejected) {
+    return {
+      status: 'rejected',
+      error: { code: 'photos_rejected', message: MEMBER_MESSAGES.photos_rejected, details: failureDetails(err) },
+    };
+  }
+  if (type === FailureType.ReviewRejected)
+    return { status: 'rejected', error: { code: 'review_rejected', message: MEMBER_MESSAGES.review_rejected } };
+  if (type === FailureType.ConsentRequired || consentRevoked) {
+    return { status: 'failed', error: { code: 'consent_required', message: MEMBER_MESSAGES.consent_required } };
+  }
+  if (isCancellation(err)) return { status: 'cancelled', error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled } };
+  return { status: 'failed', error: { code: 'analysis_failed', message: MEMBER_MESSAGES.failed } };
+}
+
+/** The update validator's refusals, typed so the functions app maps them without reading messages. */
+function validateReviewDecision(d: ReviewDecision, state: { awaitingReview: boolean; decided: boolean; userId: string }): void {
+  ReviewDecisionSchema.parse(d);
+  const refuse = (type: ReviewUpdateRejection) => {
+    throw ApplicationFailure.create({ type, message: type, nonRetryable: true });
+  };
+  if (!state.awaitingReview || state.decided) refuse(ReviewUpdateRejection.NotAwaitingReview);
+  if (!d.reviewerRoles.includes('reviewer')) refuse(ReviewUpdateRejection.ReviewerRoleRequired);
+  if (d.reviewerId === state.userId) refuse(ReviewUpdateRejection.SelfReviewNotAllowed);
+}
+
+/**
+ * One scan, from the photo check to the member's push. Runs started before status, progress and audit
+ * records moved into the activities replay the first version (legacyDailyScan) unchanged.
+ */
 export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailyScanResult> {
+  return patched(STATUS_IN_ACTIVITIES) ? dailyScan(input) : legacyDailyScan(input);
+}
+
+async function legacyDailyScan(input: DailyScanInput): Promise<DailyScanResult> {
   const { scanId, userId, measurements } = input;
   let progress: Progress = { status: 'queued', step: 'queued', percent: 0 };
   let awaitingReview = false;
@@ -116,14 +148,7 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
       decision = d;
       return { accepted: true } as const;
     },
-    {
-      validator: (d) => {
-        ReviewDecisionSchema.parse(d);
-        if (!awaitingReview || decision) throw new Error('not_awaiting_review');
-        if (!d.reviewerRoles.includes('reviewer')) throw new Error('reviewer_role_required');
-        if (d.reviewerId === userId) throw new Error('self_review_not_allowed');
-      },
-    },
+    { validator: (d) => validateReviewDecision(d, { awaitingReview, decided: decision !== undefined, userId }) },
   );
 
   const pipeline = new CancellationScope();
@@ -182,21 +207,8 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
     await Promise.all(audits);
     return { scanId, status: 'completed' };
   } catch (err) {
-    const type = failureType(err);
     const cancelled = isCancellation(err) && !consentRevoked;
-    const outcome: { status: 'rejected' | 'failed' | 'cancelled'; error: ScanError } =
-      type === FailureType.PhotosRejected
-        ? {
-            status: 'rejected',
-            error: { code: 'photos_rejected', message: 'Some photos could not be used.', details: failureDetails(err) },
-          }
-        : type === FailureType.ReviewRejected
-          ? { status: 'rejected', error: { code: 'review_rejected', message: MEMBER_MESSAGES.review_rejected } }
-          : type === FailureType.ConsentRequired || consentRevoked
-            ? { status: 'failed', error: { code: 'consent_required', message: MEMBER_MESSAGES.consent_required } }
-            : cancelled
-              ? { status: 'cancelled', error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled } }
-              : { status: 'failed', error: { code: 'analysis_failed', message: MEMBER_MESSAGES.failed } };
+    const outcome = endOutcome(err, consentRevoked);
 
     // Compensation runs to the end even when the workflow itself is being cancelled.
     await CancellationScope.nonCancellable(async () => {
@@ -246,5 +258,199 @@ export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailySca
       reviewerId: decision.reviewerId,
       notes: decision.notes,
     };
+  }
+}
+
+// ---------------------------------------------------------------------------------------------------
+// Since STATUS_IN_ACTIVITIES: the activities that move a scan forward write its status, progress and
+// audit records in the transaction they already run; the workflow upserts search attributes only when
+// the status changes. A completed scan with no review costs 12 billable actions: the start, beginScan,
+// the seven agents, persistResults, notifyMember and one upsert (see common/temporal/billable-actions.ts).
+const STATUS_IN_ACTIVITIES = 'status-in-activities';
+
+// Retry budgets by fault class.
+// Bad input (photos rejected, no consent, invalid activity input) never retries: NON_RETRYABLE_FAILURES.
+/**
+ * Transient faults of a step: a lost worker (seen as a start-to-close or heartbeat timeout), a model
+ * timeout, 429 or 5xx. Backoff 1 s doubling to 1 min over 12 attempts waits about 7 minutes in all, so a
+ * worker restart plus several model faults in one step still ends in a completed scan.
+ */
+export const TRANSIENT_FAULT_ATTEMPTS = 12;
+export const TRANSIENT_FAULT_MAX_INTERVAL: Duration = '1 minute';
+/** Record writes are idempotent transactions: a scan must not fail because the database blinked. */
+export const RECORD_WRITE_ATTEMPTS = 30;
+
+const transientRetry = (): ActivityOptions['retry'] => retry(TRANSIENT_FAULT_ATTEMPTS, TRANSIENT_FAULT_MAX_INTERVAL);
+const photoCheck = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: transientRetry(),
+});
+const estimator = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: transientRetry(),
+});
+const advisors = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: transientRetry(),
+});
+/**
+ * Writes that move the status wait for their cancellation to complete: a cancelled write that is still
+ * running finishes before the workflow writes the end, so nothing lands after it (the repository's
+ * forward-only transaction makes a late one a no-op anyway).
+ */
+const records = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: retry(RECORD_WRITE_ATTEMPTS, '1 minute'),
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+async function dailyScan(input: DailyScanInput): Promise<DailyScanResult> {
+  const { scanId, userId, measurements } = input;
+  // The start gives the search attributes `running`; the workflow upserts only when that changes.
+  let searchStatus: ScanStatus = 'running';
+  let progress: Progress = { status: 'running', step: 'queued', percent: 0 };
+  let awaitingReview = false;
+  let decision: ReviewDecision | undefined;
+  let consentRevoked = false;
+
+  const reach = (step: ScanStep, status: ScanStatus = progress.status) => {
+    progress = { status, step, percent: Math.max(progress.percent, SCAN_STEP_PERCENT[step]) };
+    if (status === searchStatus) return;
+    searchStatus = status;
+    upsertSearchAttributes([
+      { key: ScanStatusKey, value: status },
+      { key: ScanProgressKey, value: progress.percent },
+    ]);
+  };
+
+  // Kept for operators (`temporal workflow query`); the app reads scans/{scanId}, never this.
+  setHandler(progressQuery, () => progress);
+  setHandler(consentRevokedSignal, () => {
+    consentRevoked = true;
+    pipeline.cancel();
+  });
+  setHandler(
+    submitReviewUpdate,
+    (d) => {
+      decision = d;
+      return { accepted: true } as const;
+    },
+    { validator: (d) => validateReviewDecision(d, { awaitingReview, decided: decision !== undefined, userId }) },
+  );
+
+  const pipeline = new CancellationScope();
+  try {
+    await pipeline.run(async () => {
+      reach('consent');
+      await records.beginScan({ scanId, userId });
+
+      // Hydration needs only the weight: it starts with the photo check.
+      const hydration = early(advisors.planHydration({ measurements }));
+      reach('quality');
+      const quality = await photoCheck.checkPhotoQuality({ scanId, userId, photos: input.photos });
+      reach('estimate');
+      const estimate = await estimator.estimateBodyComposition({ scanId, userId, measurements, quality });
+
+      // Nutrition and workout need the estimate, not the deltas; insights need both.
+      const nutrition = early(advisors.planNutrition({ measurements, estimate }));
+      const workout = early(advisors.planWorkout({ measurements, estimate }));
+      reach('deltas');
+      const deltas = await advisors.computeDeltas({ userId, scanId, capturedAt: measurements.capturedAt, measurements, estimate });
+      reach('advice');
+      const insights = early(advisors.generateInsights({ measurements, estimate, deltas }));
+
+      // The review gate holds back publishing, not the advice agents.
+      const reasons: ReviewReason[] = [
+        ...(estimate.confidence < input.review.minConfidence ? (['low_confidence'] as const) : []),
+        ...(deltas.implausibleChange ? (['implausible_change'] as const) : []),
+        ...(estimate.reviewReasons ?? []).flatMap((r) => {
+          const known = ReviewReasonSchema.safeParse(r);
+          return known.success ? [known.data] : [];
+        }),
+      ];
+      const review = early(reviewGate(reasons));
+      const [h, n, w, i, r] = await Promise.all([hydration, nutrition, workout, insights, review]);
+      if (r.required && r.appliedDecision === 'reject') {
+        throw ApplicationFailure.create({ type: FailureType.ReviewRejected, message: 'review rejected the scan', nonRetryable: true });
+      }
+
+      reach('persist');
+      await records.persistResults({
+        scanId,
+        userId,
+        capturedAt: measurements.capturedAt,
+        results: { quality, estimate, deltas, insights: i, nutrition: n, workout: w, hydration: h, review: r },
+      });
+      reach('notify', 'completed');
+      await records.notifyMember({ scanId, userId, outcome: 'completed' });
+      reach('done');
+    });
+    return { scanId, status: 'completed' };
+  } catch (err) {
+    const cancelled = isCancellation(err) && !consentRevoked;
+    const outcome = endOutcome(err, consentRevoked);
+    // Compensation runs to the end even when the workflow itself is being cancelled.
+    await CancellationScope.nonCancellable(async () => {
+      pipeline.cancel(); // stop whatever was started early and is still running
+      awaitingReview = false;
+      reach('done', outcome.status);
+      const end = await records.endScan({
+        scanId,
+        userId,
+        status: outcome.status,
+        error: outcome.error,
+        photos: input.photos,
+        policy: input.photoRetentionOnFailure,
+      });
+      // The member hears how the scan really ended: a cancel that came after the results were written
+      // leaves it completed, and that is what they are told.
+      const told = end.status === 'completed' ? 'completed' : outcome.status;
+      await records.notifyMember({ scanId, userId, outcome: told });
+    });
+    if (outcome.status === 'rejected') return { scanId, status: 'rejected', error: outcome.error };
+    if (cancelled) throw err;
+    // The failure message is an identifier-only summary; the cause chain keeps the activity failure.
+    throw ApplicationFailure.create({
+      type: outcome.error.code,
+      message: `scan ${scanId} ${outcome.status}`,
+      nonRetryable: true,
+      cause: err instanceof Error ? err : undefined,
+    });
+  }
+
+  async function reviewGate(reasons: ReviewReason[]) {
+    if (reasons.length === 0) return { required: false as const };
+    awaitingReview = true;
+    reach('review', 'awaiting_review');
+    const { timeoutSeconds, onTimeout } = input.review;
+    await records.enterReview({ scanId, userId, reasons, timeoutSeconds, onTimeout });
+    // One push, no health data: the member knows why the scan takes longer.
+    const told = early(records.notifyMember({ scanId, userId, outcome: 'in_review' }));
+    const decided = await condition(() => decision !== undefined, timeoutSeconds * 1000);
+    awaitingReview = false;
+    const outcome = !decided || !decision ? null : decision;
+    const result = outcome
+      ? {
+          required: true as const,
+          reasons,
+          outcome: outcome.decision === 'approve' ? ('approved' as const) : ('rejected' as const),
+          appliedDecision: outcome.decision,
+          reviewerId: outcome.reviewerId,
+          notes: outcome.notes,
+        }
+      : { required: true as const, reasons, outcome: 'timed_out' as const, appliedDecision: onTimeout };
+    await told;
+    await records.leaveReview({
+      scanId,
+      userId,
+      outcome: result.outcome,
+      appliedDecision: result.appliedDecision,
+      reviewerId: outcome?.reviewerId,
+    });
+    reach('review', 'running');
+    return result;
   }
 }
