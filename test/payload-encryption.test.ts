@@ -15,6 +15,8 @@ function payloadsIn(node: unknown, out: RawPayload[] = []): RawPayload[] {
     return out;
   }
   const obj = node as Record<string, unknown>;
+  // patched() markers: the SDK's core writes the patch id (a code identifier, never member data) in plain.
+  if (obj.markerName === 'core_patch') return out;
   if (obj.metadata && typeof obj.metadata === 'object' && 'data' in obj) out.push(obj as RawPayload);
   for (const [k, v] of Object.entries(obj)) if (k !== 'metadata' && k !== 'searchAttributes' && k !== 'indexedFields') payloadsIn(v, out);
   return out;

@@ -120,8 +120,9 @@ describe('client certificate rotation without a restart', () => {
     for (const s of scans) {
       const history = await userRef(firebase.db, s.ownerId).collection(Collections.scanHistory).get();
       expect(history.docs.map((d) => d.id).sort()).toEqual(['previous', s.scanId].sort());
-      const pushes = await pushesArrived(stackEnv().PUSH_RECEIVER_LIST_URL!, s.scanId, 1);
-      expect(pushes.map((p) => p.body.data.type)).toEqual(['scan_completed']);
+      // They waited at the review gate: one in-review push, then one completion push.
+      const pushes = await pushesArrived(stackEnv().PUSH_RECEIVER_LIST_URL!, s.scanId, 2);
+      expect(pushes.map((p) => p.body.data.type)).toEqual(['scan_in_review', 'scan_completed']);
     }
     // After the switch the worker polls with the new certificate.
     const after = readFileSync(accessLog(), 'utf8').slice(rotatedAt).split('\n');
