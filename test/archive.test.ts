@@ -1,4 +1,5 @@
 import { execFile, execFileSync } from 'node:child_process';
+import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
 import { randomUUID } from 'node:crypto';
 import { gzipSync } from 'node:zlib';
 import { WorkflowFailedError, type Client } from '@temporalio/client';
@@ -162,7 +163,7 @@ describe('archive of a batch of scans', () => {
       expect(canonicalJson(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, history))).toBe(live);
       expect(canonicalJson(history)).not.toBe(live);
       expect(metadata[ArchiveMetadata.sha256]).toBe(sha256);
-      expect(metadata[ArchiveMetadata.workflowType]).toBe('dailyScanWorkflow');
+      expect(metadata[ArchiveMetadata.workflowType]).toBe(DAILY_SCAN_WORKFLOW);
       expect(Number(metadata[ArchiveMetadata.eventCount])).toBe((history as { events: unknown[] }).events.length);
       statuses.push(metadata[ArchiveMetadata.closeStatus]!);
       expect(JSON.stringify(history)).not.toMatch(/"weightKg"|"bodyFatPercent"/); // payloads stay base64-encoded
@@ -272,7 +273,7 @@ describe('archive run with a worker crash', () => {
     for (let i = 0; i < count; i += 40) {
       await Promise.all(
         ids.slice(i, i + 40).map(async (workflowId) => {
-          const h = await client.workflow.start('dailyScanWorkflow', {
+          const h = await client.workflow.start(DAILY_SCAN_WORKFLOW, {
             taskQueue: fillerQueue,
             workflowId,
             args: [{ filler: true } as never],

@@ -6,6 +6,7 @@ import { workflowIdForScan, type ReviewDecision } from '../common/contracts/scan
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { countBillableActions } from '../common/temporal/billable-actions';
+import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
 import { FailureType, MEMBER_MESSAGES } from '../common/contracts/failures';
 import { createScanActivities } from '../worker/activities';
 import { createNotifyActivities, PUSH_SEND_LEASE_MS, PushInFlight, pushMarkerRef } from '../worker/activities/notify';
@@ -82,7 +83,7 @@ const reviewer = (decision: 'approve' | 'reject'): ReviewDecision => ({
   reviewerRoles: ['reviewer'],
 });
 
-describe('dailyScanWorkflow on the local stack', () => {
+describe('the daily scan workflow on the local stack', () => {
   it('completes a scan with four good photos: results, one history entry, one push, audit trail', async () => {
     const scan = await seedUploadedScan(firebase, blob, config);
     await startDailyScan(suite.client, config, scan, taskQueue);
@@ -134,12 +135,13 @@ describe('dailyScanWorkflow on the local stack', () => {
     expect(doc.progress).toEqual({ status: 'completed', step: 'done', percent: 100 });
 
     // Temporal Cloud's billable actions, counted from the recorded history: the start, beginScan, the
-    // seven agents, persistResults, notifyMember, the status upsert and the SDK's TemporalChangeVersion
-    // upsert that patched() adds: 13, one over the goal of 12 (the first version recorded 26).
+    // seven agents, persistResults, notifyMember and the status upsert: 12, the goal (the first version
+    // recorded 26; the patched() legacy type 13, its TemporalChangeVersion upsert being the 13th).
+    expect(desc.type).toBe(DAILY_SCAN_WORKFLOW);
     const actions = countBillableActions(await handle.fetchHistory());
-    expect(actions.byKind).toMatchObject({ start: 1, activity: 10, upsert: 2, timer: 0, signal: 0, update: 0, localActivity: 0 });
-    expect(actions.total).toBe(13);
-    await maybeRecordHistory(handle, 'completed-v2');
+    expect(actions.byKind).toMatchObject({ start: 1, activity: 10, upsert: 1, timer: 0, signal: 0, update: 0, localActivity: 0 });
+    expect(actions.total).toBe(12);
+    await maybeRecordHistory(handle, 'completed-v3');
   });
 
   it('rejects bad photos without retrying, names them, refunds the credit and deletes the photos', async () => {
@@ -168,7 +170,7 @@ describe('dailyScanWorkflow on the local stack', () => {
     const { timeline } = activityTimeline(await handle.fetchHistory());
     expect(timeline.filter((t) => t.activity === 'checkPhotoQuality' && t.event === 'started').map((t) => t.attempt)).toEqual([1]);
     expect((await pushes(scan.scanId)).map((p) => p.body.data.type)).toEqual(['scan_rejected']);
-    await maybeRecordHistory(handle, 'rejected-photos-v2');
+    await maybeRecordHistory(handle, 'rejected-photos-v3');
   });
 
   it('retries a transient activity failure and still completes', async () => {
@@ -222,7 +224,7 @@ describe('dailyScanWorkflow on the local stack', () => {
       expect(await auditActions(scan.scanId)).toEqual(
         expect.arrayContaining(['review_requested', 'review_decided', 'member_told_in_review']),
       );
-      await maybeRecordHistory(handle, 'review-approved-v2');
+      await maybeRecordHistory(handle, 'review-approved-v3');
     });
 
     it('a rejection publishes nothing, refunds the credit and tells the member', async () => {
@@ -237,7 +239,7 @@ describe('dailyScanWorkflow on the local stack', () => {
       expect(await credits(userId)).toBe(1);
       expect(await historyCount(userId)).toBe(1); // only the seeded previous scan
       expect((await pushes(scan.scanId)).map((p) => p.body.data.type)).toEqual(['scan_in_review', 'scan_rejected']);
-      await maybeRecordHistory(handle, 'review-rejected-v2');
+      await maybeRecordHistory(handle, 'review-rejected-v3');
     });
 
     it('on timeout applies the configured decision and records it', async () => {
@@ -276,7 +278,7 @@ describe('dailyScanWorkflow on the local stack', () => {
     expect((await auditActions(scan.scanId)).filter((a) => a === 'scan_ended')).toHaveLength(1);
     expect(doc.photosDeleted).toBe(true);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    await maybeRecordHistory(handle, 'cancelled-v2');
+    await maybeRecordHistory(handle, 'cancelled-v3');
   });
 
   it('starting the same scan twice (even at once) runs one workflow', async () => {

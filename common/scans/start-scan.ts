@@ -4,6 +4,7 @@ import type { Config } from '../config';
 import { DailyScanInputSchema, workflowIdForScan, type DailyScanInput } from '../contracts/scan';
 import type { ScanDocument } from '../contracts/scan-document';
 import { ScanProgressKey, ScanStatusKey } from '../contracts/search-attributes';
+import { DAILY_SCAN_WORKFLOW } from '../contracts/workflow-types';
 
 /** The workflow input for a scan record, with the pipeline policy taken from config. */
 export function dailyScanInput(scan: ScanDocument, config: Config): DailyScanInput {
@@ -28,7 +29,7 @@ export function dailyScanInput(scan: ScanDocument, config: Config): DailyScanInp
 export async function startDailyScan(client: Client, config: Config, scan: ScanDocument, taskQueue = config.TEMPORAL_TASK_QUEUE) {
   const workflowId = workflowIdForScan(scan.scanId);
   try {
-    const handle = await client.workflow.start('dailyScanWorkflow', {
+    const handle = await client.workflow.start(DAILY_SCAN_WORKFLOW, {
       taskQueue,
       workflowId,
       args: [dailyScanInput(scan, config)],

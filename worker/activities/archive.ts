@@ -43,6 +43,7 @@ import {
 } from '../../common/contracts/archive';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
+import { DAILY_SCAN_WORKFLOW_TYPES } from '../../common/contracts/workflow-types';
 
 const gzipAsync = promisify(gzip);
 type ExecutionInfo = temporal.api.workflow.v1.IWorkflowExecutionInfo;
@@ -94,7 +95,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
    * executions before their documents, so an erased member's history is never archived that way.
    */
   async function memberKeyOf(workflowType: string, workflowId: string) {
-    if (workflowType !== 'dailyScanWorkflow') return undefined;
+    if (!DAILY_SCAN_WORKFLOW_TYPES.includes(workflowType)) return undefined;
     const scanId = workflowId.startsWith(workflowIdForScan('')) ? workflowId.slice(workflowIdForScan('').length) : '';
     const owner = scanId ? (await scanRef(deps.db, scanId).get()).data()?.ownerId : undefined;
     if (!owner) {

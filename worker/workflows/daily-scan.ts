@@ -105,8 +105,17 @@ function validateReviewDecision(d: ReviewDecision, state: { awaitingReview: bool
 }
 
 /**
- * One scan, from the photo check to the member's push. Runs started before status, progress and audit
- * records moved into the activities replay the first version (legacyDailyScan) unchanged.
+ * One scan, from the photo check to the member's push (DAILY_SCAN_WORKFLOW in
+ * common/contracts/workflow-types.ts). New scans start as this type; it never calls `patched()`.
+ */
+export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyScanResult> {
+  return dailyScan(input);
+}
+
+/**
+ * The type scans started as before V3 (LEGACY_DAILY_SCAN_WORKFLOW): runs recorded before status, progress
+ * and audit records moved into the activities replay the first version (legacyDailyScan); runs recorded
+ * with the patch marker replay the current pipeline.
  */
 export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailyScanResult> {
   return patched(STATUS_IN_ACTIVITIES) ? dailyScan(input) : legacyDailyScan(input);
@@ -265,7 +274,8 @@ async function legacyDailyScan(input: DailyScanInput): Promise<DailyScanResult> 
 // Since STATUS_IN_ACTIVITIES: the activities that move a scan forward write its status, progress and
 // audit records in the transaction they already run; the workflow upserts search attributes only when
 // the status changes. A completed scan with no review costs 12 billable actions: the start, beginScan,
-// the seven agents, persistResults, notifyMember and one upsert (see common/temporal/billable-actions.ts).
+// the seven agents, persistResults, notifyMember and one upsert (see common/temporal/billable-actions.ts);
+// under the legacy type the patch marker's TemporalChangeVersion upsert adds a 13th.
 const STATUS_IN_ACTIVITIES = 'status-in-activities';
 
 // Retry budgets by fault class.
