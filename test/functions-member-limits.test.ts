@@ -4,8 +4,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import type { ScanMeasurements } from '../common/contracts/scan';
+import { workflowIdForErasure } from '../common/contracts/erasure';
 import { Collections } from '../common/contracts/scan-document';
-import { userRef } from '../common/scans/repository';
+import { createScanWithCredit, ErasureInProgressError, userRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
 import { api, snapshotState, startFunctionsHost } from './helpers/http';
@@ -162,5 +163,19 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
     const ended = (await firebase.db.collection(Collections.scans).doc(first.json.scanId).get()).data();
     expect(ended).toMatchObject({ status: 'cancelled', error: { code: 'upload_expired' }, credit: { state: 'refunded' } });
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(0);
+  });
+  it('the erasure check is part of the create transaction: once an erasure record exists, no scan is created', async () => {
+    // The handler used to read the erasure record before its transaction, so a DELETE /api/me committing in
+    // between let a scan through. The repository itself now refuses, whoever calls it.
+    const { uid } = await member();
+    await firebase.db
+      .collection(Collections.erasures)
+      .doc(uid)
+      .set({ userId: uid, status: 'running', workflowId: workflowIdForErasure(uid), requestedAt: new Date().toISOString() });
+    const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
+    await expect(
+      createScanWithCredit(firebase.db, { scanId: `scan-${randomUUID()}`, userId: uid, measurements: measurements(), now: new Date() }),
+    ).rejects.toBeInstanceOf(ErasureInProgressError);
+    expect(await snapshotState(firebase.db, client, taskQueue, [uid])).toEqual(before);
   });
 });

@@ -15,6 +15,7 @@ import {
   type ScanStatus,
 } from '../contracts/scan';
 import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
+import { ErasureDocumentSchema } from '../contracts/erasure';
 import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
 import { isAlreadyExists } from './already-exists';
 
@@ -39,6 +40,14 @@ export class IdempotencyKeyReusedError extends Error {
 export class CapturedBeforePreviousScanError extends Error {
   override readonly name = 'CapturedBeforePreviousScanError';
   readonly code = 'captured_at_before_previous_scan';
+}
+/** The member's erasure (DELETE /api/me) is running: no new health data until it completed. */
+export class ErasureInProgressError extends Error {
+  override readonly name = 'ErasureInProgressError';
+  readonly code = 'erasure_in_progress';
+  constructor() {
+    super("the member's erasure is running");
+  }
 }
 /** The member already has as many open scans as allowed. */
 export class ScanInProgressError extends Error {
@@ -140,7 +149,8 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
   const { scanId, userId, measurements, now, idempotency, limits } = args;
   return db.runTransaction(async (tx) => {
     const keyRef = idempotency ? idempotencyRef(db, userId, idempotency.key) : undefined;
-    const [user, consent, keyed, open] = await Promise.all([
+    const [erasure, user, consent, keyed, open] = await Promise.all([
+      tx.get(db.collection(Collections.erasures).doc(userId)),
       tx.get(userRef(db, userId)),
       tx.get(consentRef(db, userId, 'scan_analysis')),
       keyRef ? tx.get(keyRef) : Promise.resolve(undefined),
@@ -153,6 +163,9 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
           )
         : Promise.resolve(undefined),
     ]);
+    // Read in this transaction, so a DELETE /api/me that commits first is seen, and one that commits
+    // later made this transaction retry: no scan is created once the member's erasure has begun.
+    if (erasure.exists && ErasureDocumentSchema.parse(erasure.data()).status === 'running') throw new ErasureInProgressError();
     if (keyed?.exists) {
       const record = keyed.data() as IdempotencyRecord;
       if (record.fingerprint !== idempotency!.fingerprint)

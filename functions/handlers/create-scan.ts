@@ -16,6 +16,7 @@ import {
   IdempotencyKeyReusedError,
   NoScanCreditError,
   ScanInProgressError,
+  ErasureInProgressError,
 } from '../../common/scans/repository';
 import {
   AgeNotAllowedProblem,
@@ -33,7 +34,6 @@ import { KeyedLock } from '../framework/keyed-lock';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { ACCEPTED_PHOTO_TYPES } from '../scans/upload-urls';
-import { Collections } from '../../common/contracts/scan-document';
 
 const memberLock = new KeyedLock();
 /** Uploads that started just before their URL expired may still be finishing. */
@@ -139,10 +139,6 @@ export const createScan = defineHttp({
       const age = ageRuleViolation(body);
       if (age) throw new AgeNotAllowedProblem(age);
     }
-    // No new health data while the member's erasure (DELETE /api/me) runs; its record step also deletes
-    // any scan a create racing this check wrote.
-    const erasure = (await deps.db.collection(Collections.erasures).doc(principal.uid).get()).data();
-    if (erasure?.status === 'running') throw new ErasureInProgressProblem();
     const limits = {
       maxOpen: config.SCAN_MAX_OPEN_PER_MEMBER,
       dailyLimit: config.SCAN_DAILY_CREATE_LIMIT,
@@ -169,6 +165,8 @@ export const createScan = defineHttp({
       if (err instanceof CapturedBeforePreviousScanError)
         throw new CapturedAtOutOfWindowProblem('captured_at_before_previous_scan', "capturedAt must be after the previous scan's");
       if (err instanceof ScanInProgressError) throw new ScanInProgressProblem(err.openScanId);
+      // No new health data while the member's erasure (DELETE /api/me) runs (read in the create transaction).
+      if (err instanceof ErasureInProgressError) throw new ErasureInProgressProblem();
       if (err instanceof DailyScanLimitError) throw new DailyScanLimitProblem(config.SCAN_DAILY_CREATE_LIMIT, secondsToNextUtcDay(now));
       throw err;
     }
