@@ -34,6 +34,18 @@ import { progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progres
 export { recordScanStep };
 
 export function createScanRecordActivities({ db, blob, uploadsContainer, sealedPhotosContainer, now }: ActivityDeps) {
+  /** No scan_analysis consent: the scan stops without retrying (the member revoked it or never gave it). */
+  async function requireScanConsent(userId: string): Promise<void> {
+    const consent = await consentRef(db, userId, 'scan_analysis').get();
+    if (!hasConsent(consent.data())) {
+      throw ApplicationFailure.create({
+        type: FailureType.ConsentRequired,
+        message: 'scan_analysis consent is not granted',
+        nonRetryable: true,
+      });
+    }
+  }
+
   return {
     /**
      * The first step of a run: consent checked (it can be revoked between upload and analysis), then the
@@ -41,14 +53,7 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, sealedP
      */
     async beginScan(input: z.infer<typeof ScanRefSchema>): Promise<{ status: ScanStatus }> {
       const { scanId, userId } = parseOrFail(ScanRefSchema, input, 'scan start');
-      const consent = await consentRef(db, userId, 'scan_analysis').get();
-      if (!hasConsent(consent.data())) {
-        throw ApplicationFailure.create({
-          type: FailureType.ConsentRequired,
-          message: 'scan_analysis consent is not granted',
-          nonRetryable: true,
-        });
-      }
+      await requireScanConsent(userId);
       const moved = await updateScan(db, scanId, {
         now: now(),
         to: 'running',
@@ -61,14 +66,7 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, sealedP
     /** Recorded histories before beginScan: consent alone. */
     async checkConsent(input: z.infer<typeof ScanRefSchema>): Promise<void> {
       const { userId } = parseOrFail(ScanRefSchema, input, 'consent check');
-      const consent = await consentRef(db, userId, 'scan_analysis').get();
-      if (!hasConsent(consent.data())) {
-        throw ApplicationFailure.create({
-          type: FailureType.ConsentRequired,
-          message: 'scan_analysis consent is not granted',
-          nonRetryable: true,
-        });
-      }
+      await requireScanConsent(userId);
     },
 
     /** Recorded histories before beginScan: a status move, forward only (a late write is a no-op). */
