@@ -1,8 +1,9 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
 import { ArchiveWindowSchema, type ArchiveTuning, type ArchiveWindow, type ArchiveWorkflowInput } from '../contracts/archive';
 import { archiveWorkflowId } from './layout';
+import { temporalClientSdk } from '../clients/sdk-modules';
 
 /** The archive's tuning from config (page size, concurrency, pages per run). */
 export function archiveTuning(config: Config): Partial<ArchiveTuning> {
@@ -34,7 +35,8 @@ export async function startArchive(client: Client, config: Config, window: Archi
     });
     return { workflowId, runId: handle.firstExecutionRunId, started: true as const };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, runId: undefined, started: false as const };
+    if (err instanceof temporalClientSdk().WorkflowExecutionAlreadyStartedError)
+      return { workflowId, runId: undefined, started: false as const };
     throw err;
   }
 }

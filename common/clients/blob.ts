@@ -1,14 +1,15 @@
-import { DefaultAzureCredential } from '@azure/identity';
-import { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
+import type { BlobServiceClient, StorageSharedKeyCredential } from '@azure/storage-blob';
 import type { Config } from '../config';
+import { azureIdentitySdk, blobSdk } from './sdk-modules';
 
 /**
  * Blob client from the Functions-style connection setting: a connection string locally (Azurite),
  * the account URL plus managed identity in Azure (no keys).
  */
 export function createBlobService(config: Config): BlobServiceClient {
+  const { BlobServiceClient } = blobSdk();
   if (config.ScanStorage) return BlobServiceClient.fromConnectionString(config.ScanStorage);
-  return new BlobServiceClient(config.ScanStorage__blobServiceUri!, new DefaultAzureCredential());
+  return new BlobServiceClient(config.ScanStorage__blobServiceUri!, new (azureIdentitySdk().DefaultAzureCredential)());
 }
 
 /** The shared key from a connection string, when there is one (Azurite; SAS signing without a user delegation key). */
@@ -22,5 +23,7 @@ export function sharedKeyCredential(config: Config): StorageSharedKeyCredential 
         return [kv.slice(0, i), kv.slice(i + 1)];
       }),
   );
-  return parts.AccountName && parts.AccountKey ? new StorageSharedKeyCredential(parts.AccountName, parts.AccountKey) : undefined;
+  return parts.AccountName && parts.AccountKey
+    ? new (blobSdk().StorageSharedKeyCredential)(parts.AccountName, parts.AccountKey)
+    : undefined;
 }

@@ -1,7 +1,8 @@
-import { cert, deleteApp, getApps, initializeApp, type App } from 'firebase-admin/app';
-import { getAuth, type Auth } from 'firebase-admin/auth';
-import { getFirestore, type Firestore } from 'firebase-admin/firestore';
+import type { App } from 'firebase-admin/app';
+import type { Auth } from 'firebase-admin/auth';
+import type { Firestore } from 'firebase-admin/firestore';
 import type { Config } from '../config';
+import { firebaseAppSdk, firebaseAuthSdk, firestoreSdk } from './sdk-modules';
 
 export interface FirebaseClients {
   app: App;
@@ -19,6 +20,7 @@ export function createFirebase(config: Config, name = '[DEFAULT]'): FirebaseClie
   if (config.FIRESTORE_EMULATOR_HOST) process.env.FIRESTORE_EMULATOR_HOST = config.FIRESTORE_EMULATOR_HOST;
   // Outside Google Cloud there is no metadata server to ask for credentials (Azure, a laptop): skip the probe.
   process.env.METADATA_SERVER_DETECTION ??= 'none';
+  const { cert, deleteApp, getApps, initializeApp } = firebaseAppSdk();
   const existing = getApps().find((a) => a.name === name);
   const app =
     existing ??
@@ -29,11 +31,11 @@ export function createFirebase(config: Config, name = '[DEFAULT]'): FirebaseClie
       },
       name,
     );
-  const db = getFirestore(app);
+  const db = firestoreSdk().getFirestore(app);
   if (!existing && config.FIRESTORE_EMULATOR_HOST) {
     db.settings({ host: config.FIRESTORE_EMULATOR_HOST, ssl: false, ignoreUndefinedProperties: true });
   } else if (!existing) {
     db.settings({ ignoreUndefinedProperties: true });
   }
-  return { app, db, auth: getAuth(app), close: () => deleteApp(app) };
+  return { app, db, auth: firebaseAuthSdk().getAuth(app), close: () => deleteApp(app) };
 }

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
-import { Client, Connection, type TLSConfig } from '@temporalio/client';
-import { loadClientConnectConfig } from '@temporalio/envconfig';
+import type { Client, Connection, TLSConfig } from '@temporalio/client';
+import { temporalClientSdk, temporalEnvconfigSdk } from './sdk-modules';
 import type { Config } from '../config';
 import { payloadDataConverter } from '../temporal/payload-encryption';
 
@@ -14,7 +14,7 @@ export function temporalConnectionOptions(config: Config) {
   for (const [k, v] of Object.entries(config)) {
     if (k.startsWith('TEMPORAL_') && v !== undefined) env[k] = String(v);
   }
-  const { connectionOptions } = loadClientConnectConfig({ disableFile: true, overrideEnvVars: env });
+  const { connectionOptions } = temporalEnvconfigSdk().loadClientConnectConfig({ disableFile: true, overrideEnvVars: env });
   return connectionOptions;
 }
 
@@ -143,9 +143,13 @@ export async function createTemporalClient(config: Config): Promise<Client> {
   const address = opts.address ?? config.TEMPORAL_ADDRESS;
   let connection: Connection;
   try {
-    connection = await Connection.connect({ address, tls: opts.tls, apiKey: opts.apiKey, metadata: opts.metadata });
+    connection = await temporalClientSdk().Connection.connect({ address, tls: opts.tls, apiKey: opts.apiKey, metadata: opts.metadata });
   } catch (err) {
     throw await explainConnectFailure(err, address, opts.tls);
   }
-  return new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
+  return new (temporalClientSdk().Client)({
+    connection,
+    namespace: config.TEMPORAL_NAMESPACE,
+    dataConverter: payloadDataConverter(config),
+  });
 }

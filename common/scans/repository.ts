@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import type { DocumentData, DocumentReference, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
-import { FieldValue } from 'firebase-admin/firestore';
 import { MEMBER_MESSAGES } from '../contracts/failures';
 import {
   ANGLES,
@@ -18,6 +17,7 @@ import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchem
 import { ErasureDocumentSchema } from '../contracts/erasure';
 import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
 import { isAlreadyExists } from './already-exists';
+import { firestoreSdk } from '../clients/sdk-modules';
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 
@@ -220,7 +220,7 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
         ? counters.lastCapturedAt
         : measurements.capturedAt;
     tx.update(userRef(db, userId), {
-      scanCredits: FieldValue.increment(refunds - 1),
+      scanCredits: firestoreSdk().FieldValue.increment(refunds - 1),
       lastCapturedAt: latestCapture,
       scanCreates: { day, count: createdToday + 1 },
     } satisfies Record<string, unknown> & CreateCounters);
@@ -237,7 +237,7 @@ export async function refundScanCredit(db: Firestore, scanId: string, now: Date)
     const snap = await tx.get(scanRef(db, scanId));
     const scan = snap.data();
     if (!scan || scan.credit.state !== 'reserved') return { refunded: false };
-    tx.update(userRef(db, scan.ownerId), { scanCredits: FieldValue.increment(1) });
+    tx.update(userRef(db, scan.ownerId), { scanCredits: firestoreSdk().FieldValue.increment(1) });
     tx.update(scanRef(db, scanId), { 'credit.state': 'refunded', updatedAt: now.toISOString() });
     return { refunded: true };
   });
@@ -328,7 +328,7 @@ export async function endScanWithoutResults(
       refunded = current.creditState === 'reserved';
       if (!refunded) return;
       write.update(scanRef(db, args.scanId), { 'credit.state': 'refunded' });
-      write.update(userRef(db, current.ownerId), { scanCredits: FieldValue.increment(1) });
+      write.update(userRef(db, current.ownerId), { scanCredits: firestoreSdk().FieldValue.increment(1) });
     },
   });
   const ended = result.applied || (ENDED_WITHOUT_RESULTS as readonly ScanStatus[]).includes(result.status);

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { type BlobServiceClient, RestError } from '@azure/storage-blob';
+import type { BlobServiceClient } from '@azure/storage-blob';
 import { ANGLES, type Angle } from '../contracts/scan';
 import type { PhotoSeal, PhotoSeals } from '../contracts/scan-document';
+import { blobSdk } from '../clients/sdk-modules';
 
 // Sealed photos. At submit the four uploads are copied, byte for byte as they were inspected, into
 // SEALED_PHOTOS_CONTAINER; from then on only the copies are analysed, kept or deleted, and anything
@@ -41,7 +42,7 @@ export class SealBrokenError extends Error {
   }
 }
 
-const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
+const isStatus = (err: unknown, ...codes: number[]) => err instanceof blobSdk().RestError && codes.includes(err.statusCode ?? 0);
 const md5Base64 = (bytes: Buffer) => createHash('md5').update(bytes).digest('base64');
 
 /**

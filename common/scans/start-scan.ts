@@ -1,10 +1,11 @@
-import { WorkflowExecutionAlreadyStartedError, type Client } from '@temporalio/client';
+import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import type { Config } from '../config';
 import { DailyScanInputSchema, workflowIdForScan, type DailyScanInput } from '../contracts/scan';
 import type { ScanDocument } from '../contracts/scan-document';
 import { ScanProgressKey, ScanStatusKey } from '../contracts/search-attributes';
 import { DAILY_SCAN_WORKFLOW } from '../contracts/workflow-types';
+import { temporalClientSdk } from '../clients/sdk-modules';
 
 /** The workflow input for a scan record, with the pipeline policy taken from config. */
 export function dailyScanInput(scan: ScanDocument, config: Config): DailyScanInput {
@@ -42,7 +43,8 @@ export async function startDailyScan(client: Client, config: Config, scan: ScanD
     });
     return { workflowId, runId: handle.firstExecutionRunId, alreadyFinished: false };
   } catch (err) {
-    if (err instanceof WorkflowExecutionAlreadyStartedError) return { workflowId, runId: undefined, alreadyFinished: true };
+    if (err instanceof temporalClientSdk().WorkflowExecutionAlreadyStartedError)
+      return { workflowId, runId: undefined, alreadyFinished: true };
     throw err;
   }
 }

@@ -2,7 +2,7 @@ import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import { temporalProtoSdk } from '../clients/sdk-modules';
 import { payloadKeyId } from './key-id';
 
 // Workflow payloads carry measurements and results (health data), so they leave the process only
@@ -44,7 +44,7 @@ export class EncryptionCodec implements PayloadCodec {
     return payloads.map((payload) => {
       const iv = randomBytes(IV_BYTES);
       const cipher = createCipheriv('aes-256-gcm', key, iv);
-      const plain = temporal.api.common.v1.Payload.encode(payload).finish();
+      const plain = temporalProtoSdk().temporal.api.common.v1.Payload.encode(payload).finish();
       const data = Buffer.concat([iv, cipher.update(plain), cipher.final(), cipher.getAuthTag()]);
       return {
         metadata: { encoding: utf8.encode(ENCRYPTED_ENCODING), 'encryption-key-id': utf8.encode(this.currentId) },
@@ -67,7 +67,7 @@ export class EncryptionCodec implements PayloadCodec {
         const decipher = createDecipheriv('aes-256-gcm', key, data.subarray(0, IV_BYTES));
         decipher.setAuthTag(data.subarray(data.length - TAG_BYTES));
         const plain = Buffer.concat([decipher.update(data.subarray(IV_BYTES, data.length - TAG_BYTES)), decipher.final()]);
-        return temporal.api.common.v1.Payload.decode(plain);
+        return temporalProtoSdk().temporal.api.common.v1.Payload.decode(plain);
       } catch {
         throw new PayloadDecryptionError(`payload does not decrypt with key ${keyId}`);
       }

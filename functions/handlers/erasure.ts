@@ -1,4 +1,3 @@
-import { WorkflowExecutionAlreadyStartedError } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { ErasureResponseSchema } from '../../common/contracts/api';
 import { type ErasureDocument, ErasureDocumentSchema, workflowIdForErasure } from '../../common/contracts/erasure';
@@ -7,6 +6,7 @@ import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import type { Deps } from '../deps';
 import { ErasureNotFoundError } from '../errors';
 import { type ApiResponse, defineHttp } from '../framework/types';
+import { temporalClientSdk } from '../../common/clients/sdk-modules';
 
 // The right to erasure: DELETE /api/me starts the member's one erasure workflow (worker/workflows/
 // erase-member.ts); GET /api/me/erasure says how far it got. Both answer for the caller only.
@@ -67,7 +67,7 @@ export const eraseMe = defineHttp({
       });
     } catch (err) {
       // Finished already: its last step marks the record completed.
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+      if (!(err instanceof temporalClientSdk().WorkflowExecutionAlreadyStartedError)) throw err;
     }
     return { status: 202, body: view(doc, statusUrl), headers: { Location: statusUrl, 'Retry-After': '5' } };
   },

@@ -1,9 +1,9 @@
-import { FieldPath } from 'firebase-admin/firestore';
 import { ListScansQuerySchema, ListScansResponseSchema } from '../../common/contracts/api';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { scansCollection } from '../../common/scans/repository';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
+import { firestoreSdk } from '../../common/clients/sdk-modules';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 50;
@@ -40,7 +40,7 @@ export const listScans = defineHttp({
     let q = scansCollection(deps.db)
       .where('ownerId', '==', principal.uid)
       .orderBy('createdAt', 'desc')
-      .orderBy(FieldPath.documentId(), 'desc');
+      .orderBy(firestoreSdk().FieldPath.documentId(), 'desc');
     if (after) q = q.startAfter(after.createdAt, after.scanId);
     const snap = await q.limit(limit + 1).get();
     const docs = snap.docs.map((d) => d.data());

@@ -1,4 +1,4 @@
-import { WorkflowUpdateFailedError } from '@temporalio/client';
+import type { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
 import { ReviewRequestSchema, ReviewResponseSchema, ScanParamsSchema } from '../../common/contracts/api';
 import { isFinalStatus } from '../../common/contracts/scan';
@@ -8,6 +8,7 @@ import { defineHttp } from '../framework/types';
 import { scanRef } from '../../common/scans/repository';
 import { loadVisibleScan } from '../scans/access';
 import { writeAudit } from '../../common/scans/audit-log';
+import { temporalClientSdk } from '../../common/clients/sdk-modules';
 
 /** The workflow's update validator refuses with a typed ApplicationFailure; each type maps to a stable problem. */
 function rejectionOf(err: WorkflowUpdateFailedError): Error {
@@ -47,7 +48,7 @@ export const reviewScan = defineHttp({
         args: [{ decision: body.decision, notes: body.notes, reviewerId: principal.uid, reviewerRoles: principal.roles }],
       });
     } catch (err) {
-      if (err instanceof WorkflowUpdateFailedError) throw rejectionOf(err);
+      if (err instanceof temporalClientSdk().WorkflowUpdateFailedError) throw rejectionOf(err);
       if (err instanceof WorkflowNotFoundError) throw new ScanFinishedError();
       throw err;
     }

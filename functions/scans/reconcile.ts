@@ -1,7 +1,7 @@
-import { FieldPath } from 'firebase-admin/firestore';
 import { Collections, ScanDocumentSchema, type ScanDocument } from '../../common/contracts/scan-document';
 import type { Deps } from '../deps';
 import { expireUpload, startWhenReady } from './start-when-ready';
+import { firestoreSdk } from '../../common/clients/sdk-modules';
 
 // The safety net under the upload trigger: a blob event can be lost (the host was down, Event Grid gave
 // up and dead-lettered it), which would leave a scan in awaiting_upload forever with its credit
@@ -31,7 +31,7 @@ export async function reconcileAwaitingUploads(deps: Deps, now: Date): Promise<R
     let query = deps.db
       .collection(Collections.scans)
       .where('status', '==', 'awaiting_upload')
-      .orderBy(FieldPath.documentId())
+      .orderBy(firestoreSdk().FieldPath.documentId())
       .limit(PAGE_SIZE);
     if (after) query = query.startAfter(after);
     const page = await query.get();

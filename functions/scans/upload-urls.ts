@@ -1,12 +1,7 @@
-import {
-  BlobSASPermissions,
-  generateBlobSASQueryParameters,
-  SASProtocol,
-  type BlobServiceClient,
-  type UserDelegationKey,
-} from '@azure/storage-blob';
+import type { BlobServiceClient, UserDelegationKey } from '@azure/storage-blob';
 import type { Config } from '../../common/config';
 import { sharedKeyCredential } from '../../common/clients/blob';
+import { blobSdk } from '../../common/clients/sdk-modules';
 
 export const ACCEPTED_PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 
@@ -43,6 +38,7 @@ export function createUploadSigner(config: Config, blob: BlobServiceClient): Upl
 
   return {
     async sign(blobName, now) {
+      const { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol } = blobSdk();
       const expiresOn = new Date(now.getTime() + ttlMs);
       const values = {
         containerName: config.SCAN_UPLOADS_CONTAINER,

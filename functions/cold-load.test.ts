@@ -1,0 +1,50 @@
+import { spawnSync } from 'node:child_process';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+
+// The Functions entry registers the whole function table; the SDKs behind the handlers load when a
+// handler first needs them (common/clients/sdk-modules.ts), so a cold start pays for neither Firestore,
+// Blob, Azure Identity nor the Temporal client. How long the load takes is measured by `npm run bench`;
+// this pins down what it loads.
+const root = path.resolve(__dirname, '..');
+const SDKS = [
+  '@google-cloud/firestore',
+  'firebase-admin/lib/firestore',
+  'firebase-admin/lib/auth',
+  '@azure/storage-blob',
+  '@azure/identity',
+  '@temporalio/client',
+  '@temporalio/proto',
+  '@temporalio/envconfig',
+];
+
+// A complete production configuration (no emulators, no local mode): the entry validates it at load.
+const production: Record<string, string> = {
+  TEMPORAL_ADDRESS: 'reddyfit.a1b2c.tmprl.cloud:7233',
+  TEMPORAL_API_KEY: 'temporal-api-key-cold-load-test',
+  PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  FIREBASE_PROJECT_ID: 'reddyfit-prod',
+  FIREBASE_SERVICE_ACCOUNT_JSON: JSON.stringify({ project_id: 'reddyfit-prod', client_email: 'sa@x.iam', private_key: 'sa-key' }),
+  ScanStorage__blobServiceUri: 'https://reddyfitscans.blob.core.windows.net',
+  PUSH_TRANSPORT: 'fcm',
+};
+
+describe('the Functions entry module', () => {
+  it('registers every function without loading the client SDKs', { timeout: 60_000 }, () => {
+    const script = [
+      "require('./functions/index.ts');",
+      "const names = Object.keys(require.cache).map((f) => f.split('node_modules/').pop());",
+      `const sdks = ${JSON.stringify(SDKS)};`,
+      'process.stdout.write(JSON.stringify({ loaded: sdks.filter((s) => names.some((n) => n.startsWith(`${s}/`))),',
+      " functions: names.some((n) => n.startsWith('@azure/functions/')) }));",
+    ].join('\n');
+    const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
+      cwd: root,
+      env: { PATH: process.env.PATH, ...production },
+      encoding: 'utf8',
+      timeout: 60_000,
+    });
+    expect(res.status, res.stderr).toBe(0);
+    expect(JSON.parse(res.stdout)).toEqual({ loaded: [], functions: true });
+  });
+});
