@@ -5,6 +5,7 @@ import { createScan } from './handlers/create-scan';
 import { eraseMe, getErasure } from './handlers/erasure';
 import { getScan } from './handlers/get-scan';
 import { health } from './handlers/health';
+import { listReviews } from './handlers/list-reviews';
 import { listScans } from './handlers/list-scans';
 import { nightlyArchive } from './handlers/nightly-archive';
 import { openApiFunction } from './handlers/openapi';
@@ -24,6 +25,7 @@ export const functions: readonly FunctionDefinition[] = [
   listScans,
   getScan,
   submitScan,
+  listReviews,
   reviewScan,
   cancelScan,
   getConsents,

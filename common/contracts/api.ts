@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { EstimateSummarySchema, TrendSchema } from './deltas';
 import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsRequestSchema, ScanStatusSchema } from './scan';
 import { ConsentTypeSchema } from './scan-document';
 
@@ -28,6 +29,16 @@ export const ListScansQuerySchema = z.object({
     .regex(/^(?:[1-9]|[1-4][0-9]|50)$/, 'expected an integer 1..50')
     .optional()
     .meta({ description: 'page size, 1..50 (default 20)' }),
+  cursor: CursorSchema.optional(),
+});
+
+/** GET /api/reviews: page size and the cursor of the previous page. */
+export const ReviewQueueQuerySchema = z.object({
+  limit: z
+    .string()
+    .regex(/^(?:[1-9]|1[0-9]|2[0-5])$/, 'expected an integer 1..25')
+    .optional()
+    .meta({ description: 'page size, 1..25 (default 10)' }),
   cursor: CursorSchema.optional(),
 });
 
@@ -112,6 +123,41 @@ export const ScanSummarySchema = z.object({
 });
 export const ListScansResponseSchema = z.object({
   items: z.array(ScanSummarySchema),
+  nextCursor: z.string().nullable(),
+});
+
+/** One point of the member's recent history (oldest first), for a chart. */
+export const HistoryPointSchema = z.object({ takenAt: z.string(), bodyFatPercent: z.number(), weightKg: z.number() });
+
+/** A scan waiting for a reviewer, with what they need to decide. */
+export const ReviewQueueItemSchema = z.object({
+  scanId: ScanIdSchema,
+  reasons: z.array(z.string()),
+  enteredReviewAt: z.string(),
+  reviewDeadline: z.string(),
+  /** What happens at the deadline without a decision. */
+  onTimeout: z.enum(['approve', 'reject']),
+  waitingSeconds: z.number().int().nonnegative(),
+  secondsLeft: z.number().int().nonnegative(),
+  measurements: z.object({
+    weightKg: z.number(),
+    heightCm: z.number(),
+    age: z.number().int(),
+    sex: z.enum(['male', 'female']),
+    capturedAt: z.string(),
+  }),
+  /** Null when the scan went to review before the estimate was kept on the scan (older scans). */
+  estimate: EstimateSummarySchema.nullable(),
+  deltas: TrendSchema.nullable(),
+  history: z.array(HistoryPointSchema),
+  /** Short-lived read URLs, minted for this response; each minting is audited. */
+  photos: z.array(z.object({ angle: AngleSchema, url: z.string(), expiresAt: z.string() })),
+  /** Where the decision goes (POST). */
+  reviewUrl: z.string(),
+});
+export type ReviewQueueItem = z.infer<typeof ReviewQueueItemSchema>;
+export const ReviewQueueResponseSchema = z.object({
+  items: z.array(ReviewQueueItemSchema),
   nextCursor: z.string().nullable(),
 });
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ScanAnalysisSchema } from './deltas';
 import {
   AngleSchema,
   ProgressSchema,
@@ -60,6 +61,8 @@ export const ScanDocumentSchema = z.object({
   progress: ProgressSchema.optional(),
   /** Present once the scan entered review. */
   review: ScanReviewStateSchema.optional(),
+  /** Estimate and deltas once computed (see ScanAnalysisSchema); what the reviewer queue shows. */
+  analysis: ScanAnalysisSchema.optional(),
   createdAt: z.string(),
   updatedAt: z.string(),
   endedAt: z.string().optional(),

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
@@ -29,6 +28,7 @@ export async function auditHealthDataRead(
   reader: Principal,
   what: HealthDataRead,
   why: ReadPurpose = 'review',
+  angle?: string,
 ): Promise<void> {
   // Every read is its own record.
   await appendAudit(
@@ -39,7 +39,7 @@ export async function auditHealthDataRead(
       action: 'health_data_read',
       outcome: what,
       actor: `reviewer:${reader.uid}`,
-      subject: { what, why, scanStatus: scan.status },
+      subject: { what, why, scanStatus: scan.status, ...(angle ? { angle } : {}) },
     },
     deps.now(),
   );
@@ -72,3 +72,4 @@ export async function loadVisibleScan(
 }
 
 export const statusPath = (scanId: string) => `/api/scans/${scanId}`;
+

@@ -20,9 +20,23 @@ export interface UploadSigner {
 }
 
 export function createUploadSigner(config: Config, blob: BlobServiceClient): UploadSigner {
-  const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
+  return createSasSigner(config, blob, config.SCAN_UPLOADS_CONTAINER, 'cw', config.UPLOAD_URL_TTL_MINUTES * 60_000);
+}
+
+/** Reviewer photo links live this long: long enough to look, short enough that a copied link soon dies. */
+export const PHOTO_READ_URL_TTL_MS = 5 * 60_000;
+
+/**
+ * Signs one read-only URL per sealed photo (the copy the analysis used; see common/scans/sealed-photos.ts),
+ * minted per request (the caller audits each one).
+ */
+export function createPhotoReadSigner(config: Config, blob: BlobServiceClient): UploadSigner {
+  return createSasSigner(config, blob, config.SEALED_PHOTOS_CONTAINER, 'r', PHOTO_READ_URL_TTL_MS);
+}
+
+function createSasSigner(config: Config, blob: BlobServiceClient, containerName: string, permissions: 'cw' | 'r', ttlMs: number): UploadSigner {
+  const container = blob.getContainerClient(containerName);
   const sharedKey = sharedKeyCredential(config);
-  const ttlMs = config.UPLOAD_URL_TTL_MINUTES * 60_000;
   const local = /^http:/i.test(blob.url);
   let delegation: { key: UserDelegationKey; validUntil: number } | undefined;
 
@@ -41,9 +55,9 @@ export function createUploadSigner(config: Config, blob: BlobServiceClient): Upl
       const { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol } = blobSdk();
       const expiresOn = new Date(now.getTime() + ttlMs);
       const values = {
-        containerName: config.SCAN_UPLOADS_CONTAINER,
+        containerName,
         blobName,
-        permissions: BlobSASPermissions.parse('cw'),
+        permissions: BlobSASPermissions.parse(permissions),
         startsOn: new Date(now.getTime() - 60_000), // clock skew
         expiresOn,
         protocol: local ? SASProtocol.HttpsAndHttp : SASProtocol.Https,

@@ -1,6 +1,10 @@
+import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
+import { FailureType } from '../../common/contracts/failures';
+import { EstimateSummarySchema, type ScanAnalysis } from '../../common/contracts/deltas';
 import { Collections } from '../../common/contracts/scan-document';
+import { scanRef } from '../../common/scans/repository';
 import { anthropometricPrior } from '../domain/anthropometric-prior';
 import { scanTrend, ScanPointSchema, TrendSchema, type Trend } from '../domain/trend';
 import type { ActivityDeps } from './deps';
@@ -15,10 +19,11 @@ const DeltaInputSchema = z.object({
   estimate: EstimateSchema,
 });
 const HISTORY_DAYS = 120;
+const NOT_FOUND = 5; // gRPC status of an update to a missing document
 
-export function createDeltaActivities({ db }: ActivityDeps) {
+export function createDeltaActivities({ db, now }: ActivityDeps) {
   return {
-    /** Change versus the previous scan, 7 and 30 days back, smoothed trend and a plausibility flag. */
+    /** Change versus the previous scan, 7 and 30 days back, smoothed trend and a plausibility judgement; kept on the scan for reviewers. */
     async computeDeltas(input: z.input<typeof DeltaInputSchema>): Promise<Trend> {
       const { userId, scanId, capturedAt, measurements: m, estimate } = parseOrFail(DeltaInputSchema, input, 'delta input');
       const since = new Date(new Date(capturedAt).getTime() - HISTORY_DAYS * 86_400_000).toISOString();
@@ -42,7 +47,16 @@ export function createDeltaActivities({ db }: ActivityDeps) {
       // The equations' estimate for this member at another weight: what a weight change alone does to the number.
       const age = ageAtCapture(m);
       const bodyFatAtWeight = (weightKg: number) => anthropometricPrior({ weightKg, heightCm: m.heightCm, age, sex: m.sex }).bodyFatPercent;
-      return TrendSchema.parse(scanTrend({ current, history, bodyFatAtWeight }));
+      const deltas = TrendSchema.parse(scanTrend({ current, history, bodyFatAtWeight }));
+      // The reviewer queue reads these before results exist (results are written after the review gate).
+      const analysis: ScanAnalysis = { estimate: EstimateSummarySchema.parse(estimate), deltas, at: now().toISOString() };
+      await scanRef(db, scanId)
+        .update({ analysis })
+        .catch((err: unknown) => {
+          if ((err as { code?: unknown }).code !== NOT_FOUND) throw err;
+          throw ApplicationFailure.create({ type: FailureType.ScanNotFound, message: `scan ${scanId} not found`, nonRetryable: true });
+        });
+      return deltas;
     },
   };
 }

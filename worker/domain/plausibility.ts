@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import { type EstimateMethod, type Plausibility, PlausibilitySchema } from '../../common/contracts/deltas';
 import { round } from './validate';
 
 // Is the change between two scans of the same member more than the body and the measuring method explain?
@@ -10,10 +10,6 @@ import { round } from './validate';
 // expected band for weight (kg)   = acute water/food/glycogen swing + tissue change over the elapsed time.
 // A change is implausible only when it lies outside the band against the previous scan AND against the
 // smoothed trend (a single odd reference scan cannot make an ordinary scan look wrong).
-
-/** How the body-fat estimate was produced (EstimateSchema.method in worker/activities/estimation.ts). */
-export const EstimateMethodSchema = z.enum(['anthropometric-prior', 'vision-fused']);
-export type EstimateMethod = z.infer<typeof EstimateMethodSchema>;
 
 /** Standard error of one body-fat estimate against a reference method, in percentage points. */
 export const METHOD_SEE_PP: Record<EstimateMethod, number> = {
@@ -33,24 +29,8 @@ export const MAX_TISSUE_KG_PER_DAY = 0.5;
 /** Estimates are published to 0.1 pp; two rounded values can differ by up to 0.1 pp more than the unrounded ones. */
 export const ROUNDING_PP = 0.1;
 
-export const PlausibilitySchema = z.object({
-  /** Which reference decided: the previous scan, or the smoothed trend when it explained the change. */
-  reference: z.enum(['previous', 'trend']).nullable(),
-  fromScanId: z.string().nullable(),
-  days: z.number().nonnegative().nullable(),
-  /** Largest change (±) the body and the method explain, with its parts. */
-  expectedBand: z.object({
-    bodyFatPercent: z.number().nonnegative(),
-    weightKg: z.number().nonnegative(),
-    physiologyPp: z.number().nonnegative(),
-    weightExplainedPp: z.number().nonnegative(),
-    measurementErrorPp: z.number().nonnegative(),
-    methods: z.tuple([EstimateMethodSchema, EstimateMethodSchema]).nullable(),
-  }),
-  observed: z.object({ bodyFatPercent: z.number(), weightKg: z.number() }),
-  reason: z.enum(['first_scan', 'within_expected_band', 'body_fat_change_beyond_band', 'weight_change_beyond_band']),
-});
-export type Plausibility = z.infer<typeof PlausibilitySchema>;
+export { EstimateMethodSchema, PlausibilitySchema } from '../../common/contracts/deltas';
+export type { EstimateMethod, Plausibility } from '../../common/contracts/deltas';
 export type PlausibilityReason = Plausibility['reason'];
 
 /** One side of a comparison: a scan, or the smoothed trend standing in for one. */

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { DomainInputError } from './errors';
-import { EstimateMethodSchema, isImplausible, judgePlausibility, PlausibilitySchema, type Reading } from './plausibility';
+import { type Change, EstimateMethodSchema, type Trend, TrendSchema } from '../../common/contracts/deltas';
+import { isImplausible, judgePlausibility, type Reading } from './plausibility';
 import { round } from './validate';
 
 export const ScanPointSchema = z.object({
@@ -14,28 +15,8 @@ export const ScanPointSchema = z.object({
 });
 export type ScanPoint = z.infer<typeof ScanPointSchema>;
 
-export const ChangeSchema = z.object({
-  fromScanId: z.string(),
-  days: z.number().nonnegative(),
-  bodyFatPercent: z.number(),
-  weightKg: z.number(),
-});
-export type Change = z.infer<typeof ChangeSchema>;
-
-export const TrendSchema = z.object({
-  previous: ChangeSchema.nullable(),
-  sevenDay: ChangeSchema.nullable(),
-  thirtyDay: ChangeSchema.nullable(),
-  smoothedBodyFatPercent: z.number(),
-  trendPerWeek: z.number().nullable(),
-  direction: z.enum(['losing', 'stable', 'gaining']).nullable(),
-  implausibleChange: z.boolean(),
-  ratePerDay: z.number().nullable(),
-  /** Why the change is or is not plausible (optional: results written before it existed still parse). */
-  plausibility: PlausibilitySchema.optional(),
-  scansConsidered: z.number().int().positive(),
-});
-export type Trend = z.infer<typeof TrendSchema>;
+export { ChangeSchema, TrendSchema } from '../../common/contracts/deltas';
+export type { Change, Trend } from '../../common/contracts/deltas';
 
 const DAY_MS = 86_400_000;
 /** EWMA half-life in days. */
