@@ -122,6 +122,14 @@ describe('functions: authorisation matrix', () => {
       [],
     ],
     [
+      'review queue (its audited reads: test/functions-reviews.test.ts)',
+      'GET',
+      () => '/api/reviews',
+      undefined,
+      { anonymous: 401, owner: 403, other: 403, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 403 },
+      [],
+    ],
+    [
       'list own scans',
       'GET',
       () => '/api/scans',

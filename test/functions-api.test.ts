@@ -65,6 +65,7 @@ describe('functions: consents, health and OpenAPI', () => {
       '/api/me',
       '/api/me/erasure',
       '/api/openapi.json',
+      '/api/reviews',
       '/api/scans',
       '/api/scans/{scanId}',
       '/api/scans/{scanId}/cancel',

@@ -77,12 +77,12 @@ describe('functions: the review queue', () => {
       .filter((a) => a.actor === `reviewer:${reviewerUid}`);
     expect(
       audits
-        .filter((a) => a.action === 'photo_read_url_issued')
-        .map((a) => a.angle)
+        .filter((a) => a.outcome === 'photo_read_url')
+        .map((a) => a.subject.angle)
         .sort(),
     ).toEqual(['back', 'front', 'left', 'right']);
-    expect(audits.filter((a) => a.action === 'review_details_read')).toHaveLength(1);
-    expect(audits.every((a) => a.outcome === 'review_queue' && a.userId === first.uid)).toBe(true);
+    expect(audits.filter((a) => a.outcome === 'review_queue_entry')).toHaveLength(1);
+    expect(audits.every((a) => a.action === 'health_data_read' && a.subject.why === 'review' && a.userId === first.uid)).toBe(true);
 
     // Decided: gone from the queue.
     const approved = await api(host, `/api/scans/${first.scanId}/review`, {
@@ -111,7 +111,7 @@ describe('functions: the review queue', () => {
     const reviewerToken = await idTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
     const badCursor = await api(host, '/api/reviews?cursor=bm90LWEtY3Vyc29y', { token: reviewerToken });
     expect(badCursor.status).toBe(400);
-    expect(badCursor.json.code).toBe('invalid_cursor');
+    expect(badCursor.json.code).toBe('validation_failed');
     const badLimit = await api(host, '/api/reviews?limit=0', { token: reviewerToken });
     expect(badLimit.status).toBe(400);
     expect(badLimit.json.code).toBe('validation_failed');

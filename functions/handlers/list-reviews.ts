@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { ReviewQueueQuerySchema, ReviewQueueResponseSchema, type ReviewQueueItem } from '../../common/contracts/api';
 import { ScanAnalysisSchema } from '../../common/contracts/deltas';
 import { ageAtCapture, ANGLES, ScanIdSchema } from '../../common/contracts/scan';
-import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
+import { Collections, type ScanDocument, ScanDocumentSchema } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
-import { InvalidCursorError } from '../errors';
 import { defineHttp, type Principal } from '../framework/types';
+import { decodeCursor, encodeCursor } from './list-scans';
 import { auditHealthDataRead, statusPath } from '../scans/access';
 import { createPhotoReadSigner, type UploadSigner } from '../scans/upload-urls';
 
@@ -25,16 +25,8 @@ const ReviewEntrySchema = z.object({
 const ReviewRequestedAuditSchema = z.object({ outcome: z.string(), at: z.string() });
 const HistoryDocSchema = z.object({ takenAt: z.string(), bodyFatPercent: z.number(), weightKg: z.number() });
 
-const CursorPayloadSchema = z.object({ u: z.iso.datetime({ offset: true }), id: ScanIdSchema }).strict();
-const encodeCursor = (scan: Pick<ScanDocument, 'updatedAt' | 'scanId'>) =>
-  Buffer.from(JSON.stringify({ u: scan.updatedAt, id: scan.scanId })).toString('base64url');
-function decodeCursor(cursor: string): z.infer<typeof CursorPayloadSchema> {
-  try {
-    return CursorPayloadSchema.parse(JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')));
-  } catch {
-    throw new InvalidCursorError('pass the nextCursor of a previous page unchanged');
-  }
-}
+// The cursor has the shape of GET /api/scans' (epoch ms and scan id), here of the time the scan started waiting.
+const reviewCursor = (scan: Pick<ScanDocument, 'updatedAt' | 'scanId'>) => encodeCursor({ createdAt: scan.updatedAt, scanId: scan.scanId });
 
 const readSigners = new WeakMap<Deps, UploadSigner>();
 const readSigner = (deps: Deps): UploadSigner => {
@@ -58,7 +50,7 @@ export const listReviews = defineHttp({
   query: ReviewQueueQuerySchema,
   responses: {
     200: { description: 'one page', schema: ReviewQueueResponseSchema },
-    400: { description: 'invalid limit or cursor', codes: ['validation_failed', 'invalid_cursor'] },
+    400: { description: 'invalid limit or cursor', codes: ['validation_failed'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'not a reviewer', codes: ['reviewer_role_required'] },
   },
@@ -72,16 +64,16 @@ export const listReviews = defineHttp({
       .where('status', '==', 'awaiting_review')
       .orderBy('updatedAt', 'asc')
       .orderBy(FieldPath.documentId(), 'asc');
-    if (after) q = q.startAfter(after.u, after.id);
+    if (after) q = q.startAfter(after.createdAt, after.scanId);
     const snap = await q.limit(limit + 1).get();
-    const docs = snap.docs.map((d) => d.data() as ScanDocument);
+    const docs = snap.docs.map((d) => ScanDocumentSchema.loose().parse(d.data()));
     const page = docs.slice(0, limit);
     const last = page[page.length - 1];
     // A reviewer never decides on their own scan; it stays in the queue for the others.
     const items = await Promise.all(page.filter((s) => s.ownerId !== principal.uid).map((s) => queueItem(deps, s, principal, urlFor)));
     return {
       status: 200,
-      body: { items, nextCursor: docs.length > limit && last ? encodeCursor(last) : null },
+      body: { items, nextCursor: docs.length > limit && last ? reviewCursor(last) : null },
     };
   },
 });

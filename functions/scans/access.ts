@@ -72,4 +72,3 @@ export async function loadVisibleScan(
 }
 
 export const statusPath = (scanId: string) => `/api/scans/${scanId}`;
-

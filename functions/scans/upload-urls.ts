@@ -34,7 +34,13 @@ export function createPhotoReadSigner(config: Config, blob: BlobServiceClient): 
   return createSasSigner(config, blob, config.SEALED_PHOTOS_CONTAINER, 'r', PHOTO_READ_URL_TTL_MS);
 }
 
-function createSasSigner(config: Config, blob: BlobServiceClient, containerName: string, permissions: 'cw' | 'r', ttlMs: number): UploadSigner {
+function createSasSigner(
+  config: Config,
+  blob: BlobServiceClient,
+  containerName: string,
+  permissions: 'cw' | 'r',
+  ttlMs: number,
+): UploadSigner {
   const container = blob.getContainerClient(containerName);
   const sharedKey = sharedKeyCredential(config);
   const local = /^http:/i.test(blob.url);
