@@ -7,7 +7,8 @@ import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
 import { api, startFunctionsHost } from './helpers/http';
 import { allReviewPages, flaggedScanWaitingForReview } from './helpers/review';
-import { startTestWorker } from './helpers/scan';
+import { measurements, newScanId, newUserId, seedMember, startTestWorker } from './helpers/scan';
+import { createScanWithCredit } from '../common/scans/repository';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // GET /api/reviews against scans really waiting at the review gate.
@@ -116,5 +117,29 @@ describe('functions: the review queue', () => {
     expect(badLimit.status).toBe(400);
     expect(badLimit.json.code).toBe('validation_failed');
     expect(badLimit.text).not.toContain('"0"');
+  });
+
+  // Both lists page by key, not by Firestore cursors (the local Firestore ignores startAfter): pages of one
+  // walk a member's scans newest first, each once.
+  it('GET /api/scans follows nextCursor through every scan once', async () => {
+    const uid = newUserId();
+    await seedMember(firebase.db, uid, { credits: 3 });
+    const ids: string[] = [];
+    for (let i = 0; i < 3; i++) {
+      const scanId = newScanId();
+      await createScanWithCredit(firebase.db, { scanId, userId: uid, measurements: measurements(), now: new Date(Date.now() + i) });
+      ids.push(scanId);
+    }
+    const token = await idTokenFor(firebase.auth, config, uid);
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res = await api(host, `/api/scans?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token });
+      expect(res.status, res.text).toBe(200);
+      seen.push(...res.json.items.map((i: { scanId: string }) => i.scanId));
+      cursor = res.json.nextCursor;
+      expect(seen.length).toBeLessThanOrEqual(3);
+    } while (cursor);
+    expect(seen).toEqual([...ids].reverse());
   });
 });

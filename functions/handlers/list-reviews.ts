@@ -1,4 +1,3 @@
-import { FieldPath } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { ReviewQueueQuerySchema, ReviewQueueResponseSchema, type ReviewQueueItem } from '../../common/contracts/api';
 import { ScanAnalysisSchema } from '../../common/contracts/deltas';
@@ -9,6 +8,7 @@ import type { Deps } from '../deps';
 import { defineHttp, type Principal } from '../framework/types';
 import { decodeCursor, encodeCursor } from './list-scans';
 import { auditHealthDataRead, statusPath } from '../scans/access';
+import { keysetPage } from '../scans/keyset-page';
 import { createPhotoReadSigner, type UploadSigner } from '../scans/upload-urls';
 
 const DEFAULT_LIMIT = 10;
@@ -59,14 +59,9 @@ export const listReviews = defineHttp({
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // Entering review is the scan's last write until a decision, so updatedAt is when it started waiting.
     // Needs the composite index (status ASC, updatedAt ASC, __name__ ASC) in Firestore.
-    let q = deps.db
-      .collection(Collections.scans)
-      .where('status', '==', 'awaiting_review')
-      .orderBy('updatedAt', 'asc')
-      .orderBy(FieldPath.documentId(), 'asc');
-    if (after) q = q.startAfter(after.createdAt, after.scanId);
-    const snap = await q.limit(limit + 1).get();
-    const docs = snap.docs.map((d) => ScanDocumentSchema.loose().parse(d.data()));
+    const waiting = deps.db.collection(Collections.scans).where('status', '==', 'awaiting_review');
+    const snap = await keysetPage(waiting, 'updatedAt', 'asc', after && { value: after.createdAt, id: after.scanId }, limit);
+    const docs = snap.map((d) => ScanDocumentSchema.loose().parse(d.data()));
     const page = docs.slice(0, limit);
     const last = page[page.length - 1];
     // A reviewer never decides on their own scan; it stays in the queue for the others.

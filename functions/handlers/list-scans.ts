@@ -3,7 +3,7 @@ import type { ScanDocument } from '../../common/contracts/scan-document';
 import { scansCollection } from '../../common/scans/repository';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
-import { firestoreSdk } from '../../common/clients/sdk-modules';
+import { keysetPage } from '../scans/keyset-page';
 
 const DEFAULT_LIMIT = 20;
 const MAX_LIMIT = 50;
@@ -37,13 +37,9 @@ export const listScans = defineHttp({
     const limit = Math.min(Number(query.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // Needs the composite index (ownerId ASC, createdAt DESC, __name__ DESC) in Firestore.
-    let q = scansCollection(deps.db)
-      .where('ownerId', '==', principal.uid)
-      .orderBy('createdAt', 'desc')
-      .orderBy(firestoreSdk().FieldPath.documentId(), 'desc');
-    if (after) q = q.startAfter(after.createdAt, after.scanId);
-    const snap = await q.limit(limit + 1).get();
-    const docs = snap.docs.map((d) => d.data());
+    const mine = scansCollection(deps.db).where('ownerId', '==', principal.uid);
+    const found = await keysetPage(mine, 'createdAt', 'desc', after && { value: after.createdAt, id: after.scanId }, limit);
+    const docs = found.map((d) => d.data());
     const page = docs.slice(0, limit);
     const last = page[page.length - 1];
     return {
