@@ -76,6 +76,7 @@ export async function runArchiveBench(opts: {
   const archiverRun = archiver.run();
   const cfg = { ...config, TEMPORAL_TASK_QUEUE: archiveQueue };
 
+  const figures: Array<{ histories: number; historiesPerSecond: number; seconds: number; peakRssMiB: number; rssGrowthMiB: number }> = [];
   console.log(
     `Archive of closed workflow histories (page ${config.ARCHIVE_PAGE_SIZE}, ${config.ARCHIVE_CONCURRENCY} at a time; histories of 4 events with two ~2 KiB encoded payloads)`,
   );
@@ -106,6 +107,13 @@ export async function runArchiveBench(opts: {
       clearInterval(sampler);
       if (result.counts.written !== count || result.manifest.count !== count)
         throw new Error(`archived ${JSON.stringify(result.counts)} of ${count}`);
+      figures.push({
+        histories: count,
+        historiesPerSecond: count / seconds,
+        seconds,
+        peakRssMiB: peakRss / MB,
+        rssGrowthMiB: (peakRss - base.rss) / MB,
+      });
       console.log(
         `  ${String(count).padStart(5)} histories   ${(count / seconds).toFixed(0).padStart(4)} histories/s (${seconds.toFixed(1)} s, ${result.pages} pages, ${result.continuedRuns} continue-as-new)` +
           `   peak RSS ${(peakRss / MB).toFixed(0)} MiB (+${((peakRss - base.rss) / MB).toFixed(0)})   peak heap ${(peakHeap / MB).toFixed(0)} MiB (+${((peakHeap - base.heapUsed) / MB).toFixed(0)})` +
@@ -119,6 +127,7 @@ export async function runArchiveBench(opts: {
     archiver.shutdown();
     await archiverRun;
   }
+  return figures;
 }
 
 async function main() {

@@ -1,0 +1,88 @@
+// The figures `npm run bench` prints and writes: each with its unit, the goal beside it (issue 15) and by
+// how much it missed; plus the machine, versions and settings, so two runs can be compared.
+import { execSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+
+export interface Goal {
+  op: '<=' | '<' | '>=';
+  value: number;
+}
+
+export interface Figure {
+  section: string;
+  name: string;
+  value: number;
+  unit: string;
+  goal?: Goal;
+  /** How far from the goal, in the figure's unit; absent when met or when there is no goal. */
+  missedBy?: number;
+  note?: string;
+}
+
+const met = (v: number, g: Goal) => (g.op === '<=' ? v <= g.value : g.op === '<' ? v < g.value : v >= g.value);
+
+export class BenchReport {
+  readonly figures: Figure[] = [];
+  readonly settings: Record<string, unknown> = {};
+
+  add(section: string, name: string, value: number, unit: string, goal?: Goal, note?: string): Figure {
+    const f: Figure = { section, name, value, unit, ...(goal ? { goal } : {}), ...(note ? { note } : {}) };
+    if (goal && !met(value, goal)) f.missedBy = Math.abs(value - goal.value);
+    this.figures.push(f);
+    return f;
+  }
+
+  table(): string {
+    const fmt = (v: number) => (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(2));
+    const rows = this.figures.map((f) => [
+      f.section,
+      f.name,
+      `${fmt(f.value)} ${f.unit}`,
+      f.goal ? `${f.goal.op} ${fmt(f.goal.value)}` : '',
+      f.goal ? (f.missedBy === undefined ? 'met' : `missed by ${fmt(f.missedBy)} ${f.unit}`) : '',
+    ]);
+    const head = ['section', 'figure', 'value', 'goal', ''];
+    const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+    const line = (r: string[]) =>
+      r
+        .map((c, i) => c.padEnd(widths[i]!))
+        .join('  ')
+        .trimEnd();
+    return [line(head), line(widths.map((w) => '-'.repeat(w))), ...rows.map(line)].join('\n');
+  }
+
+  write(dir: string, started: Date, versions: Record<string, string>): string {
+    mkdirSync(dir, { recursive: true });
+    let commit = 'unknown';
+    try {
+      commit = execSync('git rev-parse --short HEAD', { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim();
+    } catch {}
+    const doc = {
+      startedAt: started.toISOString(),
+      finishedAt: new Date().toISOString(),
+      commit,
+      machine: {
+        cpus: os.cpus().length,
+        cpuModel: os.cpus()[0]?.model ?? 'unknown',
+        memoryGiB: +(os.totalmem() / 1024 ** 3).toFixed(1),
+        platform: `${os.platform()} ${os.release()}`,
+        loadAverage1mAtEnd: +os.loadavg()[0]!.toFixed(2),
+      },
+      versions: { node: process.version, ...versions },
+      settings: this.settings,
+      figures: this.figures,
+    };
+    const file = path.join(dir, `bench-${started.toISOString().replace(/[:.]/g, '-')}.json`);
+    const text = `${JSON.stringify(doc, null, 2)}\n`;
+    writeFileSync(file, text);
+    writeFileSync(path.join(dir, 'bench-latest.json'), text);
+    return file;
+  }
+}
+
+/** The p-th percentile (nearest rank) of ascending `xs`. */
+export const percentile = (xs: number[], p: number) => xs[Math.min(xs.length - 1, Math.max(0, Math.ceil((p / 100) * xs.length) - 1))]!;
