@@ -9,7 +9,6 @@ declare module 'autocannon' {
     body?: string;
     /** Per request: returns the request to send (here: a fresh body). */
     requests?: Array<{ setupRequest?: (req: Record<string, unknown>) => Record<string, unknown> }>;
-    setupClient?: (client: { setHeaders(headers: Record<string, string>): void }) => void;
   }
   interface Histogram {
     p50: number;
