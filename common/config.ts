@@ -176,6 +176,12 @@ const ConfigObject = z.object({
   WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(2, 1000).default(40),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 600).default(30),
+  /**
+   * Workflow runs kept in the worker's memory between tasks. A scan waiting up to 48 h for a reviewer need
+   * not hold memory: an evicted run replays its short history (~50 events) when it wakes. Sized so the
+   * worker stays within its container's memory with hundreds of scans in flight (npm run bench).
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: int(0, 100_000).default(100),
   WORKER_HEALTH_PORT: int(0, 65535).default(8080),
   /** Prebuilt workflow bundle; production always uses one, development bundles from source. */
   WORKER_WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
