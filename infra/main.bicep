@@ -140,6 +140,7 @@ module rbac 'app/rbac.bicep' = {
     appInsightsName: names.appInsights
     apiPrincipalId: identities.outputs.apiPrincipalId
     workerPrincipalId: identities.outputs.workerPrincipalId
+    uploadsTopicPrincipalId: storage.outputs.uploadsTopicPrincipalId
     deployerPrincipalId: principalId
   }
   dependsOn: [storage, keyVault, registry, monitoring]
@@ -153,8 +154,9 @@ module alerts 'app/alerts.bicep' = {
     tags: tags
     appInsightsName: names.appInsights
     actionGroupId: alertActionGroupId
+    uploadsTopicName: names.uploadsTopic
   }
-  dependsOn: [monitoring]
+  dependsOn: [monitoring, storage]
 }
 
 // Read by the hooks (azd writes these outputs into the environment's .env).
@@ -172,6 +174,8 @@ output SCAN_UPLOADS_SYSTEM_TOPIC_NAME string = names.uploadsTopic
 output SCAN_UPLOADS_CONTAINER_NAME string = storage.outputs.uploadsContainer
 output SEALED_PHOTOS_CONTAINER_NAME string = storage.outputs.sealedContainer
 output WORKFLOW_ARCHIVES_CONTAINER_NAME string = storage.outputs.archivesContainer
+output SCAN_STORAGE_ACCOUNT_ID string = storage.outputs.accountId
+output UPLOAD_EVENTS_DEADLETTER_CONTAINER_NAME string = storage.outputs.uploadEventsDeadLetterContainer
 output WORKER_IDENTITY_ID string = identities.outputs.workerId
 output WORKER_IDENTITY_CLIENT_ID string = identities.outputs.workerClientId
 output WORKER_GROUP_PREFIX string = names.workerGroupPrefix

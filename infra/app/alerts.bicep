@@ -5,6 +5,8 @@ param tags object
 param appInsightsName string
 @description('Action group to notify; empty = alerts are recorded in the portal only.')
 param actionGroupId string = ''
+@description('The Event Grid system topic of the upload container (its dead-lettered events are alerted on).')
+param uploadsTopicName string
 
 resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
   name: appInsightsName
@@ -78,3 +80,37 @@ resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
     }
   }
 ]
+
+resource uploadsTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
+  name: uploadsTopicName
+}
+
+// A Blob-created event Event Grid gave up on (30 attempts over 24 h): the reconciliation timer starts the
+// scan anyway, but a dead-lettered event means the upload trigger was unreachable for a long time.
+resource uploadEventsDeadLettered 'Microsoft.Insights/metricAlerts@2018-03-01' = {
+  name: 'upload-events-dead-lettered'
+  location: 'global'
+  tags: tags
+  properties: {
+    description: 'Event Grid dead-lettered Blob-created events of the upload container (see the upload-events-deadletter container).'
+    severity: 2
+    enabled: true
+    scopes: [uploadsTopic.id]
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT15M'
+    criteria: {
+      'odata.type': 'Microsoft.Azure.Monitor.SingleResourceMultipleMetricCriteria'
+      allOf: [
+        {
+          name: 'dead-lettered'
+          criterionType: 'StaticThresholdCriterion'
+          metricName: 'DeadLetteredCount'
+          operator: 'GreaterThan'
+          threshold: 0
+          timeAggregation: 'Total'
+        }
+      ]
+    }
+    actions: [for id in actionGroups: { actionGroupId: id }]
+  }
+}

@@ -5,6 +5,8 @@ param registryName string
 param appInsightsName string
 param apiPrincipalId string
 param workerPrincipalId string
+@description('The upload events system topic: it dead-letters undeliverable Blob-created events.')
+param uploadsTopicPrincipalId string
 @description('Deployer object id; empty = no human role.')
 param deployerPrincipalId string = ''
 
@@ -46,6 +48,11 @@ resource archives 'Microsoft.Storage/storageAccounts/blobServices/containers@202
   name: 'workflow-archives'
 }
 
+resource uploadEventsDeadLetter 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' existing = {
+  parent: blobService
+  name: 'upload-events-deadletter'
+}
+
 resource vault 'Microsoft.KeyVault/vaults@2023-07-01' existing = {
   name: keyVaultName
 }
@@ -84,6 +91,17 @@ resource workerUploads 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   scope: uploads
   properties: {
     principalId: workerPrincipalId
+    principalType: 'ServicePrincipal'
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+  }
+}
+
+// Event Grid writes Blob-created events it could not deliver here, with the system topic's identity.
+resource topicDeadLetter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(uploadEventsDeadLetter.id, uploadsTopicPrincipalId, roles.storageBlobDataContributor)
+  scope: uploadEventsDeadLetter
+  properties: {
+    principalId: uploadsTopicPrincipalId
     principalType: 'ServicePrincipal'
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
   }

@@ -16,6 +16,9 @@ var uploadsContainer = 'scan-uploads'
 // write to an upload URL after submit cannot change what is analysed, kept or deleted.
 var sealedContainer = 'sealed-photos'
 var archivesContainer = 'workflow-archives'
+// Blob-created events Event Grid could not deliver after its retries (the reconciliation timer also
+// starts any scan whose photos are all present, so a dead-lettered event delays a scan, never loses it).
+var uploadEventsDeadLetterContainer = 'upload-events-deadletter'
 
 resource account 'Microsoft.Storage/storageAccounts@2023-05-01' = {
   name: name
@@ -74,6 +77,12 @@ resource sealed 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-
   properties: { publicAccess: 'None' }
 }
 
+resource uploadEventsDeadLetter 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
+  parent: blobService
+  name: uploadEventsDeadLetterContainer
+  properties: { publicAccess: 'None' }
+}
+
 resource archives 'Microsoft.Storage/storageAccounts/blobServices/containers@2023-05-01' = {
   parent: blobService
   name: archivesContainer
@@ -119,6 +128,8 @@ resource uploadsTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' = {
   name: uploadsTopicName
   location: location
   tags: tags
+  // Writes undeliverable events to the dead-letter container with this identity (shared keys are off).
+  identity: { type: 'SystemAssigned' }
   properties: {
     source: account.id
     topicType: 'Microsoft.Storage.StorageAccounts'
@@ -130,3 +141,6 @@ output queueEndpoint string = account.properties.primaryEndpoints.queue
 output uploadsContainer string = uploads.name
 output sealedContainer string = sealed.name
 output archivesContainer string = archives.name
+output accountId string = account.id
+output uploadEventsDeadLetterContainer string = uploadEventsDeadLetter.name
+output uploadsTopicPrincipalId string = uploadsTopic.identity.principalId

@@ -32,5 +32,10 @@ endpoint="$SERVICE_API_BASE_URL/runtime/webhooks/blobs?functionName=Host.Functio
 az eventgrid system-topic event-subscription create -n scan-uploads -g "$AZURE_RESOURCE_GROUP" \
   --system-topic-name "$SCAN_UPLOADS_SYSTEM_TOPIC_NAME" --endpoint-type webhook --endpoint "$endpoint" \
   --included-event-types Microsoft.Storage.BlobCreated \
-  --subject-begins-with "/blobServices/default/containers/$SCAN_UPLOADS_CONTAINER_NAME/" > /dev/null
+  --subject-begins-with "/blobServices/default/containers/$SCAN_UPLOADS_CONTAINER_NAME/" \
+  --max-delivery-attempts 30 --event-ttl 1440 \
+  --deadletter-identity systemassigned \
+  --deadletter-identity-endpoint "$SCAN_STORAGE_ACCOUNT_ID/blobServices/default/containers/$UPLOAD_EVENTS_DEADLETTER_CONTAINER_NAME" > /dev/null
+# Event Grid retries a failed delivery with backoff for up to 24 h (30 attempts), then writes the event to
+# the dead-letter container; the reconciliation timer starts a scan whose photos are all present anyway.
 echo "upload trigger subscribed to Blob-created events on $SCAN_UPLOADS_CONTAINER_NAME"
