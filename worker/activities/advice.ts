@@ -22,7 +22,7 @@ export const WorkoutResultSchema = WorkoutPlanSchema.extend({ method: Method, ..
 export const HydrationResultSchema = HydrationPlanSchema.extend({ method: z.literal(method) });
 export const InsightsResultSchema = z.object({ findings: InsightsSchema, method: Method, ...worded });
 
-export function createAdviceActivities({ model }: ActivityDeps) {
+export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
   /** The result as is without a model; with one, plus the narrative and how it was made. */
   async function word<T extends object>(
     agent: NarrativeAgent,

@@ -1,0 +1,644 @@
+import { randomUUID } from 'node:crypto';
+import { ApplicationFailure, Context } from '@temporalio/activity';
+import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import type { TestWorkflowEnvironment } from '@temporalio/testing';
+import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FailureType, MEMBER_MESSAGES } from '../../common/contracts/failures';
+import { DailyScanInputSchema, type DailyScanInput, type ReviewDecision } from '../../common/contracts/scan';
+import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
+import { consentRevokedSignal, submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import { countBillableActions } from '../../common/temporal/billable-actions';
+import { bundleWorkflows, createTimeSkippingEnv } from '../../test/helpers/time-skipping';
+import type { ScanActivities } from '../activities';
+import { createAdviceActivities } from '../activities/advice';
+import type { Estimate } from '../activities/estimation';
+import type { QualityResult } from '../activities/quality';
+import { ScanResultsSchema } from '../activities/results';
+import { anthropometricPrior } from '../domain/anthropometric-prior';
+import type { Trend } from '../domain/trend';
+import { dailyScanWorkflow, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
+
+// dailyScanWorkflow (the status-in-activities version every new run takes) on Temporal's time-skipping
+// test server with mocked activities: what runs in parallel and what waits for what, the review gate and
+// its timeout (48 h skipped in milliseconds), and how each failure class ends the scan. The activities
+// themselves, Firestore and Blob are covered by the real-stack suites under test/.
+
+const HOUR_MS = 3_600_000;
+const REVIEW_TIMEOUT_SECONDS = 48 * 3600;
+
+let env: TestWorkflowEnvironment;
+let bundle: WorkflowBundle;
+
+beforeAll(async () => {
+  // Failed and cancelled runs are what these tests make: the worker's warnings about them would only bury the output.
+  // (The test server lacks a capability core warns about for each worker; that is not a fault either.)
+  Runtime.install({
+    logger: new DefaultLogger('ERROR'),
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+  });
+  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+}, 600_000); // the first run on a machine fetches the test server from Maven Central
+
+afterAll(async () => {
+  await env?.teardown();
+});
+
+// --- the mocked activities ------------------------------------------------------------------------
+
+type Name = keyof ScanActivities;
+type Input<N extends Name> = Parameters<ScanActivities[N]>[0];
+type Output<N extends Name> = Awaited<ReturnType<ScanActivities[N]>>;
+type Impl<N extends Name> = (input: Input<N>, attempt: number) => Promise<Output<N>>;
+type Overrides = { [N in Name]?: Impl<N> };
+
+interface Call {
+  name: Name;
+  input: unknown;
+}
+
+/** What the mocked activities saw, in the order the worker ran them. */
+class Recorder {
+  readonly events: string[] = [];
+  readonly calls: Call[] = [];
+  private readonly waiters: { test: () => boolean; resolve: () => void }[] = [];
+
+  record(event: string, call?: Call) {
+    this.events.push(event);
+    if (call) this.calls.push(call);
+    for (const w of [...this.waiters]) {
+      if (w.test()) {
+        this.waiters.splice(this.waiters.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  }
+
+  index(event: string): number {
+    const i = this.events.indexOf(event);
+    if (i < 0) throw new Error(`no ${event} in ${this.events.join(' ')}`);
+    return i;
+  }
+
+  inputs<N extends Name>(name: N): Input<N>[] {
+    return this.calls.filter((c) => c.name === name).map((c) => c.input as Input<N>);
+  }
+
+  names(): Name[] {
+    return this.calls.map((c) => c.name);
+  }
+
+  /** Resolves once `event` happened (real time: activities run in this process); rejects after `ms`. */
+  until(event: string, ms = 15_000): Promise<void> {
+    if (this.events.includes(event)) return Promise.resolve();
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error(`${event} did not happen within ${ms} ms; saw ${this.events.join(' ')}`)), ms);
+      this.waiters.push({
+        test: () => this.events.includes(event),
+        resolve: () => {
+          clearTimeout(timer);
+          resolve();
+        },
+      });
+    });
+  }
+}
+
+/**
+ * A step that must overlap with another: it finishes only once `event` happened. Were the workflow to
+ * run them one after the other, it would never happen, and the step fails (not retried) saying so.
+ */
+async function overlapsWith(rec: Recorder, step: string, event: string) {
+  try {
+    await rec.until(event, 15_000);
+  } catch {
+    throw ApplicationFailure.nonRetryable(`${step} ran alone: ${event} never happened while it ran`, 'SchedulingViolated');
+  }
+}
+
+const MEASUREMENTS = {
+  weightKg: 82,
+  heightCm: 180,
+  age: 35,
+  sex: 'male',
+  capturedAt: '2026-11-30T07:30:00.000Z',
+} as const;
+
+const QUALITY: QualityResult = { ok: true, method: 'deterministic', photos: [] };
+
+/** The deterministic estimate of these measurements, with a confidence the test chooses. */
+function estimate(overrides: Partial<Estimate> = {}): Estimate {
+  return { ...anthropometricPrior({ ...MEASUREMENTS }), weightKg: MEASUREMENTS.weightKg, confidence: 0.8, ...overrides };
+}
+
+function trend(implausibleChange = false): Trend {
+  return {
+    previous: null,
+    sevenDay: null,
+    thirtyDay: null,
+    smoothedBodyFatPercent: 21.5,
+    trendPerWeek: null,
+    direction: null,
+    implausibleChange,
+    ratePerDay: null,
+    scansConsidered: 1,
+  };
+}
+
+/** The deterministic advice agents (pure: no database, no model) give the results real shapes. */
+const advice = createAdviceActivities({ model: undefined });
+
+function defaultActivities(): { [N in Name]?: Impl<N> } {
+  return {
+    beginScan: async () => ({ status: 'running' }),
+    checkPhotoQuality: async () => QUALITY,
+    estimateBodyComposition: async () => estimate(),
+    computeDeltas: async () => trend(),
+    planHydration: (input) => advice.planHydration(input),
+    planNutrition: (input) => advice.planNutrition(input),
+    planWorkout: (input) => advice.planWorkout(input),
+    generateInsights: (input) => advice.generateInsights(input),
+    persistResults: async () => ({ written: true }),
+    notifyMember: async () => ({ sent: true, delivered: 1 }),
+    enterReview: async () => ({ entered: true }),
+    leaveReview: async () => undefined,
+    endScan: async (input) => ({ ended: true, refunded: true, status: input.status }),
+  };
+}
+
+/** Each mocked activity records its start, end and input; `overrides` replace the defaults. */
+function mockActivities(rec: Recorder, overrides: Overrides) {
+  const impls = { ...defaultActivities(), ...overrides } as Record<Name, Impl<Name>>;
+  const attempts = new Map<Name, number>();
+  return Object.fromEntries(
+    Object.entries(impls).map(([key, impl]) => {
+      const name = key as Name;
+      return [
+        name,
+        async (input: Input<Name>) => {
+          const attempt = (attempts.get(name) ?? 0) + 1;
+          attempts.set(name, attempt);
+          rec.record(`start:${name}`, { name, input });
+          try {
+            return await impl(input, attempt);
+          } finally {
+            rec.record(`end:${name}`);
+          }
+        },
+      ];
+    }),
+  );
+}
+
+// --- running a scan ---------------------------------------------------------------------------------
+
+interface ScanRun {
+  rec: Recorder;
+  input: DailyScanInput;
+  handle: WorkflowHandle<typeof dailyScanWorkflow>;
+}
+
+function scanInput(review: Partial<DailyScanInput['review']> = {}, policy: 'delete' | 'keep' = 'delete'): DailyScanInput {
+  const scanId = `scan_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
+  return DailyScanInputSchema.parse({
+    scanId,
+    userId: 'member_1',
+    measurements: MEASUREMENTS,
+    photos: Object.fromEntries(['front', 'back', 'left', 'right'].map((a) => [a, `member_1/${scanId}/${a}`])),
+    review: { timeoutSeconds: REVIEW_TIMEOUT_SECONDS, onTimeout: 'approve', minConfidence: 0.5, ...review },
+    photoRetentionOnFailure: policy,
+  });
+}
+
+/** Starts a scan on a worker of its own with the mocked activities, runs `drive` and stops the worker. */
+async function withScan<T>(
+  opts: { overrides?: Overrides | ((rec: Recorder) => Overrides); input?: DailyScanInput },
+  drive: (run: ScanRun) => Promise<T>,
+): Promise<T> {
+  const rec = new Recorder();
+  const input = opts.input ?? scanInput();
+  const taskQueue = `daily-scan-${randomUUID()}`;
+  const worker = await Worker.create({
+    connection: env.nativeConnection,
+    taskQueue,
+    workflowBundle: bundle,
+    activities: mockActivities(rec, typeof opts.overrides === 'function' ? opts.overrides(rec) : (opts.overrides ?? {})),
+    dataConverter: env.client.options.dataConverter,
+    // Heartbeats reach the server at once, so an activity hears a cancel in real milliseconds.
+    defaultHeartbeatThrottleInterval: 20,
+    maxHeartbeatThrottleInterval: 20,
+  });
+  return worker.runUntil(async () => {
+    const handle = await env.client.workflow.start(dailyScanWorkflow, {
+      taskQueue,
+      workflowId: `daily-scan-${input.scanId}`,
+      args: [input],
+      typedSearchAttributes: [
+        { key: ScanStatusKey, value: 'running' },
+        { key: ScanProgressKey, value: 0 },
+      ],
+    });
+    return drive({ rec, input, handle });
+  });
+}
+
+/** The workflow's failure: its ApplicationFailure type and the cause below it. */
+async function failureOf(handle: WorkflowHandle): Promise<{ type?: string; cause: unknown }> {
+  const err = await handle.result().then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(WorkflowFailedError);
+  const cause = (err as WorkflowFailedError).cause;
+  return { type: cause instanceof ApplicationFailure ? (cause.type ?? undefined) : undefined, cause };
+}
+
+async function searchStatus(handle: WorkflowHandle): Promise<string | undefined> {
+  return (await handle.describe()).typedSearchAttributes.get(ScanStatusKey);
+}
+
+const reviewer = (decision: 'approve' | 'reject', overrides: Partial<ReviewDecision> = {}): ReviewDecision => ({
+  decision,
+  notes: 'checked the photos',
+  reviewerId: 'reviewer_7',
+  reviewerRoles: ['reviewer'],
+  ...overrides,
+});
+
+/** The validator's refusal type, or undefined when the update was accepted. */
+async function updateRefusal(handle: WorkflowHandle, decision: ReviewDecision): Promise<string | undefined> {
+  try {
+    await handle.executeUpdate(submitReviewUpdate, { args: [decision] });
+    return undefined;
+  } catch (err) {
+    return (err as { cause?: { type?: string } }).cause?.type;
+  }
+}
+
+const ADVICE: Name[] = ['planHydration', 'planNutrition', 'planWorkout', 'generateInsights'];
+const flagged = () => ({ estimateBodyComposition: async () => estimate({ confidence: 0.3 }) }) satisfies Overrides;
+
+// --- scheduling -------------------------------------------------------------------------------------
+
+describe('dailyScanWorkflow scheduling (time-skipping server, mocked activities)', () => {
+  it('runs each agent once its inputs exist, independent agents side by side, and publishes after all of them', async () => {
+    await withScan(
+      {
+        overrides: (rec) => ({
+          // Hydration needs only the weight: it runs while the photos are checked...
+          checkPhotoQuality: async () => {
+            await overlapsWith(rec, 'checkPhotoQuality', 'start:planHydration');
+            return QUALITY;
+          },
+          // ...and is still running when insights start, so publishing must wait for it.
+          planHydration: async (input) => {
+            await overlapsWith(rec, 'planHydration', 'start:generateInsights');
+            return advice.planHydration(input);
+          },
+          // Nutrition and workout need the estimate, not the deltas.
+          computeDeltas: async () => {
+            await overlapsWith(rec, 'computeDeltas', 'start:planNutrition');
+            await overlapsWith(rec, 'computeDeltas', 'start:planWorkout');
+            return trend();
+          },
+        }),
+      },
+      async (run) => {
+        const result = await run.handle.result();
+        expect(result).toEqual({ scanId: run.input.scanId, status: 'completed' });
+        const r = run.rec;
+        const precedes = (a: string, b: string) => expect(r.index(a), `${a} before ${b}`).toBeLessThan(r.index(b));
+
+        // beginScan (consent, status) comes before any agent; each agent starts once its inputs exist.
+        for (const name of r.names().filter((n) => n !== 'beginScan')) precedes('end:beginScan', `start:${name}`);
+        precedes('end:checkPhotoQuality', 'start:estimateBodyComposition');
+        for (const n of ['planNutrition', 'planWorkout', 'computeDeltas']) precedes('end:estimateBodyComposition', `start:${n}`);
+        precedes('end:computeDeltas', 'start:generateInsights');
+        // Publishing waits for every agent, and the push for the stored results.
+        for (const n of ADVICE) precedes(`end:${n}`, 'start:persistResults');
+        precedes('end:persistResults', 'start:notifyMember');
+
+        // Each agent ran once and got what the earlier ones produced.
+        expect([...r.names()].sort()).toEqual(
+          [
+            'beginScan',
+            'checkPhotoQuality',
+            'computeDeltas',
+            'estimateBodyComposition',
+            'generateInsights',
+            'notifyMember',
+            'persistResults',
+            'planHydration',
+            'planNutrition',
+            'planWorkout',
+          ].sort(),
+        );
+        expect(r.inputs('estimateBodyComposition')[0]).toMatchObject({ quality: QUALITY, measurements: run.input.measurements });
+        expect(r.inputs('generateInsights')[0]).toMatchObject({ estimate: estimate(), deltas: trend() });
+        expect(r.inputs('notifyMember')).toEqual([{ scanId: run.input.scanId, userId: 'member_1', outcome: 'completed' }]);
+
+        // The stored results are what the agents returned, in the schema the API documents.
+        const [persisted] = r.inputs('persistResults');
+        expect(persisted).toMatchObject({ scanId: run.input.scanId, userId: 'member_1', capturedAt: MEASUREMENTS.capturedAt });
+        const results = ScanResultsSchema.parse(persisted!.results);
+        expect(results.review).toEqual({ required: false });
+        expect(results.estimate).toEqual(estimate());
+        expect(results.hydration).toEqual(await advice.planHydration({ measurements: run.input.measurements }));
+
+        // 13 billable actions, as the README promises: no timer, one status upsert (plus the patch marker's).
+        const history = await run.handle.fetchHistory();
+        const actions = countBillableActions(history);
+        expect(actions.byKind).toMatchObject({ start: 1, activity: 10, timer: 0, upsert: 2, signal: 0, update: 0 });
+        expect(actions.total).toBe(13);
+        expect(await searchStatus(run.handle)).toBe('completed');
+        expect((await run.handle.describe()).typedSearchAttributes.get(ScanProgressKey)).toBe(95);
+      },
+    );
+  });
+
+  it('retries a transient fault of an agent with backoff (skipped) and completes', async () => {
+    const started = Date.now();
+    await withScan(
+      {
+        overrides: {
+          computeDeltas: async (_input, attempt) => {
+            if (attempt < 4) throw new Error('database blinked');
+            return trend();
+          },
+        },
+      },
+      async ({ handle, rec }) => {
+        const before = await env.currentTimeMs();
+        expect((await handle.result()).status).toBe('completed');
+        expect(rec.inputs('computeDeltas')).toHaveLength(4);
+        // 1 s, 2 s and 4 s of backoff, skipped.
+        expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + 7_000);
+      },
+    );
+    expect(Date.now() - started).toBeLessThan(7_000);
+  });
+});
+
+// --- the review gate --------------------------------------------------------------------------------
+
+describe('dailyScanWorkflow review gate (time-skipping server, mocked activities)', () => {
+  it('holds back publishing, not the advice agents, until a reviewer approves; refuses decisions it must not take', async () => {
+    let releaseDeltas!: () => void;
+    const deltasReleased = new Promise<void>((resolve) => {
+      releaseDeltas = resolve;
+    });
+    await withScan(
+      {
+        overrides: {
+          ...flagged(),
+          // The vision model's reason counts; a reason the contract does not know is dropped.
+          estimateBodyComposition: async () => estimate({ confidence: 0.3, reviewReasons: ['model_prior_disagreement', 'made_up'] }),
+          computeDeltas: async () => {
+            await deltasReleased;
+            return trend(true);
+          },
+        },
+      },
+      async ({ handle, rec, input }) => {
+        // Before the gate: no decision is taken.
+        await rec.until('start:computeDeltas');
+        expect(await updateRefusal(handle, reviewer('approve'))).toBe('not_awaiting_review');
+        releaseDeltas();
+
+        await rec.until('end:enterReview');
+        for (const n of ADVICE) await rec.until(`end:${n}`);
+        expect(rec.inputs('enterReview')).toEqual([
+          {
+            scanId: input.scanId,
+            userId: 'member_1',
+            reasons: ['low_confidence', 'implausible_change', 'model_prior_disagreement'],
+            timeoutSeconds: REVIEW_TIMEOUT_SECONDS,
+            onTimeout: 'approve',
+          },
+        ]);
+        await rec.until('end:notifyMember');
+        expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review']);
+        expect(rec.names()).not.toContain('persistResults');
+        expect(await searchStatus(handle)).toBe('awaiting_review');
+
+        expect(await updateRefusal(handle, reviewer('approve', { reviewerId: 'member_1' }))).toBe('self_review_not_allowed');
+        expect(await updateRefusal(handle, reviewer('approve', { reviewerRoles: ['member'] }))).toBe('reviewer_role_required');
+        expect(await updateRefusal(handle, reviewer('approve'))).toBeUndefined();
+
+        expect((await handle.result()).status).toBe('completed');
+        expect(rec.inputs('leaveReview')).toEqual([
+          { scanId: input.scanId, userId: 'member_1', outcome: 'approved', appliedDecision: 'approve', reviewerId: 'reviewer_7' },
+        ]);
+        const results = ScanResultsSchema.parse(rec.inputs('persistResults')[0]!.results);
+        expect(results.review).toEqual({
+          required: true,
+          reasons: ['low_confidence', 'implausible_change', 'model_prior_disagreement'],
+          outcome: 'approved',
+          appliedDecision: 'approve',
+          reviewerId: 'reviewer_7',
+          notes: 'checked the photos',
+        });
+        expect(rec.index('end:leaveReview')).toBeLessThan(rec.index('start:persistResults'));
+        expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review', 'completed']);
+        expect(rec.names()).not.toContain('endScan');
+      },
+    );
+  });
+
+  it('a reviewer rejection ends the scan rejected, publishes nothing, and compensates', async () => {
+    await withScan({ overrides: flagged(), input: scanInput({}, 'keep') }, async ({ handle, rec, input }) => {
+      await rec.until('end:enterReview');
+      expect(await updateRefusal(handle, reviewer('reject'))).toBeUndefined();
+      const result = await handle.result();
+      expect(result).toEqual({
+        scanId: input.scanId,
+        status: 'rejected',
+        error: { code: 'review_rejected', message: MEMBER_MESSAGES.review_rejected },
+      });
+      expect(rec.inputs('leaveReview')[0]).toMatchObject({ outcome: 'rejected', appliedDecision: 'reject', reviewerId: 'reviewer_7' });
+      expect(rec.names()).not.toContain('persistResults');
+      expect(rec.inputs('endScan')).toEqual([
+        { scanId: input.scanId, userId: 'member_1', status: 'rejected', error: result.error, photos: input.photos, policy: 'keep' },
+      ]);
+      expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review', 'rejected']);
+      expect(await searchStatus(handle)).toBe('rejected');
+    });
+  });
+
+  it.each([
+    ['approve', 'completed'],
+    ['reject', 'rejected'],
+  ] as const)('with no decision in 48 h the timeout decides %s (48 h skipped in well under a minute)', async (onTimeout, status) => {
+    const started = Date.now();
+    await withScan({ overrides: flagged(), input: scanInput({ onTimeout }) }, async ({ handle, rec }) => {
+      await rec.until('end:enterReview');
+      const before = await env.currentTimeMs();
+      const result = await handle.result();
+      expect(result.status).toBe(status);
+      expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + 48 * HOUR_MS - 1_000);
+      expect(rec.inputs('leaveReview')[0]).toMatchObject({ outcome: 'timed_out', appliedDecision: onTimeout });
+      expect(rec.inputs('leaveReview')[0]!.reviewerId).toBeUndefined();
+      if (status === 'completed') {
+        const results = ScanResultsSchema.parse(rec.inputs('persistResults')[0]!.results);
+        expect(results.review).toMatchObject({ required: true, outcome: 'timed_out', appliedDecision: 'approve' });
+        expect(rec.names()).not.toContain('endScan');
+      } else {
+        expect(result.error?.code).toBe('review_rejected');
+        expect(rec.names()).not.toContain('persistResults');
+        expect(rec.inputs('endScan')[0]).toMatchObject({ status: 'rejected' });
+      }
+      // A decision after the deadline finds the scan gone.
+      await expect(handle.executeUpdate(submitReviewUpdate, { args: [reviewer('approve')] })).rejects.toThrow();
+    });
+    expect(Date.now() - started).toBeLessThan(20_000);
+  });
+});
+
+// --- compensation -----------------------------------------------------------------------------------
+
+const rejectedPhotos = [{ angle: 'front' as const, code: 'too_dark', reason: 'The front photo is too dark.' }];
+
+describe('dailyScanWorkflow compensation (time-skipping server, mocked activities)', () => {
+  it.each([
+    {
+      fault: 'photos rejected by the quality check (never retried)',
+      overrides: {
+        checkPhotoQuality: async () => {
+          throw ApplicationFailure.create({ type: FailureType.PhotosRejected, message: 'photos rejected', details: [rejectedPhotos] });
+        },
+      } satisfies Overrides,
+      step: 'checkPhotoQuality' as Name,
+      attempts: 1,
+      status: 'rejected',
+      error: { code: 'photos_rejected', message: MEMBER_MESSAGES.photos_rejected, details: rejectedPhotos },
+    },
+    {
+      fault: 'consent missing at the start (never retried)',
+      overrides: {
+        beginScan: async () => {
+          throw ApplicationFailure.create({ type: FailureType.ConsentRequired, message: 'no consent' });
+        },
+      } satisfies Overrides,
+      step: 'beginScan' as Name,
+      attempts: 1,
+      status: 'failed',
+      error: { code: 'consent_required', message: MEMBER_MESSAGES.consent_required },
+    },
+    {
+      fault: 'a model refusing the request (non-retryable)',
+      overrides: {
+        estimateBodyComposition: async () => {
+          throw ApplicationFailure.nonRetryable('model refused', FailureType.ModelRequestRejected);
+        },
+      } satisfies Overrides,
+      step: 'estimateBodyComposition' as Name,
+      attempts: 1,
+      status: 'failed',
+      error: { code: 'analysis_failed', message: MEMBER_MESSAGES.failed },
+    },
+    {
+      fault: 'a transient fault that outlasts the retry budget (about 7 min of backoff, skipped)',
+      overrides: {
+        planNutrition: async () => {
+          throw ApplicationFailure.retryable('model unavailable', FailureType.ModelUnavailable);
+        },
+      } satisfies Overrides,
+      step: 'planNutrition' as Name,
+      attempts: TRANSIENT_FAULT_ATTEMPTS,
+      status: 'failed',
+      error: { code: 'analysis_failed', message: MEMBER_MESSAGES.failed },
+    },
+  ])(
+    '$fault → $status, credit refunded and photo policy applied in one end, member told',
+    async ({ overrides, step, attempts, status, error }) => {
+      await withScan({ overrides: overrides as Overrides }, async ({ handle, rec, input }) => {
+        if (status === 'rejected') {
+          expect(await handle.result()).toEqual({ scanId: input.scanId, status, error });
+        } else {
+          // A failed scan fails its run with an identifier-only summary and the stable code as type.
+          const { type, cause } = await failureOf(handle);
+          expect(type).toBe(error.code);
+          expect((cause as Error).message).toBe(`scan ${input.scanId} ${status}`);
+        }
+        expect(rec.inputs(step)).toHaveLength(attempts);
+        expect(rec.names()).not.toContain('persistResults');
+        // One end: status and member-facing error, refund and photo retention (policy from the input).
+        expect(rec.inputs('endScan')).toEqual([
+          { scanId: input.scanId, userId: 'member_1', status, error, photos: input.photos, policy: 'delete' },
+        ]);
+        // Nothing the workflow started early outlives the end, and the push comes last and says how it ended.
+        const end = rec.index('start:endScan');
+        for (const e of rec.events.slice(end + 1)) expect(e).toMatch(/endScan|notifyMember/);
+        expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual([status]);
+        expect(rec.index('end:endScan')).toBeLessThan(rec.index('start:notifyMember'));
+        expect(await searchStatus(handle)).toBe(status);
+      });
+    },
+  );
+
+  it('a cancel at the review gate ends the scan cancelled and still compensates', async () => {
+    await withScan({ overrides: flagged() }, async ({ handle, rec, input }) => {
+      await rec.until('end:notifyMember'); // the in-review push went out
+      await handle.cancel();
+      const { cause } = await failureOf(handle);
+      expect(cause).toBeInstanceOf(CancelledFailure);
+      expect(rec.inputs('endScan')).toEqual([
+        {
+          scanId: input.scanId,
+          userId: 'member_1',
+          status: 'cancelled',
+          error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
+          photos: input.photos,
+          policy: 'delete',
+        },
+      ]);
+      expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review', 'cancelled']);
+      expect(rec.names()).not.toContain('persistResults');
+      expect(await searchStatus(handle)).toBe('cancelled');
+    });
+  });
+
+  it('consent revoked during the scan ends it failed with consent_required, not cancelled', async () => {
+    await withScan({ overrides: flagged() }, async ({ handle, rec }) => {
+      await rec.until('end:notifyMember'); // the in-review push went out
+      await handle.signal(consentRevokedSignal);
+      const { type } = await failureOf(handle);
+      expect(type).toBe('consent_required');
+      expect(rec.inputs('endScan')[0]).toMatchObject({
+        status: 'failed',
+        error: { code: 'consent_required', message: MEMBER_MESSAGES.consent_required },
+      });
+      expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review', 'failed']);
+    });
+  });
+
+  it('a cancel while the results are stored waits for the write; the scan stays completed and the member hears so', async () => {
+    await withScan(
+      {
+        overrides: {
+          // The write heartbeats, hears the cancel, and commits anyway (a transaction that already ran).
+          persistResults: async () => {
+            const ctx = Context.current();
+            while (!ctx.cancellationSignal.aborted) {
+              ctx.heartbeat();
+              await new Promise((resolve) => setTimeout(resolve, 50));
+            }
+            return { written: true };
+          },
+          // The repository's forward-only end: a scan with stored results stays completed.
+          endScan: async () => ({ ended: false, refunded: false, status: 'completed' }),
+        },
+      },
+      async ({ handle, rec }) => {
+        await rec.until('start:persistResults');
+        await handle.cancel();
+        const { cause } = await failureOf(handle);
+        expect(cause).toBeInstanceOf(CancelledFailure);
+        // The cancelled write was waited for before the end was written.
+        expect(rec.index('end:persistResults')).toBeLessThan(rec.index('start:endScan'));
+        expect(rec.inputs('endScan')[0]).toMatchObject({ status: 'cancelled' });
+        expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['completed']);
+      },
+    );
+  });
+});
