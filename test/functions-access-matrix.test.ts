@@ -10,6 +10,7 @@ import { idTokenFor } from './helpers/auth';
 import { api, startFunctionsHost } from './helpers/http';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { sampleScanResults } from './helpers/sample-results';
 
 // Every endpoint × every kind of caller: the status each gets, and an audit record for exactly the reads
 // of health data by someone other than the owner. No workflow runs here: a scan "awaiting review" is a
@@ -48,7 +49,7 @@ describe('functions: authorisation matrix', () => {
     await scanRef(firebase.db, decided.scanId).update({
       status: 'completed',
       'credit.state': 'consumed',
-      results: { estimate: { bodyFatPercent: 20 } },
+      results: await sampleScanResults(),
       reviewedBy: ids.decider,
     });
     host = await startFunctionsHost(config);

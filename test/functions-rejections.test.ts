@@ -15,6 +15,7 @@ import { idTokenFor } from './helpers/auth';
 import { api, countWorkflows, snapshotState, startFunctionsHost, type ApiCall } from './helpers/http';
 import { measurements, newScanId, newUserId, samplePhotos, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { sampleScanResults } from './helpers/sample-results';
 
 // Every way a request can be wrong: the right status and problem code, and nothing started, reserved or
 // written (documents, credits, consents, idempotency keys, audit records and workflows are compared).
@@ -44,7 +45,7 @@ describe('functions: rejections change nothing', () => {
     await scanRef(firebase.db, doneA.scanId).update({
       status: 'completed',
       'credit.state': 'consumed',
-      results: { estimate: { bodyFatPercent: 20 } },
+      results: await sampleScanResults(),
     });
     host = await startFunctionsHost(config);
   });

@@ -30,14 +30,7 @@ async function expectCompletedOnce(handle: WorkflowHandle, scan: { scanId: strin
   expect((await handle.result()).status).toBe('completed');
   expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_completed']);
   expect(await probe.historyCount(scan.ownerId)).toBe(1);
-  return (await probe.doc(scan.scanId)).results as Record<
-    string,
-    {
-      method: string;
-      narrative?: { summary: string; points: string[]; source: string };
-      model?: { outcome: string; fallbackReason?: string; requests: number };
-    }
-  >;
+  return (await probe.doc(scan.scanId)).results!;
 }
 
 async function expectFailedForMember(handle: WorkflowHandle, scan: { scanId: string; ownerId: string }) {

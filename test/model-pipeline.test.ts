@@ -23,18 +23,6 @@ const suite = scanWorkerSuite(
 const { firebase, blob } = suite;
 const probe = scanProbe(firebase);
 
-type AgentResult = {
-  method: string;
-  model?: {
-    deployment: string;
-    model: string;
-    promptVersion: string;
-    outcome: string;
-    usage: { imageTokens: number; promptTokens: number; completionTokens: number };
-  };
-  narrative?: { summary: string; source: string };
-};
-
 describe('the model path (Azure OpenAI API against the local model server)', () => {
   it('completes a scan end to end; the model saw downscaled EXIF-free low-detail images and was asked for strict JSON schemas', async () => {
     server.reset();
@@ -42,15 +30,11 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     expect(await handle.result()).toEqual({ scanId: scan.scanId, status: 'completed' });
 
     const doc = await probe.doc(scan.scanId);
-    const r = doc.results as Record<string, AgentResult> & {
-      modelUsage: {
-        perAgent: Record<string, { imageTokens: number; totalTokens: number }>;
-        total: { imageTokens: number; promptTokens: number; completionTokens: number; totalTokens: number };
-      };
-    };
+    const r = doc.results!;
+    const modelUsage = r.modelUsage!;
     expect(r.quality!.method).toBe('deterministic+vision');
     expect(r.estimate!.method).toBe('vision-fused');
-    for (const agent of ['insights', 'nutrition', 'workout']) {
+    for (const agent of ['insights', 'nutrition', 'workout'] as const) {
       expect(r[agent]!.method).toBe('deterministic+model-wording');
       expect(r[agent]!.narrative!.source).toBe('model');
       expect(r[agent]!.model).toMatchObject({
@@ -70,10 +54,10 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     expect(r.estimate!.model).toMatchObject({ deployment: 'gpt-4o-scan', promptVersion: 'estimation.v1' });
 
     // Token use per scan: per agent and in total; 8 images at 85 tokens each (low detail).
-    expect(Object.keys(r.modelUsage.perAgent).sort()).toEqual(['estimate', 'insights', 'nutrition', 'quality', 'workout']);
-    expect(r.modelUsage.total.imageTokens).toBe(8 * 85);
-    expect(r.modelUsage.total.totalTokens).toBe(r.modelUsage.total.promptTokens + r.modelUsage.total.completionTokens);
-    expect(r.modelUsage.total.promptTokens).toBeGreaterThan(8 * 85);
+    expect(Object.keys(modelUsage.perAgent).sort()).toEqual(['estimate', 'insights', 'nutrition', 'quality', 'workout']);
+    expect(modelUsage.total.imageTokens).toBe(8 * 85);
+    expect(modelUsage.total.totalTokens).toBe(modelUsage.total.promptTokens + modelUsage.total.completionTokens);
+    expect(modelUsage.total.promptTokens).toBeGreaterThan(8 * 85);
 
     // What was sent: Azure deployment paths with an api-version and the key, strict json_schema formats.
     expect(server.requests).toHaveLength(5);

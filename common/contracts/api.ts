@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { EstimateSummarySchema, TrendSchema } from './deltas';
 import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsRequestSchema, ScanStatusSchema } from './scan';
 import { ConsentTypeSchema } from './scan-document';
+import { ScanResultsSchema } from './scan-results';
 
 // The HTTP API's request and response shapes. The functions app validates with them, the OpenAPI
 // document is generated from them and clients (the demo, the tests, the mobile app) read them.
@@ -107,7 +108,7 @@ export const ScanPendingResponseSchema = z.object({
 export const ScanCompletedResponseSchema = z.object({
   scanId: ScanIdSchema,
   status: z.literal('completed'),
-  results: z.record(z.string(), z.unknown()),
+  results: ScanResultsSchema,
   createdAt: z.string(),
   updatedAt: z.string(),
   endedAt: z.string().optional(),

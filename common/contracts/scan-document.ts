@@ -9,6 +9,7 @@ import {
   ScanStatusSchema,
   UserIdSchema,
 } from './scan';
+import { ScanResultsSchema } from './scan-results';
 
 // Firestore layout (SPEC section 5). One place names every collection.
 export const Collections = {
@@ -50,7 +51,8 @@ export const ScanDocumentSchema = z.object({
   photos: z.record(AngleSchema, z.string()),
   credit: z.object({ state: CreditStateSchema }),
   workflowId: z.string(),
-  results: z.record(z.string(), z.unknown()).optional(),
+  /** Written once by persistResults; the completed response of GET /api/scans/{scanId} carries it as is. */
+  results: ScanResultsSchema.optional(),
   error: ScanErrorSchema.optional(),
   photosDeleted: z.boolean().optional(),
   /** The sealed copies, recorded in the write that queues the scan; the analysis reads only these. */

@@ -1,6 +1,7 @@
-import { describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/framework/problem';
 import { contractViolations } from './openapi-contract';
+import { sampleScanResults } from './sample-results';
 
 const JSON_TYPE = 'application/json; charset=utf-8';
 const answer = (status: number, json: unknown, contentType = JSON_TYPE) => ({ status, contentType, json, text: JSON.stringify(json) });
@@ -11,13 +12,16 @@ const problem = (status: number, code: string, extra: Record<string, unknown> = 
     PROBLEM_CONTENT_TYPE,
   );
 
-const completed = {
-  scanId: 'scan_0123456789',
-  status: 'completed',
-  results: {},
-  createdAt: '2026-01-01T00:00:00.000Z',
-  updatedAt: '2026-01-01T00:00:00.000Z',
-};
+let completed: Record<string, unknown>;
+beforeAll(async () => {
+  completed = {
+    scanId: 'scan_0123456789',
+    status: 'completed',
+    results: await sampleScanResults(),
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+  };
+});
 
 describe('the response check every integration suite runs on every answer', () => {
   it('passes a documented status with a body of the documented shape', () => {
@@ -37,6 +41,18 @@ describe('the response check every integration suite runs on every answer', () =
       "GET /api/scans/{scanId} 200: body must have required property 'results'",
     ]);
     expect(contractViolations('GET', '/api/scans/scan_0123456789', answer(200, { ...completed, weightKg: 80 }))).not.toEqual([]);
+  });
+
+  it("checks the results against the workflow's results schema, not an open record", () => {
+    const results = completed.results as Record<string, Record<string, unknown>>;
+    const { estimate: _, ...withoutEstimate } = results;
+    expect(contractViolations('GET', '/api/scans/scan_0123456789', answer(200, { ...completed, results: withoutEstimate }))).toEqual([
+      "GET /api/scans/{scanId} 200: body/results must have required property 'estimate'",
+    ]);
+    const badReview = { ...results, review: { required: true, outcome: 'maybe' } };
+    expect(contractViolations('GET', '/api/scans/scan_0123456789', answer(200, { ...completed, results: badReview }))).not.toEqual([]);
+    const unknownAgent = { ...results, horoscope: { sign: 'leo' } };
+    expect(contractViolations('GET', '/api/scans/scan_0123456789', answer(200, { ...completed, results: unknownAgent }))).not.toEqual([]);
   });
 
   it('fails a success body sent as a problem, and a problem sent as plain JSON', () => {

@@ -1,26 +1,24 @@
 import { z } from 'zod';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
-import { energyPlan, EnergyPlanSchema } from '../domain/energy-plan';
-import { hydrationPlan, HydrationPlanSchema } from '../domain/hydration';
-import { insightsFrom, InsightsSchema } from '../domain/insights';
-import { TrendSchema } from '../domain/trend';
-import { workoutPlan, WorkoutPlanSchema } from '../domain/workout-plan';
-import { NarrativeSchema, writeNarrative, type NarrativeAgent } from '../model/narrative';
-import { ModelRunSchema } from '../model/provenance';
+import { energyPlan } from '../domain/energy-plan';
+import { hydrationPlan } from '../domain/hydration';
+import { insightsFrom } from '../domain/insights';
+import { workoutPlan } from '../domain/workout-plan';
+import { writeNarrative, type NarrativeAgent } from '../model/narrative';
 import type { ActivityDeps } from './deps';
-import { EstimateSchema } from './estimation';
 import { parseOrFail } from './validate';
+import {
+  ADVICE_METHOD,
+  EstimateSchema,
+  HydrationResultSchema,
+  InsightsResultSchema,
+  NutritionResultSchema,
+  WorkoutResultSchema,
+} from '../../common/contracts/scan-results';
+import { TrendSchema } from '../../common/contracts/deltas';
 
 // The four advice agents. Deterministic cores; a model (when configured) only words them, and its wording
 // is kept only when every number in it comes from the computed facts (else the deterministic wording).
-const method = 'deterministic' as const;
-const Method = z.enum(['deterministic', 'deterministic+model-wording']);
-const worded = { narrative: NarrativeSchema.optional(), model: ModelRunSchema.optional() };
-
-export const NutritionResultSchema = EnergyPlanSchema.extend({ method: Method, ...worded });
-export const WorkoutResultSchema = WorkoutPlanSchema.extend({ method: Method, ...worded });
-export const HydrationResultSchema = HydrationPlanSchema.extend({ method: z.literal(method) });
-export const InsightsResultSchema = z.object({ findings: InsightsSchema, method: Method, ...worded });
 
 export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
   /** The result as is without a model; with one, plus the narrative and how it was made. */
@@ -30,9 +28,14 @@ export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
     facts: Record<string, unknown>,
     deterministic: { summary: string; points: string[] },
   ) {
-    if (!model) return { ...result, method };
+    if (!model) return { ...result, method: ADVICE_METHOD };
     const { narrative, model: run } = await writeNarrative(model, agent, facts, deterministic);
-    return { ...result, method: narrative.source === 'model' ? ('deterministic+model-wording' as const) : method, narrative, model: run };
+    return {
+      ...result,
+      method: narrative.source === 'model' ? ('deterministic+model-wording' as const) : ADVICE_METHOD,
+      narrative,
+      model: run,
+    };
   }
 
   return {
@@ -121,7 +124,7 @@ export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
         sex: m.sex,
         exerciseMinutesPerDay: m.exerciseMinutesPerDay,
       });
-      return HydrationResultSchema.parse({ ...plan, method });
+      return HydrationResultSchema.parse({ ...plan, method: ADVICE_METHOD });
     },
   };
 }

@@ -6,10 +6,11 @@ import { EstimateSummarySchema, type ScanAnalysis } from '../../common/contracts
 import { Collections } from '../../common/contracts/scan-document';
 import { scanRef } from '../../common/scans/repository';
 import { anthropometricPrior } from '../domain/anthropometric-prior';
-import { scanTrend, ScanPointSchema, TrendSchema, type Trend } from '../domain/trend';
+import { scanTrend, ScanPointSchema } from '../domain/trend';
 import type { ActivityDeps } from './deps';
-import { EstimateSchema } from './estimation';
 import { parseOrFail } from './validate';
+import { EstimateSchema } from '../../common/contracts/scan-results';
+import { type Trend, TrendSchema } from '../../common/contracts/deltas';
 
 const DeltaInputSchema = z.object({
   userId: z.string(),

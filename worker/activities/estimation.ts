@@ -2,36 +2,16 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
-import { anthropometricPrior, AnthropometricEstimateSchema } from '../domain/anthropometric-prior';
+import { anthropometricPrior } from '../domain/anthropometric-prior';
 import { fuseEstimates } from '../domain/estimate-fusion';
-import { EstimateMethodSchema } from '../domain/plausibility';
 import { estimateFromPhotos } from '../model/estimation-vision';
 import { preparedPhotos } from '../model/photos';
-import { ModelRunSchema } from '../model/provenance';
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
 import { recordScanStep } from './scan-progress';
-import { QualityResultSchema } from './quality';
 import { photosChangedFailure, readSealedScanPhotos } from './sealed-photos';
 import { parseOrFail } from './validate';
-
-export const EstimateSchema = AnthropometricEstimateSchema.extend({
-  weightKg: z.number(),
-  /** anthropometric-prior: equations only (no model configured); vision-fused: a vision estimate fused with the prior. */
-  method: EstimateMethodSchema,
-  /** With a model: both inputs of the fusion and how far apart they were. */
-  fusion: z
-    .object({
-      prior: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
-      vision: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
-      disagreementPp: z.number(),
-    })
-    .optional(),
-  /** Reasons a person should look at this estimate before it is published (the review gate reads them). */
-  reviewReasons: z.array(z.string()).optional(),
-  model: ModelRunSchema.optional(),
-});
-export type Estimate = z.infer<typeof EstimateSchema>;
+import { type Estimate, EstimateSchema, QualityResultSchema } from '../../common/contracts/scan-results';
 
 const EstimationInputSchema = z.object({
   scanId: z.string(),

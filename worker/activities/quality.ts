@@ -2,32 +2,21 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType, PHOTO_TOO_LARGE } from '../../common/contracts/failures';
 import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
-import { assessScanPhotos, PhotoAssessmentSchema } from '../domain/photo-quality';
-import { ModelRunSchema } from '../model/provenance';
+import { assessScanPhotos } from '../domain/photo-quality';
 import { preparedPhotos } from '../model/photos';
-import { judgePhotos, QualityJudgementSchema, visionRejections } from '../model/quality-vision';
+import { judgePhotos, visionRejections } from '../model/quality-vision';
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
 import { readSealedScanPhotos } from './sealed-photos';
 import { recordScanStep } from './scan-progress';
 import { parseOrFail } from './validate';
+import type { QualityResult } from '../../common/contracts/scan-results';
 
 export const QualityInputSchema = z.object({
   scanId: z.string(),
   userId: z.string(),
   photos: z.record(AngleSchema, z.string().min(1)),
 });
-export const QualityResultSchema = z.object({
-  ok: z.literal(true),
-  /** deterministic: the photo checks alone; deterministic+vision: the checks and a model's judgement both passed. */
-  method: z.enum(['deterministic', 'deterministic+vision']),
-  photos: z.array(PhotoAssessmentSchema),
-  /** With a model: its pose/framing/clothing/lighting judgement, and which blobs it saw (the estimate reuses them). */
-  vision: QualityJudgementSchema.optional(),
-  photoBlobs: z.record(AngleSchema, z.string()).optional(),
-  model: ModelRunSchema.optional(),
-});
-export type QualityResult = z.infer<typeof QualityResultSchema>;
 
 function qualityStep(deps: ActivityDeps) {
   const { maxPhotoBytes, qualityThresholds, model } = deps;

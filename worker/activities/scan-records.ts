@@ -5,11 +5,9 @@ import {
   AngleSchema,
   EndedWithoutResultsSchema,
   ReviewReasonSchema,
-  SCAN_STEP_PERCENT,
   ScanErrorSchema,
   ScanStatusSchema,
   type ScanStatus,
-  type ScanStep,
 } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
 import {
@@ -25,11 +23,11 @@ import type { ScanAuditEntry } from '../../common/scans/audit-log';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { summarizeModelUsage } from '../model/provenance';
 import type { ActivityDeps } from './deps';
-import { ScanResultsSchema } from './results';
 import { parseOrFail } from './validate';
 
 const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
 import { progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
+import { ScanResultsSchema } from '../../common/contracts/scan-results';
 
 export { recordScanStep };
 

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { anthropometricPrior, AnthropometricEstimateSchema, priorConfidence } from './anthropometric-prior';
+import { anthropometricPrior, priorConfidence } from './anthropometric-prior';
+import { AnthropometricEstimateSchema } from '../../common/contracts/scan-results';
 
 describe('anthropometricPrior', () => {
   it('male 81 kg, 180 cm, 40 y (BMI 25)', () => {

@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { bmi as computeBmi } from './bmi';
 import { cunBaeBodyFat } from './body-fat-cun-bae';
 import { deurenbergBodyFat } from './body-fat-deurenberg';
 import { requireAdultAge, requirePositive, requireSex, round, type Sex } from './validate';
+import { type AnthropometricEstimate, AnthropometricEstimateSchema } from '../../common/contracts/scan-results';
 
 /**
  * Plausible body-fat range the prior is clamped to. Lower bounds sit at ACE "essential fat"
@@ -21,17 +21,6 @@ export const PRIOR_MIN_CONFIDENCE = 0.1;
 export const PRIOR_BMI_RANGE = { min: 18.5, max: 35 } as const;
 /** CUN-BAE was derived in adults 18–80 y (Deurenberg 1991: 7–83 y); older members get a penalty. */
 export const PRIOR_MAX_VALIDATED_AGE = 80;
-
-export const AnthropometricEstimateSchema = z.object({
-  bodyFatPercent: z.number(),
-  fatMassKg: z.number().nonnegative(),
-  leanMassKg: z.number().positive(),
-  bmi: z.number().positive(),
-  confidence: z.number().min(0).max(1),
-  method: z.literal('anthropometric-prior'),
-  equations: z.object({ deurenberg: z.number(), cunBae: z.number() }),
-});
-export type AnthropometricEstimate = z.infer<typeof AnthropometricEstimateSchema>;
 
 export interface AnthropometricInput {
   weightKg: number;

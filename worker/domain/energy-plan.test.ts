@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { energyPlan, EnergyPlanSchema } from './energy-plan';
+import { energyPlan } from './energy-plan';
+import { EnergyPlanSchema } from '../../common/contracts/scan-results';
 
 const male = { weightKg: 80, heightCm: 180, age: 30, sex: 'male' as const, leanMassKg: 64 };
 

@@ -1,7 +1,7 @@
-import { z } from 'zod';
 import { anthropometricPrior } from './anthropometric-prior';
 import { restingEnergy } from './bmr';
 import { requireOneOf, requireSex, round, type Sex } from './validate';
+import { type EnergyPlan, EnergyPlanSchema } from '../../common/contracts/scan-results';
 
 export const ACTIVITY_LEVELS = ['sedentary', 'light', 'moderate', 'active', 'very_active'] as const;
 export type ActivityLevel = (typeof ACTIVITY_LEVELS)[number];
@@ -30,21 +30,6 @@ export const CALORIE_FLOOR_KCAL: Record<Sex, number> = { female: 1200, male: 150
 export const PROTEIN_G_PER_KG_FFM: Record<Goal, number> = { lose_fat: 2.4, maintain: 2.0, gain_muscle: 2.2 };
 /** Fat supplies 25 % of target energy (within the AMDR 20–35 %, IOM DRI 2005). */
 export const FAT_SHARE = 0.25;
-
-export const EnergyPlanSchema = z.object({
-  bmrKcal: z.number().positive(),
-  bmrEquation: z.enum(['katch-mcardle', 'mifflin-st-jeor']),
-  activityMultiplier: z.number().positive(),
-  maintenanceKcal: z.number().positive(),
-  targetKcal: z.number().positive(),
-  adjustmentKcal: z.number(),
-  proteinG: z.number().nonnegative(),
-  fatG: z.number().nonnegative(),
-  carbsG: z.number().nonnegative(),
-  proteinGPerKgFfm: z.number().positive(),
-  notes: z.array(z.string()),
-});
-export type EnergyPlan = z.infer<typeof EnergyPlanSchema>;
 
 export interface EnergyPlanInput {
   weightKg: number;

@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { hydrationPlan, HydrationPlanSchema, mlPerKgForAge } from './hydration';
+import { hydrationPlan, mlPerKgForAge } from './hydration';
+import { HydrationPlanSchema } from '../../common/contracts/scan-results';
 
 describe('hydrationPlan', () => {
   it('weight-based when above the EFSA floor', () => {

@@ -1,6 +1,6 @@
 import { DomainInputError } from './errors';
-import { z } from 'zod';
 import { requireAdultAge, requireNonNegative, requirePositive, requireSex, type Sex } from './validate';
+import { type HydrationPlan, HydrationPlanSchema } from '../../common/contracts/scan-results';
 
 // EFSA NDA Panel, Scientific Opinion on Dietary Reference Values for water, EFSA Journal 2010;8(3):1459: adequate total water intake.
 export const EFSA_TOTAL_WATER_ML: Record<Sex, number> = { male: 2500, female: 2000 };
@@ -21,16 +21,6 @@ export function mlPerKgForAge(age: number): number {
   if (age <= 65) return 30;
   return 25;
 }
-
-export const HydrationPlanSchema = z.object({
-  totalMl: z.number().positive(),
-  fromDrinksMl: z.number().positive(),
-  exerciseAddOnMl: z.number().nonnegative(),
-  mlPerKg: z.number().positive(),
-  efsaFloorMl: z.number().positive(),
-  basis: z.enum(['weight', 'efsa-floor']),
-});
-export type HydrationPlan = z.infer<typeof HydrationPlanSchema>;
 
 const to10 = (ml: number): number => Math.round(ml / 10) * 10;
 

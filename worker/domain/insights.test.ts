@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest';
-import { bodyFatCategory, insightsFrom, InsightsSchema, type Insight } from './insights';
-import type { Trend } from './trend';
+import { bodyFatCategory, insightsFrom } from './insights';
+import { type Insight, InsightsSchema } from '../../common/contracts/scan-results';
+import type { Trend } from '../../common/contracts/deltas';
 
 const firstTrend: Trend = {
   previous: null,

@@ -1,17 +1,7 @@
-import { z } from 'zod';
-import type { Trend } from './trend';
 import { requireAdultAge, requireSex, round, type Sex } from './validate';
 import { DomainInputError } from './errors';
-
-export const InsightSchema = z.object({
-  code: z.string(),
-  severity: z.enum(['info', 'positive', 'attention']),
-  message: z.string(),
-  evidence: z.record(z.string(), z.union([z.number(), z.string(), z.boolean(), z.null()])),
-});
-export type Insight = z.infer<typeof InsightSchema>;
-export const InsightsSchema = z.array(InsightSchema);
-export type Insights = z.infer<typeof InsightsSchema>;
+import { type Insight, type Insights, InsightsSchema } from '../../common/contracts/scan-results';
+import type { Trend } from '../../common/contracts/deltas';
 
 export type BodyFatCategory = 'below_essential' | 'essential' | 'athletes' | 'fitness' | 'average' | 'obese';
 

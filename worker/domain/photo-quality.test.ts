@@ -9,12 +9,10 @@ import {
   assessScanPhotos,
   DEFAULT_PHOTO_QUALITY_THRESHOLDS,
   laplacianVariance,
-  PhotoAssessmentSchema,
   PhotoQualityThresholdsSchema,
   ScanPhotoAssessmentSchema,
-  type PhotoAssessment,
-  type PhotoFailureCode,
 } from './photo-quality';
+import { PhotoAssessmentSchema, type PhotoFailureCode } from '../../common/contracts/scan-results';
 
 const thresholds = DEFAULT_PHOTO_QUALITY_THRESHOLDS;
 

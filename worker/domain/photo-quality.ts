@@ -1,6 +1,12 @@
 import sharp from 'sharp';
 import { z } from 'zod';
 import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
+import {
+  type PhotoAssessment,
+  PhotoAssessmentSchema,
+  type PhotoFailureCode,
+  PhotoFailureSchema,
+} from '../../common/contracts/scan-results';
 
 // Deterministic photo quality check (SPEC §3-4, agent "quality"): format, resolution, orientation,
 // blur (variance of the Laplacian on a fixed-size grey copy) and exposure clipping, per photo.
@@ -32,34 +38,6 @@ export type PhotoQualityThresholds = z.infer<typeof PhotoQualityThresholdsSchema
 export const DEFAULT_PHOTO_QUALITY_THRESHOLDS: PhotoQualityThresholds = PhotoQualityThresholdsSchema.parse({});
 
 export const SUPPORTED_PHOTO_FORMATS = ['jpeg', 'png', 'webp'] as const;
-
-export const PhotoFailureCodeSchema = z.enum([
-  'unsupported_format',
-  'too_small',
-  'not_portrait',
-  'too_blurry',
-  'underexposed',
-  'overexposed',
-]);
-export type PhotoFailureCode = z.infer<typeof PhotoFailureCodeSchema>;
-
-export const PhotoFailureSchema = z.object({ code: PhotoFailureCodeSchema, reason: z.string().min(1) });
-export type PhotoFailure = z.infer<typeof PhotoFailureSchema>;
-
-export const PhotoAssessmentSchema = z.object({
-  angle: AngleSchema,
-  ok: z.boolean(),
-  /** Pixels after EXIF orientation (0 when undecodable). */
-  width: z.number().int().nonnegative(),
-  height: z.number().int().nonnegative(),
-  /** Decoder name from sharp (e.g. "jpeg"), or "unknown" when undecodable. */
-  format: z.string(),
-  sharpness: z.number().nonnegative(),
-  darkShare: z.number().min(0).max(1),
-  brightShare: z.number().min(0).max(1),
-  failures: z.array(PhotoFailureSchema),
-});
-export type PhotoAssessment = z.infer<typeof PhotoAssessmentSchema>;
 
 export const ScanPhotoFailureSchema = PhotoFailureSchema.extend({ angle: AngleSchema });
 export type ScanPhotoFailure = z.infer<typeof ScanPhotoFailureSchema>;

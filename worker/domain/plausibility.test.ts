@@ -8,12 +8,12 @@ import {
   judgeChange,
   MAX_TISSUE_KG_PER_DAY,
   METHOD_SEE_PP,
-  type EstimateMethod,
   type Reading,
   weightExplainedPp,
   Z_95,
 } from './plausibility';
 import { scanTrend, type ScanPoint } from './trend';
+import type { EstimateMethod } from '../../common/contracts/deltas';
 
 const DAY_MS = 86_400_000;
 const reading = (day: number, bodyFatPercent: number, weightKg: number, method: EstimateMethod = 'vision-fused'): Reading => ({

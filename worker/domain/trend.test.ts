@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { scanTrend, smoothBodyFat, TrendSchema, type ScanPoint } from './trend';
+import { scanTrend, smoothBodyFat, type ScanPoint } from './trend';
+import { TrendSchema } from '../../common/contracts/deltas';
 
 const pt = (scanId: string, takenAt: string, bodyFatPercent: number, weightKg: number): ScanPoint => ({
   scanId,

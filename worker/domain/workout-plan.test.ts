@@ -1,5 +1,6 @@
 import { describe, it, expect } from 'vitest';
-import { workoutPlan, WorkoutPlanSchema, type WorkoutPlan } from './workout-plan';
+import { workoutPlan } from './workout-plan';
+import { type WorkoutPlan, WorkoutPlanSchema } from '../../common/contracts/scan-results';
 
 /** Moderate-equivalent aerobic minutes actually scheduled (vigorous counts double, WHO 2020). */
 const scheduledAerobic = (p: WorkoutPlan): number =>

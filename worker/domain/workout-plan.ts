@@ -1,29 +1,11 @@
-import { z } from 'zod';
 import { DomainInputError } from './errors';
 import { GOALS, type Goal } from './energy-plan';
 import { bodyFatCategory } from './insights';
 import { requireOneOf, requireSex, type Sex } from './validate';
+import { type Session, type WorkoutPlan, WorkoutPlanSchema } from '../../common/contracts/scan-results';
 
 export const TRAINING_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
 export type TrainingLevel = (typeof TRAINING_LEVELS)[number];
-
-export const SessionSchema = z.object({
-  day: z.number().int().min(1).max(7),
-  type: z.enum(['strength', 'cardio', 'mobility', 'rest']),
-  minutes: z.number().int().nonnegative(),
-  intensity: z.enum(['low', 'moderate', 'vigorous']),
-  focus: z.string(),
-});
-export type Session = z.infer<typeof SessionSchema>;
-
-export const WorkoutPlanSchema = z.object({
-  daysPerWeek: z.number().int().min(0).max(7),
-  weeklyAerobicMinutes: z.number().int().nonnegative(),
-  strengthDays: z.number().int().min(0).max(7),
-  sessions: z.array(SessionSchema).length(7),
-  guideline: z.string(),
-});
-export type WorkoutPlan = z.infer<typeof WorkoutPlanSchema>;
 
 // Resistance-training frequency by level: ACSM position stand, Progression models in resistance training for healthy adults, Med Sci Sports Exerc 2009;41:687-708 (novice 2–3, intermediate 3–4, advanced 4–5 d/wk).
 export const STRENGTH_DAYS: Record<TrainingLevel, number> = { beginner: 2, intermediate: 3, advanced: 4 };

@@ -3,9 +3,9 @@ import { z } from 'zod';
 import { isTransientModelFailure } from './errors';
 import { checkGrounded } from './grounding';
 import { narrativePrompt } from './prompts';
-import type { ModelRun } from './provenance';
 import type { ModelRuntime } from './runtime';
 import { completeStructured, ModelOutputError } from './structured';
+import type { ModelRun, Narrative } from '../../common/contracts/scan-results';
 
 // insights, nutrition, workout: the model words the computed facts and nothing else. Every number it
 // writes must be among the facts (grounding.ts); an ungrounded answer is asked again, and after the
@@ -20,10 +20,6 @@ export const NarrativeAnswerSchema = z.object({
   summary: z.string().min(1).max(600),
   points: z.array(z.string().min(1).max(300)).max(4),
 });
-
-/** As stored: the model's accepted wording, or the deterministic wording. */
-export const NarrativeSchema = z.object({ summary: z.string(), points: z.array(z.string()), source: z.enum(['model', 'deterministic']) });
-export type Narrative = z.infer<typeof NarrativeSchema>;
 
 function attempt(): number {
   try {

@@ -1,24 +1,15 @@
-import { z } from 'zod';
-import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
+import { ANGLES, type Angle } from '../../common/contracts/scan';
 import type { PreparedImage } from './images';
 import { loadPrompt } from './prompts';
 import { completeStructured } from './structured';
 import type { ModelRuntime } from './runtime';
+import { type QualityJudgement, QualityJudgementSchema } from '../../common/contracts/scan-results';
 
 // quality (vision): pose, framing, clothing and lighting per photo. The model judges; the member-facing
 // wording is ours (fixed per aspect), so nothing the model writes reaches the member.
 
 export const ASPECTS = ['pose', 'framing', 'clothing', 'lighting'] as const;
 export type Aspect = (typeof ASPECTS)[number];
-const Judgement = z.enum(['ok', 'problem']);
-
-export const QualityJudgementSchema = z.object({
-  photos: z
-    .array(z.object({ angle: AngleSchema, pose: Judgement, framing: Judgement, clothing: Judgement, lighting: Judgement }))
-    .min(4)
-    .max(4),
-});
-export type QualityJudgement = z.infer<typeof QualityJudgementSchema>;
 
 const REASONS: Record<Aspect, (angle: Angle) => string> = {
   pose: (a) =>

@@ -9,14 +9,10 @@ import { DailyScanInputSchema, type DailyScanInput, type ReviewDecision } from '
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { consentRevokedSignal, submitReviewUpdate } from '../../common/contracts/workflow-messages';
 import { countBillableActions } from '../../common/temporal/billable-actions';
+import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-results';
+import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
-import { createAdviceActivities } from '../activities/advice';
-import type { Estimate } from '../activities/estimation';
-import type { QualityResult } from '../activities/quality';
-import { ScanResultsSchema } from '../activities/results';
-import { anthropometricPrior } from '../domain/anthropometric-prior';
-import type { Trend } from '../domain/trend';
 import { dailyScanWorkflow, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
 
 // dailyScanWorkflow (the status-in-activities version every new run takes) on Temporal's time-skipping
@@ -116,37 +112,12 @@ async function overlapsWith(rec: Recorder, step: string, event: string) {
   }
 }
 
-const MEASUREMENTS = {
-  weightKg: 82,
-  heightCm: 180,
-  age: 35,
-  sex: 'male',
-  capturedAt: '2026-11-30T07:30:00.000Z',
-} as const;
-
-const QUALITY: QualityResult = { ok: true, method: 'deterministic', photos: [] };
-
-/** The deterministic estimate of these measurements, with a confidence the test chooses. */
-function estimate(overrides: Partial<Estimate> = {}): Estimate {
-  return { ...anthropometricPrior({ ...MEASUREMENTS }), weightKg: MEASUREMENTS.weightKg, confidence: 0.8, ...overrides };
-}
-
-function trend(implausibleChange = false): Trend {
-  return {
-    previous: null,
-    sevenDay: null,
-    thirtyDay: null,
-    smoothedBodyFatPercent: 21.5,
-    trendPerWeek: null,
-    direction: null,
-    implausibleChange,
-    ratePerDay: null,
-    scansConsidered: 1,
-  };
-}
-
-/** The deterministic advice agents (pure: no database, no model) give the results real shapes. */
-const advice = createAdviceActivities({ model: undefined });
+const MEASUREMENTS = SAMPLE_MEASUREMENTS;
+const QUALITY = SAMPLE_QUALITY;
+/** The deterministic estimate, confident enough to pass the review gate unless a test says otherwise. */
+const estimate = (overrides: Partial<Estimate> = {}): Estimate => sampleEstimate(MEASUREMENTS, { confidence: 0.8, ...overrides });
+const trend = sampleTrend;
+const advice = deterministicAdvice;
 
 function defaultActivities(): { [N in Name]?: Impl<N> } {
   return {
