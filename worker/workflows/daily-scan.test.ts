@@ -13,9 +13,10 @@ import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-re
 import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
 import { bundleWorkflows, createTimeSkippingEnv } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
-import { dailyScanWorkflow, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
+import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
+import { type dailyScanWorkflowV3, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
 
-// dailyScanWorkflow (the status-in-activities version every new run takes) on Temporal's time-skipping
+// dailyScanWorkflowV3 (the type every new scan starts as, DAILY_SCAN_WORKFLOW) on Temporal's time-skipping
 // test server with mocked activities: what runs in parallel and what waits for what, the review gate and
 // its timeout (48 h skipped in milliseconds), and how each failure class ends the scan. The activities
 // themselves, Firestore and Blob are covered by the real-stack suites under test/.
@@ -197,7 +198,7 @@ function mockActivities(rec: Recorder, overrides: Overrides) {
 interface ScanRun {
   rec: Recorder;
   input: DailyScanInput;
-  handle: WorkflowHandle<typeof dailyScanWorkflow>;
+  handle: WorkflowHandle<typeof dailyScanWorkflowV3>;
 }
 
 function scanInput(review: Partial<DailyScanInput['review']> = {}, policy: 'delete' | 'keep' = 'delete'): DailyScanInput {
@@ -231,7 +232,7 @@ async function withScan<T>(
     maxHeartbeatThrottleInterval: 20,
   });
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start(dailyScanWorkflow, {
+    const handle = await env.client.workflow.start<typeof dailyScanWorkflowV3>(DAILY_SCAN_WORKFLOW, {
       taskQueue,
       workflowId: `daily-scan-${input.scanId}`,
       args: [input],
@@ -295,7 +296,7 @@ const flagged = () => ({ estimateBodyComposition: async () => estimate({ confide
 
 // --- scheduling -------------------------------------------------------------------------------------
 
-describe('dailyScanWorkflow scheduling (time-skipping server, mocked activities)', () => {
+describe('dailyScanWorkflowV3 scheduling (time-skipping server, mocked activities)', () => {
   it('runs each agent once its inputs exist, independent agents side by side, and publishes after all of them', async () => {
     await withScan(
       {
@@ -360,11 +361,11 @@ describe('dailyScanWorkflow scheduling (time-skipping server, mocked activities)
         expect(results.estimate).toEqual(estimate());
         expect(results.hydration).toEqual(await advice.planHydration({ measurements: run.input.measurements }));
 
-        // 13 billable actions, as the README promises: no timer, one status upsert (plus the patch marker's).
+        // 12 billable actions, the goal the README states: no timer, one status upsert, no patch marker.
         const history = await run.handle.fetchHistory();
         const actions = countBillableActions(history);
-        expect(actions.byKind).toMatchObject({ start: 1, activity: 10, timer: 0, upsert: 2, signal: 0, update: 0 });
-        expect(actions.total).toBe(13);
+        expect(actions.byKind).toMatchObject({ start: 1, activity: 10, timer: 0, upsert: 1, signal: 0, update: 0 });
+        expect(actions.total).toBe(12);
         expect(await searchStatus(run.handle)).toBe('completed');
         expect((await run.handle.describe()).typedSearchAttributes.get(ScanProgressKey)).toBe(95);
       },
@@ -396,7 +397,7 @@ describe('dailyScanWorkflow scheduling (time-skipping server, mocked activities)
 
 // --- the review gate --------------------------------------------------------------------------------
 
-describe('dailyScanWorkflow review gate (time-skipping server, mocked activities)', () => {
+describe('dailyScanWorkflowV3 review gate (time-skipping server, mocked activities)', () => {
   it('holds back publishing, not the advice agents, until a reviewer approves; refuses decisions it must not take', async () => {
     let releaseDeltas!: () => void;
     const deltasReleased = new Promise<void>((resolve) => {
@@ -513,7 +514,7 @@ describe('dailyScanWorkflow review gate (time-skipping server, mocked activities
 
 const rejectedPhotos = [{ angle: 'front' as const, code: 'too_dark', reason: 'The front photo is too dark.' }];
 
-describe('dailyScanWorkflow compensation (time-skipping server, mocked activities)', () => {
+describe('dailyScanWorkflowV3 compensation (time-skipping server, mocked activities)', () => {
   it.each([
     {
       fault: 'photos rejected by the quality check (never retried)',
