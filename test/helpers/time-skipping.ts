@@ -32,7 +32,8 @@ const SEARCH_ATTRIBUTE_TYPES = { [SearchAttributeType.KEYWORD]: 2, [SearchAttrib
 
 /**
  * A time-skipping environment on the Java test server, with the scan's search attributes registered.
- * The SDK gives a started server 5 s to answer; a JVM on a loaded machine may need a second try.
+ * The SDK gives a started server 5 s to answer; with the class data archive the JVM needs 1-2 s on a
+ * loaded 2-core machine, and a start that still misses gets two more tries.
  */
 export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> {
   const launcher = installTimeSkippingServer();
@@ -44,7 +45,7 @@ export async function createTimeSkippingEnv(): Promise<TestWorkflowEnvironment> 
         client: { dataConverter: testDataConverter },
       });
     } catch (err) {
-      if (attempt >= 2) throw err;
+      if (attempt >= 3) throw err;
     }
   }
   await env.connection.operatorService.addSearchAttributes({
