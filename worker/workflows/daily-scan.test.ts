@@ -245,7 +245,10 @@ async function withScan<T>(
     let timer: NodeJS.Timeout | undefined;
     const stuck = new Promise<never>((_, reject) => {
       timer = setTimeout(async () => {
-        const events = (await handle.fetchHistory()).events ?? [];
+        const events = await handle.fetchHistory().then(
+          (h) => h.events ?? [],
+          () => [],
+        );
         const types = events.map((e) => `${e.eventId}:${e.eventType}`).join(' ');
         reject(new Error(`scan stuck after ${DRIVE_LIMIT_MS} ms; activities: ${rec.events.join(' ')}; history: ${types}`));
       }, DRIVE_LIMIT_MS);
