@@ -10,6 +10,7 @@ import { listScans } from './handlers/list-scans';
 import { nightlyArchive } from './handlers/nightly-archive';
 import { openApiFunction } from './handlers/openapi';
 import { reconcileUploads } from './handlers/reconcile-uploads';
+import { reviewConsole } from './handlers/review-console';
 import { reviewScan } from './handlers/review-scan';
 import { submitScan } from './handlers/submit-scan';
 import { uploadTrigger } from './handlers/upload-trigger';
@@ -33,6 +34,7 @@ export const functions: readonly FunctionDefinition[] = [
   eraseMe,
   getErasure,
   health,
+  reviewConsole,
   ...codecFunctions,
   openApiFunction(() => functions),
   uploadTrigger,

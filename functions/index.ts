@@ -3,6 +3,7 @@ import { loadConfigOrExit } from '../common/config';
 import { registrations } from './definitions';
 import { sharedDeps } from './deps';
 import { httpHandlerFor } from './framework/pipeline';
+import { hostRoute } from './framework/types';
 
 // Azure Functions entry point (Node v4 programming model). Every function comes from the one table in
 // ./definitions; authLevel is anonymous because the pipeline verifies Firebase ID tokens itself.
@@ -12,7 +13,7 @@ const { http, blob, timer } = registrations();
 
 for (const def of http) {
   app.http(def.name, {
-    route: def.route,
+    route: hostRoute(def),
     methods: def.methods,
     authLevel: 'anonymous',
     handler: httpHandlerFor(def, sharedDeps),

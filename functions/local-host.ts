@@ -122,8 +122,10 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     const q = raw.indexOf('?');
     const rawPath = q === -1 ? raw : raw.slice(0, q);
     const rawQuery = q === -1 ? '' : raw.slice(q);
-    if (!/^\/api\//i.test(rawPath)) return writeProblem(res, new NotFoundError('no function serves this path'));
-    let rest = rawPath.slice('/api/'.length);
+    // As the Functions host with an empty routePrefix: API routes below /api/, root-mounted ones (the console) elsewhere.
+    const underApi = /^\/api\//i.test(rawPath);
+    const defs = httpDefs.filter((d) => (d.mount === 'root') !== underApi);
+    let rest = rawPath.slice(underApi ? '/api/'.length : 1);
     if (rest.endsWith('/')) rest = rest.slice(0, -1);
     let segments: string[];
     try {
@@ -131,10 +133,12 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     } catch {
       return writeProblem(res, new MalformedUrlError('the path has an invalid percent-encoding'));
     }
+    if (!underApi && !defs.some((d) => matchRoute(d.route, segments)))
+      return writeProblem(res, new NotFoundError('no function serves this path'));
 
-    const match = resolveRoute(httpDefs, method, segments);
+    const match = resolveRoute(defs, method, segments);
     if (!match) {
-      const used = new Set<string>(httpDefs.filter((d) => !d.internal && matchRoute(d.route, segments)).flatMap((d) => d.methods));
+      const used = new Set<string>(defs.filter((d) => !d.internal && matchRoute(d.route, segments)).flatMap((d) => d.methods));
       const allowed = ALL_METHODS.filter((m) => used.has(m));
       return writeProblem(res, allowed.length ? new MethodNotAllowedError(allowed) : new NotFoundError('no function serves this path'));
     }

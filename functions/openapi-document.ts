@@ -101,9 +101,9 @@ export function buildOpenApi(defs: readonly FunctionDefinition[]) {
   schemas.of(ProblemSchema, 'output'); // registers components.schemas.Problem (its zod id)
   const paths: Record<string, Record<string, unknown>> = {};
   for (const def of defs) {
-    if (def.kind !== 'http' || def.internal) continue;
+    if (def.kind !== 'http' || def.internal || def.mount === 'root') continue; // root: the console's files, not API
     const path = `/api/${parseRouteTemplate(def.route)
-      .map((s) => ('param' in s ? `{${s.param}}` : s.literal))
+      .map((s) => ('param' in s ? `{${s.param}}` : 'rest' in s ? `{${s.rest}}` : s.literal))
       .join('/')}`;
     paths[path] ??= {};
     for (const m of def.methods) paths[path]![m.toLowerCase()] = operation(def, schemas);

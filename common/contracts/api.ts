@@ -226,3 +226,12 @@ export const ErasureResponseSchema = z.object({
   completedAt: z.string().nullable(),
   statusUrl: z.string(),
 });
+
+/** GET /review/config.json: what the reviewer's console needs to sign in here (no secrets: web settings only). */
+export const ReviewConsoleConfigSchema = z.object({
+  firebase: z.object({ apiKey: z.string(), projectId: z.string(), authDomain: z.string() }),
+  /** The Firebase Auth emulator's origin, locally; absent in Azure. */
+  authEmulatorUrl: z.url().optional(),
+  apiBase: z.literal('/api'),
+});
+export type ReviewConsoleConfig = z.infer<typeof ReviewConsoleConfigSchema>;

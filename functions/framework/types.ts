@@ -22,6 +22,8 @@ export interface Principal {
 export interface ApiResponse {
   status: number;
   body?: unknown;
+  /** Bytes sent as they are (static files), with their Content-Type in `headers`; instead of a JSON `body`. */
+  rawBody?: Uint8Array;
   headers?: Record<string, string>;
 }
 
@@ -56,8 +58,13 @@ export interface HttpFunctionDefinition<
   kind: 'http';
   /** Function name in Azure (letters, digits, hyphen, underscore). */
   name: string;
-  /** Route template below the `api` prefix, Azure syntax: `scans/{scanId}`. */
+  /**
+   * Route template, Azure syntax: `scans/{scanId}`; a last segment `{*name}` takes the rest of the path.
+   * Below `/api/` unless `mount` is `root` (the reviewer's console under `/review/`).
+   */
   route: string;
+  /** Where the route hangs: below `/api/` (default, and the OpenAPI document) or at the site root. */
+  mount?: 'api' | 'root';
   methods: HttpMethod[];
   auth: AuthRequirement;
   summary: string;
@@ -76,6 +83,9 @@ export interface HttpFunctionDefinition<
   internal?: boolean;
   handler(input: HandlerInput<P, Q, B>): Promise<ApiResponse>;
 }
+
+/** The route as the Functions host registers it (host.json's routePrefix is empty): `api/...` or root. */
+export const hostRoute = (def: Pick<AnyHttpFunction, 'route' | 'mount'>): string => (def.mount === 'root' ? def.route : `api/${def.route}`);
 
 export type AnyHttpFunction = HttpFunctionDefinition<z.ZodType | undefined, z.ZodType | undefined, z.ZodType | undefined>;
 

@@ -1,0 +1,111 @@
+import { existsSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+import { ReviewConsoleConfigSchema } from '../../common/contracts/api';
+import type { Deps } from '../deps';
+import { NotFoundError, ServiceUnavailableError } from '../errors';
+import { defineHttp } from '../framework/types';
+
+// The reviewer's console (review-console/, built by Vite into dist/review-console/): its files under
+// /review/, served by this app so the page and the API share one origin, plus /review/config.json (what
+// the page needs to sign in with Firebase Auth here). No member data is served here: the page reads the
+// queue from GET /api/reviews with the reviewer's ID token.
+
+/** Where `npm run build` / the test setup put the console (ignored, never committed). */
+export const REVIEW_CONSOLE_DIST = path.join('dist', 'review-console');
+
+/** The app root: the nearest folder above this module with a package.json (the repo, or the deployed package). */
+function appRoot(): string {
+  for (let dir = __dirname; ; dir = path.dirname(dir)) {
+    if (existsSync(path.join(dir, 'package.json'))) return dir;
+    if (path.dirname(dir) === dir) return process.cwd();
+  }
+}
+
+const CONTENT_TYPES: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.json': 'application/json; charset=utf-8',
+  '.txt': 'text/plain; charset=utf-8',
+};
+
+/**
+ * Strict CSP: scripts and styles from this origin only (no inline code), photos from the Blob endpoint
+ * that signs their read URLs, network calls to this API and to Firebase Auth (the emulator locally).
+ */
+export function consoleSecurityHeaders(deps: Deps): Record<string, string> {
+  const blobOrigin = new URL(deps.blob.url).origin;
+  const auth = deps.config.FIREBASE_AUTH_EMULATOR_HOST
+    ? `http://${deps.config.FIREBASE_AUTH_EMULATOR_HOST}`
+    : 'https://identitytoolkit.googleapis.com https://securetoken.googleapis.com';
+  return {
+    'Content-Security-Policy': [
+      "default-src 'none'",
+      "script-src 'self'",
+      "style-src 'self'",
+      `img-src 'self' ${blobOrigin}`,
+      `connect-src 'self' ${auth}`,
+      "base-uri 'none'",
+      "form-action 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'X-Frame-Options': 'DENY',
+    'Referrer-Policy': 'no-referrer',
+    'Cross-Origin-Opener-Policy': 'same-origin',
+  };
+}
+
+const ParamsSchema = z.object({
+  // Built file names only: letters, digits, dot, dash, underscore, one folder level (assets/).
+  path: z
+    .string()
+    .regex(/^(?:[A-Za-z0-9_-]+\/)?(?:[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})?$/, 'not a console file')
+    .optional(),
+});
+
+export const reviewConsole = defineHttp({
+  kind: 'http',
+  name: 'reviewConsole',
+  route: 'review/{*path}',
+  mount: 'root',
+  methods: ['GET'],
+  auth: 'anonymous',
+  summary: "The reviewer's console (static files) and its sign-in settings (/review/config.json)",
+  tags: ['review'],
+  params: ParamsSchema,
+  responses: {
+    200: { description: 'a console file, or its settings' },
+    404: { description: 'no such file', codes: ['not_found'] },
+    503: { description: 'the console is not built or not configured here', codes: ['service_unavailable'] },
+  },
+  async handler({ params, deps }) {
+    const headers = consoleSecurityHeaders(deps);
+    const file = params.path || 'index.html';
+    if (file === 'config.json') {
+      const c = deps.config;
+      if (!c.FIREBASE_AUTH_EMULATOR_HOST)
+        // A Firebase web API key setting is not part of the deployment yet (README "Not built yet").
+        throw new ServiceUnavailableError('the review console has no Firebase web settings in this deployment');
+      const body = ReviewConsoleConfigSchema.parse({
+        firebase: { apiKey: 'local-emulator', projectId: c.FIREBASE_PROJECT_ID, authDomain: `${c.FIREBASE_PROJECT_ID}.firebaseapp.com` },
+        authEmulatorUrl: `http://${c.FIREBASE_AUTH_EMULATOR_HOST}`,
+        apiBase: '/api',
+      });
+      return { status: 200, body, headers };
+    }
+    const dist = path.join(appRoot(), REVIEW_CONSOLE_DIST);
+    if (!existsSync(path.join(dist, 'index.html')))
+      throw new ServiceUnavailableError('the review console is not built (npm run build, or npm run demo builds it)');
+    const full = path.join(dist, file);
+    if (!full.startsWith(dist + path.sep) || !statSync(full, { throwIfNoEntry: false })?.isFile())
+      throw new NotFoundError('no such console file');
+    const type = CONTENT_TYPES[path.extname(full)] ?? 'application/octet-stream';
+    // Vite names built assets by content hash: they may be cached for good; the page itself is re-read.
+    const cache: Record<string, string> = file.startsWith('assets/') ? { 'Cache-Control': 'public, max-age=31536000, immutable' } : {};
+    return { status: 200, rawBody: readFileSync(full), headers: { ...headers, 'Content-Type': type, ...cache } };
+  },
+});
