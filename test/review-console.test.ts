@@ -1,0 +1,169 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import { type Browser, chromium, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBlobService } from '../common/clients/blob';
+import { createFirebase } from '../common/clients/firebase';
+import type { LocalHost } from '../functions/local-host';
+import { ensureChromium } from '../scripts/lib/chromium';
+import { buildReviewConsole } from '../scripts/lib/review-console';
+import { idTokenFor } from './helpers/auth';
+import { api, startFunctionsHost } from './helpers/http';
+import { allReviewPages, flaggedScanWaitingForReview } from './helpers/review';
+import { pushesArrived, pushesFor, startTestWorker } from './helpers/scan';
+import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
+
+// The reviewer's console end to end, in headless Chromium (Debian's package, driven by playwright-core:
+// no browser download): built by Vite, served by the Functions app's local host under /review/, signing in
+// at the Auth emulator, reading GET /api/reviews, deciding through POST /api/scans/{id}/review.
+const SCREENSHOTS = path.resolve(__dirname, '..', '.data', 'screenshots');
+const VIEWPORT = { width: 1366, height: 768 };
+
+describe('review console: a reviewer decides in the browser', () => {
+  const taskQueue = uniqueTaskQueue('console');
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+  const firebase = createFirebase(config, `console-${randomUUID()}`);
+  const blob = createBlobService(config);
+  let host: LocalHost;
+  let worker: Awaited<ReturnType<typeof startTestWorker>>;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    const executablePath = ensureChromium((s) => process.stderr.write(`[console test] ${s}\n`));
+    await buildReviewConsole({ log: (s) => process.stderr.write(`[console test] ${s}\n`) });
+    mkdirSync(SCREENSHOTS, { recursive: true });
+    worker = await startTestWorker(config, firebase, blob, { taskQueue });
+    host = await startFunctionsHost(config);
+    // --no-sandbox: the test may run as root (CI containers), where Chromium's sandbox refuses to start.
+    browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
+  }, 600_000);
+  afterAll(async () => {
+    await browser?.close();
+    await host?.close();
+    await worker?.stop();
+    await firebase.close();
+  });
+
+  /** An email/password account at the Auth emulator, as staff accounts are; `reviewer` sets the role claim. */
+  async function account(reviewer: boolean) {
+    const uid = `${reviewer ? 'reviewer' : 'member'}_${randomUUID().slice(0, 8)}`;
+    const email = `${uid}@example.test`;
+    const password = `pw-${randomUUID()}`;
+    await firebase.auth.createUser({ uid, email, password });
+    if (reviewer) await firebase.auth.setCustomUserClaims(uid, { reviewer: true });
+    return { uid, email, password };
+  }
+
+  /** A page that records Content-Security-Policy violations and script errors. */
+  async function openConsole() {
+    const page = await browser.newPage({ viewport: VIEWPORT });
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    page.on('response', (r) => {
+      if (r.status() >= 400 && new URL(r.url()).pathname !== '/api/reviews') problems.push(`${r.status()} ${new URL(r.url()).pathname}`);
+    });
+    const res = await page.goto(`${host.url}/review/`);
+    expect(res?.status()).toBe(200);
+    const csp = res?.headers()['content-security-policy'] ?? '';
+    expect(csp).toContain("script-src 'self'");
+    expect(csp).toContain("frame-ancestors 'none'");
+    expect(csp).not.toContain('unsafe-inline');
+    return { page, problems };
+  }
+
+  async function signIn(page: Page, who: { email: string; password: string }) {
+    await page.locator('main[data-state="signed-out"]').waitFor();
+    await page.getByLabel('Email').fill(who.email);
+    await page.getByLabel('Password').fill(who.password);
+    await page.getByLabel('Password').press('Enter'); // the form submits from the keyboard
+  }
+
+  const state = (page: Page) => page.locator('main').getAttribute('data-state');
+
+  it('signs in, finds the flagged scan, sees its four photos and the chart, approves; the member gets results and one push', async () => {
+    const reviewer = await account(true);
+    const reviewerToken = await idTokenFor(firebase.auth, config, reviewer.uid);
+    const { page, problems } = await openConsole();
+    await signIn(page, reviewer);
+    await page.locator('main[data-state="empty"], main[data-state="queue"]').waitFor();
+    // The empty state, when this stack has nothing waiting (it does when this file runs on its own).
+    if ((await allReviewPages(host, reviewerToken)).length === 0) {
+      expect(await state(page)).toBe('empty');
+      await expect(page.getByText('No scans are waiting for review').isVisible()).resolves.toBe(true);
+      await page.screenshot({ path: path.join(SCREENSHOTS, 'review-console-empty.png') });
+    }
+
+    const member = await flaggedScanWaitingForReview(host, firebase, config);
+    await page.getByRole('button', { name: 'Refresh' }).click();
+    const row = page.locator(`tr[data-scan-id="${member.scanId}"]`);
+    await row.waitFor();
+    expect(await state(page)).toBe('queue');
+    await expect(row.innerText()).resolves.toContain('Change beyond what the body and the method explain');
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'review-console-queue.png') });
+
+    // Opened from the keyboard.
+    await row.getByRole('button', { name: `Open scan ${member.scanId}` }).focus();
+    await page.keyboard.press('Enter');
+    await page.locator('main[data-state="detail"]').waitFor();
+    // Four photos side by side, each loaded from its signed read URL (the CSP lets the Blob origin in).
+    await page.waitForFunction("[...document.querySelectorAll('.photos img')].every((i) => i.complete && i.naturalWidth > 0)");
+    const angles = await page.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('data-angle')));
+    expect(angles).toEqual(['front', 'back', 'left', 'right']);
+    const boxes = await page.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.getBoundingClientRect().top));
+    expect(new Set(boxes.map(Math.round)).size).toBe(1); // one row
+    // The chart: yesterday's scan and this one, body fat and weight.
+    const chart = page.getByRole('img', { name: 'Body fat and weight history' });
+    await expect(chart.getAttribute('data-points')).resolves.toBe('2');
+    expect(await page.locator('.chart polyline').count()).toBe(2);
+    await expect(page.locator('.reasoning').innerText()).resolves.toMatch(/body fat changed by .* pp where up to ±/);
+    // Fits a 1366-pixel laptop screen: no sideways scrolling.
+    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(VIEWPORT.width);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'review-console-detail.png'), fullPage: true });
+
+    await page.getByLabel(/Note for the record/).fill('Photos and weight consistent; yesterday looks like the outlier.');
+    await page.getByRole('button', { name: 'Approve' }).click();
+    await page.getByText(`Approved ${member.scanId}`).waitFor();
+    expect(await page.locator(`tr[data-scan-id="${member.scanId}"]`).count()).toBe(0);
+
+    // The member's scan continues at once and completes; one push for review, then exactly one for results.
+    let done: Awaited<ReturnType<typeof api>> | undefined;
+    for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+      const res = await api(host, `/api/scans/${member.scanId}`, { token: member.token });
+      if (res.status !== 202) {
+        done = res;
+        break;
+      }
+    }
+    expect(done?.status, done?.text).toBe(200);
+    expect(done?.json.status).toBe('completed');
+    expect(done?.json.results.review).toMatchObject({ required: true, outcome: 'approved', reasons: ['implausible_change'] });
+    const listUrl = stackEnv().PUSH_RECEIVER_LIST_URL!;
+    await pushesArrived(listUrl, member.scanId, 2);
+    await new Promise((r) => setTimeout(r, 1000)); // nothing more arrives
+    expect((await pushesFor(listUrl, member.scanId)).map((p) => p.body.data.type)).toEqual(['scan_in_review', 'scan_completed']);
+    expect(problems).toEqual([]);
+    await page.close();
+  });
+
+  it('refuses a non-reviewer: the API answers 403 and the console says so', async () => {
+    const member = await account(false);
+    const { page, problems } = await openConsole();
+    const queueAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === '/api/reviews');
+    await signIn(page, member);
+    const answer = await queueAnswer;
+    expect(answer.status()).toBe(403);
+    expect(((await answer.json()) as { code: string }).code).toBe('reviewer_role_required');
+    await page.locator('main[data-state="not-reviewer"]').waitFor();
+    await expect(page.getByRole('heading', { name: 'Not a reviewer' }).isVisible()).resolves.toBe(true);
+    await expect(page.locator('main').innerText()).resolves.toContain(member.email);
+    expect(await page.locator('table.queue').count()).toBe(0);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'review-console-not-reviewer.png') });
+    // The browser logs the refused request itself; nothing else went wrong.
+    expect(problems.filter((p) => !/status of 403/.test(p))).toEqual([]);
+    await page.close();
+  });
+});
