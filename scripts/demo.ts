@@ -1,15 +1,20 @@
-// `npm run demo`: one full scan, end to end, on the embedded local stack, through the HTTP API as the app
-// would use it. It starts the stack (or reuses the one named by REDDYFIT_STACK_ENV), the worker and the
-// Functions local host; signs a member in with the Auth emulator, grants consent, gives a credit, asks for
-// upload URLs, uploads four generated sample photos through the SAS URLs (the upload trigger starts the
-// workflow), follows the status endpoint with a progress display, and prints the results and the
-// Temporal Web UI link of the run. `--keep` leaves everything running afterwards.
+// `npm run demo`: a member's daily scan on two days (yesterday's and today's, with ordinary weight
+// fluctuation), end to end on the embedded local stack, through the HTTP API as the app would use it. It
+// starts the stack (or reuses the one named by REDDYFIT_STACK_ENV), the worker and the Functions local
+// host; signs a member in with the Auth emulator, grants consent, gives credits, asks for upload URLs,
+// uploads four generated sample photos through the SAS URLs (the upload trigger starts the workflow),
+// follows the status endpoint with a progress display, and prints the results, the plausibility reasoning
+// and the Temporal Web UI link of each run. `--review` adds a scan that goes to review (a weight typo) and
+// is approved by a reviewer through the API the console at /review/ uses. `--keep` leaves everything
+// running afterwards, with the console and a reviewer account to sign in with.
 import { Runtime, DefaultLogger } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
-import type { CreateScanResponse } from '../common/contracts/api';
+import { randomUUID } from 'node:crypto';
+import type { z } from 'zod';
+import type { CreateScanResponse, ReviewQueueResponseSchema } from '../common/contracts/api';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { userRef } from '../common/scans/repository';
 import { startLocalHost } from '../functions/local-host';
@@ -18,11 +23,16 @@ import { connectWorkerToTemporal } from '../worker/temporal-connection';
 import { idTokenFor } from './lib/auth-emulator';
 import { mtlsClientSettings, useOrStartStack } from './lib/local-stack';
 import { progressPrinter } from './lib/progress-bar';
+import { buildReviewConsole } from './lib/review-console';
 import { makeSampleScanPhotos } from './lib/sample-photos';
+
+type ReviewQueue = z.output<typeof ReviewQueueResponseSchema>;
 
 const keep = process.argv.includes('--keep');
 /** Reach Temporal through the mTLS peer with a client certificate, as against Temporal Cloud. */
 const mtls = process.argv.includes('--mtls');
+/** Also a flagged scan, approved by a reviewer through the API the console at /review/ uses. */
+const review = process.argv.includes('--review');
 const say = (s: string) => console.log(s);
 
 async function main() {
@@ -51,6 +61,17 @@ async function main() {
     log: (level, m) => (level === 'error' || level === 'critical') && say(`  [functions] ${m}`),
   });
   say(`Functions local host on ${host.url}`);
+  if (review || keep) await buildReviewConsole({ log: (l) => say(`  ${l}`) });
+
+  /** A reviewer's email/password account at the Auth emulator (the console signs in with it). */
+  const reviewerAccount = async () => {
+    const uid = `demo-reviewer-${Date.now().toString(36)}`;
+    const email = `${uid}@example.test`;
+    const password = `demo-${randomUUID().slice(0, 8)}`;
+    await firebase.auth.createUser({ uid, email, password });
+    const token = await idTokenFor(firebase.auth, config, uid, { reviewer: true });
+    return { uid, email, password, token };
+  };
   const call = async (method: string, route: string, token: string, body?: unknown) => {
     const res = await fetch(`${host.url}${route}`, {
       method,
@@ -62,22 +83,32 @@ async function main() {
     return { status: res.status, json, headers: res.headers };
   };
 
-  try {
-    const uid = `demo-member-${Date.now().toString(36)}`;
+  /** Signs a member in, grants consent and gives `credits` scan credits. */
+  const newMember = async (label: string, credits: number) => {
+    const uid = `demo-${label}-${Date.now().toString(36)}`;
     const token = await idTokenFor(firebase.auth, config, uid);
-    say(`Member ${uid} signed in with the Auth emulator (real ID token)`);
     await call('PUT', '/api/consents/scan_analysis', token, { status: 'granted', version: '2026-01' });
-    say('PUT /api/consents/scan_analysis: consent granted');
-    // Credits are bought in the app (not part of this backend): give one directly.
-    await userRef(firebase.db, uid).set({ scanCredits: 1, pushTokens: [] }, { merge: true });
-    say('1 scan credit given');
+    // Credits are bought in the app (not part of this backend): give them directly.
+    await userRef(firebase.db, uid).set({ scanCredits: credits, pushTokens: [] }, { merge: true });
+    say(`Member ${uid} signed in with the Auth emulator (real ID token), consent granted, ${credits} scan credits given`);
+    return { uid, token };
+  };
 
-    const created = await call('POST', '/api/scans', token, {
-      weightKg: 68,
-      heightCm: 168,
-      birthYear: 1990,
-      sex: 'female',
-      capturedAt: new Date().toISOString(),
+  /** One scan through the API as the app makes it: create, upload four photos, follow the status to the end (or to review). */
+  const scanOnce = async (
+    member: { token: string },
+    label: string,
+    m: { weightKg: number; capturedAt: Date },
+    until: 'end' | 'review' = 'end',
+  ) => {
+    say('');
+    say(`== ${label}: ${m.weightKg} kg, captured ${m.capturedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    const created = await call('POST', '/api/scans', member.token, {
+      weightKg: m.weightKg,
+      heightCm: 180,
+      age: 35,
+      sex: 'male',
+      capturedAt: m.capturedAt.toISOString(),
       activityLevel: 'moderate',
       goal: 'lose_fat',
       trainingLevel: 'intermediate',
@@ -85,7 +116,6 @@ async function main() {
     });
     const scan = created.json as CreateScanResponse;
     say(`POST /api/scans: ${created.status}, scan ${scan.scanId}, ${scan.uploads.length} SAS upload URLs`);
-    const photos = await makeSampleScanPhotos('good');
     await Promise.all(
       scan.uploads.map(async (u) => {
         const res = await fetch(u.url, { method: u.method, headers: u.headers, body: photos[u.angle] });
@@ -93,33 +123,48 @@ async function main() {
       }),
     );
     say('Four generated sample photos uploaded straight to Blob through the SAS URLs; the upload trigger starts the scan');
+    const final = await follow(member.token, scan.scanId, until);
+    return { scanId: scan.scanId, final };
+  };
 
+  const follow = async (token: string, scanId: string, until: 'end' | 'review') => {
     const bar = progressPrinter();
-    let final: { status: number; json: any };
+    let final: { status: number; json: any; headers: Headers };
     for (;;) {
-      const res = await fetch(`${host.url}/api/scans/${scan.scanId}`, { headers: { authorization: `Bearer ${token}` } });
+      const res = await fetch(`${host.url}/api/scans/${scanId}`, { headers: { authorization: `Bearer ${token}` } });
       const json = (await res.json()) as any;
-      if (res.status === 202) {
+      if (res.status === 202 && !(until === 'review' && json.status === 'awaiting_review')) {
         bar.update(json.progress?.percent ?? 0, `${json.status} · ${json.progress?.step ?? 'waiting for upload trigger'}`);
         await new Promise((r) => setTimeout(r, 100));
         continue;
       }
-      final = { status: res.status, json };
+      final = { status: res.status, json, headers: res.headers };
       break;
     }
-    bar.update(100, final.json.status ?? final.json.code);
+    bar.update(
+      until === 'review' && final.status === 202 ? (final.json.progress?.percent ?? 0) : 100,
+      final.json.status ?? final.json.code,
+    );
     bar.done();
+    say(`GET /api/scans/${scanId}: ${final.status} ${final.json.status ?? final.json.code}`);
+    return final;
+  };
 
-    say('');
-    say(`GET /api/scans/${scan.scanId}: ${final.status} ${final.json.status ?? final.json.code}`);
+  const printResults = async (scanId: string, final: { status: number; json: any }) => {
     const r = final.json.results;
     if (r) {
       say(
         `  Body fat          ${r.estimate.bodyFatPercent}%  (fat ${r.estimate.fatMassKg} kg, lean ${r.estimate.leanMassKg} kg; confidence ${r.estimate.confidence}; ${r.estimate.method})`,
       );
       say(
-        `  Trend             ${r.deltas.previous ? `${r.deltas.previous.bodyFatPercent} pp since last scan` : 'first scan: no earlier scan to compare'}`,
+        `  Trend             ${r.deltas.previous ? `${r.deltas.previous.bodyFatPercent} pp, ${r.deltas.previous.weightKg} kg since the last scan (${r.deltas.previous.days} days)` : 'first scan: no earlier scan to compare'}`,
       );
+      const p = r.deltas.plausibility;
+      if (p && p.reason !== 'first_scan')
+        say(
+          `  Plausibility      ${p.reason}: observed ${p.observed.bodyFatPercent} pp / ${p.observed.weightKg} kg against a band of ±${p.expectedBand.bodyFatPercent} pp / ±${p.expectedBand.weightKg} kg (vs ${p.reference})`,
+        );
+      if (r.review?.required) say(`  Review            ${r.review.outcome} (${r.review.reasons.join(', ')})`);
       say(
         `  Nutrition         ${r.nutrition.targetKcal} kcal/day (maintenance ${r.nutrition.maintenanceKcal}); protein ${r.nutrition.proteinG} g, fat ${r.nutrition.fatG} g, carbs ${r.nutrition.carbsG} g`,
       );
@@ -132,15 +177,16 @@ async function main() {
       say(`  ${final.json.detail ?? JSON.stringify(final.json)}`);
     }
     if (pushList) {
-      // The push is sent by the step after the one that writes the final status: give it a moment.
-      let pushes: Array<{ body: { title: string; data: { scanId: string } } }> = [];
-      for (const end = Date.now() + 15_000; pushes.length === 0 && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
-        pushes = ((await (await fetch(pushList)).json()) as typeof pushes).filter((p) => p.body.data.scanId === scan.scanId);
+      // The results push is sent by the step after the one that writes the final status: give it a moment.
+      const done = (ps: Array<{ body: { data: { type: string } } }>) => ps.some((p) => p.body.data.type !== 'scan_in_review');
+      let pushes: Array<{ body: { title: string; data: { scanId: string; type: string } } }> = [];
+      for (const end = Date.now() + 15_000; !done(pushes) && Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
+        pushes = ((await (await fetch(pushList)).json()) as typeof pushes).filter((p) => p.body.data.scanId === scanId);
       }
-      say(`  Push received     ${pushes.map((p) => `"${p.body.title}"`).join(', ') || 'none'}`);
+      say(`  Pushes received   ${pushes.map((p) => `"${p.body.title}"`).join(', ') || 'none'}`);
     }
     const run = await client.workflow
-      .getHandle(workflowIdForScan(scan.scanId))
+      .getHandle(workflowIdForScan(scanId))
       .describe()
       .catch(() => undefined);
     if (run)
@@ -148,17 +194,71 @@ async function main() {
         `  Temporal Web UI   ${config.TEMPORAL_UI_URL}/namespaces/${config.TEMPORAL_NAMESPACE}/workflows/${run.workflowId}/${run.runId}/history`,
       );
     if (final.status !== 200) process.exitCode = 1;
+  };
+
+  const photos = await makeSampleScanPhotos('good');
+  const DAY = 86_400_000;
+  try {
+    // A daily scan, as members live it: yesterday's and today's, with ordinary weight fluctuation (80.0 -> 81.0 kg).
+    const member = await newMember('member', 2);
+    const day1 = await scanOnce(member, 'Day 1', { weightKg: 80.0, capturedAt: new Date(Date.now() - DAY) });
+    await printResults(day1.scanId, day1.final);
+    const day2 = await scanOnce(member, 'Day 2', { weightKg: 81.0, capturedAt: new Date() });
+    await printResults(day2.scanId, day2.final);
+
+    const reviewer = review || keep ? await reviewerAccount() : undefined;
+    if (review && reviewer) {
+      // A weight no body reaches in a day (90.5 kg after 80.5: a likely typo) goes to review; a reviewer
+      // approves it through the console's API, as the console at /review/ does.
+      const other = await newMember('typo', 2);
+      const before = await scanOnce(other, 'Review demo, day 1', { weightKg: 80.5, capturedAt: new Date(Date.now() - DAY) });
+      if (before.final.status !== 200) throw new Error("the review demo's first scan did not complete");
+      const flagged = await scanOnce(
+        other,
+        'Review demo, day 2 (weight typed as 90.5)',
+        { weightKg: 90.5, capturedAt: new Date() },
+        'review',
+      );
+      if (flagged.final.json.status !== 'awaiting_review')
+        throw new Error(`expected the scan to wait for review, got ${flagged.final.json.status}`);
+      say(
+        `  Member is told    "${flagged.final.json.review?.message ?? 'in review'}" (Retry-After ${flagged.final.headers.get('retry-after')} s)`,
+      );
+      const queue = await call('GET', '/api/reviews?limit=25', reviewer.token);
+      const item = (queue.json as ReviewQueue).items.find((i) => i.scanId === flagged.scanId);
+      if (!item) throw new Error('the flagged scan is not in the review queue');
+      const p = item.deltas?.plausibility;
+      say(`GET /api/reviews as reviewer ${reviewer.email}: ${queue.json.items.length} waiting; this scan:`);
+      say(
+        `  Reasons           ${item.reasons.join(', ')}${p ? ` (${p.reason}: ${p.observed.weightKg} kg in ${p.days} days, band ±${p.expectedBand.weightKg} kg)` : ''}`,
+      );
+      say(`  Photos            ${item.photos.map((ph) => ph.angle).join(', ')} (read URLs valid 5 min, each audited)`);
+      say(
+        `  History points    ${item.history.length} for the chart; decision due in ${Math.round(item.secondsLeft / 3600)} h, then ${item.onTimeout}`,
+      );
+      const decided = await call('POST', `/api/scans/${flagged.scanId}/review`, reviewer.token, {
+        decision: 'approve',
+        notes: 'Demo: approved from the review API the console uses.',
+      });
+      say(`POST /api/scans/${flagged.scanId}/review {approve}: ${decided.status}; the scan continues at once`);
+      const final = await follow(other.token, flagged.scanId, 'end');
+      await printResults(flagged.scanId, final);
+    }
+    if (reviewer) {
+      say('');
+      say(`Reviewer's console  ${host.url}/review/  (sign in as ${reviewer.email} / ${reviewer.password})`);
+    }
   } finally {
+    if (keep) {
+      say('\n--keep: the stack, the worker and the Functions host (with the console) stay up until Ctrl-C.');
+      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
+    }
     await host.close();
     worker.shutdown();
     await running;
     await connection.close();
     await client.connection.close();
     await firebase.close();
-    if (keep) {
-      say('\n--keep: the stack stays up until Ctrl-C.');
-      await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
-    }
     await stack.stop();
   }
 }
