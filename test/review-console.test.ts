@@ -110,7 +110,12 @@ describe('review console: a reviewer decides in the browser', () => {
     await page.keyboard.press('Enter');
     await page.locator('main[data-state="detail"]').waitFor();
     // Four photos side by side, each loaded from its signed read URL (the CSP lets the Blob origin in).
-    await page.waitForFunction("[...document.querySelectorAll('.photos img')].every((i) => i.complete && i.naturalWidth > 0)");
+    // (Polled from the test: a string predicate would be eval'd in the page, which its CSP rightly refuses.)
+    const loaded = () =>
+      page
+        .locator('.photos img')
+        .evaluateAll((imgs) => imgs.filter((i) => (i as unknown as { naturalWidth: number }).naturalWidth > 0).length);
+    await expect.poll(loaded, { timeout: 20_000 }).toBe(4);
     const angles = await page.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('data-angle')));
     expect(angles).toEqual(['front', 'back', 'left', 'right']);
     const boxes = await page.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.getBoundingClientRect().top));
@@ -121,7 +126,10 @@ describe('review console: a reviewer decides in the browser', () => {
     expect(await page.locator('.chart polyline').count()).toBe(2);
     await expect(page.locator('.reasoning').innerText()).resolves.toMatch(/body fat changed by .* pp where up to ±/);
     // Fits a 1366-pixel laptop screen: no sideways scrolling.
-    expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(VIEWPORT.width);
+    const scrollWidth = await page.evaluate(
+      () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,
+    );
+    expect(scrollWidth).toBeLessThanOrEqual(VIEWPORT.width);
     await page.screenshot({ path: path.join(SCREENSHOTS, 'review-console-detail.png'), fullPage: true });
 
     await page.getByLabel(/Note for the record/).fill('Photos and weight consistent; yesterday looks like the outlier.');
