@@ -114,6 +114,14 @@ const ConfigObject = z.object({
     .optional(),
   FIRESTORE_EMULATOR_HOST: hostPort.optional(),
   FIREBASE_AUTH_EMULATOR_HOST: hostPort.optional(),
+  /**
+   * The Firebase web API key the reviewer's console signs in with (/review/config.json). A public project
+   * identifier, not a secret; unset: the console says it is not available (the Auth emulator needs none).
+   */
+  FIREBASE_WEB_API_KEY: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]{20,100}$/, 'expected a Firebase web API key')
+    .optional(),
 
   // Blob storage
   ScanStorage: z.string().refine(isStorageConnectionString, 'expected an Azure Storage connection string').optional(),

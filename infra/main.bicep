@@ -26,6 +26,9 @@ param temporalNamespace string
 @description('Firebase project id (Firestore, Auth, Cloud Messaging).')
 param firebaseProjectId string
 
+@description('Firebase web API key for the reviewer console (public, not a secret); empty leaves the console unavailable.')
+param firebaseWebApiKey string = ''
+
 @allowed(['none', 'azure', 'openai'])
 @description('Model API for the vision/narrative agents; none = the formula-only pipeline.')
 param modelProvider string = 'none'
@@ -127,6 +130,7 @@ module api 'app/api.bicep' = {
     storageAccountName: names.storage
     deploymentContainer: deploymentContainer
     appSettings: sharedSettings
+    firebaseWebApiKey: firebaseWebApiKey
   }
 }
 

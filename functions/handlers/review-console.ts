@@ -87,12 +87,11 @@ export const reviewConsole = defineHttp({
     const file = params.path || 'index.html';
     if (file === 'config.json') {
       const c = deps.config;
-      if (!c.FIREBASE_AUTH_EMULATOR_HOST)
-        // A Firebase web API key setting is not part of the deployment yet (README "Not built yet").
-        throw new ServiceUnavailableError('the review console has no Firebase web settings in this deployment');
+      const apiKey = c.FIREBASE_WEB_API_KEY ?? (c.FIREBASE_AUTH_EMULATOR_HOST ? 'local-emulator' : undefined);
+      if (!apiKey) throw new ServiceUnavailableError('the review console is not configured here (FIREBASE_WEB_API_KEY)');
       const body = ReviewConsoleConfigSchema.parse({
-        firebase: { apiKey: 'local-emulator', projectId: c.FIREBASE_PROJECT_ID, authDomain: `${c.FIREBASE_PROJECT_ID}.firebaseapp.com` },
-        authEmulatorUrl: `http://${c.FIREBASE_AUTH_EMULATOR_HOST}`,
+        firebase: { apiKey, projectId: c.FIREBASE_PROJECT_ID, authDomain: `${c.FIREBASE_PROJECT_ID}.firebaseapp.com` },
+        ...(c.FIREBASE_AUTH_EMULATOR_HOST ? { authEmulatorUrl: `http://${c.FIREBASE_AUTH_EMULATOR_HOST}` } : {}),
         apiBase: '/api',
       });
       return { status: 200, body, headers };

@@ -12,6 +12,8 @@ param deploymentContainer string
 param appSettings object
 @description('Browser origin of the Temporal Web UI allowed to call the codec endpoint (CORS).')
 param codecUiOrigin string = 'https://cloud.temporal.io'
+@description('Firebase web API key (a public identifier, not a secret) the reviewer console at /review/ signs in with; empty: console unavailable.')
+param firebaseWebApiKey string = ''
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
 
@@ -70,6 +72,8 @@ var platformSettings = {
   // The codec endpoint for Temporal Cloud's Web UI: the UI's origin (CORS) and this app's host name (Host check).
   CODEC_UI_ORIGIN: codecUiOrigin
   CODEC_ALLOWED_HOSTS: site.properties.defaultHostName
+  // The reviewer's console (/review/config.json).
+  FIREBASE_WEB_API_KEY: firebaseWebApiKey
 }
 
 resource settings 'Microsoft.Web/sites/config@2024-04-01' = {

@@ -143,7 +143,7 @@ const workerOnly = [
   'MODEL_DEPLOYMENT_DEFAULT',
 ];
 // The worker serves no HTTP API: the codec endpoint's settings are the Functions app's.
-const functionsOnly = ['CODEC_UI_ORIGIN', 'CODEC_ALLOWED_HOSTS'];
+const functionsOnly = ['CODEC_UI_ORIGIN', 'CODEC_ALLOWED_HOSTS', 'FIREBASE_WEB_API_KEY'];
 const intentionallyUnset = new Set([...secrets.keys, ...laptopOnly.keys, ...defaults.keys]);
 
 // Set by the templates, read by the Functions host, the Azure SDKs or Node rather than by the schema.
