@@ -102,7 +102,7 @@ async function main() {
     until: 'end' | 'review' = 'end',
   ) => {
     say('');
-    say(`== ${label}: ${m.weightKg} kg, captured ${m.capturedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
+    say(`== ${label}: ${m.weightKg.toFixed(1)} kg, captured ${m.capturedAt.toISOString().slice(0, 16).replace('T', ' ')} UTC`);
     const created = await call('POST', '/api/scans', member.token, {
       weightKg: m.weightKg,
       heightCm: 180,
@@ -244,17 +244,17 @@ async function main() {
       const final = await follow(other.token, flagged.scanId, 'end');
       await printResults(flagged.scanId, final);
     }
-    if (reviewer) {
+    if (reviewer && keep) {
       say('');
       say(`Reviewer's console  ${host.url}/review/  (sign in as ${reviewer.email} / ${reviewer.password})`);
-    }
+    } else if (review) say("\nThe reviewer's console: npm run demo -- --review --keep prints its address and an account to sign in with.");
   } finally {
     if (keep) {
       say('\n--keep: the stack, the worker and the Functions host (with the console) stay up until Ctrl-C.');
       await new Promise<void>((resolve) => process.once('SIGINT', () => resolve()));
     }
     await host.close();
-    worker.shutdown();
+    if (worker.getState() === 'RUNNING') worker.shutdown(); // Ctrl-C after --keep: the SDK's runtime already drains it
     await running;
     await connection.close();
     await client.connection.close();
