@@ -1,15 +1,14 @@
 // Write-once blob storage for the archive, and reading archived histories back.
 import { createHash } from 'node:crypto';
 import { createGunzip } from 'node:zlib';
-import { RestError, type BlockBlobClient, type ContainerClient } from '@azure/storage-blob';
+import type { BlockBlobClient, ContainerClient } from '@azure/storage-blob';
+import { isBlobStatus } from '../clients/blob-errors';
 import { ArchiveMetadata, type ArchiveWindow } from '../contracts/archive';
 import { manifestBase, manifestPath } from './layout';
 
 export type WriteOnceOutcome = 'written' | 'already_archived' | 'conflict';
 
 export const sha256Hex = (data: string | Uint8Array) => createHash('sha256').update(data).digest('hex');
-
-const isStatus = (err: unknown, ...codes: number[]) => err instanceof RestError && codes.includes(err.statusCode ?? 0);
 
 /**
  * Writes a blob only when the name is free (`If-None-Match: *`). When it exists, the stored checksum
@@ -30,7 +29,7 @@ export async function writeOnce(
     return { outcome: 'written', storedBytes: body.length };
   } catch (err) {
     // 409 BlobAlreadyExists (412 from some proxies for a failed If-None-Match).
-    if (!isStatus(err, 409, 412)) throw err;
+    if (!isBlobStatus(err, 409, 412)) throw err;
   }
   const props = await blob.getProperties();
   const existing = props.metadata?.[ArchiveMetadata.sha256];

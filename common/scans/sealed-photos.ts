@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { BlobServiceClient } from '@azure/storage-blob';
+import { isBlobStatus } from '../clients/blob-errors';
 import { ANGLES, type Angle } from '../contracts/scan';
 import type { PhotoSeal, PhotoSeals } from '../contracts/scan-document';
-import { blobSdk } from '../clients/sdk-modules';
 
 // Sealed photos. At submit the four uploads are copied, byte for byte as they were inspected, into
 // SEALED_PHOTOS_CONTAINER; from then on only the copies are analysed, kept or deleted, and anything
@@ -42,7 +42,6 @@ export class SealBrokenError extends Error {
   }
 }
 
-const isStatus = (err: unknown, ...codes: number[]) => err instanceof blobSdk().RestError && codes.includes(err.statusCode ?? 0);
 const md5Base64 = (bytes: Buffer) => createHash('md5').update(bytes).digest('base64');
 
 /**
@@ -72,7 +71,7 @@ export async function sealUploads(
         body = await source.downloadToBuffer(0, undefined, { conditions: { ifMatch: etag } });
       } catch (err) {
         // 412: written again since the checks; 404: deleted since. Either way the checks are stale.
-        if (!isStatus(err, 404, 412)) throw err;
+        if (!isBlobStatus(err, 404, 412)) throw err;
       }
       if (body) {
         try {
@@ -82,7 +81,7 @@ export async function sealUploads(
           });
         } catch (err) {
           // Sealed already (a concurrent or retried submit): the first seal stands.
-          if (!isStatus(err, 409, 412)) throw err;
+          if (!isBlobStatus(err, 409, 412)) throw err;
         }
       }
       // The upload may be gone because a concurrent submit sealed it and removed it: the copy counts.
@@ -101,7 +100,7 @@ async function sealOf(blob: BlobServiceClient, container: string, name: string) 
     if (!props.etag || !props.contentMD5) return undefined;
     return { etag: props.etag, md5: Buffer.from(props.contentMD5).toString('base64'), bytes: props.contentLength ?? 0 };
   } catch (err) {
-    if (isStatus(err, 404)) return undefined;
+    if (isBlobStatus(err, 404)) return undefined;
     throw err;
   }
 }
@@ -118,7 +117,7 @@ export async function readSealedPhoto(blob: BlobServiceClient, container: string
       .getBlockBlobClient(name)
       .downloadToBuffer(0, undefined, { conditions: { ifMatch: seal.etag } });
   } catch (err) {
-    if (isStatus(err, 404, 412)) throw new SealBrokenError(angle);
+    if (isBlobStatus(err, 404, 412)) throw new SealBrokenError(angle);
     throw err;
   }
   if (md5Base64(bytes) !== seal.md5) throw new SealBrokenError(angle);

@@ -7,7 +7,7 @@ import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
 import { KeyedLock } from '../framework/keyed-lock';
 import { checkPhoto, MAGIC_BYTES_NEEDED, type PhotoProblem } from './photo-check';
-import { blobSdk } from '../../common/clients/sdk-modules';
+import { isBlobStatus } from '../../common/clients/blob-errors';
 
 // The one start path of a scan, shared by the upload trigger and POST /api/scans/{scanId}/submit.
 
@@ -36,9 +36,9 @@ export async function inspectUploads(deps: Deps, scan: ScanDocument): Promise<Up
         if (size > 0 && size <= max) head = await client.downloadToBuffer(0, Math.min(size, MAGIC_BYTES_NEEDED), { conditions });
         return { angle, etag: props.etag, problem: checkPhoto({ angle, contentType: props.contentType, size, head }, max) };
       } catch (err) {
-        if (err instanceof blobSdk().RestError && err.statusCode === 404) return { angle, missing: true as const };
+        if (isBlobStatus(err, 404)) return { angle, missing: true as const };
         // Written again between the properties and the head: checked afresh by that write's event.
-        if (err instanceof blobSdk().RestError && err.statusCode === 412) return { angle, missing: true as const };
+        if (isBlobStatus(err, 412)) return { angle, missing: true as const };
         throw err;
       }
     }),
@@ -105,7 +105,7 @@ async function keepSealed(deps: Deps, scan: ScanDocument) {
         .getBlockBlobClient(name)
         .getProperties()
         .catch((err: unknown) => {
-          if (err instanceof blobSdk().RestError && err.statusCode === 404) return undefined;
+          if (isBlobStatus(err, 404)) return undefined;
           throw err;
         });
       if (props?.etag && (props.contentLength ?? 0) <= deps.config.MAX_PHOTO_BYTES) {

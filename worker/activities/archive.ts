@@ -44,6 +44,7 @@ import {
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
 import { DAILY_SCAN_WORKFLOW_TYPES } from '../../common/contracts/workflow-types';
+import { isBlobStatus } from '../../common/clients/blob-errors';
 
 const gzipAsync = promisify(gzip);
 type ExecutionInfo = temporal.api.workflow.v1.IWorkflowExecutionInfo;
@@ -346,8 +347,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
             });
           return { sha256, outcome: 'written' };
         } catch (err) {
-          if ((err as { statusCode?: number }).statusCode === 409 || (err as { statusCode?: number }).statusCode === 412)
-            return { sha256, outcome: 'exists' };
+          if (isBlobStatus(err, 409, 412)) return { sha256, outcome: 'exists' };
           throw err;
         }
       }
