@@ -1,21 +1,40 @@
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Config } from './config';
+import { noSpanProcessor, traceAzureSdk } from './tracing';
+
+export interface Telemetry {
+  /** Where the worker sends workflow spans (they arrive through a Temporal sink, not the global provider). */
+  workflowSpans: SpanProcessor;
+  shutdown(): Promise<void>;
+}
 
 /**
  * Application Insights (applicationinsights v3, OpenTelemetry based) when its connection string is
- * set; nothing otherwise. Only identifiers are ever attached to spans and logs.
+ * set; nothing otherwise. It registers the global tracer and meter providers, so every span and metric
+ * made through @opentelemetry/api (ours, Temporal's interceptors, Firestore's and the Azure SDK's) goes
+ * there. Only identifiers are ever attached to spans, metrics and logs.
  */
-export function startTelemetry(config: Config, roleName: string): { shutdown: () => Promise<void> } {
-  if (!config.APPLICATIONINSIGHTS_CONNECTION_STRING) return { shutdown: async () => {} };
+export function startTelemetry(config: Config, roleName: string): Telemetry {
+  if (!config.APPLICATIONINSIGHTS_CONNECTION_STRING) return { workflowSpans: noSpanProcessor, shutdown: async () => {} };
   // Loaded lazily: it patches modules on load, which a process without telemetry should not pay for.
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
   const appInsights = require('applicationinsights') as typeof import('applicationinsights');
   appInsights.setup(config.APPLICATIONINSIGHTS_CONNECTION_STRING).setAutoCollectConsole(false).start();
   appInsights.defaultClient.context.tags[appInsights.defaultClient.context.keys.cloudRole] = roleName;
+  traceAzureSdk();
+  const { AzureMonitorTraceExporter } =
+    require('@azure/monitor-opentelemetry-exporter') as typeof import('@azure/monitor-opentelemetry-exporter');
+  const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
+  const workflowSpans = new BatchSpanProcessor(
+    new AzureMonitorTraceExporter({ connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING }),
+  );
   return {
-    shutdown: () =>
-      appInsights.defaultClient.flush().then(
+    workflowSpans,
+    shutdown: async () => {
+      await workflowSpans.shutdown().catch(() => undefined);
+      await appInsights.defaultClient.flush().then(
         () => undefined,
         () => undefined,
-      ),
+      );
+    },
   };
 }

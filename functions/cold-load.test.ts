@@ -16,6 +16,13 @@ const SDKS = [
   '@temporalio/client',
   '@temporalio/proto',
   '@temporalio/envconfig',
+  // OpenTelemetry's heavy parts: only @opentelemetry/api (a few kB) loads with the entry; the SDK, the
+  // exporter and Temporal's interceptors load when Application Insights is configured or a client is made.
+  '@opentelemetry/sdk-trace-base',
+  '@opentelemetry/sdk-metrics',
+  '@temporalio/interceptors-opentelemetry',
+  '@azure/monitor-opentelemetry-exporter',
+  'applicationinsights',
 ];
 
 // A complete production configuration (no emulators, no local mode): the entry validates it at load.

@@ -2,13 +2,15 @@ import { app } from '@azure/functions';
 import { loadConfigOrExit } from '../common/config';
 import { registrations } from './definitions';
 import { sharedDeps } from './deps';
-import { httpHandlerFor } from './framework/pipeline';
+import { startTelemetry } from '../common/telemetry';
+import { httpHandlerFor, inTriggerSpan } from './framework/pipeline';
 import { hostRoute } from './framework/types';
 
 // Azure Functions entry point (Node v4 programming model). Every function comes from the one table in
 // ./definitions; authLevel is anonymous because the pipeline verifies Firebase ID tokens itself.
 
 const config = loadConfigOrExit(); // a bad setting stops the worker with a message that names it
+startTelemetry(config, 'reddyfit-scan-functions'); // traces and metrics to Application Insights when configured
 const { http, blob, timer } = registrations();
 
 for (const def of http) {
@@ -28,7 +30,9 @@ for (const def of blob) {
     handler: async (_content, context) => {
       // The binding's `{name}`: the blob path inside the container. The handler reads what it needs itself.
       const name = context.triggerMetadata?.name;
-      await def.handler({ name: typeof name === 'string' ? name : '', container: def.container(config) }, context, sharedDeps());
+      await inTriggerSpan(def.name, 'datasource', () =>
+        def.handler({ name: typeof name === 'string' ? name : '', container: def.container(config) }, context, sharedDeps()),
+      );
     },
   });
 }
@@ -37,6 +41,6 @@ for (const def of timer) {
   app.timer(def.name, {
     schedule: def.schedule,
     runOnStartup: false,
-    handler: async (_timer, context) => def.handler(context, sharedDeps(), new Date()),
+    handler: async (_timer, context) => inTriggerSpan(def.name, 'timer', () => def.handler(context, sharedDeps(), new Date())),
   });
 }

@@ -10,7 +10,7 @@ import { registrations } from './definitions';
 import { createDeps, type Deps } from './deps';
 import { InternalError, MalformedUrlError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
 import { DEFAULT_MAX_BODY_BYTES } from './framework/pipeline';
-import { httpHandlerFor, problemResponse } from './framework/pipeline';
+import { httpHandlerFor, inTriggerSpan, problemResponse } from './framework/pipeline';
 import { ALL_METHODS, matchRoute, resolveRoute } from './framework/routes';
 import type { AnyHttpFunction, BlobFunctionDefinition, TimerFunctionDefinition } from './framework/types';
 
@@ -226,10 +226,12 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
         const key = `${name}#${seen.get(name)}`;
         delivered++;
         const p = inSlot(() =>
-          def.handler(
-            { name, container: containerName },
-            contextFor(def.name, log, { name, blobTrigger: `${containerName}/${name}`, uri: container.getBlobClient(name).url }),
-            deps,
+          inTriggerSpan(def.name, 'datasource', () =>
+            def.handler(
+              { name, container: containerName },
+              contextFor(def.name, log, { name, blobTrigger: `${containerName}/${name}`, uri: container.getBlobClient(name).url }),
+              deps,
+            ),
           ),
         )
           .then(() => {
@@ -278,7 +280,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   function timerJob(def: TimerFunctionDefinition) {
     // protect: a run still going when the next is due is skipped, like the host's singleton timer lock.
     return new Cron(def.schedule, { timezone: 'UTC', protect: true }, async () => {
-      const p = def.handler(contextFor(def.name, log), deps, deps.now()).catch((err: unknown) => {
+      const p = inTriggerSpan(def.name, 'timer', () => def.handler(contextFor(def.name, log), deps, deps.now())).catch((err: unknown) => {
         log('error', `${def.name}: run failed (${err instanceof Error ? err.name : 'error'})`);
       });
       inFlight.add(p);

@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Client } from '@temporalio/client';
+import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { getMessaging } from 'firebase-admin/messaging';
 import type { Config } from '../common/config';
@@ -14,6 +15,8 @@ import { fcmPushTransport } from './activities/push/fcm';
 import { webhookPushTransport } from './activities/push/webhook';
 import { createModelRuntime } from './model/runtime';
 import { modelSettingsFromConfig } from './model/settings';
+import { tracedPushTransport, WORKFLOW_INTERCEPTOR_MODULES, workerTracingOptions } from './telemetry';
+import { noSpanProcessor } from '../common/tracing';
 
 export function activityDepsFromConfig(
   config: Config,
@@ -34,10 +37,11 @@ export function activityDepsFromConfig(
     uploadsContainer: config.SCAN_UPLOADS_CONTAINER,
     sealedPhotosContainer: config.SEALED_PHOTOS_CONTAINER,
     maxPhotoBytes: config.MAX_PHOTO_BYTES,
-    push:
+    push: tracedPushTransport(
       config.PUSH_TRANSPORT === 'webhook'
         ? webhookPushTransport(config.PUSH_WEBHOOK_URL!, config.PUSH_WEBHOOK_SECRET!)
         : fcmPushTransport(getMessaging(firebase.app), firebase.db),
+    ),
     qualityThresholds: PhotoQualityThresholdsSchema.parse({
       minWidth: config.QUALITY_MIN_WIDTH,
       minHeight: config.QUALITY_MIN_HEIGHT,
@@ -76,8 +80,11 @@ export async function createScanWorker(opts: {
   connection: NativeConnection;
   activities: WorkerActivities;
   taskQueue?: string;
+  /** Where workflow spans go (startTelemetry's `workflowSpans`); dropped when not given. */
+  workflowSpans?: SpanProcessor;
 }) {
   const { config, connection, activities } = opts;
+  const tracing = workerTracingOptions(opts.workflowSpans ?? noSpanProcessor, 'reddyfit-scan-worker');
   const bundle = findWorkflowBundle(config);
   return Worker.create({
     connection,
@@ -87,6 +94,9 @@ export async function createScanWorker(opts: {
     // Payloads leave the worker encrypted (they carry health data).
     dataConverter: payloadDataConverter(config),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsSourcePath() }),
+    // A prebuilt bundle already contains the workflow interceptor modules (scripts/bundle-workflows.ts).
+    interceptors: { ...tracing.interceptors, ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
+    sinks: tracing.sinks,
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,

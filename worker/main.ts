@@ -1,7 +1,6 @@
 // The worker container's entry point: validated config, one Temporal connection, the scan activities,
 // health endpoints, and a graceful shutdown on SIGTERM/SIGINT that lets running activities finish.
 import { Client } from '@temporalio/client';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { TemporalConnectionError } from '../common/clients/temporal';
@@ -11,11 +10,13 @@ import { startTelemetry } from '../common/telemetry';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities, findWorkflowBundle } from './create-worker';
 import { startHealthServer } from './health';
 import { startRotatingWorker } from './rotating-worker';
+import { installWorkerRuntime } from './telemetry';
 
 async function main() {
   const config = loadConfigOrExit();
   const telemetry = startTelemetry(config, 'reddyfit-scan-worker');
-  Runtime.install({ logger: new DefaultLogger(config.LOG_LEVEL.toUpperCase() as 'INFO') });
+  // Temporal SDK metrics and the scan outcome metrics go to Application Insights through OpenTelemetry.
+  const temporalMetrics = installWorkerRuntime(config.LOG_LEVEL.toUpperCase() as 'INFO');
 
   const firebase = createFirebase(config);
   const blob = createBlobService(config);
@@ -28,7 +29,7 @@ async function main() {
       // The archive activities list closed runs and fetch histories through a client on the same connection.
       const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
       const activities = createWorkerActivities(activityDepsFromConfig(config, firebase, blob, temporal));
-      return { worker: await createScanWorker({ config, connection, activities }) };
+      return { worker: await createScanWorker({ config, connection, activities, workflowSpans: telemetry.workflowSpans }) };
     },
   });
   const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => rotating.current().getState() === 'RUNNING');
@@ -40,6 +41,7 @@ async function main() {
   });
   // The Runtime turns SIGTERM/SIGINT into worker.shutdown(); `done` resolves once activities have drained.
   await rotating.done;
+  temporalMetrics.stop();
   await Promise.all([health.close(), firebase.close(), telemetry.shutdown()]);
 }
 

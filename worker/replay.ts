@@ -9,6 +9,7 @@ import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '
 import type { ArchiveWindow, ManifestEntry } from '../common/contracts/archive';
 import { downloadText, findManifestBlob, readArchivedHistory } from '../common/archive/store';
 import { workflowsSourcePath } from './create-worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from './telemetry';
 
 export interface ReplayReport {
   replayed: number;
@@ -49,8 +50,13 @@ export async function* historiesFromArchive(
   }
 }
 
+/** The workflow code as production bundles it: with the tracing and outcome-metrics interceptors. */
 export async function bundleForReplay(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: new DefaultLogger('WARN') });
+  return bundleWorkflowCode({
+    workflowsPath: workflowsSourcePath(),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    logger: new DefaultLogger('WARN'),
+  });
 }
 
 /** Replays every history; a non-determinism (or any other replay failure) is reported by name. */

@@ -19,4 +19,7 @@ export const blobSdk = onFirstUse(() => require('@azure/storage-blob') as typeof
 export const azureIdentitySdk = onFirstUse(() => require('@azure/identity') as typeof import('@azure/identity'));
 export const temporalClientSdk = onFirstUse(() => require('@temporalio/client') as typeof import('@temporalio/client'));
 export const temporalEnvconfigSdk = onFirstUse(() => require('@temporalio/envconfig') as typeof import('@temporalio/envconfig'));
+export const temporalOtelClientSdk = onFirstUse(
+  () => require('@temporalio/interceptors-opentelemetry/lib/client') as typeof import('@temporalio/interceptors-opentelemetry/lib/client'),
+);
 export const temporalProtoSdk = onFirstUse(() => require('@temporalio/proto') as typeof import('@temporalio/proto'));

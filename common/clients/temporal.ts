@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import type { Client, Connection, TLSConfig } from '@temporalio/client';
-import { temporalClientSdk, temporalEnvconfigSdk } from './sdk-modules';
+import { temporalClientSdk, temporalEnvconfigSdk, temporalOtelClientSdk } from './sdk-modules';
 import type { Config } from '../config';
 import { payloadDataConverter } from '../temporal/payload-encryption';
 
@@ -151,5 +151,7 @@ export async function createTemporalClient(config: Config): Promise<Client> {
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
     dataConverter: payloadDataConverter(config),
+    // Starts, signals and updates carry the caller's trace context in their headers: one trace per scan.
+    interceptors: { workflow: [new (temporalOtelClientSdk().OpenTelemetryWorkflowClientInterceptor)()] },
   });
 }

@@ -1,5 +1,7 @@
 import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } from '@azure/functions';
+import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { z } from 'zod';
+import { contextFromHeaders, inSpan, tracer } from '../../common/tracing';
 import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from './problem';
 import type { Deps } from '../deps';
 import {
@@ -11,7 +13,7 @@ import {
   ValidationProblem,
 } from '../errors';
 import { authenticate } from './auth';
-import type { AnyHttpFunction, ApiResponse, ResponseDoc } from './types';
+import { type AnyHttpFunction, type ApiResponse, hostRoute, type ResponseDoc } from './types';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;
 const JSON_TYPE = /^application\/(?:[a-z0-9.+-]+\+)?json\s*(?:;.*)?$/i;
@@ -110,6 +112,42 @@ function toResponse(res: ApiResponse): HttpResponseInit {
  * a 500 with the invocation id; only their class name is logged (messages may carry identifiers only).
  */
 export function httpHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpHandler {
+  const handle = untracedHandlerFor(def, getDeps);
+  const route = `/${hostRoute(def)}`;
+  return (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> =>
+    // The request's span: the root of the scan's trace (or a child of the caller's W3C traceparent).
+    // Named by the route template, so no scan or member id is ever part of a span name; no URL, no body.
+    tracer().startActiveSpan(
+      `${request.method} ${route}`,
+      { kind: SpanKind.SERVER, attributes: { 'http.request.method': request.method, 'http.route': route, 'faas.name': def.name } },
+      contextFromHeaders(request.headers),
+      async (span) => {
+        try {
+          const res = await handle(request, context);
+          const status = res.status ?? 200;
+          span.setAttribute('http.response.status_code', status);
+          if (status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          return res;
+        } catch (err) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          throw err;
+        } finally {
+          span.end();
+        }
+      },
+    );
+}
+
+/** A blob or timer trigger's invocation as the root span of what it starts (the upload trigger starts the scan's workflow). */
+export function inTriggerSpan<T>(functionName: string, trigger: 'datasource' | 'timer', fn: () => Promise<T>): Promise<T> {
+  return inSpan(
+    `${trigger} ${functionName}`,
+    { kind: SpanKind.CONSUMER, attributes: { 'faas.name': functionName, 'faas.trigger': trigger } },
+    fn,
+  );
+}
+
+function untracedHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpHandler {
   return async (request: HttpRequest, context: InvocationContext): Promise<HttpResponseInit> => {
     const started = Date.now();
     let status = 500;

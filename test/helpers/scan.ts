@@ -100,11 +100,22 @@ export async function startTestWorker(
   config: Config,
   firebase: FirebaseClients,
   blob: BlobServiceClient,
-  opts: { taskQueue: string; deps?: Partial<ActivityDeps>; wrap?: (a: WorkerActivities) => WorkerActivities },
+  opts: {
+    taskQueue: string;
+    deps?: Partial<ActivityDeps>;
+    wrap?: (a: WorkerActivities) => WorkerActivities;
+    workflowSpans?: Parameters<typeof createScanWorker>[0]['workflowSpans'];
+  },
 ) {
   const connection = await connectWorkerToTemporal(config);
   const base = createWorkerActivities({ ...activityDepsFromConfig(config, firebase, blob), ...opts.deps });
-  const worker = await createScanWorker({ config, connection, activities: opts.wrap ? opts.wrap(base) : base, taskQueue: opts.taskQueue });
+  const worker = await createScanWorker({
+    config,
+    connection,
+    activities: opts.wrap ? opts.wrap(base) : base,
+    taskQueue: opts.taskQueue,
+    workflowSpans: opts.workflowSpans,
+  });
   const running = worker.run();
   return {
     worker,

@@ -1,4 +1,5 @@
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { installWorkerRuntime } from '../../worker/telemetry';
 
-// Worker state changes at INFO bury the test output; warnings and errors still show.
-Runtime.install({ logger: new DefaultLogger('WARN') });
+// The Runtime as the worker installs it (metrics forwarded to OpenTelemetry); worker state changes at INFO
+// bury the test output, so warnings and errors only.
+installWorkerRuntime('WARN');

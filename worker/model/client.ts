@@ -1,5 +1,7 @@
 import { DefaultAzureCredential, getBearerTokenProvider } from '@azure/identity';
 import OpenAI, { AzureOpenAI } from 'openai';
+import { SpanNames } from '../../common/telemetry-names';
+import { tracedFetch } from '../../common/tracing';
 import type { ModelSettings } from './settings';
 
 export const AZURE_COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.com/.default';
@@ -10,7 +12,8 @@ export const AZURE_COGNITIVE_SERVICES_SCOPE = 'https://cognitiveservices.azure.c
  * With Azure the deployment travels as `model` and the SDK routes to /openai/deployments/{model}/….
  */
 export function createModelClient(settings: ModelSettings): OpenAI {
-  const common = { maxRetries: 0, timeout: settings.timeoutMs };
+  // Each request is a client span under the activity's span (method, host and status only).
+  const common = { maxRetries: 0, timeout: settings.timeoutMs, fetch: tracedFetch(SpanNames.modelRequest) };
   if (settings.provider === 'azure') {
     return settings.apiKey
       ? new AzureOpenAI({ endpoint: settings.endpoint, apiVersion: settings.apiVersion, apiKey: settings.apiKey, ...common })
