@@ -1,5 +1,5 @@
-// Alert rules over the metrics the worker exports to Application Insights (customMetrics). The metric
-// names are the ones the telemetry work (issue 10 items 2-3) defines in common/telemetry-names.ts.
+// Alert rules over the metrics the worker exports to Application Insights (customMetrics). The metric and
+// attribute names come from common/telemetry-names.json, the file the code emits them from (one home).
 param location string
 param tags object
 param appInsightsName string
@@ -14,6 +14,13 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 
 var actionGroups = empty(actionGroupId) ? [] : [actionGroupId]
 
+var names = loadJsonContent('../../common/telemetry-names.json')
+var outcomes = names.scanMetrics.outcomes
+var duration = names.scanMetrics.duration
+var archiveRuns = names.scanMetrics.archiveRuns
+var pollers = names.temporalSdkMetrics.pollers
+var outcome = names.outcomeAttribute
+
 var rules = [
   {
     name: 'scan-failure-rate'
@@ -21,7 +28,7 @@ var rules = [
     severity: 1
     frequency: 'PT5M'
     window: 'PT15M'
-    query: 'customMetrics | where name == "reddyfit_scan_outcomes" | extend outcome = tostring(customDimensions.outcome) | summarize total = sum(valueSum), failed = sumif(valueSum, outcome == "failed") | where total > 0 and failed / total > 0.10'
+    query: 'customMetrics | where name == "${outcomes}" | extend outcome = tostring(customDimensions["${outcome}"]) | summarize total = sum(valueSum), failed = sumif(valueSum, outcome == "failed") | where total > 0 and failed / total > 0.10'
   }
   {
     // Histograms reach Application Insights as per-export aggregates (count/sum/min/max), so the p95 is
@@ -31,7 +38,7 @@ var rules = [
     severity: 2
     frequency: 'PT5M'
     window: 'PT30M'
-    query: 'customMetrics | where name == "reddyfit_scan_duration_seconds" and valueCount > 0 | summarize p95 = percentilew(valueSum / valueCount, valueCount, 95) | where p95 > 600'
+    query: 'customMetrics | where name == "${duration}" and valueCount > 0 | summarize p95 = percentilew(valueSum / valueCount, valueCount, 95) | where p95 > 600'
   }
   {
     name: 'worker-no-poller'
@@ -39,7 +46,7 @@ var rules = [
     severity: 1
     frequency: 'PT5M'
     window: 'PT10M'
-    query: 'customMetrics | where name == "temporal_num_pollers" | summarize pollers = max(value) | where isnull(pollers) or pollers < 1'
+    query: 'customMetrics | where name == "${pollers}" | summarize pollers = max(value) | where isnull(pollers) or pollers < 1'
   }
   {
     name: 'archive-job-failed'
@@ -47,7 +54,7 @@ var rules = [
     severity: 2
     frequency: 'PT1H'
     window: 'PT1H'
-    query: 'customMetrics | where name == "reddyfit_archive_runs" and tostring(customDimensions.outcome) == "failed" | summarize failed = sum(valueSum) | where failed > 0'
+    query: 'customMetrics | where name == "${archiveRuns}" and tostring(customDimensions["${outcome}"]) == "failed" | summarize failed = sum(valueSum) | where failed > 0'
   }
 ]
 
