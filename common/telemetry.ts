@@ -1,4 +1,6 @@
+import type { TokenCredential } from '@azure/identity';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { azureIdentitySdk } from './clients/sdk-modules';
 import type { Config } from './config';
 import { noSpanProcessor, traceAzureSdk } from './tracing';
 
@@ -18,14 +20,17 @@ export function startTelemetry(config: Config, roleName: string): Telemetry {
   if (!config.APPLICATIONINSIGHTS_CONNECTION_STRING) return { workflowSpans: noSpanProcessor, shutdown: async () => {} };
   // Loaded lazily: it patches modules on load, which a process without telemetry should not pay for.
   const appInsights = require('applicationinsights') as typeof import('applicationinsights');
-  appInsights.setup(config.APPLICATIONINSIGHTS_CONNECTION_STRING).setAutoCollectConsole(false).start();
+  const credential = ingestionCredential();
+  appInsights.setup(config.APPLICATIONINSIGHTS_CONNECTION_STRING).setAutoCollectConsole(false);
+  if (credential) appInsights.defaultClient.config.aadTokenCredential = credential;
+  appInsights.start();
   appInsights.defaultClient.context.tags[appInsights.defaultClient.context.keys.cloudRole] = roleName;
   traceAzureSdk();
   const { AzureMonitorTraceExporter } =
     require('@azure/monitor-opentelemetry-exporter') as typeof import('@azure/monitor-opentelemetry-exporter');
   const { BatchSpanProcessor } = require('@opentelemetry/sdk-trace-base') as typeof import('@opentelemetry/sdk-trace-base');
   const workflowSpans = new BatchSpanProcessor(
-    new AzureMonitorTraceExporter({ connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING }),
+    new AzureMonitorTraceExporter({ connectionString: config.APPLICATIONINSIGHTS_CONNECTION_STRING, credential }),
   );
   return {
     workflowSpans,
@@ -37,4 +42,18 @@ export function startTelemetry(config: Config, roleName: string): Telemetry {
       );
     },
   };
+}
+
+/**
+ * Application Insights in Azure has local auth off: ingestion takes an Entra ID token. The platform's
+ * setting `APPLICATIONINSIGHTS_AUTHENTICATION_STRING` (`ClientId=<identity>;Authorization=AAD`, set by
+ * the templates for both processes) names the user-assigned identity; the in-process SDK does not read
+ * it by itself, so it is turned into the exporters' credential here. Unset (a laptop): no credential.
+ */
+function ingestionCredential(): TokenCredential | undefined {
+  const auth = process.env.APPLICATIONINSIGHTS_AUTHENTICATION_STRING;
+  if (!auth || !/(^|;)\s*Authorization=AAD\s*(;|$)/i.test(auth)) return undefined;
+  const clientId = /(?:^|;)\s*ClientId=([^;]+)/i.exec(auth)?.[1]?.trim();
+  const { DefaultAzureCredential, ManagedIdentityCredential } = azureIdentitySdk();
+  return clientId ? new ManagedIdentityCredential({ clientId }) : new DefaultAzureCredential();
 }

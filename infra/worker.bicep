@@ -23,6 +23,8 @@ var configured = [for item in items(settings): { name: item.key, value: item.val
 var containerEnv = concat(filter(configured, s => !empty(s.value)), [
   // DefaultAzureCredential (Blob, Key Vault, Azure OpenAI) picks the user-assigned identity by this.
   { name: 'AZURE_CLIENT_ID', value: identityClientId }
+  // Traces and metrics go to Application Insights (local auth off) with this identity's Entra ID token.
+  { name: 'APPLICATIONINSIGHTS_AUTHENTICATION_STRING', value: 'ClientId=${identityClientId};Authorization=AAD' }
 ])
 
 resource workers 'Microsoft.ContainerInstance/containerGroups@2023-05-01' = [

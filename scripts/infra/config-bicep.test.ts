@@ -156,7 +156,8 @@ const readOutsideSchema: Record<string, string> = {
   ScanStorage__clientId: 'the upload trigger binding by identity',
   ScanStorage__queueServiceUri: "the upload trigger binding's poison queue",
   AZURE_CLIENT_ID: 'DefaultAzureCredential picks the user-assigned identity',
-  APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'the Functions host authenticates to Application Insights (local auth off)',
+  APPLICATIONINSIGHTS_AUTHENTICATION_STRING:
+    'the Functions host and the in-process exporters (common/telemetry.ts) authenticate to Application Insights (local auth off)',
   NODE_ENV: 'Node and libraries: production mode in the image',
 };
 // Set for a reader that issue 9 (Key Vault secrets at run time) adds to the schema; once it is there, it
