@@ -27,6 +27,7 @@ import { Collections, type ScanDocument } from '../common/contracts/scan-documen
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { type Behaviour, ModelServer } from '../test/helpers/model-server';
 import { workflowsSourcePath } from '../worker/create-worker';
+import { WORKFLOW_INTERCEPTOR_MODULES } from '../worker/telemetry';
 import { freePort, waitFor } from './lib/ports';
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from './lib/local-stack';
 import { makeSampleScanPhotos } from './lib/sample-photos';
@@ -489,7 +490,12 @@ async function main() {
   const stack = await startLocalStack({ dataDir, persistent: false, log: (l) => say(`  [stack] ${l.split('\n')[0]}`) });
   const push = await startDelayingPushReceiver();
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-  writeFileSync(bundlePath, (await bundleWorkflowCode({ workflowsPath: workflowsSourcePath(), logger: new DefaultLogger('WARN') })).code);
+  const bundle = await bundleWorkflowCode({
+    workflowsPath: workflowsSourcePath(),
+    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, // as production bundles it
+    logger: new DefaultLogger('WARN'),
+  });
+  writeFileSync(bundlePath, bundle.code);
 
   const env = { ...stack.env, PUSH_WEBHOOK_URL: push.url, PUSH_WEBHOOK_SECRET: push.secret };
   const config = loadConfig(env);

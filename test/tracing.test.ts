@@ -13,8 +13,9 @@ import { traceAzureSdk } from '../common/tracing';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
 import { api, startFunctionsHost } from './helpers/http';
-import { seedUploadedScan, startTestWorker } from './helpers/scan';
+import { measurements, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { replayAll } from '../worker/replay';
 
 // One trace per scan: the HTTP request that starts it is the root, the workflow run is its descendant,
 // and every activity of that scan, with the Firestore, Blob and push calls inside them, hangs below.
@@ -56,7 +57,11 @@ describe('tracing: one trace per scan', () => {
   }
 
   it('links the submit request, the workflow and every activity of the scan in one parent/child chain', async () => {
-    const scan = await seedUploadedScan(firebase, blob, config, { submitted: false }); // the submit request starts it
+    // Unusual numbers, so a leak into a span would be recognised; the submit request starts the scan.
+    const scan = await seedUploadedScan(firebase, blob, config, {
+      submitted: false,
+      measurements: measurements({ weightKg: 83.7, heightCm: 181.3 }),
+    });
     const token = await idTokenFor(firebase.auth, config, scan.ownerId);
     exporter.reset();
 
@@ -68,6 +73,14 @@ describe('tracing: one trace per scan', () => {
     const history = await handle.fetchHistory();
     const activityTypes = (history.events ?? []).flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
     expect(activityTypes.length).toBeGreaterThan(5);
+    // The traced run (trace header in its start event, interceptors on) replays against the code as bundled.
+    const replayed = await replayAll(
+      (async function* () {
+        yield { workflowId: 'traced-scan', history };
+      })(),
+      config,
+    );
+    expect(replayed).toEqual({ replayed: 1, failures: [] });
 
     // Workflow spans arrive through the sink after the activation that ends them: wait for the run's span.
     let spans: ReadableSpan[] = [];
@@ -103,5 +116,13 @@ describe('tracing: one trace per scan', () => {
     expect(spans.filter((s) => below(s) && s.instrumentationScope.name === '@google-cloud/firestore').length).toBeGreaterThan(0);
     expect(spans.filter((s) => below(s) && s.instrumentationScope.name.includes('storage-blob')).length).toBeGreaterThan(0);
     expect(spans.filter((s) => below(s) && s.name === SpanNames.pushSend)).toHaveLength(1);
+
+    // No health data in any span of the trace: no such attribute, no measurement among the values.
+    for (const s of spans.filter((x) => x.spanContext().traceId === traceId)) {
+      for (const [key, value] of Object.entries(s.attributes)) {
+        expect(key, s.name).not.toMatch(/weight|height|body.?fat|\bage\b|\bsex\b|measurement|photo.?bytes/i);
+        expect(String(value), `${s.name} ${key}`).not.toMatch(/83\.7|181\.3/);
+      }
+    }
   });
 });

@@ -16,14 +16,14 @@ import type { PushTransport } from './activities/push/transport';
 
 /**
  * Workflow interceptor modules, bundled with the workflows: Temporal's OpenTelemetry interceptors (the
- * trace goes on from the client's start through the workflow to each activity) and the outcome metrics.
+ * trace goes on from the client's start through the workflow to each activity; for runs started with a
+ * trace context, see workflows/tracing-interceptors.ts) and the outcome metrics.
  * scripts/bundle-workflows.ts puts the same list in the prebuilt bundle.
  */
-export const WORKFLOW_INTERCEPTOR_MODULES = [
-  require.resolve('@temporalio/interceptors-opentelemetry/lib/workflow-interceptors'),
+export const WORKFLOW_INTERCEPTOR_MODULES = ['tracing-interceptors', 'outcome-metrics'].map(
   // TypeScript under tsx/vitest, JavaScript when compiled.
-  [path.join(__dirname, 'workflows', 'outcome-metrics.ts'), path.join(__dirname, 'workflows', 'outcome-metrics.js')].find(existsSync)!,
-];
+  (name) => [path.join(__dirname, 'workflows', `${name}.ts`), path.join(__dirname, 'workflows', `${name}.js`)].find(existsSync)!,
+);
 
 /**
  * The worker's tracing: every activity runs in a span that is a child of the workflow's StartActivity
