@@ -21,7 +21,7 @@ import { createBlobService } from '../common/clients/blob';
 import { createFirebase, type FirebaseClients } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
-import { verifyWebhook } from '../common/push-signature';
+import { ALREADY_DELIVERED_STATUS, verifyWebhook } from '../common/push-signature';
 import { ANGLES, canMoveStatus, isFinalStatus, type ScanStatus } from '../common/contracts/scan';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
@@ -99,6 +99,8 @@ async function killProc(p: Proc, signal: NodeJS.Signals = 'SIGKILL') {
 async function startDelayingPushReceiver() {
   const secret = randomBytes(32).toString('hex');
   const accepted: Array<{ scanId: string; type: string; key: string }> = [];
+  const acceptedKeys = new Set<string>();
+  let repeats = 0;
   let delayMs = 0;
   let inDelay = 0;
   const server = http.createServer((req, res) => {
@@ -118,14 +120,26 @@ async function startDelayingPushReceiver() {
         res.writeHead(401).end();
         return;
       }
+      // The webhook contract (README "Push webhooks"; scripts/lib/push-receiver.ts): a second delivery of
+      // a key already accepted is answered 409 without acting on it. Counted, never as a second push.
+      if (key && acceptedKeys.has(key)) {
+        repeats++;
+        res.writeHead(ALREADY_DELIVERED_STATUS).end();
+        return;
+      }
       inDelay++;
       await sleep(delayMs);
       inDelay--;
       if (res.destroyed || req.socket.destroyed) return; // the sender died during the delay: not delivered
+      if (key && acceptedKeys.has(key)) {
+        repeats++; // the same key accepted meanwhile by another attempt
+        res.writeHead(ALREADY_DELIVERED_STATUS).end();
+        return;
+      }
       const body = JSON.parse(raw) as { data: { scanId: string; type: string } };
-      res
-        .writeHead(204)
-        .end(() => accepted.push({ scanId: body.data.scanId, type: body.data.type, key: String(req.headers['idempotency-key']) }));
+      if (key) acceptedKeys.add(key);
+      accepted.push({ scanId: body.data.scanId, type: body.data.type, key: String(key) });
+      res.writeHead(204).end();
     });
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
@@ -137,6 +151,8 @@ async function startDelayingPushReceiver() {
       delayMs = ms;
     },
     inDelay: () => inDelay,
+    /** Deliveries of an already accepted key (answered 409): a sender killed after the receiver accepted. */
+    repeats: () => repeats,
     close: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -344,6 +360,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
   const injected: string[] = [];
   const problems: string[] = [];
   const outcomes: Record<string, number> = {};
+  const repeatsBefore = ctx.push.repeats();
   const teardown = await spec.setup?.(ctx);
   const startWorker = (i: number) => spawnReady(`worker ${i}`, 'worker/main.ts', workerEnv(i), '"worker started"');
   const startHost = () => spawnReady('functions host', 'functions/local-host.ts', hostEnv, 'Functions local host on');
@@ -390,6 +407,9 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
     await watcher.stop();
     for (const b of watcher.backwards) problems.push(`status went backwards: ${b}`);
     await verify(ctx, scanIds, outcomes, problems);
+    const repeated = ctx.push.repeats() - repeatsBefore;
+    if (repeated)
+      injected.push(`(seen) ${repeated} repeated push deliveries of an accepted key, answered 409 as the webhook contract says`);
   } finally {
     await watcher.stop();
     await Promise.all([...run.workers, run.host].map((p) => killProc(p, 'SIGTERM')));
