@@ -33,6 +33,16 @@ import { PROJECT_ROOT, startLocalStack, type LocalStack } from './lib/local-stac
 import { makeSampleScanPhotos } from './lib/sample-photos';
 
 const TOTAL_BUDGET_MS = 14 * 60_000;
+/**
+ * Two workers, the Temporal dev server, the emulators and the Functions host share 2 cores here. With the
+ * production slot counts (40 workflow tasks, 20 activities per worker, sized for a worker container of
+ * its own) a restarted worker took dozens of workflow tasks at once, replayed them on one thread, and
+ * finished some after Temporal's 10 s workflow task timeout: "Workflow task duration exceeded 5 seconds",
+ * attempts 3 to 5, "Workflow task not found" in the worker logs, each timeout redone with a full replay.
+ * Slots sized to the machine (as an operator sizes them to a container) let the rest wait on the server,
+ * where waiting costs nothing.
+ */
+const WORKER_SIZE_FOR_THIS_MACHINE = { WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '4', WORKER_MAX_CONCURRENT_ACTIVITIES: '10' };
 /** Every child's output (workers, Functions host), kept after the run so a failure can be explained. */
 const LOG_DIR = path.join(os.tmpdir(), `reddyfit-chaos-logs-${Date.now().toString(36)}`);
 mkdirSync(LOG_DIR, { recursive: true });
@@ -313,17 +323,26 @@ async function verify(ctx: Ctx, scanIds: string[], outcomes: Record<string, numb
       if (history !== 0) say(`${history} history entries for a ${doc.status} scan`);
       if (credits !== 1 || doc.credit.state !== 'refunded') say(`credit ${doc.credit.state}, balance ${credits} (want refunded, 1)`);
     }
-    const pushes = ctx.push.accepted.filter((p) => p.scanId === scanId);
+    // One push for the outcome, plus one "in review" push for a scan that went through review.
+    const all = ctx.push.accepted.filter((p) => p.scanId === scanId);
+    const pushes = all.filter((p) => p.type !== 'scan_in_review');
+    const toldInReview = all.filter((p) => p.type === 'scan_in_review');
     if (isFinalStatus(doc.status)) {
       if (pushes.length === 0) say(`no push accepted (${doc.status})`);
       if (pushes.length > 1) say(`${pushes.length} pushes accepted: ${pushes.map((p) => p.type).join(', ')}`);
       if (pushes.length === 1 && pushes[0]!.type !== `scan_${doc.status}`) say(`push ${pushes[0]!.type} for a ${doc.status} scan`);
     }
+    if (doc.review && toldInReview.length === 0 && doc.status !== 'awaiting_review')
+      say('went through review but no in_review push accepted');
+    if (!doc.review && toldInReview.length > 0) say('in_review push for a scan that never entered review');
+    if (toldInReview.length > 1) say(`${toldInReview.length} in_review pushes accepted`);
     const audits = await db.collection(Collections.auditLogs).where('scanId', '==', scanId).get();
     const byAction = new Map<string, number>();
     for (const a of audits.docs) byAction.set(a.get('action'), (byAction.get(a.get('action')) ?? 0) + 1);
     for (const [action, n] of byAction) if (n > 1) say(`audit ${action} written ${n} times`);
     if (pushes.length === 1 && !byAction.has('member_notified')) say('push accepted but no member_notified audit record');
+    if (toldInReview.length === 1 && !byAction.has('member_told_in_review'))
+      say('in_review push accepted but no member_told_in_review audit record');
   }
 }
 
@@ -355,7 +374,13 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
   const prefix = `chaos-${spec.name}-${Date.now().toString(36)}`;
   const taskQueue = `${prefix}-queue`;
   const env = { ...ctx.env, TEMPORAL_TASK_QUEUE: taskQueue, LOG_LEVEL: 'warn', ...extraEnv };
-  const workerEnv = (_i: number) => ({ ...env, WORKER_HEALTH_PORT: '0', WORKER_WORKFLOW_BUNDLE_PATH: ctx.bundlePath, ...spec.workerEnv });
+  const workerEnv = (_i: number) => ({
+    ...env,
+    WORKER_HEALTH_PORT: '0',
+    WORKER_WORKFLOW_BUNDLE_PATH: ctx.bundlePath,
+    ...WORKER_SIZE_FOR_THIS_MACHINE,
+    ...spec.workerEnv,
+  });
   const hostEnv = { ...env, FUNCTIONS_HTTP_PORT: String(ctx.functionsPort) };
   const injected: string[] = [];
   const problems: string[] = [];
@@ -547,7 +572,17 @@ async function main() {
   });
   writeFileSync(bundlePath, bundle.code);
 
-  const env = { ...stack.env, PUSH_WEBHOOK_URL: push.url, PUSH_WEBHOOK_SECRET: push.secret };
+  const env = {
+    ...stack.env,
+    PUSH_WEBHOOK_URL: push.url,
+    PUSH_WEBHOOK_SECRET: push.secret,
+    // The model test server's estimates send about half the scans to review (they disagree with the
+    // prior); nobody reviews here, so the review gate times out after 20 s and approves, as a
+    // deployment configured with REVIEW_TIMEOUT_DECISION=approve would. (The default, 48 h, would leave
+    // them awaiting_review past every budget.) The review path is exercised under faults this way.
+    REVIEW_TIMEOUT_SECONDS: '20',
+    REVIEW_TIMEOUT_DECISION: 'approve',
+  };
   const config = loadConfig(env);
   const ctx: Ctx = {
     stack,
