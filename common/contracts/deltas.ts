@@ -49,6 +49,13 @@ export const TrendSchema = z.object({
 });
 export type Trend = z.infer<typeof TrendSchema>;
 
+/** With a model: both inputs of the fusion and how far apart they were. */
+export const EstimateFusionSchema = z.object({
+  prior: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
+  vision: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
+  disagreementPp: z.number(),
+});
+
 /** The estimate as a reviewer sees it: the numbers, how they were produced and how sure the method is. */
 export const EstimateSummarySchema = z.object({
   bodyFatPercent: z.number(),
@@ -57,13 +64,7 @@ export const EstimateSummarySchema = z.object({
   weightKg: z.number(),
   confidence: z.number().min(0).max(1),
   method: EstimateMethodSchema,
-  fusion: z
-    .object({
-      prior: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
-      vision: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
-      disagreementPp: z.number(),
-    })
-    .optional(),
+  fusion: EstimateFusionSchema.optional(),
 });
 export type EstimateSummary = z.infer<typeof EstimateSummarySchema>;
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EstimateMethodSchema, TrendSchema } from './deltas';
+import { EstimateFusionSchema, EstimateMethodSchema, TrendSchema } from './deltas';
 import { AngleSchema } from './scan';
 
 // What a completed scan's analysis holds: one entry per agent and the review. The worker's agents return
@@ -122,13 +122,7 @@ export const EstimateSchema = AnthropometricEstimateSchema.extend({
   /** anthropometric-prior: equations only (no model configured); vision-fused: a vision estimate fused with the prior. */
   method: EstimateMethodSchema,
   /** With a model: both inputs of the fusion and how far apart they were. */
-  fusion: z
-    .object({
-      prior: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
-      vision: z.object({ bodyFatPercent: z.number(), confidence: z.number() }),
-      disagreementPp: z.number(),
-    })
-    .optional(),
+  fusion: EstimateFusionSchema.optional(),
   /** Reasons a person should look at this estimate before it is published (the review gate reads them). */
   reviewReasons: z.array(z.string()).optional(),
   model: ModelRunSchema.optional(),
