@@ -7,18 +7,25 @@ import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
 type RawPayload = { metadata?: Record<string, Uint8Array>; data?: Uint8Array };
 
-/** Every payload anywhere in a history (inputs, activity results, query/update args, failures' details). */
-function payloadsIn(node: unknown, out: RawPayload[] = []): RawPayload[] {
+/**
+ * Every payload anywhere in a history (inputs, activity results, query/update args, failures' details),
+ * headers apart: Temporal passes headers around the codec, and the only one set is the OpenTelemetry
+ * trace context (checked on its own below).
+ */
+function payloadsIn(node: unknown, out: RawPayload[] = [], headers: RawPayload[] = []): RawPayload[] {
   if (!node || typeof node !== 'object' || node instanceof Uint8Array) return out;
   if (Array.isArray(node)) {
-    for (const n of node) payloadsIn(n, out);
+    for (const n of node) payloadsIn(n, out, headers);
     return out;
   }
   const obj = node as Record<string, unknown>;
   // patched() markers: the SDK's core writes the patch id (a code identifier, never member data) in plain.
   if (obj.markerName === 'core_patch') return out;
   if (obj.metadata && typeof obj.metadata === 'object' && 'data' in obj) out.push(obj as RawPayload);
-  for (const [k, v] of Object.entries(obj)) if (k !== 'metadata' && k !== 'searchAttributes' && k !== 'indexedFields') payloadsIn(v, out);
+  for (const [k, v] of Object.entries(obj)) {
+    if (k === 'header') payloadsIn(v, headers, headers);
+    else if (k !== 'metadata' && k !== 'searchAttributes' && k !== 'indexedFields') payloadsIn(v, out, headers);
+  }
   return out;
 }
 
@@ -37,8 +44,16 @@ describe('payload encryption', () => {
     expect((await handle.result()).status).toBe('completed');
 
     const history = await handle.fetchHistory();
-    const payloads = payloadsIn(history.events);
+    const headers: RawPayload[] = [];
+    const payloads = payloadsIn(history.events, [], headers);
     expect(payloads.length).toBeGreaterThan(10);
+    // Headers: the W3C trace context at most (ids, no member data), in plain as Temporal keeps headers.
+    for (const h of headers) {
+      const context = JSON.parse(Buffer.from(h.data ?? []).toString('utf8')) as Record<string, unknown>;
+      expect(Object.keys(context).every((k) => k === 'traceparent' || k === 'tracestate')).toBe(true);
+      // Empty when the start had no active span (this test starts the workflow directly, not over HTTP).
+      if ('traceparent' in context) expect(String(context.traceparent)).toMatch(/^00-[0-9a-f]{32}-[0-9a-f]{16}-0[01]$/);
+    }
     const encodings = new Set(payloads.map((p) => new TextDecoder().decode(p.metadata?.encoding)));
     expect([...encodings]).toEqual(['binary/encrypted']);
     const everything = Buffer.concat(payloads.map((p) => Buffer.from(p.data ?? []))).toString('latin1');
