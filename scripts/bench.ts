@@ -105,17 +105,22 @@ function withRunTimes(a: WorkerActivities, runTimes: Map<string, number>): Worke
 type Firebase = ReturnType<typeof createFirebase>;
 type Blob = ReturnType<typeof createBlobService>;
 
-let seq = 0;
-/** A member with consent and a credit, a scan record and its four photos uploaded: what the upload trigger sees. */
-async function seedScan(firebase: Firebase, blob: Blob, config: Config, photos: Record<string, Buffer>) {
-  const id = `bench_${Date.now().toString(36)}_${seq++}`;
-  await userRef(firebase.db, id).set({ scanCredits: 1 });
-  await consentRef(firebase.db, id, 'scan_analysis').set({
+/** A member with scan_analysis consent and `credits` scan credits. */
+async function seedMember(firebase: Firebase, uid: string, credits: number) {
+  await userRef(firebase.db, uid).set({ scanCredits: credits });
+  await consentRef(firebase.db, uid, 'scan_analysis').set({
     type: 'scan_analysis',
     status: 'granted',
     version: 'bench',
     updatedAt: new Date().toISOString(),
   });
+}
+
+let seq = 0;
+/** A member with consent and a credit, a scan record and its four photos uploaded: what the upload trigger sees. */
+async function seedScan(firebase: Firebase, blob: Blob, config: Config, photos: Record<string, Buffer>) {
+  const id = `bench_${Date.now().toString(36)}_${seq++}`;
+  await seedMember(firebase, id, 1);
   const scan = await createScanWithCredit(firebase.db, {
     scanId: id,
     userId: id,
@@ -335,13 +340,7 @@ async function uploadTrigger(env: Record<string, string>, config: Config, fireba
     const tokens = await Promise.all(
       Array.from({ length: LOAD_MEMBERS }, async (_, i) => {
         const uid = `bench_load_${Date.now().toString(36)}_${i}`;
-        await userRef(firebase.db, uid).set({ scanCredits: 1_000_000 });
-        await consentRef(firebase.db, uid, 'scan_analysis').set({
-          type: 'scan_analysis',
-          status: 'granted',
-          version: 'bench',
-          updatedAt: new Date().toISOString(),
-        });
+        await seedMember(firebase, uid, 1_000_000);
         return idTokenFor(firebase.auth, config, uid);
       }),
     );
