@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { TASK_QUEUE } from './contracts/scan';
 import { LOCAL_PAYLOAD_KEY_ID } from './temporal/local-dev-key';
 import { payloadKeyId } from './temporal/key-id';
+import { isSecretSetting, SECRET_SETTINGS, type SecretSetting } from './secrets/secret-settings';
 
 // All settings of every process, parsed once at start-up. Temporal names follow @temporalio/envconfig;
 // storage follows the Azure Functions connection convention (`<Name>` = connection string,
@@ -226,12 +227,23 @@ const ConfigObject = z.object({
   /** Per request; below the quality activity's 1-minute limit so a timed-out call still leaves room to retry. */
   MODEL_TIMEOUT_SECONDS: int(1, 50).default(30),
 
+  // Secrets at run time (common/secrets): in Azure the secret settings are not set on the app; each is read
+  // from this vault by the app's identity, and the process waits, healthy and saying what it waits for.
+  KEY_VAULT_URL: z
+    .url()
+    .refine((u) => u.startsWith('https://'), 'expected an https:// vault URL')
+    .optional(),
+  /** While a secret is missing from the vault, how often it is looked for again. */
+  KEY_VAULT_REFRESH_SECONDS: int(1, 3600).default(60),
+
   // Telemetry
   APPLICATIONINSIGHTS_CONNECTION_STRING: z.string().includes('InstrumentationKey=').optional(),
   LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });
 
-export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
+export const ConfigSchema = ConfigObject.superRefine((c, ctx) => refineConfig(c, ctx));
+
+function refineConfig(c: Parsed, ctx: Ctx) {
   if (c.UPLOAD_EXPIRY_MINUTES <= c.UPLOAD_URL_TTL_MINUTES)
     ctx.addIssue({
       code: 'custom',
@@ -287,7 +299,7 @@ export const ConfigSchema = ConfigObject.superRefine((c, ctx) => {
   }
   checkTemporalTransport(c, ctx);
   checkProductionGuards(c, ctx);
-});
+}
 
 type Parsed = z.output<typeof ConfigObject>;
 type Ctx = z.RefinementCtx;
@@ -334,7 +346,7 @@ function checkTemporalTransport(c: Parsed, ctx: Ctx) {
 /** Laptop-only settings refused in production; checked by key id so the key itself is never compared in logs. */
 function checkProductionGuards(c: Parsed, ctx: Ctx) {
   const keys = [
-    ['PAYLOAD_ENCRYPTION_KEY', [c.PAYLOAD_ENCRYPTION_KEY]],
+    ['PAYLOAD_ENCRYPTION_KEY', [c.PAYLOAD_ENCRYPTION_KEY].filter(Boolean)],
     ['PAYLOAD_DECRYPTION_KEYS', (c.PAYLOAD_DECRYPTION_KEYS ?? '').split(',').filter(Boolean)],
   ] as const;
   for (const [setting, values] of keys) {
@@ -353,6 +365,17 @@ function checkProductionGuards(c: Parsed, ctx: Ctx) {
 }
 
 export type Config = z.infer<typeof ConfigSchema>;
+/** What a process knows before its secrets arrive: every setting but the secret ones. */
+export type StartupConfig = Omit<Config, SecretSetting>;
+
+// Every check but those of the secret settings themselves (the cross-setting rules see them as unset).
+const StartupObject = ConfigObject.omit(Object.fromEntries(SECRET_SETTINGS.map((s) => [s, true])) as Record<SecretSetting, true>);
+const StartupSchema = StartupObject.superRefine((c, ctx) => refineConfig(c as Parsed, ctx));
+// zod skips the cross-setting rules when a setting fails on its own; with the secrets optional they run
+// too, so one report names every problem (a missing key and a missing service account together).
+const SecretsOptionalSchema = ConfigObject.partial(
+  Object.fromEntries(SECRET_SETTINGS.map((s) => [s, true])) as Record<SecretSetting, true>,
+).superRefine((c, ctx) => refineConfig(c as Parsed, ctx));
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';
@@ -362,19 +385,51 @@ export class ConfigError extends Error {
   }
 }
 
+type Env = Record<string, string | undefined>;
+type Problem = { setting: string; message: string };
+// Empty strings mean "unset", as in App Service settings.
+const cleanedEnv = (env: Env) => Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+const problemsOf = (error: z.ZodError): Problem[] =>
+  error.issues.map((i) => ({ setting: String(i.path[0] ?? '(config)'), message: i.message }));
+
 /** Parses settings from an environment; throws ConfigError naming every bad setting (values are never echoed). */
-export function loadConfig(env: Record<string, string | undefined> = process.env): Config {
-  // Empty strings mean "unset", as in App Service settings.
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+export function loadConfig(env: Env = process.env): Config {
+  const cleaned = cleanedEnv(env);
   const parsed = ConfigSchema.safeParse(cleaned);
   if (parsed.success) return parsed.data;
-  throw new ConfigError(parsed.error.issues.map((i) => ({ setting: String(i.path[0] ?? '(config)'), message: i.message })));
+  const all = [...problemsOf(parsed.error)];
+  const more = SecretsOptionalSchema.safeParse(cleaned);
+  if (!more.success) all.push(...problemsOf(more.error));
+  throw new ConfigError(all.filter((p, i) => all.findIndex((q) => q.setting === p.setting && q.message === p.message) === i));
+}
+
+/**
+ * The checks a process can make before its secrets are read: with KEY_VAULT_URL set, a problem with a
+ * secret setting (missing, or not yet valid) waits for the vault; a problem with any other setting is a
+ * bad deployment and throws ConfigError at once. Without KEY_VAULT_URL, exactly loadConfig's checks.
+ */
+export function loadStartupConfig(env: Env = process.env): StartupConfig {
+  const cleaned = cleanedEnv(env);
+  if (!cleaned.KEY_VAULT_URL) return loadConfig(env);
+  const parsed = StartupSchema.safeParse(cleaned);
+  if (parsed.success) return parsed.data;
+  const problems = problemsOf(parsed.error).filter((p) => !isSecretSetting(p.setting));
+  if (problems.length) throw new ConfigError(problems);
+  return StartupObject.parse(cleaned); // only secret settings wait: the rest is valid
 }
 
 /** For process entry points: parse or print the problems and exit non-zero. */
-export function loadConfigOrExit(env: Record<string, string | undefined> = process.env): Config {
+export function loadConfigOrExit(env: Env = process.env): Config {
+  return orExit(() => loadConfig(env));
+}
+
+export function loadStartupConfigOrExit(env: Env = process.env): StartupConfig {
+  return orExit(() => loadStartupConfig(env));
+}
+
+function orExit<T>(load: () => T): T {
   try {
-    return loadConfig(env);
+    return load();
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`${err.message}\n`);

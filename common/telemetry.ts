@@ -16,7 +16,7 @@ export interface Telemetry {
  * made through @opentelemetry/api (ours, Temporal's interceptors, Firestore's and the Azure SDK's) goes
  * there. Only identifiers are ever attached to spans, metrics and logs.
  */
-export function startTelemetry(config: Config, roleName: string): Telemetry {
+export function startTelemetry(config: Pick<Config, 'APPLICATIONINSIGHTS_CONNECTION_STRING'>, roleName: string): Telemetry {
   if (!config.APPLICATIONINSIGHTS_CONNECTION_STRING) return { workflowSpans: noSpanProcessor, shutdown: async () => {} };
   // Loaded lazily: it patches modules on load, which a process without telemetry should not pay for.
   const appInsights = require('applicationinsights') as typeof import('applicationinsights');

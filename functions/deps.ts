@@ -2,7 +2,9 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Client } from '@temporalio/client';
 import type { Auth } from 'firebase-admin/auth';
 import type { Firestore } from 'firebase-admin/firestore';
-import { loadConfigOrExit, type Config } from '../common/config';
+import type { Config } from '../common/config';
+import { type ConfigGate, startConfigGateOrExit } from '../common/secrets/config-gate';
+import { SecretsPendingError } from './errors';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { sharedTemporalClient } from '../common/clients/temporal';
@@ -44,10 +46,23 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
   };
 }
 
+let gate: ConfigGate | undefined;
 let shared: Deps | undefined;
 
-/** The Functions host's dependencies: config validated at start-up (a bad setting stops the process). */
+/**
+ * The Functions app's configuration: every setting checked when the entry loads (a bad one stops the
+ * process and is named); the secrets read from Key Vault, waited for while they are not there.
+ */
+export function sharedConfigGate(): ConfigGate {
+  gate ??= startConfigGateOrExit();
+  return gate;
+}
+
+/** The Functions host's dependencies, once the configuration is complete; until then SecretsPendingError (503). */
 export function sharedDeps(): Deps {
-  shared ??= createDeps(loadConfigOrExit());
+  if (shared) return shared;
+  const state = sharedConfigGate().current();
+  if (!state.ready) throw new SecretsPendingError(sharedConfigGate().startup.KEY_VAULT_REFRESH_SECONDS);
+  shared = createDeps(state.config);
   return shared;
 }

@@ -253,6 +253,17 @@ export class ServiceUnavailableError extends ProblemError {
   }
 }
 
+/** The app is up but its Key Vault secrets are not there yet (first deployment); which ones is in the logs only. */
+export class SecretsPendingError extends ProblemError {
+  override readonly name = 'SecretsPendingError';
+  readonly code = 'secrets_pending';
+  readonly status = 503;
+  readonly title = 'Starting: configuration not complete';
+  constructor(retryAfterSeconds: number) {
+    super('the service is starting; try again shortly', { headers: { 'Retry-After': String(retryAfterSeconds) } });
+  }
+}
+
 export class InternalError extends ProblemError {
   override readonly name = 'InternalError';
   readonly code = 'internal_error';

@@ -1,7 +1,6 @@
 import { app } from '@azure/functions';
-import { loadConfigOrExit } from '../common/config';
 import { registrations } from './definitions';
-import { sharedDeps } from './deps';
+import { sharedConfigGate, sharedDeps } from './deps';
 import { startTelemetry } from '../common/telemetry';
 import { httpHandlerFor, inTriggerSpan } from './framework/pipeline';
 import { hostRoute } from './framework/types';
@@ -9,7 +8,9 @@ import { hostRoute } from './framework/types';
 // Azure Functions entry point (Node v4 programming model). Every function comes from the one table in
 // ./definitions; authLevel is anonymous because the pipeline verifies Firebase ID tokens itself.
 
-const config = loadConfigOrExit(); // a bad setting stops the worker with a message that names it
+// A bad setting stops the app with a message that names it; secrets still missing from Key Vault are
+// waited for (every route answers 503 until they are there; health says "starting").
+const config = sharedConfigGate().startup;
 startTelemetry(config, 'reddyfit-scan-functions'); // traces and metrics to Application Insights when configured
 const { http, blob, timer } = registrations();
 

@@ -4,16 +4,29 @@ import { Client } from '@temporalio/client';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { TemporalConnectionError } from '../common/clients/temporal';
-import { loadConfigOrExit } from '../common/config';
+import { startConfigGateOrExit } from '../common/secrets/config-gate';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { startTelemetry } from '../common/telemetry';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities, findWorkflowBundle } from './create-worker';
-import { startHealthServer } from './health';
+import { type Readiness, startHealthServer } from './health';
 import { startRotatingWorker } from './rotating-worker';
 import { installWorkerRuntime } from './telemetry';
 
 async function main() {
-  const config = loadConfigOrExit();
+  const gate = startConfigGateOrExit(); // a bad setting exits 78 and is named; missing secrets are waited for
+  // Up and alive before the secrets are read: /readyz says what the worker waits for.
+  let readiness: () => Readiness = () => (gate.current().ready ? 'not_ready' : 'waiting_for_secrets');
+  const health = await startHealthServer(gate.startup.WORKER_HEALTH_PORT, () => readiness());
+  const waitingStop = () => {
+    gate.close();
+    void health.close().then(() => process.exit(0));
+  };
+  process.once('SIGTERM', waitingStop);
+  process.once('SIGINT', waitingStop);
+  const config = await gate.ready();
+  process.off('SIGTERM', waitingStop);
+  process.off('SIGINT', waitingStop);
+
   const telemetry = startTelemetry(config, 'reddyfit-scan-worker');
   // Temporal SDK metrics and the scan outcome metrics go to Application Insights through OpenTelemetry.
   const temporalMetrics = installWorkerRuntime(config.LOG_LEVEL.toUpperCase() as 'INFO');
@@ -32,7 +45,7 @@ async function main() {
       return { worker: await createScanWorker({ config, connection, activities, workflowSpans: telemetry.workflowSpans }) };
     },
   });
-  const health = await startHealthServer(config.WORKER_HEALTH_PORT, () => rotating.current().getState() === 'RUNNING');
+  readiness = () => (rotating.current().getState() === 'RUNNING' ? 'ready' : 'not_ready');
   log('worker started', {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     namespace: config.TEMPORAL_NAMESPACE,

@@ -23,3 +23,4 @@ export const temporalOtelClientSdk = onFirstUse(
   () => require('@temporalio/interceptors-opentelemetry/lib/client') as typeof import('@temporalio/interceptors-opentelemetry/lib/client'),
 );
 export const temporalProtoSdk = onFirstUse(() => require('@temporalio/proto') as typeof import('@temporalio/proto'));
+export const keyVaultSecretsSdk = onFirstUse(() => require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets'));

@@ -175,7 +175,7 @@ export const ConsentStateSchema = z.object({
 export const ConsentListResponseSchema = z.object({ items: z.array(ConsentStateSchema) });
 
 export const HealthResponseSchema = z.object({
-  status: z.enum(['ok', 'degraded']),
+  status: z.enum(['ok', 'degraded', 'starting']),
   checks: z.record(z.string(), z.object({ ok: z.boolean(), latencyMs: z.number() })),
 });
 

@@ -11,6 +11,7 @@ import {
   PayloadTooLargeError,
   UnsupportedMediaTypeError,
   ValidationProblem,
+  SecretsPendingError,
 } from '../errors';
 import { authenticate } from './auth';
 import { type AnyHttpFunction, type ApiResponse, hostRoute, type ResponseDoc } from './types';
@@ -81,10 +82,15 @@ export function pipelineResponses(def: AnyHttpFunction): Record<number, Response
     413: { description: 'body too large', codes: ['payload_too_large'] },
     500: { description: 'unexpected failure (invocationId names it in the logs)', codes: ['internal_error'] },
   };
+  // Until its Key Vault secrets are there, the app answers every route so (health: its own answer).
+  if (!def.whileStarting) out[503] = { description: 'the service is starting (configuration not complete)', codes: ['secrets_pending'] };
   if (def.body) out[415] = { description: 'body not sent as application/json', codes: ['unsupported_media_type'] };
   if (def.auth !== 'anonymous') {
     out[401] = { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] };
-    out[503] = { description: 'the identity service cannot be reached', codes: ['service_unavailable'] };
+    out[503] = {
+      description: 'the identity service cannot be reached, or the service is starting',
+      codes: ['service_unavailable', ...(out[503]?.codes ?? [])],
+    };
   }
   if (def.auth === 'reviewer') out[403] = { description: 'not a reviewer', codes: ['reviewer_role_required'] };
   if (def.auth === 'operator') out[403] = { description: 'not an operator', codes: ['operator_role_required'] };
@@ -177,6 +183,11 @@ function untracedHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpHand
       status = res.status;
       return withExtra(toResponse(res));
     } catch (err) {
+      if (err instanceof SecretsPendingError && def.whileStarting) {
+        const res = def.whileStarting();
+        status = res.status;
+        return withExtra(toResponse(res));
+      }
       if (err instanceof ProblemError) {
         status = err.status;
         return withExtra(problemResponse(err));

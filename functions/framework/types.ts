@@ -1,6 +1,6 @@
 import type { HttpMethod, HttpRequest, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
-import type { Config } from '../../common/config';
+import type { StartupConfig } from '../../common/config';
 import type { Deps } from '../deps';
 
 // One definition per function. The table of these feeds the Azure registration (functions/index.ts),
@@ -79,6 +79,8 @@ export interface HttpFunctionDefinition<
   responses: Record<number, ResponseDoc>;
   /** Headers added to every answer, problems included (CORS for a browser caller). */
   responseHeaders?(request: HttpRequest, deps: Deps): Record<string, string>;
+  /** The answer while the app waits for its Key Vault secrets (default: the 503 `secrets_pending` problem). */
+  whileStarting?(): ApiResponse;
   /** Derived helper functions (405 answers) that stay out of the OpenAPI document. */
   internal?: boolean;
   handler(input: HandlerInput<P, Q, B>): Promise<ApiResponse>;
@@ -102,7 +104,7 @@ export interface BlobFunctionDefinition {
   connection: 'ScanStorage';
   source: 'EventGrid';
   /** Container watched, from config. */
-  container(config: Config): string;
+  container(config: StartupConfig): string;
   handler(event: BlobEvent, context: InvocationContext, deps: Deps): Promise<void>;
 }
 

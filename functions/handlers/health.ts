@@ -45,8 +45,12 @@ export const health = defineHttp({
   tags: ['operations'],
   responses: {
     200: { description: 'all reachable', schema: HealthResponseSchema },
-    503: { description: 'something is unreachable', schema: HealthResponseSchema },
+    503: {
+      description: 'something is unreachable, or the app is starting (waiting for its Key Vault secrets; the logs name them)',
+      schema: HealthResponseSchema,
+    },
   },
+  whileStarting: () => ({ status: 503, body: { status: 'starting', checks: {} }, headers: { 'Retry-After': '10' } }),
   async handler({ deps }) {
     const checks = await checkBackends(deps);
     const ok = Object.values(checks).every((c) => c.ok);

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../common/config';
+import { SECRET_SETTINGS } from '../../common/secrets/secret-settings';
 
 // Every setting common/config.ts reads against what the deployment sets for the process that reads it,
 // in both directions: a setting the code reads is set in Azure or intentionally left unset (listed, with
@@ -60,15 +61,7 @@ const schemaKeys = Object.keys(ConfigSchema.shape);
 // Read by the schema but intentionally not set by any template, by reason.
 const secrets = {
   why: 'a secret: never in a template; read from Key Vault at run time (README "Deploy" lists the secret names)',
-  keys: [
-    'TEMPORAL_API_KEY',
-    'TEMPORAL_TLS_CLIENT_CERT_DATA',
-    'TEMPORAL_TLS_CLIENT_KEY_DATA',
-    'PAYLOAD_ENCRYPTION_KEY',
-    'PAYLOAD_DECRYPTION_KEYS',
-    'FIREBASE_SERVICE_ACCOUNT_JSON',
-    'AZURE_OPENAI_API_KEY', // and unused: the worker calls Azure OpenAI with its identity
-  ],
+  keys: [...SECRET_SETTINGS], // AZURE_OPENAI_API_KEY stays unused: the worker calls Azure OpenAI with its identity
 };
 const laptopOnly = {
   why: 'laptop and test settings (emulators, Azurite connection string, webhook push, local Web UI, file paths)',
@@ -127,6 +120,7 @@ const defaults = {
     'MODEL_MAX_CONCURRENCY',
     'MODEL_TIMEOUT_SECONDS',
     'LOG_LEVEL',
+    'KEY_VAULT_REFRESH_SECONDS',
   ],
 };
 // The Functions app never runs a worker or calls the model: these are worker-only.
@@ -160,11 +154,6 @@ const readOutsideSchema: Record<string, string> = {
     'the Functions host and the in-process exporters (common/telemetry.ts) authenticate to Application Insights (local auth off)',
   NODE_ENV: 'Node and libraries: production mode in the image',
 };
-// Set for a reader that issue 9 (Key Vault secrets at run time) adds to the schema; once it is there, it
-// is checked like any other setting.
-const pendingReaders: Record<string, string> = {
-  KEY_VAULT_URL: 'the Key Vault secret loader (issue 9)',
-};
 
 describe('config schema <-> Bicep settings', () => {
   for (const [process, keys] of Object.entries(set)) {
@@ -180,7 +169,7 @@ describe('config schema <-> Bicep settings', () => {
     });
 
     it(`${process}: every setting the templates set is read by the schema or by the platform`, () => {
-      const unread = keys.filter((k) => !schemaKeys.includes(k) && !(k in readOutsideSchema) && !(k in pendingReaders));
+      const unread = keys.filter((k) => !schemaKeys.includes(k) && !(k in readOutsideSchema));
       expect(unread).toEqual([]);
       if (process === 'functions') expect(keys.filter((k) => workerOnly.includes(k))).toEqual([]);
       if (process === 'worker') expect(keys.filter((k) => functionsOnly.includes(k))).toEqual([]);

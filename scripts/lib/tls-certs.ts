@@ -7,6 +7,8 @@ import path from 'node:path';
 
 /** The name the TLS peer's certificate is issued for (with localhost and 127.0.0.1); clients verify it. */
 export const TLS_SERVER_NAME = 'temporal.local';
+/** The Key Vault stand-in's host name (a subdomain, as Key Vault's challenge check wants: vault.localhost). */
+export const KEY_VAULT_TEST_HOST = 'vault.localhost';
 
 export interface TestCertificates {
   dir: string;
@@ -138,7 +140,7 @@ export function makeTestCertificates(dir: string): TestCertificates {
     'ca',
     'server',
     TLS_SERVER_NAME,
-    `keyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:${TLS_SERVER_NAME},DNS:localhost,IP:127.0.0.1`,
+    `keyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = DNS:${TLS_SERVER_NAME},DNS:${KEY_VAULT_TEST_HOST},DNS:localhost,IP:127.0.0.1`,
   );
   makeLeaf(dir, 'ca', 'client', 'reddyfit-worker', client);
   makeLeaf(dir, 'ca', 'client-rotated', 'reddyfit-worker-rotated', client);
