@@ -81,7 +81,7 @@ const ConfigObject = z.object({
   TEMPORAL_TLS_SERVER_NAME: z.string().min(1).optional(),
   /** How often the client certificate and key are read again; a change is picked up without a restart (0 = never). */
   TEMPORAL_TLS_ROTATION_CHECK_SECONDS: int(0, 86_400).default(60),
-  /** AES-256 key (base64, 32 bytes) that encrypts every workflow payload; a Key Vault reference in Azure. */
+  /** AES-256 key (base64, 32 bytes) that encrypts every workflow payload; read from Key Vault in Azure (common/secrets). */
   PAYLOAD_ENCRYPTION_KEY: z.base64().refine((k) => Buffer.from(k, 'base64').length === 32, 'expected 32 bytes, base64-encoded'),
   /** Earlier keys (comma-separated, base64) kept for decrypting after a rotation. */
   PAYLOAD_DECRYPTION_KEYS: z
@@ -108,7 +108,7 @@ const ConfigObject = z.object({
 
   // Firebase (Firestore + Auth + messaging)
   FIREBASE_PROJECT_ID: z.string().regex(/^[a-z][a-z0-9-]{4,29}$/, 'expected a Firebase project id'),
-  /** Service-account JSON (a Key Vault reference in Azure); not needed against the emulators. */
+  /** Service-account JSON (read from Key Vault in Azure); not needed against the emulators. */
   FIREBASE_SERVICE_ACCOUNT_JSON: z
     .string()
     .refine(isServiceAccountJson, 'expected service-account JSON with project_id, client_email and private_key')
@@ -369,13 +369,12 @@ export type Config = z.infer<typeof ConfigSchema>;
 export type StartupConfig = Omit<Config, SecretSetting>;
 
 // Every check but those of the secret settings themselves (the cross-setting rules see them as unset).
-const StartupObject = ConfigObject.omit(Object.fromEntries(SECRET_SETTINGS.map((s) => [s, true])) as Record<SecretSetting, true>);
+const secretMask = Object.fromEntries(SECRET_SETTINGS.map((s) => [s, true])) as Record<SecretSetting, true>;
+const StartupObject = ConfigObject.omit(secretMask);
 const StartupSchema = StartupObject.superRefine((c, ctx) => refineConfig(c as Parsed, ctx));
 // zod skips the cross-setting rules when a setting fails on its own; with the secrets optional they run
 // too, so one report names every problem (a missing key and a missing service account together).
-const SecretsOptionalSchema = ConfigObject.partial(
-  Object.fromEntries(SECRET_SETTINGS.map((s) => [s, true])) as Record<SecretSetting, true>,
-).superRefine((c, ctx) => refineConfig(c as Parsed, ctx));
+const SecretsOptionalSchema = ConfigObject.partial(secretMask).superRefine((c, ctx) => refineConfig(c as Parsed, ctx));
 
 export class ConfigError extends Error {
   override readonly name = 'ConfigError';

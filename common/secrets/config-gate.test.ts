@@ -69,13 +69,13 @@ describe('startConfigGate', () => {
     const state = gate.current();
     expect(state.ready).toBe(false);
     if (state.ready) return;
-    expect(state.secrets.map((s) => s.secret).sort()).toEqual(['firebase-service-account-json', 'payload-encryption-key']);
+    expect(state.secrets.map((s) => s.secret).sort()).toEqual(['firebase-service-account', 'payload-encryption-key']);
     expect(state.secrets.every((s) => s.problem === 'not in the vault')).toBe(true);
     expect(vault.asked[0]).toEqual(SECRET_SETTINGS.map(secretNameOf));
     expect(logs).toHaveLength(1); // said once, not every second
 
     vault.secrets.set('payload-encryption-key', KEY);
-    vault.secrets.set('firebase-service-account-json', SERVICE_ACCOUNT);
+    vault.secrets.set('firebase-service-account', SERVICE_ACCOUNT);
     const config = await gate.ready();
     expect(config.PAYLOAD_ENCRYPTION_KEY).toBe(KEY);
     expect(config.FIREBASE_SERVICE_ACCOUNT_JSON).toBe(SERVICE_ACCOUNT);
@@ -86,7 +86,7 @@ describe('startConfigGate', () => {
 
   it('an invalid secret is waited for with what is wrong, never its value', async () => {
     const shortKey = Buffer.alloc(16, 9).toString('base64');
-    const vault = memoryVault({ 'payload-encryption-key': shortKey, 'firebase-service-account-json': SERVICE_ACCOUNT });
+    const vault = memoryVault({ 'payload-encryption-key': shortKey, 'firebase-service-account': SERVICE_ACCOUNT });
     const logs: string[] = [];
     const gate = startConfigGate(azureEnv, { source: vault.source, log: (msg, fields) => logs.push(JSON.stringify({ msg, fields })) });
     await settle();
@@ -112,7 +112,7 @@ describe('startConfigGate', () => {
   });
 
   it('a secret set in the environment wins and is not asked for', async () => {
-    const vault = memoryVault({ 'firebase-service-account-json': SERVICE_ACCOUNT });
+    const vault = memoryVault({ 'firebase-service-account': SERVICE_ACCOUNT });
     const gate = startConfigGate({ ...azureEnv, PAYLOAD_ENCRYPTION_KEY: KEY }, { source: vault.source, log: () => {} });
     await gate.ready();
     expect(vault.asked[0]).not.toContain('payload-encryption-key');

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../common/config';
-import { SECRET_SETTINGS } from '../../common/secrets/secret-settings';
+import { SECRET_NAMES, SECRET_SETTINGS } from '../../common/secrets/secret-settings';
 
 // Every setting common/config.ts reads against what the deployment sets for the process that reads it,
 // in both directions: a setting the code reads is set in Azure or intentionally left unset (listed, with
@@ -197,5 +197,14 @@ describe('config schema <-> Bicep settings', () => {
     expect(port).toMatch(/^\d+$/);
     const worker = read('infra/worker.bicep');
     expect([...worker.matchAll(/path: '\/(healthz|readyz)', port: (\d+)/g)].map((m) => m[2])).toEqual([port, port]);
+  });
+});
+
+describe('Key Vault secret names', () => {
+  it("the README's table lists exactly the secrets the apps read, by the same names", () => {
+    const readme = read('README.md');
+    const table = readme.slice(readme.indexOf('| Key Vault secret | setting |'));
+    const rows = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([a-z0-9-]+)` \| `([A-Z0-9_]+)` \|/gm)];
+    expect(Object.fromEntries(rows.map(([, secret, setting]) => [setting, secret]))).toEqual(SECRET_NAMES);
   });
 });
