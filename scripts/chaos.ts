@@ -9,28 +9,23 @@
 //   npm run chaos                      all scenarios
 //   npm run chaos -- worker-kills      some of them, by name
 import { type ChildProcess, spawn } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Client } from '@temporalio/client';
-import { bundleWorkflowCode, DefaultLogger } from '@temporalio/worker';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase, type FirebaseClients } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
-import { ALREADY_DELIVERED_STATUS, verifyWebhook } from '../common/push-signature';
 import { ANGLES, canMoveStatus, isFinalStatus, type ScanStatus } from '../common/contracts/scan';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { type Behaviour, ModelServer } from '../test/helpers/model-server';
-import { workflowsSourcePath } from '../worker/create-worker';
-import { WORKFLOW_INTERCEPTOR_MODULES } from '../worker/telemetry';
 import { freePort, waitFor } from './lib/ports';
+import { pushData, startPushReceiver } from './lib/push-receiver';
 import { PROJECT_ROOT, startLocalStack, type LocalStack } from './lib/local-stack';
 import { makeSampleScanPhotos } from './lib/sample-photos';
+import { writeWorkflowBundle } from '../worker/workflow-bundler';
 
 const TOTAL_BUDGET_MS = 14 * 60_000;
 /**
@@ -103,70 +98,6 @@ async function killProc(p: Proc, signal: NodeJS.Signals = 'SIGKILL') {
   clearTimeout(t);
 }
 
-// ---- push receiver with a delay ----------------------------------------------------------------------
-
-/** A phone that takes `delayMs` to accept a push; a push counts as delivered only once it answered 2xx. */
-async function startDelayingPushReceiver() {
-  const secret = randomBytes(32).toString('hex');
-  const accepted: Array<{ scanId: string; type: string; key: string }> = [];
-  const acceptedKeys = new Set<string>();
-  let repeats = 0;
-  let delayMs = 0;
-  let inDelay = 0;
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', async () => {
-      const raw = Buffer.concat(chunks).toString('utf8');
-      const key = req.headers['idempotency-key'] as string | undefined;
-      if (
-        verifyWebhook(
-          secret,
-          { body: raw, idempotencyKey: key },
-          req.headers['reddyfit-signature'] as string | undefined,
-          Math.floor(Date.now() / 1000),
-        ) === undefined
-      ) {
-        res.writeHead(401).end();
-        return;
-      }
-      // The webhook contract (README "Push webhooks"; scripts/lib/push-receiver.ts): a second delivery of
-      // a key already accepted is answered 409 without acting on it. Counted, never as a second push.
-      if (key && acceptedKeys.has(key)) {
-        repeats++;
-        res.writeHead(ALREADY_DELIVERED_STATUS).end();
-        return;
-      }
-      inDelay++;
-      await sleep(delayMs);
-      inDelay--;
-      if (res.destroyed || req.socket.destroyed) return; // the sender died during the delay: not delivered
-      if (key && acceptedKeys.has(key)) {
-        repeats++; // the same key accepted meanwhile by another attempt
-        res.writeHead(ALREADY_DELIVERED_STATUS).end();
-        return;
-      }
-      const body = JSON.parse(raw) as { data: { scanId: string; type: string } };
-      if (key) acceptedKeys.add(key);
-      accepted.push({ scanId: body.data.scanId, type: body.data.type, key: String(key) });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/push`,
-    secret,
-    accepted,
-    setDelay: (ms: number) => {
-      delayMs = ms;
-    },
-    inDelay: () => inDelay,
-    /** Deliveries of an already accepted key (answered 409): a sender killed after the receiver accepted. */
-    repeats: () => repeats,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
 // ---- scans and their checks --------------------------------------------------------------------------
 
 interface ScenarioResult {
@@ -183,7 +114,8 @@ interface Ctx {
   env: Record<string, string>;
   firebase: FirebaseClients;
   client: Client;
-  push: Awaited<ReturnType<typeof startDelayingPushReceiver>>;
+  /** The stack's phone stand-in, with a delay when a scenario sets one. */
+  push: Awaited<ReturnType<typeof startPushReceiver>>;
   photos: Awaited<ReturnType<typeof makeSampleScanPhotos>>;
   functionsPort: number;
   /** Prebuilt workflow bundle: a restarted worker is polling again in seconds, not after a rebuild. */
@@ -324,7 +256,7 @@ async function verify(ctx: Ctx, scanIds: string[], outcomes: Record<string, numb
       if (credits !== 1 || doc.credit.state !== 'refunded') say(`credit ${doc.credit.state}, balance ${credits} (want refunded, 1)`);
     }
     // One push for the outcome, plus one "in review" push for a scan that went through review.
-    const all = ctx.push.accepted.filter((p) => p.scanId === scanId);
+    const all = ctx.push.received.map(pushData).filter((p) => p.scanId === scanId);
     const pushes = all.filter((p) => p.type !== 'scan_in_review');
     const toldInReview = all.filter((p) => p.type === 'scan_in_review');
     if (isFinalStatus(doc.status)) {
@@ -386,6 +318,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
   const problems: string[] = [];
   const outcomes: Record<string, number> = {};
   const repeatsBefore = ctx.push.repeats();
+  const abandonedBefore = ctx.push.abandoned();
   const teardown = await spec.setup?.(ctx);
   const startWorker = (i: number) => spawnReady(`worker ${i}`, 'worker/main.ts', workerEnv(i), '"worker started"');
   const startHost = () => spawnReady('functions host', 'functions/local-host.ts', hostEnv, 'Functions local host on');
@@ -437,6 +370,8 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
     const repeated = ctx.push.repeats() - repeatsBefore;
     if (repeated)
       injected.push(`(seen) ${repeated} repeated push deliveries of an accepted key, answered 409 as the webhook contract says`);
+    const abandoned = ctx.push.abandoned() - abandonedBefore;
+    if (abandoned) injected.push(`(seen) ${abandoned} push deliveries abandoned by a sender killed inside the delay (never accepted)`);
   } finally {
     await watcher.stop();
     await Promise.all([...run.workers, run.host].map((p) => killProc(p, 'SIGTERM')));
@@ -486,8 +421,8 @@ const SCENARIOS: ScenarioSpec[] = [
       let kills = 0;
       for (let i = 0; i < 600 && kills < 4 && !done(); i++) {
         await sleep(100);
-        if (ctx.push.inDelay() === 0) continue;
-        run.injected.push(`SIGKILL both workers while ${ctx.push.inDelay()} push(es) sat in the 3 s delay`);
+        if (ctx.push.holding() === 0) continue;
+        run.injected.push(`SIGKILL both workers while ${ctx.push.holding()} push(es) sat in the 3 s delay`);
         await Promise.all(run.workers.map((w) => killProc(w)));
         await Promise.all(run.workers.map((_, j) => run.restartWorker(j)));
         kills++;
@@ -567,14 +502,9 @@ async function main() {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'reddyfit-chaos-'));
   say('chaos: starting a throw-away local stack (Temporal file-backed and supervised)…');
   const stack = await startLocalStack({ dataDir, persistent: false, log: (l) => say(`  [stack] ${l.split('\n')[0]}`) });
-  const push = await startDelayingPushReceiver();
+  const push = await startPushReceiver(0);
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
-  const bundle = await bundleWorkflowCode({
-    workflowsPath: workflowsSourcePath(),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES, // as production bundles it
-    logger: new DefaultLogger('WARN'),
-  });
-  writeFileSync(bundlePath, bundle.code);
+  await writeWorkflowBundle(bundlePath, 'WARN'); // as production bundles it (failure converter included)
 
   const env = {
     ...stack.env,
