@@ -1,8 +1,18 @@
 import { execFileSync } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
+import {
+  bundleWorkflowCode,
+  DefaultLogger,
+  makeTelemetryFilterString,
+  Runtime,
+  Worker,
+  type WorkerOptions,
+  type WorkflowBundle,
+} from '@temporalio/worker';
+import { afterAll, beforeAll } from 'vitest';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
 import { FAILURE_CONVERTER_PATH, payloadDataConverter } from '../../common/temporal/payload-encryption';
@@ -64,4 +74,50 @@ export function bundleWorkflows(): Promise<WorkflowBundle> {
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
+}
+
+/**
+ * One test file's time-skipping set-up: the environment and the workflow bundle, started before its
+ * tests and torn down after them, and workers on task queues of their own with the file's mocked
+ * activities. Call once at the top level of a test file.
+ */
+export function timeSkippingSuite() {
+  let env: TestWorkflowEnvironment | undefined;
+  let bundle: WorkflowBundle | undefined;
+  beforeAll(async () => {
+    // Failed, cancelled and retried runs are what these tests make: the worker's warnings about them
+    // would only bury the output. (The test server lacks a capability core warns about for each
+    // worker; that is not a fault either.)
+    Runtime.install({
+      logger: new DefaultLogger('ERROR'),
+      telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
+    });
+    [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
+  }, 600_000); // the first run on a machine fetches the test server from Maven Central
+  afterAll(async () => {
+    await env?.teardown();
+  });
+  const started = () => {
+    if (!env || !bundle) throw new Error('the time-skipping environment is not up (used outside a test?)');
+    return { env, bundle };
+  };
+  return {
+    get env(): TestWorkflowEnvironment {
+      return started().env;
+    },
+    /** A worker with these activities on a task queue of its own (`prefix-<uuid>`), sharing the file's bundle. */
+    async worker(prefix: string, activities: object, options: Partial<WorkerOptions> = {}) {
+      const { env, bundle } = started();
+      const taskQueue = `${prefix}-${randomUUID()}`;
+      const worker = await Worker.create({
+        connection: env.nativeConnection,
+        taskQueue,
+        workflowBundle: bundle,
+        activities,
+        dataConverter: env.client.options.dataConverter,
+        ...options,
+      });
+      return { worker, taskQueue };
+    },
+  };
 }

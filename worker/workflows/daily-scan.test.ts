@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { FailureType, MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { DailyScanInputSchema, type DailyScanInput, type ReviewDecision } from '../../common/contracts/scan';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
@@ -11,7 +9,7 @@ import { consentRevokedSignal, submitReviewUpdate } from '../../common/contracts
 import { countBillableActions } from '../../common/temporal/billable-actions';
 import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
-import { bundleWorkflows, createTimeSkippingEnv } from '../../test/helpers/time-skipping';
+import { timeSkippingSuite } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
 import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { type dailyScanWorkflowV3, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
@@ -26,22 +24,7 @@ const HOUR_MS = 3_600_000;
 const DRIVE_LIMIT_MS = 25_000;
 const REVIEW_TIMEOUT_SECONDS = 48 * 3600;
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  // Failed and cancelled runs are what these tests make: the worker's warnings about them would only bury the output.
-  // (The test server lacks a capability core warns about for each worker; that is not a fault either.)
-  Runtime.install({
-    logger: new DefaultLogger('ERROR'),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
-  });
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-}, 600_000); // the first run on a machine fetches the test server from Maven Central
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = timeSkippingSuite();
 
 // --- the mocked activities ------------------------------------------------------------------------
 
@@ -220,19 +203,14 @@ async function withScan<T>(
 ): Promise<T> {
   const rec = new Recorder();
   const input = opts.input ?? scanInput();
-  const taskQueue = `daily-scan-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities: mockActivities(rec, typeof opts.overrides === 'function' ? opts.overrides(rec) : (opts.overrides ?? {})),
-    dataConverter: env.client.options.dataConverter,
+  const { worker, taskQueue } = await suite.worker(
+    'daily-scan',
+    mockActivities(rec, typeof opts.overrides === 'function' ? opts.overrides(rec) : (opts.overrides ?? {})),
     // Heartbeats reach the server at once, so an activity hears a cancel in real milliseconds.
-    defaultHeartbeatThrottleInterval: 20,
-    maxHeartbeatThrottleInterval: 20,
-  });
+    { defaultHeartbeatThrottleInterval: 20, maxHeartbeatThrottleInterval: 20 },
+  );
   return worker.runUntil(async () => {
-    const handle = await env.client.workflow.start<typeof dailyScanWorkflowV3>(DAILY_SCAN_WORKFLOW, {
+    const handle = await suite.env.client.workflow.start<typeof dailyScanWorkflowV3>(DAILY_SCAN_WORKFLOW, {
       taskQueue,
       workflowId: `daily-scan-${input.scanId}`,
       args: [input],
@@ -387,11 +365,11 @@ describe('dailyScanWorkflowV3 scheduling (time-skipping server, mocked activitie
         },
       },
       async ({ handle, rec }) => {
-        const before = await env.currentTimeMs();
+        const before = await suite.env.currentTimeMs();
         expect((await handle.result()).status).toBe('completed');
         expect(rec.inputs('computeDeltas')).toHaveLength(4);
         // 1 s, 2 s and 4 s of backoff, skipped.
-        expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + 7_000);
+        expect(await suite.env.currentTimeMs()).toBeGreaterThanOrEqual(before + 7_000);
       },
     );
     expect(Date.now() - started).toBeLessThan(7_000);
@@ -491,10 +469,10 @@ describe('dailyScanWorkflowV3 review gate (time-skipping server, mocked activiti
     const started = Date.now();
     await withScan({ overrides: flagged(), input: scanInput({ onTimeout }) }, async ({ handle, rec }) => {
       await rec.until('end:enterReview');
-      const before = await env.currentTimeMs();
+      const before = await suite.env.currentTimeMs();
       const result = await handle.result();
       expect(result.status).toBe(status);
-      expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + 48 * HOUR_MS - 1_000);
+      expect(await suite.env.currentTimeMs()).toBeGreaterThanOrEqual(before + 48 * HOUR_MS - 1_000);
       expect(rec.inputs('leaveReview')[0]).toMatchObject({ outcome: 'timed_out', appliedDecision: onTimeout });
       expect(rec.inputs('leaveReview')[0]!.reviewerId).toBeUndefined();
       if (status === 'completed') {

@@ -1,32 +1,17 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError } from '@temporalio/client';
-import type { TestWorkflowEnvironment } from '@temporalio/testing';
-import { DefaultLogger, makeTelemetryFilterString, Runtime, Worker, type WorkflowBundle } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { workflowIdForErasure } from '../../common/contracts/erasure';
 import { FailureType } from '../../common/contracts/failures';
-import { bundleWorkflows, createTimeSkippingEnv } from '../../test/helpers/time-skipping';
+import { timeSkippingSuite } from '../../test/helpers/time-skipping';
 import type { ErasureActivities } from '../activities/erasure';
 import { eraseMemberWorkflow } from './erase-member';
 
 // eraseMemberWorkflow on Temporal's time-skipping test server with mocked activities: the order of the
 // steps, the counts it reports, and that a failing step is retried until done (backoff skipped).
 
-let env: TestWorkflowEnvironment;
-let bundle: WorkflowBundle;
-
-beforeAll(async () => {
-  Runtime.install({
-    logger: new DefaultLogger('ERROR'),
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'ERROR', other: 'ERROR' }) } },
-  });
-  [env, bundle] = await Promise.all([createTimeSkippingEnv(), bundleWorkflows()]);
-}, 600_000); // the first run on a machine fetches the test server from Maven Central
-
-afterAll(async () => {
-  await env?.teardown();
-});
+const suite = timeSkippingSuite();
 
 type Name = keyof ErasureActivities;
 type Impl<N extends Name> = (input: Parameters<ErasureActivities[N]>[0]) => ReturnType<ErasureActivities[N]>;
@@ -53,20 +38,15 @@ async function erase(overrides: { [N in Name]?: Impl<N> } = {}) {
       },
     ]),
   );
-  const taskQueue = `erase-member-${randomUUID()}`;
-  const worker = await Worker.create({
-    connection: env.nativeConnection,
-    taskQueue,
-    workflowBundle: bundle,
-    activities,
-    dataConverter: env.client.options.dataConverter,
-  });
+  const { worker, taskQueue } = await suite.worker('erase-member', activities);
   const userId = `member_${randomUUID().slice(0, 8)}`;
   const outcome = await worker.runUntil(
-    env.client.workflow.execute(eraseMemberWorkflow, { taskQueue, workflowId: workflowIdForErasure(userId), args: [{ userId }] }).then(
-      (counts) => ({ counts, error: undefined }),
-      (error: unknown) => ({ counts: undefined, error }),
-    ),
+    suite.env.client.workflow
+      .execute(eraseMemberWorkflow, { taskQueue, workflowId: workflowIdForErasure(userId), args: [{ userId }] })
+      .then(
+        (counts) => ({ counts, error: undefined }),
+        (error: unknown) => ({ counts: undefined, error }),
+      ),
   );
   return { ...outcome, calls, userId };
 }
@@ -95,7 +75,7 @@ describe('eraseMemberWorkflow (time-skipping server, mocked activities)', () => 
   it('retries a failing step until it is done (backoff skipped) and never repeats the steps before it', async () => {
     let failures = 0;
     const started = Date.now();
-    const before = await env.currentTimeMs();
+    const before = await suite.env.currentTimeMs();
     const { counts, error, calls } = await erase({
       deleteMemberRecords: async () => {
         if (++failures <= 8) throw new Error('database unavailable');
@@ -107,7 +87,7 @@ describe('eraseMemberWorkflow (time-skipping server, mocked activities)', () => 
     expect(calls.filter((c) => c.name === 'deleteMemberRecords')).toHaveLength(9);
     expect(calls.filter((c) => c.name === 'cancelMemberScans')).toHaveLength(1);
     // 1+2+4+…+60 s of backoff (about 4 min) passed on the server's clock, not the test's.
-    expect(await env.currentTimeMs()).toBeGreaterThanOrEqual(before + 3 * 60_000);
+    expect(await suite.env.currentTimeMs()).toBeGreaterThanOrEqual(before + 3 * 60_000);
     expect(Date.now() - started).toBeLessThan(20_000);
   });
 
