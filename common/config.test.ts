@@ -1,6 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from './config';
+import { productionEnv } from '../test/helpers/production-env';
 import { LOCAL_PAYLOAD_KEY } from './temporal/local-dev-key';
 
 const local = {
@@ -108,6 +109,8 @@ describe('production guards', () => {
 
   it('accepts a production environment', () => {
     expect(loadConfig(production).REDDYFIT_LOCAL_MODE).toBe(false);
+    // The one the entry-point tests start on (cold load, start-up guards).
+    expect(loadConfig(productionEnv()).REDDYFIT_LOCAL_MODE).toBe(false);
   });
 
   it('refuses emulator hosts and the storage emulator outside local mode', () => {

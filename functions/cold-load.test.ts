@@ -1,6 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { productionEnv } from '../test/helpers/production-env';
 
 // The Functions entry registers the whole function table; the SDKs behind the handlers load when a
 // handler first needs them (common/clients/sdk-modules.ts), so a cold start pays for neither Firestore,
@@ -25,17 +26,6 @@ const SDKS = [
   'applicationinsights',
 ];
 
-// A complete production configuration (no emulators, no local mode): the entry validates it at load.
-const production: Record<string, string> = {
-  TEMPORAL_ADDRESS: 'reddyfit.a1b2c.tmprl.cloud:7233',
-  TEMPORAL_API_KEY: 'temporal-api-key-cold-load-test',
-  PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
-  FIREBASE_PROJECT_ID: 'reddyfit-prod',
-  FIREBASE_SERVICE_ACCOUNT_JSON: JSON.stringify({ project_id: 'reddyfit-prod', client_email: 'sa@x.iam', private_key: 'sa-key' }),
-  ScanStorage__blobServiceUri: 'https://reddyfitscans.blob.core.windows.net',
-  PUSH_TRANSPORT: 'fcm',
-};
-
 describe('the Functions entry module', () => {
   it('registers every function without loading the client SDKs', { timeout: 60_000 }, () => {
     const script = [
@@ -47,7 +37,8 @@ describe('the Functions entry module', () => {
     ].join('\n');
     const res = spawnSync(process.execPath, ['--import', 'tsx', '-e', script], {
       cwd: root,
-      env: { PATH: process.env.PATH, ...production },
+      // A complete production configuration (no emulators, no local mode): the entry validates it at load.
+      env: { PATH: process.env.PATH, ...productionEnv() },
       encoding: 'utf8',
       timeout: 60_000,
     });

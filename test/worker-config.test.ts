@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LOCAL_PAYLOAD_KEY } from '../common/temporal/local-dev-key';
+import { PRODUCTION_SECRETS, productionEnv } from './helpers/production-env';
 import { stackEnv } from './helpers/stack';
 
 const root = path.resolve(__dirname, '..');
@@ -30,16 +31,8 @@ describe('entry points with bad config', () => {
 });
 
 // Production: no REDDYFIT_LOCAL_MODE, no emulators. Each case adds one laptop-only or malformed setting.
-const production: Record<string, string> = {
-  TEMPORAL_ADDRESS: 'reddyfit.a1b2c.tmprl.cloud:7233',
-  TEMPORAL_API_KEY: 'temporal-api-key-guard-test-value',
-  PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 42).toString('base64'),
-  FIREBASE_PROJECT_ID: 'reddyfit-prod',
-  FIREBASE_SERVICE_ACCOUNT_JSON: JSON.stringify({ project_id: 'reddyfit-prod', client_email: 'sa@x.iam', private_key: 'sa-key-value' }),
-  ScanStorage__blobServiceUri: 'https://reddyfitscans.blob.core.windows.net',
-  PUSH_TRANSPORT: 'fcm',
-};
-const secretLooking = ['temporal-api-key-guard-test-value', 'sa-key-value', LOCAL_PAYLOAD_KEY, 'storage-secret-value', 'pem-secret-value'];
+const production = productionEnv();
+const secretLooking = [...Object.values(PRODUCTION_SECRETS), LOCAL_PAYLOAD_KEY, 'storage-secret-value', 'pem-secret-value'];
 
 describe('production guards at start-up', () => {
   it.each<[string, string, Record<string, string>]>([
@@ -50,7 +43,11 @@ describe('production guards at start-up', () => {
     ['an API key without TLS', 'TEMPORAL_TLS', { TEMPORAL_TLS: 'false' }],
     ['plain Temporal on a non-loopback address', 'TEMPORAL_TLS', { TEMPORAL_ADDRESS: 'temporal.internal:7233', TEMPORAL_API_KEY: '' }],
     ['Temporal Cloud without TLS', 'TEMPORAL_TLS', { TEMPORAL_API_KEY: '' }],
-    ['a malformed service account', 'FIREBASE_SERVICE_ACCOUNT_JSON', { FIREBASE_SERVICE_ACCOUNT_JSON: '{"private_key":"sa-key-value"' }],
+    [
+      'a malformed service account',
+      'FIREBASE_SERVICE_ACCOUNT_JSON',
+      { FIREBASE_SERVICE_ACCOUNT_JSON: `{"private_key":"${PRODUCTION_SECRETS.serviceAccountKey}"` },
+    ],
     ['a malformed storage string', 'ScanStorage', { ScanStorage: 'AccountName=x;AccountKey=storage-secret-value!' }],
     [
       'a malformed TLS key',
