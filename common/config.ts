@@ -1,6 +1,7 @@
 import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_ARCHIVE_TUNING } from './contracts/archive';
 import { TASK_QUEUE } from './contracts/scan';
 import { LOCAL_PAYLOAD_KEY_ID } from './temporal/local-dev-key';
 import { payloadKeyId } from './temporal/key-id';
@@ -150,11 +151,11 @@ const ConfigObject = z.object({
 
   // Nightly archive of closed workflow histories to WORKFLOW_ARCHIVES_CONTAINER
   /** Closed executions listed (and archived) per activity call. */
-  ARCHIVE_PAGE_SIZE: int(1, 1000).default(200),
+  ARCHIVE_PAGE_SIZE: int(1, 1000).default(DEFAULT_ARCHIVE_TUNING.pageSize),
   /** Histories exported at once within a page. */
-  ARCHIVE_CONCURRENCY: int(1, 64).default(8),
+  ARCHIVE_CONCURRENCY: int(1, 64).default(DEFAULT_ARCHIVE_TUNING.concurrency),
   /** Pages per workflow run before it continues as new (keeps each run's history short). */
-  ARCHIVE_PAGES_PER_RUN: int(1, 10_000).default(50),
+  ARCHIVE_PAGES_PER_RUN: int(1, 10_000).default(DEFAULT_ARCHIVE_TUNING.pagesPerRun),
 
   // Push: FCM in Azure; a signed webhook to a local receiver on a laptop and in tests.
   PUSH_TRANSPORT: z.enum(['fcm', 'webhook']).default('fcm'),
