@@ -1,45 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { describe, expect, it } from 'vitest';
 import { ANGLES, workflowIdForScan } from '../common/contracts/scan';
 import { scanRef, userRef } from '../common/scans/repository';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
-import type { LocalHost } from '../functions/local-host';
 import { InvocationContext } from '@azure/functions';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
-import { measurements, newUserId, samplePhotos, seedMember, startTestWorker } from './helpers/scan';
+import { api } from './helpers/http';
+import { measurements, newUserId, samplePhotos, seedMember, scanWorkerSuite } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // The scan through HTTP on the real local stack: create, upload via SAS to Azurite, the upload trigger
 // (delivered by the local host's poller), status 202 then 200 with results, with the real worker.
 describe('functions: scan flow over HTTP', () => {
-  const taskQueue = uniqueTaskQueue('fn-flow');
   // No review gate here: these tests are about starting, not reviewing.
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '0' });
-  const firebase = createFirebase(config, `fn-flow-${randomUUID()}`);
-  const blob = createBlobService(config);
-  let host: LocalHost;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-  let client: Client;
-
-  beforeAll(async () => {
-    client = await createTemporalClient(config);
-    worker = await startTestWorker(config, firebase, blob, { taskQueue });
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await worker?.stop();
-    await client?.connection.close();
-    await firebase.close();
-  });
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('fn-flow'), REVIEW_MIN_CONFIDENCE: '0' });
+  const suite = scanWorkerSuite('fn-flow', () => config, { host: {} });
+  const { firebase, blob } = suite;
 
   async function createScanFor(uid: string, token: string, headers: Record<string, string> = {}) {
-    const res = await api(host, '/api/scans', { method: 'POST', token, json: measurements(), headers });
+    const res = await api(suite.host, '/api/scans', { method: 'POST', token, json: measurements(), headers });
     expect(res.status, res.text).toBe(201);
     return res;
   }
@@ -63,7 +42,7 @@ describe('functions: scan flow over HTTP', () => {
 
   async function runsOf(scanId: string): Promise<number> {
     let n = 0;
-    for await (const _ of client.workflow.list({ query: `WorkflowId = '${workflowIdForScan(scanId)}'` })) n++;
+    for await (const _ of suite.client.workflow.list({ query: `WorkflowId = '${workflowIdForScan(scanId)}'` })) n++;
     return n;
   }
 
@@ -88,7 +67,7 @@ describe('functions: scan flow over HTTP', () => {
     other.pathname = other.pathname.replace(/\/front$/, '/back');
     expect((await fetch(other, { method: 'PUT', headers: front.headers, body: 'x' })).status).toBe(403);
 
-    const before = await api(host, `/api/scans/${body.scanId}`, { token });
+    const before = await api(suite.host, `/api/scans/${body.scanId}`, { token });
     expect(before.status).toBe(202);
     expect(before.json.missingPhotos.sort()).toEqual([...ANGLES].sort());
 
@@ -97,7 +76,7 @@ describe('functions: scan flow over HTTP', () => {
     const seen: number[] = [];
     let final;
     for (let i = 0; i < 240; i++) {
-      const res = await api(host, `/api/scans/${body.scanId}`, { token });
+      const res = await api(suite.host, `/api/scans/${body.scanId}`, { token });
       seen.push(res.status);
       if (res.status === 202) {
         expect(res.headers.get('retry-after')).toMatch(/^\d+$/);
@@ -116,7 +95,7 @@ describe('functions: scan flow over HTTP', () => {
     expect(await runsOf(body.scanId)).toBe(1);
 
     // The list shows it, newest first.
-    const list = await api(host, '/api/scans', { token });
+    const list = await api(suite.host, '/api/scans', { token });
     expect(list.status).toBe(200);
     expect(list.json.items[0].scanId).toBe(body.scanId);
   });
@@ -139,21 +118,21 @@ describe('functions: scan flow over HTTP', () => {
     const ctx = () => new InvocationContext({ functionName: uploadTrigger.name, logHandler: () => undefined });
     const results = await Promise.allSettled([
       ...ANGLES.map((a) =>
-        uploadTrigger.handler({ name: `${uid}/${scanId}/${a}`, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps),
+        uploadTrigger.handler({ name: `${uid}/${scanId}/${a}`, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), suite.host.deps),
       ),
-      api(host, `/api/scans/${scanId}/submit`, { method: 'POST', token }),
+      api(suite.host, `/api/scans/${scanId}/submit`, { method: 'POST', token }),
     ]);
     expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
     const submit = (results[4] as PromiseFulfilledResult<Awaited<ReturnType<typeof api>>>).value;
     expect(submit.status, submit.text).toBe(202);
-    expect(submit.headers.get('location')).toBe(`${host.url}/api/scans/${scanId}`);
+    expect(submit.headers.get('location')).toBe(`${suite.host.url}/api/scans/${scanId}`);
     expect(submit.headers.get('retry-after')).toBeTruthy();
 
     expect(await waitForStatus(scanId, ['completed', 'rejected', 'failed', 'awaiting_review'])).toBe('completed');
-    await host.idle();
+    await suite.host.idle();
     expect(await runsOf(scanId)).toBe(1);
     // A submit after the end changes nothing either.
-    expect((await api(host, `/api/scans/${scanId}/submit`, { method: 'POST', token })).status).toBe(202);
+    expect((await api(suite.host, `/api/scans/${scanId}/submit`, { method: 'POST', token })).status).toBe(202);
     expect(await runsOf(scanId)).toBe(1);
     expect((await scanRef(firebase.db, scanId).get()).data()?.status).toBe('completed');
   });
@@ -166,12 +145,12 @@ describe('functions: scan flow over HTTP', () => {
     const body = measurements({ capturedAt: new Date(Date.now() - 60_000).toISOString() });
 
     // A client that timed out retries with the same key, more than once.
-    const first = await api(host, '/api/scans', { method: 'POST', token, json: body, headers: { 'Idempotency-Key': key } });
+    const first = await api(suite.host, '/api/scans', { method: 'POST', token, json: body, headers: { 'Idempotency-Key': key } });
     expect(first.status, first.text).toBe(201);
     expect(first.headers.get('idempotent-replayed')).toBeNull();
     const retries = [];
     for (let i = 0; i < 3; i++)
-      retries.push(await api(host, '/api/scans', { method: 'POST', token, json: { ...body }, headers: { 'Idempotency-Key': key } }));
+      retries.push(await api(suite.host, '/api/scans', { method: 'POST', token, json: { ...body }, headers: { 'Idempotency-Key': key } }));
     for (const r of retries) {
       expect(r.status, r.text).toBe(201);
       expect(r.json.scanId).toBe(first.json.scanId);
@@ -182,12 +161,12 @@ describe('functions: scan flow over HTTP', () => {
     expect((await firebase.db.collection('scans').where('ownerId', '==', uid).get()).size).toBe(1);
 
     // Three at once with a new key (after cancelling the first: one open scan per member): still one scan and one credit.
-    expect((await api(host, `/api/scans/${first.json.scanId}/cancel`, { method: 'POST', token })).status).toBe(202);
+    expect((await api(suite.host, `/api/scans/${first.json.scanId}/cancel`, { method: 'POST', token })).status).toBe(202);
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(3);
     const key2 = `key-${randomUUID()}`;
     const body2 = measurements({ capturedAt: new Date().toISOString() });
     const together = await Promise.all(
-      [0, 1, 2].map(() => api(host, '/api/scans', { method: 'POST', token, json: body2, headers: { 'Idempotency-Key': key2 } })),
+      [0, 1, 2].map(() => api(suite.host, '/api/scans', { method: 'POST', token, json: body2, headers: { 'Idempotency-Key': key2 } })),
     );
     expect(together.map((r) => r.status)).toEqual([201, 201, 201]);
     expect(new Set(together.map((r) => r.json.scanId)).size).toBe(1);
@@ -195,7 +174,7 @@ describe('functions: scan flow over HTTP', () => {
     expect((await firebase.db.collection('scans').where('ownerId', '==', uid).get()).size).toBe(2);
 
     // The same key with another body is refused and reserves nothing.
-    const reused = await api(host, '/api/scans', {
+    const reused = await api(suite.host, '/api/scans', {
       method: 'POST',
       token,
       json: { ...body, weightKg: 90 },

@@ -1,43 +1,27 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
+import { describe, expect, it } from 'vitest';
 import { Collections } from '../common/contracts/scan-document';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { api } from './helpers/http';
 import { allReviewPages, flaggedScanWaitingForReview } from './helpers/review';
-import { measurements, newScanId, newUserId, seedMember, startTestWorker } from './helpers/scan';
+import { measurements, newScanId, newUserId, seedMember, scanWorkerSuite } from './helpers/scan';
 import { createScanWithCredit } from '../common/scans/repository';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // GET /api/reviews against scans really waiting at the review gate.
 describe('functions: the review queue', () => {
-  const taskQueue = uniqueTaskQueue('fn-reviews');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const firebase = createFirebase(config, `fn-reviews-${randomUUID()}`);
-  const blob = createBlobService(config);
-  let host: LocalHost;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-
-  beforeAll(async () => {
-    worker = await startTestWorker(config, firebase, blob, { taskQueue });
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await worker?.stop();
-    await firebase.close();
-  });
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('fn-reviews') });
+  const suite = scanWorkerSuite('fn-reviews', () => config, { host: {} });
+  const { firebase } = suite;
 
   it('lists waiting scans oldest first with what a reviewer needs; photo reads are audited; decided scans leave', async () => {
-    const first = await flaggedScanWaitingForReview(host, firebase, config);
-    const second = await flaggedScanWaitingForReview(host, firebase, config);
+    const first = await flaggedScanWaitingForReview(suite.host, firebase, config);
+    const second = await flaggedScanWaitingForReview(suite.host, firebase, config);
     const reviewerUid = `reviewer_${randomUUID().slice(0, 8)}`;
     const reviewerToken = await idTokenFor(firebase.auth, config, reviewerUid, { reviewer: true });
 
     // Pages of one: the cursor carries on, and the older scan comes first.
-    const items = await allReviewPages(host, reviewerToken, 1);
+    const items = await allReviewPages(suite.host, reviewerToken, 1);
     const ids = items.map((i) => i.scanId);
     expect(ids).toContain(first.scanId);
     expect(ids.indexOf(first.scanId)).toBeLessThan(ids.indexOf(second.scanId));
@@ -86,14 +70,14 @@ describe('functions: the review queue', () => {
     expect(audits.every((a) => a.action === 'health_data_read' && a.subject.why === 'review' && a.userId === first.uid)).toBe(true);
 
     // Decided: gone from the queue.
-    const approved = await api(host, `/api/scans/${first.scanId}/review`, {
+    const approved = await api(suite.host, `/api/scans/${first.scanId}/review`, {
       method: 'POST',
       token: reviewerToken,
       json: { decision: 'approve' },
     });
     expect(approved.status, approved.text).toBe(200);
     for (const end = Date.now() + 30_000; ; await new Promise((r) => setTimeout(r, 200))) {
-      const ids2 = (await allReviewPages(host, reviewerToken)).map((i) => i.scanId);
+      const ids2 = (await allReviewPages(suite.host, reviewerToken)).map((i) => i.scanId);
       if (!ids2.includes(first.scanId)) {
         expect(ids2).toContain(second.scanId);
         break;
@@ -104,16 +88,16 @@ describe('functions: the review queue', () => {
 
   it('refuses members and anonymous callers, and bad paging, with problem+json', async () => {
     const memberToken = await idTokenFor(firebase.auth, config, `member_${randomUUID().slice(0, 8)}`);
-    const asMember = await api(host, '/api/reviews', { token: memberToken });
+    const asMember = await api(suite.host, '/api/reviews', { token: memberToken });
     expect(asMember.status).toBe(403);
     expect(asMember.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(asMember.json.code).toBe('reviewer_role_required');
-    expect((await api(host, '/api/reviews')).json.code).toBe('unauthenticated');
+    expect((await api(suite.host, '/api/reviews')).json.code).toBe('unauthenticated');
     const reviewerToken = await idTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
-    const badCursor = await api(host, '/api/reviews?cursor=bm90LWEtY3Vyc29y', { token: reviewerToken });
+    const badCursor = await api(suite.host, '/api/reviews?cursor=bm90LWEtY3Vyc29y', { token: reviewerToken });
     expect(badCursor.status).toBe(400);
     expect(badCursor.json.code).toBe('validation_failed');
-    const badLimit = await api(host, '/api/reviews?limit=0', { token: reviewerToken });
+    const badLimit = await api(suite.host, '/api/reviews?limit=0', { token: reviewerToken });
     expect(badLimit.status).toBe(400);
     expect(badLimit.json.code).toBe('validation_failed');
     expect(badLimit.text).not.toContain('"0"');
@@ -134,7 +118,7 @@ describe('functions: the review queue', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res = await api(host, `/api/scans?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token });
+      const res = await api(suite.host, `/api/scans?limit=1${cursor ? `&cursor=${cursor}` : ''}`, { token });
       expect(res.status, res.text).toBe(200);
       seen.push(...res.json.items.map((i: { scanId: string }) => i.scanId));
       cursor = res.json.nextCursor;

@@ -1,19 +1,13 @@
-import { randomUUID } from 'node:crypto';
 import { InMemorySpanExporter, type ReadableSpan, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { describe, expect, it } from 'vitest';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
 import { SpanNames } from '../common/telemetry-names';
 import { traceAzureSdk } from '../common/tracing';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
-import { measurements, seedUploadedScan, startTestWorker } from './helpers/scan';
+import { api } from './helpers/http';
+import { measurements, seedUploadedScan, scanWorkerSuite } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 import { replayAll } from '../worker/replay';
 
@@ -27,27 +21,14 @@ describe('tracing: one trace per scan', () => {
   provider.register(); // global provider, AsyncLocalStorage context manager, W3C trace-context propagator
   traceAzureSdk(); // Blob client spans, as startTelemetry enables them in production
 
-  const taskQueue = uniqueTaskQueue('tracing');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '0' });
-  const firebase = createFirebase(config, `tracing-${randomUUID()}`);
-  const blob = createBlobService(config);
-  let host: LocalHost;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-  let client: Client;
-
-  beforeAll(async () => {
-    client = await createTemporalClient(config);
-    worker = await startTestWorker(config, firebase, blob, { taskQueue, workflowSpans: processor });
+  const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('tracing'), REVIEW_MIN_CONFIDENCE: '0' });
+  const suite = scanWorkerSuite('tracing', () => config, {
+    workflowSpans: processor,
     // The blob poller waits longer than the test, so the submit request (not the upload trigger) starts the scan.
-    host = await startFunctionsHost(config, { pollIntervalMs: 600_000 });
+    host: { pollIntervalMs: 600_000 },
+    after: () => provider.shutdown(),
   });
-  afterAll(async () => {
-    await host?.close();
-    await worker?.stop();
-    await client?.connection.close();
-    await firebase.close();
-    await provider.shutdown();
-  });
+  const { firebase, blob } = suite;
 
   /** The span's ancestors, nearest first, as far as the recorded spans reach. */
   function ancestors(span: ReadableSpan, byId: Map<string, ReadableSpan>): ReadableSpan[] {
@@ -65,9 +46,9 @@ describe('tracing: one trace per scan', () => {
     const token = await idTokenFor(firebase.auth, config, scan.ownerId);
     exporter.reset();
 
-    const submitted = await api(host, `/api/scans/${scan.scanId}/submit`, { method: 'POST', token });
+    const submitted = await api(suite.host, `/api/scans/${scan.scanId}/submit`, { method: 'POST', token });
     expect(submitted.status, submitted.text).toBe(202);
-    const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
     expect((await handle.result()).status).toBe('completed');
 
     const history = await handle.fetchHistory();

@@ -17,6 +17,8 @@ import type { ActivityDeps, WorkerActivities } from '../../worker/activities';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../../worker/create-worker';
 import type { FirebaseClients } from '../../common/clients/firebase';
 import { connectWorkerToTemporal } from '../../worker/temporal-connection';
+import type { LocalHost } from '../../functions/local-host';
+import { startFunctionsHost } from './http';
 
 export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
 export const newUserId = () => `member_${randomUUID().replaceAll('-', '').slice(0, 12)}`;
@@ -142,13 +144,21 @@ export async function pushesFor(listUrl: string, scanId: string): Promise<Array<
 
 /**
  * The usual integration suite: Firestore and Blob clients, a Temporal client and the production worker on
- * the config's task queue, started before the file's tests and stopped after them. The config is read
+ * the config's task queue, started before the file's tests and stopped after them; with `host`, also the
+ * local Functions host on the same config (started after the worker, closed before it). The config is read
  * lazily so `before` can start what it points at first (e.g. a model server).
  */
 export function scanWorkerSuite(
   name: string,
   config: () => Config,
-  hooks: { before?: () => Promise<unknown>; after?: () => Promise<unknown> } = {},
+  opts: {
+    before?: () => Promise<unknown>;
+    after?: () => Promise<unknown>;
+    host?: { pollIntervalMs?: number };
+    /** The worker's activities use the suite's Temporal client rather than opening their own. */
+    activitiesUseSuiteClient?: boolean;
+    workflowSpans?: Parameters<typeof createScanWorker>[0]['workflowSpans'];
+  } = {},
 ) {
   const firebase = createFirebase(testConfig(), `${name}-${randomUUID()}`);
   const suite = {
@@ -156,19 +166,27 @@ export function scanWorkerSuite(
     blob: createBlobService(testConfig()),
     client: undefined as unknown as Client,
     config: undefined as unknown as Config,
+    /** The local Functions host; only with `host`. */
+    host: undefined as unknown as LocalHost,
   };
   let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
   beforeAll(async () => {
-    await hooks.before?.();
+    await opts.before?.();
     suite.config = config();
     suite.client = await createTemporalClient(suite.config);
-    worker = await startTestWorker(suite.config, firebase, suite.blob, { taskQueue: suite.config.TEMPORAL_TASK_QUEUE });
+    worker = await startTestWorker(suite.config, firebase, suite.blob, {
+      taskQueue: suite.config.TEMPORAL_TASK_QUEUE,
+      ...(opts.activitiesUseSuiteClient ? { deps: { temporal: suite.client } } : {}),
+      workflowSpans: opts.workflowSpans,
+    });
+    if (opts.host) suite.host = await startFunctionsHost(suite.config, opts.host);
   });
   afterAll(async () => {
+    await suite.host?.close();
     await worker?.stop();
     await suite.client?.connection.close();
     await firebase.close();
-    await hooks.after?.();
+    await opts.after?.();
   });
   return suite;
 }
