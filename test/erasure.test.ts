@@ -1,13 +1,8 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { existingMemberDataKey, type MemberDataKey, openHistoryPayloads } from '../common/archive/member-keys';
 import { historyBlobPath } from '../common/archive/layout';
 import { startArchive } from '../common/archive/start-archive';
 import { readArchivedHistory } from '../common/archive/store';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
 import type { ArchiveWorkflowResult } from '../common/contracts/archive';
 import { workflowIdForErasure } from '../common/contracts/erasure';
 import { workflowIdForScan } from '../common/contracts/scan';
@@ -15,12 +10,11 @@ import { Collections, type ScanDocument, Subcollections } from '../common/contra
 import { createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
-import type { LocalHost } from '../functions/local-host';
 import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
 import { idTokenFor } from './helpers/auth';
 import { maybeRecordHistory } from './helpers/history';
 import { api, startFunctionsHost } from './helpers/http';
-import { measurements, newScanId, newUserId, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
+import { measurements, newScanId, newUserId, seedMember, seedUploadedScan, startTestWorker, scanWorkerSuite } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { spawnWorkerProcess } from './helpers/worker-process';
 
@@ -30,34 +24,19 @@ import { spawnWorkerProcess } from './helpers/worker-process';
 describe('erasure: DELETE /api/me', () => {
   const taskQueue = uniqueTaskQueue('erase');
   const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '0' });
-  const firebase = createFirebase(config, `erase-${randomUUID()}`);
-  const blob = createBlobService(config);
+  const suite = scanWorkerSuite('erase', () => config, { host: {}, activitiesUseSuiteClient: true });
+  const { firebase, blob } = suite;
   const archive = blob.getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER);
   const archiveKeys = archiveKeysFromPayloadKeys([Buffer.from(config.PAYLOAD_ENCRYPTION_KEY, 'base64')]);
   const codec = payloadDataConverter(config).payloadCodecs[0]!;
   const HEALTH = /weightKg|bodyFatPercent|heightCm|leanMass/;
-  let host: LocalHost;
-  let client: Client;
-  let worker: Awaited<ReturnType<typeof startTestWorker>>;
-
-  beforeAll(async () => {
-    client = await createTemporalClient(config);
-    worker = await startTestWorker(config, firebase, blob, { taskQueue, deps: { temporal: client } });
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await worker?.stop();
-    await client?.connection.close();
-    await firebase.close();
-  });
 
   const scanDoc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument | undefined;
 
   async function completedScan(userId: string, cfg = config) {
     const scan = await seedUploadedScan(firebase, blob, cfg, { userId });
-    await startDailyScan(client, cfg, scan, taskQueue);
-    if (cfg === config) expect((await client.workflow.getHandle(scan.workflowId).result()).status).toBe('completed');
+    await startDailyScan(suite.client, cfg, scan, taskQueue);
+    if (cfg === config) expect((await suite.client.workflow.getHandle(scan.workflowId).result()).status).toBe('completed');
     return scan;
   }
 
@@ -83,7 +62,7 @@ describe('erasure: DELETE /api/me', () => {
   }
 
   async function archivedHistoryOf(workflowId: string) {
-    const desc = await client.workflow.getHandle(workflowId).describe();
+    const desc = await suite.client.workflow.getHandle(workflowId).describe();
     const path = historyBlobPath({ workflowId, runId: desc.runId, closeTime: desc.closeTime!.toISOString() });
     return { path, read: () => readArchivedHistory(archive.getBlockBlobClient(path)) };
   }
@@ -91,7 +70,7 @@ describe('erasure: DELETE /api/me', () => {
   async function visible(workflowId: string) {
     return Number(
       (
-        await client.workflowService.countWorkflowExecutions({
+        await suite.client.workflowService.countWorkflowExecutions({
           namespace: config.TEMPORAL_NAMESPACE,
           query: `WorkflowId = '${workflowId}'`,
         })
@@ -99,7 +78,7 @@ describe('erasure: DELETE /api/me', () => {
     );
   }
 
-  async function erasureCompleted(token: string, h = host) {
+  async function erasureCompleted(token: string, h = suite.host) {
     for (const end = Date.now() + 120_000; Date.now() < end; await new Promise((r) => setTimeout(r, 300))) {
       const res = await api(h, '/api/me/erasure', { token });
       if (res.json?.status === 'completed') return res;
@@ -150,19 +129,19 @@ describe('erasure: DELETE /api/me', () => {
       now: new Date(),
     });
     const reviewing = await seedUploadedScan(firebase, blob, config, { userId: member });
-    await startDailyScan(client, testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '1' }), reviewing, taskQueue);
+    await startDailyScan(suite.client, testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '1' }), reviewing, taskQueue);
     for (const end = Date.now() + 60_000; (await scanDoc(reviewing.scanId))?.status !== 'awaiting_review' && Date.now() < end; )
       await new Promise((r) => setTimeout(r, 200));
     expect((await scanDoc(reviewing.scanId))?.status).toBe('awaiting_review');
 
     // The nightly archive of the closed scans: the member's payloads are sealed with their data key.
     const { workflowId: archiveId } = await startArchive(
-      client,
+      suite.client,
       config,
       { from, to: new Date().toISOString(), taskQueue },
       { mode: 'rerun' },
     );
-    expect(((await client.workflow.getHandle(archiveId).result()) as ArchiveWorkflowResult).counts.conflicts).toBe(0);
+    expect(((await suite.client.workflow.getHandle(archiveId).result()) as ArchiveWorkflowResult).counts.conflicts).toBe(0);
     const archived = await archivedHistoryOf(done.workflowId);
     const othersArchived = await archivedHistoryOf(othersDone.workflowId);
     const memberKey = (await existingMemberDataKey(firebase.db, archiveKeys, member))!;
@@ -172,10 +151,10 @@ describe('erasure: DELETE /api/me', () => {
     expect((await readablePayloadTexts(before, [memberKey])).some((t) => HEALTH.test(t))).toBe(true);
     expect((await readablePayloadTexts(before, [])).some((t) => HEALTH.test(t))).toBe(false);
 
-    const first = await api(host, '/api/me', { method: 'DELETE', token });
+    const first = await api(suite.host, '/api/me', { method: 'DELETE', token });
     expect(first.status, first.text).toBe(202);
-    expect(first.headers.get('location')).toBe(`${host.url}/api/me/erasure`);
-    const again = await api(host, '/api/me', { method: 'DELETE', token });
+    expect(first.headers.get('location')).toBe(`${suite.host.url}/api/me/erasure`);
+    const again = await api(suite.host, '/api/me', { method: 'DELETE', token });
     expect(again.json.requestedAt).toBe(first.json.requestedAt); // the same erasure
     const completed = await erasureCompleted(token);
     expect(completed.json).toMatchObject({ status: 'completed', requestedAt: first.json.requestedAt, completedAt: expect.any(String) });
@@ -187,8 +166,8 @@ describe('erasure: DELETE /api/me', () => {
       executionsDeleted: 2,
       archiveKeyDestroyed: true,
     });
-    await maybeRecordHistory(client.workflow.getHandle(workflowIdForErasure(member)), 'erase-member');
-    const repeat = await api(host, '/api/me', { method: 'DELETE', token });
+    await maybeRecordHistory(suite.client.workflow.getHandle(workflowIdForErasure(member)), 'erase-member');
+    const repeat = await api(suite.host, '/api/me', { method: 'DELETE', token });
     expect({ status: repeat.status, requestedAt: repeat.json.requestedAt }).toEqual({ status: 200, requestedAt: first.json.requestedAt });
 
     // Firestore: only the audit trail and the erasure record name the member, with identifiers only.
@@ -240,7 +219,7 @@ describe('erasure: DELETE /api/me', () => {
     try {
       expect((await api(killHost, '/api/me', { method: 'DELETE', token })).status).toBe(202);
       // Killed once the first step is done: the rest is left to the next worker.
-      const handle = client.workflow.getHandle(workflowIdForErasure(member));
+      const handle = suite.client.workflow.getHandle(workflowIdForErasure(member));
       for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
         const events = (await handle.fetchHistory()).events ?? [];
         if (events.some((e) => e.activityTaskCompletedEventAttributes)) break;
@@ -248,7 +227,7 @@ describe('erasure: DELETE /api/me', () => {
       proc.proc.kill('SIGKILL');
       expect(await proc.exited).toBeNull();
 
-      second = await startTestWorker(killConfig, firebase, blob, { taskQueue: killQueue, deps: { temporal: client } });
+      second = await startTestWorker(killConfig, firebase, blob, { taskQueue: killQueue, deps: { temporal: suite.client } });
       const completed = await erasureCompleted(token, killHost);
       expect(completed.json.status).toBe('completed');
     } finally {
