@@ -3,6 +3,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createDeps } from '../functions/deps';
 import { registrations } from '../functions/definitions';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { terminateWorkflows } from './helpers/workflows';
 
 // The nightly timer (app.timer at 02:00 UTC) starts the archive workflow for the night before, once.
 describe('functions: nightly archive timer', () => {
@@ -12,12 +13,7 @@ describe('functions: nightly archive timer', () => {
   const timer = registrations().timer.find((t) => t.name === 'nightlyArchive')!;
   const started: string[] = [];
   afterAll(async () => {
-    const client = await deps.temporal();
-    for (const id of started)
-      await client.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
+    await terminateWorkflows(await deps.temporal(), started);
   });
 
   it('is registered at 02:00 UTC daily (six-field NCRONTAB)', () => {

@@ -11,6 +11,7 @@ import { createDeps } from '../functions/deps';
 import { startFunctionsHost } from './helpers/http';
 import { measurements, newScanId, newUserId, samplePhotos, seedMember, seedUploadedScan } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { terminateWorkflows } from './helpers/workflows';
 
 // No stranded scans: photos that arrive while no Functions host runs are still delivered, a scan whose
 // blob events were lost is started by the reconciliation timer, and one whose photos never came is
@@ -26,12 +27,7 @@ describe('no stranded scans', () => {
   const runTimer = (now: Date) => reconcile.handler(new InvocationContext({ functionName: reconcile.name }), deps, now);
 
   afterAll(async () => {
-    const client = await deps.temporal();
-    for (const id of started)
-      await client.workflow
-        .getHandle(id)
-        .terminate('test over')
-        .catch(() => undefined);
+    await terminateWorkflows(await deps.temporal(), started);
     await deps.close();
   });
 
