@@ -17,12 +17,11 @@ import { readArchivedHistory, sha256Hex } from '../common/archive/store';
 import { verifyArchive } from '../common/archive/verify';
 import { ArchiveMetadata, type ArchiveWindow, type ArchiveWorkflowResult, type ManifestEntry } from '../common/contracts/archive';
 import { workflowIdForScan } from '../common/contracts/scan';
-import { Collections } from '../common/contracts/scan-document';
 import { progressQuery } from '../common/contracts/workflow-messages';
-import { userRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { maybeRecordHistory } from './helpers/history';
+import { seedLeanerScanYesterday } from './helpers/review';
 import { newUserId, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { PROJECT_ROOT, spawnWorkerProcess } from './helpers/worker-process';
@@ -114,16 +113,7 @@ describe('archive of a batch of scans', () => {
     });
     const userId = newUserId();
     await seedMember(firebase.db, userId, { credits: 1 });
-    await userRef(firebase.db, userId)
-      .collection(Collections.scanHistory)
-      .doc('previous')
-      .set({
-        scanId: 'previous',
-        takenAt: new Date(Date.now() - 86_400_000).toISOString(),
-        bodyFatPercent: 8,
-        weightKg: 82,
-        leanMassKg: 75.4,
-      });
+    await seedLeanerScanYesterday(firebase.db, userId, { leanMassKg: 75.4 });
     const flagged = await seedUploadedScan(firebase, blob, config, { userId });
     for (const s of [good, bad, flagged]) await startDailyScan(client, config, s, scanQueue);
     const handle = (id: string) => client.workflow.getHandle(workflowIdForScan(id));

@@ -17,6 +17,7 @@ import { scanRef, userRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
+import { seedLeanerScanYesterday } from './helpers/review';
 import { measurements, newUserId, pushesFor, scanWorkerSuite, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
@@ -51,14 +52,7 @@ async function waitForStatus(handle: WorkflowHandle, status: string, timeoutMs =
 async function seedFlaggedScan(cfg = config) {
   const userId = newUserId();
   await seedMember(firebase.db, userId, { credits: 1 });
-  const yesterday = new Date(Date.now() - 86_400_000).toISOString();
-  await userRef(firebase.db, userId).collection(Collections.scanHistory).doc('previous').set({
-    scanId: 'previous',
-    takenAt: yesterday,
-    bodyFatPercent: 8,
-    weightKg: 82,
-    leanMassKg: 75.4,
-  });
+  await seedLeanerScanYesterday(firebase.db, userId, { leanMassKg: 75.4 });
   const scan = await seedUploadedScan(firebase, blob, cfg, { userId });
   const handle = suite.client.workflow.getHandle(workflowIdForScan(scan.scanId));
   await startDailyScan(suite.client, cfg, scan, taskQueue);

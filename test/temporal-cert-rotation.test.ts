@@ -15,6 +15,7 @@ import { startDailyScan } from '../common/scans/start-scan';
 import type { LocalHost } from '../functions/local-host';
 import { mtlsClientSettings } from '../scripts/lib/local-stack';
 import { api, startFunctionsHost } from './helpers/http';
+import { seedLeanerScanYesterday } from './helpers/review';
 import { newUserId, pushesArrived, seedMember, seedUploadedScan } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { spawnWorkerProcess } from './helpers/worker-process';
@@ -80,10 +81,7 @@ describe('client certificate rotation without a restart', () => {
     for (let i = 0; i < 2; i++) {
       const userId = newUserId();
       await seedMember(firebase.db, userId, { credits: 1 });
-      await userRef(firebase.db, userId)
-        .collection(Collections.scanHistory)
-        .doc('previous')
-        .set({ scanId: 'previous', takenAt: new Date(Date.now() - 86_400_000).toISOString(), bodyFatPercent: 8, weightKg: 82 });
+      await seedLeanerScanYesterday(firebase.db, userId);
       scans.push(await seedUploadedScan(firebase, blob, config, { userId }));
     }
     const handles = scans.map((s) => client.workflow.getHandle(workflowIdForScan(s.scanId)));

@@ -18,6 +18,7 @@ import { freePort } from '../scripts/lib/ports';
 import { pushData, startPushReceiver } from '../scripts/lib/push-receiver';
 import { PUSH_SEND_LEASE_MS, pushMarkerRef } from '../worker/activities/notify';
 import { writeWorkflowBundle } from '../worker/workflow-bundler';
+import { seedLeanerScanYesterday } from './helpers/review';
 import { newUserId, pushesFor, seedMember, seedUploadedScan } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { PROJECT_ROOT, spawnWorkerProcess } from './helpers/worker-process';
@@ -45,15 +46,7 @@ describe('worker process', () => {
     const userId = newUserId();
     await seedMember(firebase.db, userId, { credits: 1 });
     // A previous scan yesterday that makes today's change implausible: the scan waits for review.
-    await userRef(firebase.db, userId)
-      .collection(Collections.scanHistory)
-      .doc('previous')
-      .set({
-        scanId: 'previous',
-        takenAt: new Date(Date.now() - 86_400_000).toISOString(),
-        bodyFatPercent: 8,
-        weightKg: 82,
-      });
+    await seedLeanerScanYesterday(firebase.db, userId);
     const scan = await seedUploadedScan(firebase, blob, config, { userId });
     const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
 

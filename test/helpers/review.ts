@@ -1,6 +1,7 @@
 import { expect } from 'vitest';
 import type { Config } from '../../common/config';
 import type { FirebaseClients } from '../../common/clients/firebase';
+import type { Firestore } from 'firebase-admin/firestore';
 import { Collections } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
 import type { LocalHost } from '../../functions/local-host';
@@ -9,17 +10,24 @@ import { api } from './http';
 import { measurements, newUserId, samplePhotos, seedMember } from './scan';
 
 /**
- * A member whose scan yesterday was far leaner at nearly the same weight: today's equations-only estimate is
- * ~14 pp higher, beyond physiology plus the weight-explained shift, so the scan waits for review. Goes through
- * the HTTP API the way the app does (create, upload the four photos) and returns once the scan waits.
+ * Yesterday's scan of a member, far leaner at nearly the same weight: today's equations-only estimate is
+ * ~14 pp higher, beyond physiology plus the weight-explained shift, so the member's next scan waits for review.
+ */
+export function seedLeanerScanYesterday(db: Firestore, uid: string, extra: { leanMassKg?: number } = {}) {
+  return userRef(db, uid)
+    .collection(Collections.scanHistory)
+    .doc('previous')
+    .set({ scanId: 'previous', takenAt: new Date(Date.now() - 86_400_000).toISOString(), bodyFatPercent: 8, weightKg: 82, ...extra });
+}
+
+/**
+ * A member with such a scan yesterday (`seedLeanerScanYesterday`), whose scan today goes through the HTTP API
+ * the way the app does (create, upload the four photos); returns once the scan waits for review.
  */
 export async function flaggedScanWaitingForReview(host: LocalHost, firebase: FirebaseClients, config: Config) {
   const uid = newUserId();
   await seedMember(firebase.db, uid, { credits: 1 });
-  await userRef(firebase.db, uid)
-    .collection(Collections.scanHistory)
-    .doc('previous')
-    .set({ scanId: 'previous', takenAt: new Date(Date.now() - 86_400_000).toISOString(), bodyFatPercent: 8, weightKg: 82 });
+  await seedLeanerScanYesterday(firebase.db, uid);
   const token = await idTokenFor(firebase.auth, config, uid);
   const created = await api(host, '/api/scans', { method: 'POST', token, json: measurements() });
   expect(created.status, created.text).toBe(201);
