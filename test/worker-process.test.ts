@@ -26,12 +26,18 @@ import { PROJECT_ROOT, spawnWorkerProcess } from './helpers/worker-process';
 const firebase = createFirebase(testConfig(), `worker-process-${randomUUID()}`);
 const blob = createBlobService(testConfig());
 let client: Client;
+// Prebuilt once, as the image builds it, for the crash tests: a worker started (or restarted after a kill)
+// with it is polling in seconds, not after bundling the workflows from source at every start.
+const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'worker-process-'));
+const bundlePath = path.join(bundleDir, 'workflow-bundle.js');
 beforeAll(async () => {
   client = await createTemporalClient(testConfig());
+  await writeWorkflowBundle(bundlePath, 'WARN');
 });
 afterAll(async () => {
   await client?.connection.close();
   await firebase.close();
+  rmSync(bundleDir, { recursive: true, force: true });
 });
 
 const workerEnv = (taskQueue: string, extra: Record<string, string> = {}) => {
@@ -49,8 +55,9 @@ describe('worker process', () => {
     await seedLeanerScanYesterday(firebase.db, userId);
     const scan = await seedUploadedScan(firebase, blob, config, { userId });
     const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
+    const env = workerEnv(taskQueue, { WORKER_WORKFLOW_BUNDLE_PATH: bundlePath });
 
-    let worker = await spawnWorkerProcess(workerEnv(taskQueue));
+    let worker = await spawnWorkerProcess(env);
     await startDailyScan(client, config, scan, taskQueue);
     for (let p = await handle.query(progressQuery); p.status !== 'awaiting_review'; p = await handle.query(progressQuery)) {
       await new Promise((r) => setTimeout(r, 100));
@@ -58,14 +65,14 @@ describe('worker process', () => {
     worker.proc.kill('SIGKILL');
     expect(await worker.exited).toBeNull();
 
-    worker = await spawnWorkerProcess(workerEnv(taskQueue));
+    worker = await spawnWorkerProcess(env);
     await handle.executeUpdate(submitReviewUpdate, {
       args: [{ decision: 'approve', reviewerId: 'reviewer_1', reviewerRoles: ['reviewer'] }],
     });
     // Kill again straight after the decision, while persisting and notifying are under way.
     worker.proc.kill('SIGKILL');
     await worker.exited;
-    worker = await spawnWorkerProcess(workerEnv(taskQueue));
+    worker = await spawnWorkerProcess(env);
     try {
       expect((await handle.result()).status).toBe('completed');
     } finally {
@@ -84,9 +91,6 @@ describe('worker process', () => {
     // activity once its 30 s start-to-close timeout ends (the worker's death is seen no sooner, and the
     // marker's lease, PUSH_SEND_LEASE_MS, has run out by then), and the new worker sends it again.
     expect(PUSH_SEND_LEASE_MS).toBeLessThan(30_000);
-    // Prebuilt as the image builds it: the restarted worker is polling in seconds, not after a rebuild.
-    const bundlePath = path.join(mkdtempSync(path.join(os.tmpdir(), 'push-kill-')), 'workflow-bundle.js');
-    await writeWorkflowBundle(bundlePath, 'WARN');
     const receiver = await startPushReceiver(0, { delayMs: 3_000 });
     const taskQueue = uniqueTaskQueue('push-kill');
     const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
@@ -115,7 +119,6 @@ describe('worker process', () => {
       worker.proc.kill('SIGTERM');
       await worker.exited;
       await receiver.close();
-      rmSync(path.dirname(bundlePath), { recursive: true, force: true });
     }
     // The killed sender's delivery was never accepted; the retry's was, once; no replay was needed.
     expect(receiver.abandoned()).toBe(1);
