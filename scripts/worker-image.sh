@@ -7,6 +7,7 @@
 set -euo pipefail
 out=${1:?usage: worker-image.sh <out-dir>}
 rm -rf "$out" && mkdir -p "$out"
+out=$(cd "$out" && pwd) # absolute: step 3 require()s from it, and a bare `runtime/...` is a package name to Node
 
 # 1. Build with the full (dev) dependencies: tsc, the workflow bundler.
 npm ci --no-audit --no-fund --loglevel=error --ignore-scripts
