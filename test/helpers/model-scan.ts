@@ -10,9 +10,9 @@ import type { ModelServer } from './model-server';
 import { pushesFor, seedUploadedScan } from './scan';
 import { stackEnv, testConfig } from './stack';
 
-/** Stack settings plus an Azure OpenAI configuration pointing at the local model server. */
-export function azureModelConfig(server: ModelServer, overrides: Record<string, string> = {}): Config {
-  return testConfig({
+/** The Azure OpenAI settings that point a process at the local model server. */
+export function azureModelSettings(server: ModelServer): Record<string, string> {
+  return {
     MODEL_PROVIDER: 'azure',
     AZURE_OPENAI_ENDPOINT: server.url,
     AZURE_OPENAI_API_VERSION: '2024-10-21',
@@ -20,8 +20,12 @@ export function azureModelConfig(server: ModelServer, overrides: Record<string, 
     MODEL_DEPLOYMENT_DEFAULT: 'gpt-4o-scan',
     MODEL_DEPLOYMENT_NARRATIVE: 'gpt-4o-mini-words',
     MODEL_TIMEOUT_SECONDS: '4', // headroom for a loaded 2-core CI machine; the slow-answer test waits past it
-    ...overrides,
-  });
+  };
+}
+
+/** Stack settings plus an Azure OpenAI configuration pointing at the local model server. */
+export function azureModelConfig(server: ModelServer, overrides: Record<string, string> = {}): Config {
+  return testConfig({ ...azureModelSettings(server), ...overrides });
 }
 
 /** Reading back what a scan left behind: the document, pushes, history entries, credits. */

@@ -1,0 +1,305 @@
+import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import path from 'node:path';
+
+// Follows a Dockerfile without a Docker engine: each stage gets a folder that stands for its filesystem
+// root, and FROM/WORKDIR/COPY/RUN/ENV/USER/EXPOSE/HEALTHCHECK/ENTRYPOINT/CMD are applied to it the way
+// `docker build` applies them. What cannot be replayed is said, never silently dropped: the base image's
+// own files are not there (the host's Node runs the stage), and RUN steps the caller names as skippable
+// (the runtime stage's apt-get) are recorded in `skipped`.
+
+export interface Instruction {
+  op: string;
+  args: string;
+  line: number;
+}
+
+export interface Stage {
+  index: number;
+  name?: string | undefined;
+  base: string;
+  instructions: Instruction[];
+}
+
+/** Instructions grouped by stage; comments dropped, `\` continuations joined. */
+export function parseDockerfile(text: string): Stage[] {
+  const stages: Stage[] = [];
+  const lines = text.split('\n');
+  for (let i = 0; i < lines.length; i++) {
+    const start = i + 1;
+    let line = lines[i]!.trim();
+    if (!line || line.startsWith('#')) continue;
+    while (line.endsWith('\\') && i + 1 < lines.length) {
+      const next = lines[++i]!.trim();
+      line = `${line.slice(0, -1).trimEnd()} ${next.startsWith('#') ? '' : next}`.trim();
+    }
+    const [op, ...rest] = line.split(/\s+/);
+    const args = rest.join(' ');
+    const upper = op!.toUpperCase();
+    if (upper === 'FROM') {
+      const [base, as, name] = args.split(/\s+/);
+      stages.push({ index: stages.length, base: base!, name: as?.toUpperCase() === 'AS' ? name : undefined, instructions: [] });
+      continue;
+    }
+    const stage = stages.at(-1);
+    if (!stage) throw new Error(`Dockerfile line ${start}: ${upper} before FROM`);
+    stage.instructions.push({ op: upper, args, line: start });
+  }
+  return stages;
+}
+
+/** COPY's flags, sources and destination. */
+export function copyArgs(args: string): { from?: string | undefined; sources: string[]; dest: string } {
+  const parts = args.startsWith('[') ? (JSON.parse(args) as string[]) : args.split(/\s+/);
+  let from: string | undefined;
+  while (parts[0]?.startsWith('--')) {
+    const flag = parts.shift()!;
+    if (flag.startsWith('--from=')) from = flag.slice('--from='.length);
+    else throw new Error(`COPY flag not replayed: ${flag}`);
+  }
+  const dest = parts.pop();
+  if (!dest || parts.length === 0) throw new Error(`COPY needs a source and a destination: ${args}`);
+  return { from, sources: parts, dest };
+}
+
+/** The exec form (`["node", "x.js"]`) of CMD/ENTRYPOINT/HEALTHCHECK CMD; the shell form is run by /bin/sh -c. */
+function execForm(args: string): string[] {
+  return args.startsWith('[') ? (JSON.parse(args) as string[]) : ['/bin/sh', '-c', args];
+}
+
+/** `.dockerignore` as Docker reads it: patterns in order, the last match wins, `!` re-includes. */
+export function dockerignore(text: string): { patterns: Array<{ exclude: boolean; pattern: string }>; ignored: (rel: string) => boolean } {
+  const patterns = text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !l.startsWith('#'))
+    .map((l) => {
+      const exclude = !l.startsWith('!');
+      const pattern = (exclude ? l : l.slice(1)).trim().replace(/^\/+/, '').replace(/\/+$/, '');
+      return { exclude, pattern };
+    });
+  const compiled = patterns.map((p) => ({
+    exclude: p.exclude,
+    regex: new RegExp(
+      `^${p.pattern
+        .split('**/')
+        .map((part) =>
+          part
+            .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+            .replace(/\*\*/g, '.*')
+            .replace(/\*/g, '[^/]*')
+            .replace(/\?/g, '[^/]'),
+        )
+        .join('(?:.*/)?')}$`,
+    ),
+  }));
+  // A pattern that matches a folder applies to everything under it (Docker matches each parent too).
+  const matches = (regex: RegExp, rel: string) => {
+    const parts = rel.split('/');
+    return parts.some((_, i) => regex.test(parts.slice(0, i + 1).join('/')));
+  };
+  return {
+    patterns,
+    ignored: (rel) => compiled.reduce((ignored, p) => (matches(p.regex, rel) ? p.exclude : ignored), false),
+  };
+}
+
+export interface ReplayedStage {
+  stage: Stage;
+  /** The folder that stands for this stage's filesystem root. */
+  root: string;
+  workdir: string;
+  env: Record<string, string>;
+  user?: { uid: number; gid: number } | undefined;
+  expose: number[];
+  entrypoint?: string[] | undefined;
+  cmd?: string[] | undefined;
+  healthcheck?: string[] | undefined;
+  /** Instructions not replayed, each with the reason. */
+  skipped: string[];
+  /** Seconds each RUN took. */
+  runSeconds: number[];
+}
+
+export interface ReplayOptions {
+  /** The build context (the repository root). */
+  context: string;
+  root: string;
+  /** Earlier stages by name or index, for COPY --from. */
+  stages: Map<string, ReplayedStage>;
+  /** Returns the reason for not replaying a RUN, or undefined to run it. */
+  skipRun?: (args: string) => string | undefined;
+  /** The environment RUN steps start from (the base image's PATH/HOME stand-ins). */
+  runEnv: Record<string, string>;
+  log?: (line: string) => void;
+}
+
+/** Applies one stage's instructions to `options.root`. */
+export function replayStage(stage: Stage, options: ReplayOptions): ReplayedStage {
+  const { context, root } = options;
+  const ignore = dockerignore(
+    existsSync(path.join(context, '.dockerignore')) ? readFileSync(path.join(context, '.dockerignore'), 'utf8') : '',
+  );
+  const out: ReplayedStage = { stage, root, workdir: '/', env: {}, expose: [], skipped: [], runSeconds: [] };
+  const inRoot = (p: string) => path.join(root, path.posix.resolve(out.workdir, p));
+  mkdirSync(root, { recursive: true, mode: 0o755 });
+  for (const { op, args, line } of stage.instructions) {
+    switch (op) {
+      case 'WORKDIR':
+        out.workdir = path.posix.resolve(out.workdir, args);
+        mkdirSync(inRoot('.'), { recursive: true, mode: 0o755 });
+        break;
+      case 'ENV':
+        for (const pair of args.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []) {
+          const eq = pair.indexOf('=');
+          if (eq < 1) throw new Error(`Dockerfile line ${line}: only ENV key=value is replayed`);
+          out.env[pair.slice(0, eq)] = pair.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+        }
+        break;
+      case 'COPY': {
+        const { from, sources, dest } = copyArgs(args);
+        const source = from === undefined ? undefined : options.stages.get(from);
+        if (from !== undefined && !source) throw new Error(`Dockerfile line ${line}: no stage ${from}`);
+        for (const src of sources) {
+          const origin = source ? path.join(source.root, path.posix.resolve(source.workdir, src)) : path.join(context, src);
+          if (!source && ignore.ignored(path.posix.normalize(src)))
+            throw new Error(`Dockerfile line ${line}: ${src} is excluded by .dockerignore`);
+          // Docker's rules: a folder's contents go into dest; a file goes into dest/ (or several sources) or becomes dest.
+          const folder = statSync(origin).isDirectory();
+          const target =
+            folder || !(dest.endsWith('/') || sources.length > 1) ? inRoot(dest) : inRoot(path.posix.join(dest, path.posix.basename(src)));
+          if (source) {
+            // Between stages: hard links (a few hundred MB of node_modules; a copy across file systems), same
+            // owner (root) and modes, as COPY keeps them.
+            mkdirSync(folder ? target : path.dirname(target), { recursive: true, mode: 0o755 });
+            const from = folder ? `${origin}/.` : origin;
+            let cp = spawnSync('cp', ['-al', from, target], { encoding: 'utf8' });
+            if (cp.status !== 0) cp = spawnSync('cp', ['-a', from, target], { encoding: 'utf8' });
+            if (cp.status !== 0) throw new Error(`Dockerfile line ${line}: cp failed: ${cp.stderr}`);
+          } else {
+            cpSync(origin, target, {
+              recursive: true,
+              filter: (p) => !ignore.ignored(path.relative(context, p).split(path.sep).join('/')),
+            });
+          }
+        }
+        break;
+      }
+      case 'RUN': {
+        const reason = options.skipRun?.(args);
+        if (reason) {
+          out.skipped.push(`RUN ${args} (line ${line}): ${reason}`);
+          break;
+        }
+        options.log?.(`RUN ${args}`);
+        const started = Date.now();
+        const run = spawnSync('/bin/sh', ['-c', args], {
+          cwd: inRoot('.'),
+          env: { ...options.runEnv, ...out.env },
+          encoding: 'utf8',
+          maxBuffer: 64 * 1024 * 1024,
+        });
+        out.runSeconds.push((Date.now() - started) / 1000);
+        if (run.status !== 0)
+          throw new Error(`RUN ${args} (line ${line}) failed (${run.status ?? run.signal}):\n${run.stdout}\n${run.stderr}`);
+        for (const l of run.stdout.split('\n').filter(Boolean)) options.log?.(`  ${l}`);
+        break;
+      }
+      case 'USER': {
+        const [uid, gid = uid] = args.split(':');
+        if (!/^\d+$/.test(uid!) || !/^\d+$/.test(gid!))
+          throw new Error(`Dockerfile line ${line}: USER must be numeric (no /etc/passwd here): ${args}`);
+        out.user = { uid: Number(uid), gid: Number(gid) };
+        break;
+      }
+      case 'EXPOSE':
+        out.expose.push(...args.split(/\s+/).map((p) => Number.parseInt(p, 10)));
+        break;
+      case 'ENTRYPOINT':
+        out.entrypoint = execForm(args);
+        break;
+      case 'CMD':
+        out.cmd = execForm(args);
+        break;
+      case 'HEALTHCHECK': {
+        const at = args.indexOf('CMD ');
+        out.healthcheck = at < 0 ? undefined : execForm(args.slice(at + 4).trim());
+        break;
+      }
+      default:
+        throw new Error(`Dockerfile line ${line}: ${op} is not replayed by test/helpers/dockerfile.ts`);
+    }
+  }
+  return out;
+}
+
+/** Every file under `dir`, relative, sorted (for hashing). */
+function filesUnder(dir: string, rel = ''): string[] {
+  return readdirSync(path.join(dir, rel), { withFileTypes: true })
+    .flatMap((e) => {
+      const r = rel ? `${rel}/${e.name}` : e.name;
+      return e.isDirectory() ? filesUnder(dir, r) : [r];
+    })
+    .sort();
+}
+
+/**
+ * A key for a stage's output: its instructions, its base image, and every file its COPY lines take from
+ * the context (after .dockerignore), plus the Node version and platform that run it here.
+ */
+export function stageKey(stage: Stage, context: string): string {
+  const hash = createHash('sha256');
+  hash.update(`${process.version} ${process.platform} ${process.arch}\n${stage.base}\n`);
+  const ignore = dockerignore(
+    existsSync(path.join(context, '.dockerignore')) ? readFileSync(path.join(context, '.dockerignore'), 'utf8') : '',
+  );
+  hash.update(ignore.patterns.map((p) => `${p.exclude ? '' : '!'}${p.pattern}`).join('\n'));
+  for (const { op, args } of stage.instructions) {
+    hash.update(`\n${op} ${args}\n`);
+    if (op !== 'COPY') continue;
+    const { from, sources } = copyArgs(args);
+    if (from !== undefined) throw new Error('stageKey: a stage that copies from another stage is keyed by that stage');
+    for (const src of sources) {
+      const origin = path.join(context, src);
+      const files = statSync(origin).isDirectory() ? filesUnder(origin).map((f) => path.posix.join(src, f)) : [src];
+      for (const f of files) {
+        const rel = path.posix.normalize(f);
+        if (ignore.ignored(rel)) continue;
+        hash.update(`${rel}\0`);
+        hash.update(readFileSync(path.join(context, rel)));
+      }
+    }
+  }
+  return hash.digest('hex').slice(0, 16);
+}
+
+/**
+ * Replays a build stage once per key: the paths later stages copy from it (`keep`, absolute in the stage)
+ * are moved to `cacheDir/<key>` and every other key's folder is removed. A hit replays nothing.
+ */
+export function cachedStage(
+  stage: Stage,
+  keep: string[],
+  options: Omit<ReplayOptions, 'root'> & { cacheDir: string },
+): { replayed: ReplayedStage; hit: boolean; key: string } {
+  const key = stageKey(stage, options.context);
+  const done = path.join(options.cacheDir, key);
+  const workdir = stage.instructions.filter((i) => i.op === 'WORKDIR').reduce((w, i) => path.posix.resolve(w, i.args), '/');
+  if (existsSync(done)) {
+    return { replayed: { stage, root: done, workdir, env: {}, expose: [], skipped: [], runSeconds: [] }, hit: true, key };
+  }
+  mkdirSync(options.cacheDir, { recursive: true, mode: 0o755 });
+  for (const old of readdirSync(options.cacheDir)) rmSync(path.join(options.cacheDir, old), { recursive: true, force: true });
+  const building = path.join(options.cacheDir, `${key}.building`);
+  const replayed = replayStage(stage, { ...options, root: building });
+  const partial = path.join(options.cacheDir, `${key}.partial`);
+  for (const p of keep) {
+    const target = path.join(partial, p);
+    mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
+    renameSync(path.join(building, p), target);
+  }
+  rmSync(building, { recursive: true, force: true });
+  renameSync(partial, done);
+  return { replayed: { ...replayed, root: done }, hit: false, key };
+}
