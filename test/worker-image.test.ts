@@ -234,8 +234,8 @@ describe('the worker image, built by following Dockerfile.worker into a clean fo
     worker.kill('SIGTERM');
     expect(await exited).toBe(0);
     worker = undefined;
-    // A cache miss replays the build stage: 672 s measured at load 8-15 on 2 cores (npm ci 5 min, npm ci
-    // --omit=dev 3 min, tsc and the bundle); a hit takes about 25 s. 20 minutes bounds the miss.
+    // A cache miss replays the build stage: 599-672 s measured at load 5-15 on 2 cores (npm ci 5 min, npm ci
+    // --omit=dev 3 min, tsc and the bundle); a hit takes 15-25 s. 20 minutes bounds the miss.
   }, 1_200_000);
 });
 
