@@ -423,10 +423,6 @@ export function loadConfigOrExit(env: Env = process.env): Config {
   return orExit(() => loadConfig(env));
 }
 
-export function loadStartupConfigOrExit(env: Env = process.env): StartupConfig {
-  return orExit(() => loadStartupConfig(env));
-}
-
 function orExit<T>(load: () => T): T {
   try {
     return load();
