@@ -32,7 +32,7 @@ SKIPS=(
   "CKV_AZURE_189 same reason as CKV_AZURE_109: no private endpoint in this template"
   "CKV_AZURE_59 same reason as CKV_AZURE_35: public network access stays on for SAS uploads from phones; anonymous blob access is off"
   "CKV_AZURE_139 the registry is reached by az acr build and by ACI without VNet integration; admin user and anonymous pull are off, pulls are by the worker identity (AcrPull)"
-  "CKV_AZURE_163 image vulnerability scanning is Microsoft Defender for Containers, a subscription-level plan rather than a registry property (README Deploy says to enable it)"
+  "CKV_AZURE_163 image vulnerability scanning is Microsoft Defender for Containers, a subscription-level plan rather than a registry property (docs/operations.md says to enable it)"
   "CKV_AZURE_166 quarantine is a Premium-registry preview feature; the only images pushed are built by our own hook from this repository"
   "CKV_AZURE_206 replication is ZRS on purpose: health data stays in one region (no geo copy); ZRS survives a zone loss"
 )

@@ -19,7 +19,7 @@ async function main() {
     source = historiesFromDir(values.dir);
   } else if (values.blob && !values.dir) {
     const config = loadConfigOrExit();
-    // Scan histories are sealed with their member's key (README "Right to erasure"): opened with it here;
+    // Scan histories are sealed with their member's key (docs/api.md "Right to erasure"): opened with it here;
     // an erased member's are skipped, since nothing can open them any more.
     firebase = createFirebase(config);
     const db = firebase.db;

@@ -147,7 +147,7 @@ describe('archive of a batch of scans', () => {
       const b = container.getBlockBlobClient(historyBlobPath(run));
       const { history, sha256, metadata } = await readArchivedHistory(b);
       // The (key-sorted) JSON of the history Temporal holds, each payload (still encoded as stored) sealed
-      // again with the scan owner's archive key (README "Right to erasure"): opened with it, byte for byte.
+      // again with the scan owner's archive key (docs/api.md "Right to erasure"): opened with it, byte for byte.
       const live = canonicalJson(JSON.parse(historyToJSON(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory())));
       expect(sha256).toBe(sha256Hex(canonicalJson(history)));
       expect(canonicalJson(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, history))).toBe(live);

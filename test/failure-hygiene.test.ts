@@ -156,7 +156,7 @@ describe('failure hygiene: no member value in plain text', () => {
       const blobPath = historyBlobPath({ workflowId: d.workflowId, runId: d.runId, closeTime: d.closeTime!.toISOString() });
       const { history } = await readArchivedHistory(container.getBlockBlobClient(blobPath));
       const text = flatText(historyFromJSON(history));
-      // Scan payloads are sealed again with the member's archive key (README "Right to erasure").
+      // Scan payloads are sealed again with the member's archive key (docs/api.md "Right to erasure").
       expect(text).toContain('binary/member-sealed');
       expect(leaks(text)).toEqual([]);
     }

@@ -2,7 +2,7 @@
  * Settings that hold secrets, and the Key Vault secret each is read from. In Azure no template sets
  * them: each process reads them at run time from Key Vault (KEY_VAULT_URL) by its managed identity.
  * A setting present in the environment wins over the vault (a laptop, a test, an emergency override).
- * Key Vault names allow letters, digits and dashes only. The README's deploy section lists the same table.
+ * Key Vault names allow letters, digits and dashes only. docs/operations.md lists the same table.
  */
 export const SECRET_NAMES = {
   PAYLOAD_ENCRYPTION_KEY: 'payload-encryption-key',

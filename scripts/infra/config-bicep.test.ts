@@ -60,7 +60,7 @@ const schemaKeys = Object.keys(ConfigSchema.shape);
 
 // Read by the schema but intentionally not set by any template, by reason.
 const secrets = {
-  why: 'a secret: never in a template; read from Key Vault at run time (README "Deploy" lists the secret names)',
+  why: 'a secret: never in a template; read from Key Vault at run time (docs/operations.md "Key Vault secrets" lists the secret names)',
   keys: [...SECRET_SETTINGS], // AZURE_OPENAI_API_KEY stays unused: the worker calls Azure OpenAI with its identity
 };
 const laptopOnly = {
@@ -201,9 +201,11 @@ describe('config schema <-> Bicep settings', () => {
 });
 
 describe('Key Vault secret names', () => {
-  it("the README's table lists exactly the secrets the apps read, by the same names", () => {
-    const readme = read('README.md');
-    const table = readme.slice(readme.indexOf('| Key Vault secret | setting |'));
+  it("the operations guide's table lists exactly the secrets the apps read, by the same names", () => {
+    const guide = read('docs/operations.md');
+    const at = guide.indexOf('| Key Vault secret | setting |');
+    expect(at).toBeGreaterThanOrEqual(0);
+    const table = guide.slice(at);
     const rows = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([a-z0-9-]+)` \| `([A-Z0-9_]+)` \|/gm)];
     expect(Object.fromEntries(rows.map(([, secret, setting]) => [setting, secret]))).toEqual(SECRET_NAMES);
   });

@@ -11,7 +11,7 @@ import { KEY_VAULT_TEST_HOST, makeTestCertificates } from '../../scripts/lib/tls
 // managed-identity endpoint, so a process reads its secrets through the real SDKs (SecretClient and
 // DefaultAzureCredential) over the real protocol: HTTPS only, the 401 challenge that names the token's
 // resource, the identity's bearer token on the retry. Lowkey Vault, the emulator we would use, is not on
-// Maven Central and cannot be built here (README "Not built yet").
+// Maven Central and cannot be built here (docs/not-built-yet.md).
 
 export interface KeyVaultStandIn {
   /** The vault URL (https://vault.localhost:port). */

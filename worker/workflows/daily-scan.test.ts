@@ -347,7 +347,7 @@ describe('dailyScanWorkflowV3 scheduling (time-skipping server, mocked activitie
         expect(results.estimate).toEqual(estimate());
         expect(results.hydration).toEqual(await advice.planHydration({ measurements: run.input.measurements }));
 
-        // 12 billable actions, the goal the README states: no timer, one status upsert, no patch marker.
+        // 12 billable actions, the goal docs/design.md states: no timer, one status upsert, no patch marker.
         const history = await run.handle.fetchHistory();
         const actions = countBillableActions(history);
         expect(actions.byKind).toMatchObject({ start: 1, activity: 10, timer: 0, upsert: 1, signal: 0, update: 0 });
