@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { BlobServiceClient } from '@azure/storage-blob';
 import { Connection } from '@temporalio/client';
-import { findOrBuildTemporalCli } from './temporal-cli';
+import { findOrBuildTemporalCli, TEMPORAL_CLI_HELP } from './temporal-cli';
 import { freePorts, waitFor } from './ports';
 import { startPushReceiver } from './push-receiver';
 import { supervise, type Supervisor } from './supervisor';
@@ -197,8 +197,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
             500,
           );
         if (!cli) {
-          // No CLI and no Go: @temporalio/testing downloads the dev server (needs internet).
-          log('no temporal CLI found and no Go to build one: letting @temporalio/testing download the dev server');
+          // No CLI could be had (findOrBuildTemporalCli said why): @temporalio/testing downloads the dev server
+          // from Temporal's CDN, the last resort (needs internet beyond the package registries).
+          log('letting @temporalio/testing download the dev server');
           const { TestWorkflowEnvironment } = await import('@temporalio/testing');
           const env = await TestWorkflowEnvironment.createLocal({
             server: {
@@ -210,6 +211,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               dbFilename: options.persistent ? path.join(dataDir, 'temporal.sqlite') : undefined,
               extraArgs: saArgs,
             },
+          }).catch((err: Error) => {
+            throw new Error(`@temporalio/testing could not download the dev server either (${err.message})\n${TEMPORAL_CLI_HELP}`);
           });
           stopTemporalDownload = () => env.teardown();
           return { ready };
