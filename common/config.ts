@@ -128,6 +128,13 @@ const ConfigObject = z.object({
   // Blob storage
   ScanStorage: z.string().refine(isStorageConnectionString, 'expected an Azure Storage connection string').optional(),
   ScanStorage__blobServiceUri: z.url().optional(),
+  /**
+   * The private account of SEALED_PHOTOS_CONTAINER and WORKFLOW_ARCHIVES_CONTAINER (no public network
+   * access in Azure), apart from the public upload account above. Unset: the same account as ScanStorage
+   * (the laptop, one Azurite).
+   */
+  ScanDataStorage: z.string().refine(isStorageConnectionString, 'expected an Azure Storage connection string').optional(),
+  ScanDataStorage__blobServiceUri: z.url().optional(),
   SCAN_UPLOADS_CONTAINER: z
     .string()
     .regex(/^[a-z0-9-]{3,63}$/)
@@ -361,8 +368,10 @@ function checkProductionGuards(c: Parsed, ctx: Ctx) {
     if (c[setting])
       issue(ctx, setting, 'an emulator host is refused outside REDDYFIT_LOCAL_MODE (emulators do not check token signatures)');
   }
-  if (c.ScanStorage?.includes('UseDevelopmentStorage=true'))
-    issue(ctx, 'ScanStorage', 'the storage emulator is refused outside REDDYFIT_LOCAL_MODE');
+  for (const setting of ['ScanStorage', 'ScanDataStorage'] as const) {
+    if (c[setting]?.includes('UseDevelopmentStorage=true'))
+      issue(ctx, setting, 'the storage emulator is refused outside REDDYFIT_LOCAL_MODE');
+  }
 }
 
 export type Config = z.infer<typeof ConfigSchema>;

@@ -5,7 +5,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Config } from '../common/config';
 import { type ConfigGate, startConfigGateOrExit } from '../common/secrets/config-gate';
 import { SecretsPendingError } from './errors';
-import { createBlobService } from '../common/clients/blob';
+import { createBlobService, createDataBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { sharedTemporalClient } from '../common/clients/temporal';
 import { createUploadSigner, type UploadSigner } from './scans/upload-urls';
@@ -15,7 +15,10 @@ export interface Deps {
   config: Config;
   db: Firestore;
   auth: Auth;
+  /** The public upload account (SCAN_UPLOADS_CONTAINER). */
   blob: BlobServiceClient;
+  /** The private account of sealed photos and archives (ScanDataStorage; the upload account's on a laptop). */
+  dataBlob: BlobServiceClient;
   /** The process's one Temporal client (connected on first use). */
   temporal(): Promise<Client>;
   signer: UploadSigner;
@@ -28,17 +31,21 @@ export interface DepsOverrides {
   firebaseAppName?: string;
   temporal?: () => Promise<Client>;
   blob?: BlobServiceClient;
+  dataBlob?: BlobServiceClient;
   now?: () => Date;
 }
 
 export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps {
   const firebase = createFirebase(config, overrides.firebaseAppName);
   const blob = overrides.blob ?? createBlobService(config);
+  // A test's stand-in for the upload account serves the sealed photos too, unless it brings its own.
+  const dataBlob = overrides.dataBlob ?? (overrides.blob ? blob : createDataBlobService(config));
   return {
     config,
     db: firebase.db,
     auth: firebase.auth,
     blob,
+    dataBlob,
     temporal: overrides.temporal ?? (() => sharedTemporalClient(config)),
     signer: createUploadSigner(config, blob),
     now: overrides.now ?? (() => new Date()),
@@ -54,7 +61,7 @@ let shared: Deps | undefined;
  * process and is named); the secrets read from Key Vault, waited for while they are not there.
  */
 export function sharedConfigGate(): ConfigGate {
-  gate ??= startConfigGateOrExit();
+  gate ??= startConfigGateOrExit('functions');
   return gate;
 }
 

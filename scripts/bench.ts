@@ -141,7 +141,7 @@ async function seedScan(firebase: Firebase, blob: Blob, config: Config, photos: 
   const uploaded = await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a]!)));
   // Submitted as the upload trigger does it: sealed copies recorded before the workflow starts.
   const etags = Object.fromEntries(ANGLES.map((a, i) => [a, uploaded[i]!.etag!]));
-  const sealedPhotos = await sealUploads(blob, sealContainers(config), scan.photos, etags);
+  const sealedPhotos = await sealUploads(sealContainers(config, blob, blob), scan.photos, etags);
   await scanRef(firebase.db, scan.scanId).update({ sealedPhotos });
   return { ...scan, sealedPhotos };
 }
@@ -252,7 +252,7 @@ async function orchestrationOverhead(client: Client, connection: NativeConnectio
   const runTimes = new Map<string, number>();
   const taskQueue = `bench-fast-${Date.now().toString(36)}`;
   const cfg = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: 0 };
-  const base = createWorkerActivities(activityDepsFromConfig(cfg, firebase, blob));
+  const base = createWorkerActivities(activityDepsFromConfig(cfg, firebase, { uploads: blob, data: blob }));
   const worker = await createScanWorker({ config: cfg, connection, activities: withRunTimes(base, runTimes), taskQueue });
   const running = worker.run();
   try {
@@ -286,7 +286,7 @@ async function criticalPath(client: Client, connection: NativeConnection, config
   const worker = await createScanWorker({
     config: cfg,
     connection,
-    activities: withLatency(createWorkerActivities(activityDepsFromConfig(cfg, firebase, blob))),
+    activities: withLatency(createWorkerActivities(activityDepsFromConfig(cfg, firebase, { uploads: blob, data: blob }))),
     taskQueue,
   });
   const running = worker.run();
@@ -513,7 +513,7 @@ async function main() {
   const actionsWorker = await createScanWorker({
     config: actionsCfg,
     connection,
-    activities: createWorkerActivities(activityDepsFromConfig(actionsCfg, firebase, blob)),
+    activities: createWorkerActivities(activityDepsFromConfig(actionsCfg, firebase, { uploads: blob, data: blob })),
   });
   const actionsRun = actionsWorker.run();
   try {

@@ -51,7 +51,7 @@ async function main() {
   const worker = await createScanWorker({
     config,
     connection,
-    activities: createWorkerActivities(activityDepsFromConfig(config, firebase, blob)),
+    activities: createWorkerActivities(activityDepsFromConfig(config, firebase, { uploads: blob, data: blob })),
   });
   const running = worker.run();
 

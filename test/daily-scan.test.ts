@@ -307,7 +307,7 @@ describe('consent', () => {
 });
 
 describe('forward only, exactly once, retry budgets', () => {
-  const activityDeps = () => activityDepsFromConfig(config, firebase, blob);
+  const activityDeps = () => activityDepsFromConfig(config, firebase, { uploads: blob, data: blob });
 
   it('a late status write after the scan ended is a no-op (the end is not undone, the credit stays refunded)', async () => {
     const scan = await seedUploadedScan(firebase, blob, config);

@@ -73,6 +73,9 @@ describe('secrets from Key Vault at run time', () => {
     const taskQueue = uniqueTaskQueue('key-vault');
     const port = await freePort();
     const { key, env } = withoutSecrets({ TEMPORAL_TASK_QUEUE: taskQueue, WORKER_HEALTH_PORT: String(port), LOG_LEVEL: 'warn' });
+    // Roles per secret, as infra/hooks/put-secret.sh grants them: the worker holds one on the payload key
+    // only; the secrets nobody put (Temporal API key, model key, ...) answer 403, and must not stop it.
+    vault.grantOnly([PAYLOAD_SECRET]);
     const worker = spawnChild(['--import', 'tsx', 'worker/main.ts'], env);
 
     // Alive (a liveness probe passes, so the container is not restarted) but not ready, and it says why.
@@ -95,6 +98,10 @@ describe('secrets from Key Vault at run time', () => {
     expect((await client.workflow.getHandle(workflowIdForScan(scan.scanId)).result()).status).toBe('completed');
 
     expect(worker.output()).not.toContain(key);
+    // It asked for its own secrets only: never the Functions app's Firebase key.
+    const asked = new Set(vault.reads.map((r) => r.name));
+    expect(asked).toContain('firebase-worker-service-account');
+    expect(asked).not.toContain('firebase-functions-service-account');
     worker.proc.kill('SIGTERM');
   });
 
@@ -136,6 +143,7 @@ describe('secrets from Key Vault at run time', () => {
       })();
     `;
     const { key, env } = withoutSecrets({ LOG_LEVEL: 'warn' });
+    vault.grantOnly([PAYLOAD_SECRET]);
     const app = spawnChild(['--import', 'tsx', '-e', script], env);
     const results = () =>
       app
@@ -158,5 +166,9 @@ describe('secrets from Key Vault at run time', () => {
     expect(ready.health).toMatchObject({ status: 200, body: { status: 'ok' } });
     expect(ready.create).toMatchObject({ status: 401, body: { code: 'unauthenticated' } }); // past the gate: the pipeline runs
     expect(app.output()).not.toContain(key);
+    // The internet-facing app never asks for the model key or the worker's Firebase key.
+    const asked = new Set(vault.reads.map((r) => r.name));
+    expect(asked).toContain('firebase-functions-service-account');
+    for (const other of ['azure-openai-api-key', 'firebase-worker-service-account']) expect(asked).not.toContain(other);
   });
 });

@@ -21,7 +21,7 @@ import { noSpanProcessor } from '../common/tracing';
 export function activityDepsFromConfig(
   config: Config,
   firebase: FirebaseClients,
-  blob: BlobServiceClient,
+  blobs: { uploads: BlobServiceClient; data: BlobServiceClient },
   temporal?: Client,
 ): ActivityDeps {
   return {
@@ -33,7 +33,8 @@ export function activityDepsFromConfig(
       ),
     ),
     db: firebase.db,
-    blob,
+    blob: blobs.uploads,
+    dataBlob: blobs.data,
     uploadsContainer: config.SCAN_UPLOADS_CONTAINER,
     sealedPhotosContainer: config.SEALED_PHOTOS_CONTAINER,
     maxPhotoBytes: config.MAX_PHOTO_BYTES,

@@ -1,7 +1,7 @@
 // The worker container's entry point: validated config, one Temporal connection, the scan activities,
 // health endpoints, and a graceful shutdown on SIGTERM/SIGINT that lets running activities finish.
 import { Client } from '@temporalio/client';
-import { createBlobService } from '../common/clients/blob';
+import { createBlobService, createDataBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { TemporalConnectionError } from '../common/clients/temporal';
 import { startConfigGateOrExit } from '../common/secrets/config-gate';
@@ -13,7 +13,7 @@ import { startRotatingWorker } from './rotating-worker';
 import { installWorkerRuntime } from './telemetry';
 
 async function main() {
-  const gate = startConfigGateOrExit(); // a bad setting exits 78 and is named; missing secrets are waited for
+  const gate = startConfigGateOrExit('worker'); // a bad setting exits 78 and is named; missing secrets are waited for
   // Up and alive before the secrets are read: /readyz says what the worker waits for.
   let readiness: () => Readiness = () => (gate.current().ready ? 'not_ready' : 'waiting_for_secrets');
   const health = await startHealthServer(gate.startup.WORKER_HEALTH_PORT, () => readiness());
@@ -32,7 +32,7 @@ async function main() {
   const temporalMetrics = installWorkerRuntime(config.LOG_LEVEL.toUpperCase() as 'INFO');
 
   const firebase = createFirebase(config);
-  const blob = createBlobService(config);
+  const blobs = { uploads: createBlobService(config), data: createDataBlobService(config) };
   const log = (msg: string, fields: Record<string, unknown> = {}) => console.log(JSON.stringify({ msg, ...fields }));
   // One worker per connection; a rotated client certificate brings a new pair and the old one drains.
   const rotating = await startRotatingWorker({
@@ -41,7 +41,7 @@ async function main() {
     build: async (connection) => {
       // The archive activities list closed runs and fetch histories through a client on the same connection.
       const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
-      const activities = createWorkerActivities(activityDepsFromConfig(config, firebase, blob, temporal));
+      const activities = createWorkerActivities(activityDepsFromConfig(config, firebase, blobs, temporal));
       return { worker: await createScanWorker({ config, connection, activities, workflowSpans: telemetry.workflowSpans }) };
     },
   });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
 import { isBlobStatus } from '../clients/blob-errors';
 import { ANGLES, type Angle } from '../contracts/scan';
 import type { PhotoSeal, PhotoSeals } from '../contracts/scan-document';
@@ -20,9 +20,10 @@ import type { PhotoSeal, PhotoSeals } from '../contracts/scan-document';
 // even a copy replaced by an operator fails as a stable photo rejection ('photos_changed'), never as
 // an analysis of other photos.
 
+/** The two places a scan's photos live, each on its own account's client (uploads public, sealed private). */
 export interface SealContainers {
-  uploads: string;
-  sealed: string;
+  uploads: ContainerClient;
+  sealed: ContainerClient;
 }
 
 /** The detail code of a photo whose sealed copy is gone or differs from what was sealed. */
@@ -49,13 +50,11 @@ const md5Base64 = (bytes: Buffer) => createHash('md5').update(bytes).digest('bas
  * was sealed. Throws UploadChangedError when an upload moved on since its checks.
  */
 export async function sealUploads(
-  blob: BlobServiceClient,
   containers: SealContainers,
   names: Partial<Record<Angle, string>>,
   checkedEtags: Partial<Record<Angle, string>>,
 ): Promise<PhotoSeals> {
-  const uploads = blob.getContainerClient(containers.uploads);
-  const sealed = blob.getContainerClient(containers.sealed);
+  const { uploads, sealed } = containers;
   const entries = await Promise.all(
     ANGLES.filter((a) => names[a]).map(async (angle) => {
       const name = names[angle]!;
@@ -85,7 +84,7 @@ export async function sealUploads(
         }
       }
       // The upload may be gone because a concurrent submit sealed it and removed it: the copy counts.
-      const seal = await sealOf(blob, containers.sealed, name);
+      const seal = await sealOf(sealed, name);
       if (!seal) throw new UploadChangedError(angle);
       return [angle, seal] as const;
     }),
@@ -94,9 +93,9 @@ export async function sealUploads(
 }
 
 /** ETag, MD5 and size of a sealed copy as stored, or undefined when there is none. */
-async function sealOf(blob: BlobServiceClient, container: string, name: string) {
+async function sealOf(sealed: ContainerClient, name: string) {
   try {
-    const props = await blob.getContainerClient(container).getBlockBlobClient(name).getProperties();
+    const props = await sealed.getBlockBlobClient(name).getProperties();
     if (!props.etag || !props.contentMD5) return undefined;
     return { etag: props.etag, md5: Buffer.from(props.contentMD5).toString('base64'), bytes: props.contentLength ?? 0 };
   } catch (err) {
@@ -109,13 +108,10 @@ async function sealOf(blob: BlobServiceClient, container: string, name: string) 
  * The bytes of one sealed photo, exactly as sealed: read with If-Match on the recorded ETag and checked
  * against the recorded MD5. Throws SealBrokenError otherwise (a retry cannot bring the sealed bytes back).
  */
-export async function readSealedPhoto(blob: BlobServiceClient, container: string, name: string, angle: Angle, seal: PhotoSeal) {
+export async function readSealedPhoto(sealed: ContainerClient, name: string, angle: Angle, seal: PhotoSeal) {
   let bytes: Buffer;
   try {
-    bytes = await blob
-      .getContainerClient(container)
-      .getBlockBlobClient(name)
-      .downloadToBuffer(0, undefined, { conditions: { ifMatch: seal.etag } });
+    bytes = await sealed.getBlockBlobClient(name).downloadToBuffer(0, undefined, { conditions: { ifMatch: seal.etag } });
   } catch (err) {
     if (isBlobStatus(err, 404, 412)) throw new SealBrokenError(angle);
     throw err;
@@ -125,23 +121,24 @@ export async function readSealedPhoto(blob: BlobServiceClient, container: string
 }
 
 /** Deletes a scan's photos wherever they are: the upload location and the sealed copies. */
-export async function deleteScanPhotos(blob: BlobServiceClient, containers: SealContainers, names: Partial<Record<Angle, string>>) {
+export async function deleteScanPhotos(containers: SealContainers, names: Partial<Record<Angle, string>>) {
   const deleted = await Promise.all(
-    [containers.uploads, containers.sealed].flatMap((c) =>
-      Object.values(names).map((name) => blob.getContainerClient(c).getBlockBlobClient(name).deleteIfExists()),
-    ),
+    [containers.uploads, containers.sealed].flatMap((c) => Object.values(names).map((name) => c.getBlockBlobClient(name).deleteIfExists())),
   );
   return deleted.filter((d) => d.succeeded).length;
 }
 
 /** Deletes the upload-location copies only (after sealing, or a late write). */
-export async function deleteUploads(blob: BlobServiceClient, uploadsContainer: string, names: Partial<Record<Angle, string>>) {
-  await Promise.all(
-    Object.values(names).map((name) => blob.getContainerClient(uploadsContainer).getBlockBlobClient(name).deleteIfExists()),
-  );
+export async function deleteUploads(uploads: ContainerClient, names: Partial<Record<Angle, string>>) {
+  await Promise.all(Object.values(names).map((name) => uploads.getBlockBlobClient(name).deleteIfExists()));
 }
 
-export const sealContainers = (config: { SCAN_UPLOADS_CONTAINER: string; SEALED_PHOTOS_CONTAINER: string }): SealContainers => ({
-  uploads: config.SCAN_UPLOADS_CONTAINER,
-  sealed: config.SEALED_PHOTOS_CONTAINER,
+/** `blob` is the upload account's client, `dataBlob` the sealed photos' (the same account on a laptop). */
+export const sealContainers = (
+  config: { SCAN_UPLOADS_CONTAINER: string; SEALED_PHOTOS_CONTAINER: string },
+  blob: BlobServiceClient,
+  dataBlob: BlobServiceClient,
+): SealContainers => ({
+  uploads: blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER),
+  sealed: dataBlob.getContainerClient(config.SEALED_PHOTOS_CONTAINER),
 });

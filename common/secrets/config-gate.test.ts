@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../config';
 import { startConfigGate } from './config-gate';
 import { KeyVaultUnavailableError, type SecretSource } from './key-vault';
-import { SECRET_SETTINGS, secretNameOf } from './secret-settings';
+import { secretsFor } from './secret-settings';
 
 // What a process in Azure sees on its first deployment: every plain setting from the template, no secret
 // (they live in Key Vault, possibly not put there yet).
@@ -41,6 +41,7 @@ describe('startConfigGate', () => {
   it('without KEY_VAULT_URL: ready at once from the environment, as loadConfig', async () => {
     const { KEY_VAULT_URL: _, ...env } = azureEnv;
     const gate = startConfigGate(
+      'worker',
       { ...env, PAYLOAD_ENCRYPTION_KEY: KEY, FIREBASE_SERVICE_ACCOUNT_JSON: SERVICE_ACCOUNT },
       { log: () => {} },
     );
@@ -50,12 +51,12 @@ describe('startConfigGate', () => {
 
   it('without KEY_VAULT_URL a missing secret is a bad setting, as before', () => {
     const { KEY_VAULT_URL: _, ...env } = azureEnv;
-    expect(() => startConfigGate(env, { log: () => {} })).toThrow(ConfigError);
+    expect(() => startConfigGate('worker', env, { log: () => {} })).toThrow(ConfigError);
   });
 
   it('a bad plain setting stops the process at once, whatever the vault holds', () => {
     const vault = memoryVault();
-    const start = () => startConfigGate({ ...azureEnv, MAX_PHOTO_BYTES: '12' }, { source: vault.source, log: () => {} });
+    const start = () => startConfigGate('worker', { ...azureEnv, MAX_PHOTO_BYTES: '12' }, { source: vault.source, log: () => {} });
     expect(start).toThrow(ConfigError);
     expect(start).toThrow(/MAX_PHOTO_BYTES/);
     expect(vault.asked).toEqual([]);
@@ -64,18 +65,18 @@ describe('startConfigGate', () => {
   it('waits, naming the missing secrets, and is ready once they are put in the vault', async () => {
     const vault = memoryVault();
     const logs: Array<{ msg: string; fields: Record<string, unknown> }> = [];
-    const gate = startConfigGate(azureEnv, { source: vault.source, log: (msg, fields) => logs.push({ msg, fields }) });
+    const gate = startConfigGate('worker', azureEnv, { source: vault.source, log: (msg, fields) => logs.push({ msg, fields }) });
     await settle();
     const state = gate.current();
     expect(state.ready).toBe(false);
     if (state.ready) return;
-    expect(state.secrets.map((s) => s.secret).sort()).toEqual(['firebase-service-account', 'payload-encryption-key']);
-    expect(state.secrets.every((s) => s.problem === 'not in the vault')).toBe(true);
-    expect(vault.asked[0]).toEqual(SECRET_SETTINGS.map(secretNameOf));
+    expect(state.secrets.map((s) => s.secret).sort()).toEqual(['firebase-worker-service-account', 'payload-encryption-key']);
+    expect(state.secrets.every((s) => s.problem === 'not in the vault (or not granted to this app)')).toBe(true);
+    expect(vault.asked[0]).toEqual(secretsFor('worker').map((s) => s.secret));
     expect(logs).toHaveLength(1); // said once, not every second
 
     vault.secrets.set('payload-encryption-key', KEY);
-    vault.secrets.set('firebase-service-account', SERVICE_ACCOUNT);
+    vault.secrets.set('firebase-worker-service-account', SERVICE_ACCOUNT);
     const config = await gate.ready();
     expect(config.PAYLOAD_ENCRYPTION_KEY).toBe(KEY);
     expect(config.FIREBASE_SERVICE_ACCOUNT_JSON).toBe(SERVICE_ACCOUNT);
@@ -86,9 +87,12 @@ describe('startConfigGate', () => {
 
   it('an invalid secret is waited for with what is wrong, never its value', async () => {
     const shortKey = Buffer.alloc(16, 9).toString('base64');
-    const vault = memoryVault({ 'payload-encryption-key': shortKey, 'firebase-service-account': SERVICE_ACCOUNT });
+    const vault = memoryVault({ 'payload-encryption-key': shortKey, 'firebase-worker-service-account': SERVICE_ACCOUNT });
     const logs: string[] = [];
-    const gate = startConfigGate(azureEnv, { source: vault.source, log: (msg, fields) => logs.push(JSON.stringify({ msg, fields })) });
+    const gate = startConfigGate('worker', azureEnv, {
+      source: vault.source,
+      log: (msg, fields) => logs.push(JSON.stringify({ msg, fields })),
+    });
     await settle();
     const state = gate.current();
     expect(state.ready).toBe(false);
@@ -102,20 +106,37 @@ describe('startConfigGate', () => {
 
   it('a vault it cannot read is waited for, with the reason', async () => {
     const vault = memoryVault();
-    vault.setDown("HTTP 403: the app's identity needs the Key Vault Secrets User role on the vault");
-    const gate = startConfigGate(azureEnv, { source: vault.source, log: () => {} });
+    vault.setDown("HTTP 403: the app's identity may read none of its secrets");
+    const gate = startConfigGate('worker', azureEnv, { source: vault.source, log: () => {} });
     await settle();
     const state = gate.current();
     expect(state.ready).toBe(false);
-    if (!state.ready) expect(state.vault).toMatch(/Key Vault Secrets User/);
+    if (!state.ready) expect(state.vault).toMatch(/may read none of its secrets/);
     gate.close();
   });
 
   it('a secret set in the environment wins and is not asked for', async () => {
-    const vault = memoryVault({ 'firebase-service-account': SERVICE_ACCOUNT });
-    const gate = startConfigGate({ ...azureEnv, PAYLOAD_ENCRYPTION_KEY: KEY }, { source: vault.source, log: () => {} });
+    const vault = memoryVault({ 'firebase-worker-service-account': SERVICE_ACCOUNT });
+    const gate = startConfigGate('worker', { ...azureEnv, PAYLOAD_ENCRYPTION_KEY: KEY }, { source: vault.source, log: () => {} });
     await gate.ready();
     expect(vault.asked[0]).not.toContain('payload-encryption-key');
     gate.close();
+  });
+
+  it("each process asks for its own secrets only: the Functions app never for the model key or the worker's Firebase key", async () => {
+    const asked = async (reader: 'functions' | 'worker') => {
+      const vault = memoryVault();
+      const gate = startConfigGate(reader, azureEnv, { source: vault.source, log: () => {} });
+      await settle();
+      gate.close();
+      return vault.asked[0] ?? [];
+    };
+    const functions = await asked('functions');
+    const worker = await asked('worker');
+    expect(functions).toContain('firebase-functions-service-account');
+    expect(functions).not.toContain('firebase-worker-service-account');
+    expect(functions).not.toContain('azure-openai-api-key');
+    expect(worker).toContain('firebase-worker-service-account');
+    expect(worker).not.toContain('firebase-functions-service-account');
   });
 });

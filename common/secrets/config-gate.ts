@@ -1,6 +1,6 @@
 import { type Config, ConfigError, loadConfig, loadStartupConfig, type StartupConfig } from '../config';
 import { KeyVaultUnavailableError, keyVaultSecretSource, type SecretSource } from './key-vault';
-import { isSecretSetting, SECRET_SETTINGS, secretNameOf } from './secret-settings';
+import { type SecretReader, secretsFor } from './secret-settings';
 
 type Env = Record<string, string | undefined>;
 
@@ -33,9 +33,9 @@ export interface ConfigGateOptions {
 const jsonLog = (msg: string, fields: Record<string, unknown>) => console.log(JSON.stringify({ msg, ...fields }));
 
 /** For entry points: the gate, or the bad settings printed and exit 78 (a missing secret is waited for, not fatal). */
-export function startConfigGateOrExit(env: Env = process.env, opts: ConfigGateOptions = {}): ConfigGate {
+export function startConfigGateOrExit(reader: SecretReader, env: Env = process.env, opts: ConfigGateOptions = {}): ConfigGate {
   try {
-    return startConfigGate(env, opts);
+    return startConfigGate(reader, env, opts);
   } catch (err) {
     if (!(err instanceof ConfigError)) throw err;
     process.stderr.write(`${err.message}\n`);
@@ -45,13 +45,14 @@ export function startConfigGateOrExit(env: Env = process.env, opts: ConfigGateOp
 
 /**
  * A process's configuration, completed from Key Vault. Without KEY_VAULT_URL it is ready at once (or throws
- * ConfigError, as loadConfig). With it, the secret settings the environment lacks are read from the vault;
+ * ConfigError, as loadConfig). With it, the secret settings the environment lacks are read from the vault,
+ * from `reader`'s own secrets (it holds a role on those alone: asking for another would be refused);
  * while one is missing or invalid the process stays up and says, by secret name, what it waits for, and
  * looks again every KEY_VAULT_REFRESH_SECONDS. A bad non-secret setting throws ConfigError at once.
  * Secrets are read once: a rotated secret is picked up on the next restart (old payload keys stay
  * readable through PAYLOAD_DECRYPTION_KEYS).
  */
-export function startConfigGate(env: Env = process.env, opts: ConfigGateOptions = {}): ConfigGate {
+export function startConfigGate(reader: SecretReader, env: Env = process.env, opts: ConfigGateOptions = {}): ConfigGate {
   const startup = loadStartupConfig(env);
   const log = opts.log ?? jsonLog;
   if (!startup.KEY_VAULT_URL) {
@@ -59,10 +60,11 @@ export function startConfigGate(env: Env = process.env, opts: ConfigGateOptions 
     return { startup, current: () => ({ ready: true, config }), ready: async () => config, close() {} };
   }
   const source = opts.source ?? keyVaultSecretSource(startup.KEY_VAULT_URL);
-  const fromVault = SECRET_SETTINGS.filter((s) => !env[s]);
+  const own = secretsFor(reader);
+  const fromVault = own.filter((s) => !env[s.setting]);
   let state: ConfigState = {
     ready: false,
-    secrets: fromVault.map((setting) => ({ setting, secret: secretNameOf(setting), problem: 'not read yet' })),
+    secrets: fromVault.map(({ setting, secret }) => ({ setting, secret, problem: 'not read yet' })),
   };
   let timer: NodeJS.Timeout | undefined;
   let closed = false;
@@ -75,13 +77,13 @@ export function startConfigGate(env: Env = process.env, opts: ConfigGateOptions 
   const attempt = async (): Promise<ConfigState> => {
     let values: Map<string, string>;
     try {
-      values = await source.read(fromVault.map(secretNameOf));
+      values = await source.read(fromVault.map((s) => s.secret));
     } catch (err) {
       const vault = err instanceof KeyVaultUnavailableError ? err.reason : 'the vault did not answer';
       return { ready: false, vault, secrets: state.ready ? [] : state.secrets };
     }
     const merged: Env = { ...env };
-    for (const setting of fromVault) merged[setting] = values.get(secretNameOf(setting));
+    for (const { setting, secret } of fromVault) merged[setting] = values.get(secret);
     try {
       return { ready: true, config: loadConfig(merged) };
     } catch (err) {
@@ -90,9 +92,10 @@ export function startConfigGate(env: Env = process.env, opts: ConfigGateOptions 
       return {
         ready: false,
         secrets: err.problems.map(({ setting, message }) => {
-          if (!isSecretSetting(setting)) return { setting, problem: message };
-          const missing = fromVault.includes(setting) && !values.has(secretNameOf(setting));
-          return { setting, secret: secretNameOf(setting), problem: missing ? 'not in the vault' : message };
+          const secret = own.find((s) => s.setting === setting)?.secret;
+          if (!secret) return { setting, problem: message };
+          const missing = fromVault.some((s) => s.secret === secret) && !values.has(secret);
+          return { setting, secret, problem: missing ? 'not in the vault (or not granted to this app)' : message };
         }),
       };
     }
@@ -102,7 +105,7 @@ export function startConfigGate(env: Env = process.env, opts: ConfigGateOptions 
     state = await attempt();
     if (closed) return;
     if (state.ready) {
-      log('configuration complete: secrets read from Key Vault', { secrets: fromVault.map(secretNameOf) });
+      log('configuration complete: secrets read from Key Vault', { secrets: fromVault.map((s) => s.secret) });
       resolveReady(state.config);
       return;
     }

@@ -32,7 +32,7 @@ const readSigners = new WeakMap<Deps, UploadSigner>();
 const readSigner = (deps: Deps): UploadSigner => {
   let s = readSigners.get(deps);
   if (!s) {
-    s = createPhotoReadSigner(deps.config, deps.blob);
+    s = createPhotoReadSigner(deps.config, deps.dataBlob);
     readSigners.set(deps, s);
   }
   return s;

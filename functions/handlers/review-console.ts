@@ -34,11 +34,11 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * Strict CSP: scripts and styles from this origin only (no inline code), photos from the Blob endpoint
- * that signs their read URLs, network calls to this API and to Firebase Auth (the emulator locally).
+ * Strict CSP: scripts and styles from this origin only (no inline code), photos from the sealed photos'
+ * Blob endpoint (their read URLs), network calls to this API and to Firebase Auth (the emulator locally).
  */
 export function consoleSecurityHeaders(deps: Deps): Record<string, string> {
-  const blobOrigin = new URL(deps.blob.url).origin;
+  const blobOrigin = new URL(deps.dataBlob.url).origin;
   const auth = deps.config.FIREBASE_AUTH_EMULATOR_HOST
     ? `http://${deps.config.FIREBASE_AUTH_EMULATOR_HOST}`
     : 'https://identitytoolkit.googleapis.com https://securetoken.googleapis.com';

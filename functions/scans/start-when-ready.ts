@@ -87,7 +87,7 @@ async function endBeforeStart(
  */
 export async function retainPhotosBeforeStart(deps: Deps, scan: ScanDocument): Promise<void> {
   if (deps.config.PHOTO_RETENTION_ON_FAILURE === 'keep') return keepSealed(deps, scan);
-  await deleteScanPhotos(deps.blob, sealContainers(deps.config), scan.photos);
+  await deleteScanPhotos(sealContainers(deps.config, deps.blob, deps.dataBlob), scan.photos);
   await scanRef(deps.db, scan.scanId).update({ photosDeleted: true, updatedAt: deps.now().toISOString() });
 }
 
@@ -109,13 +109,15 @@ async function keepSealed(deps: Deps, scan: ScanDocument) {
           throw err;
         });
       if (props?.etag && (props.contentLength ?? 0) <= deps.config.MAX_PHOTO_BYTES) {
-        await sealUploads(deps.blob, sealContainers(deps.config), { [angle]: name }, { [angle]: props.etag }).catch((err: unknown) => {
-          if (!(err instanceof UploadChangedError)) throw err; // gone or rewritten meanwhile: nothing to keep
-        });
+        await sealUploads(sealContainers(deps.config, deps.blob, deps.dataBlob), { [angle]: name }, { [angle]: props.etag }).catch(
+          (err: unknown) => {
+            if (!(err instanceof UploadChangedError)) throw err; // gone or rewritten meanwhile: nothing to keep
+          },
+        );
       }
     }),
   );
-  await deleteUploads(deps.blob, deps.config.SCAN_UPLOADS_CONTAINER, scan.photos);
+  await deleteUploads(deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER), scan.photos);
 }
 
 /** A bad photo: the scan is rejected with a member-facing reason per photo, and refunded. */
@@ -165,7 +167,7 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
     }
     if (missing.length) return { kind: 'missing', scan, missing };
     try {
-      seals = await sealUploads(deps.blob, sealContainers(deps.config), scan.photos, etags);
+      seals = await sealUploads(sealContainers(deps.config, deps.blob, deps.dataBlob), scan.photos, etags);
     } catch (err) {
       if (!(err instanceof UploadChangedError) || attempt >= 2) {
         if (err instanceof UploadChangedError) return { kind: 'missing', scan, missing: [err.angle] };
@@ -197,7 +199,7 @@ async function startWhenReadyNow(deps: Deps, scanId: string): Promise<StartOutco
     return current ?? scan.status;
   });
   // Submitted: the upload location is no longer read; anything written there from now on is a late write.
-  if (status === 'queued') await deleteUploads(deps.blob, deps.config.SCAN_UPLOADS_CONTAINER, scan.photos);
+  if (status === 'queued') await deleteUploads(deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER), scan.photos);
   // Ended (cancelled, rejected, consent revoked) between our read and the start: the run we may just have started stops.
   if (status === 'cancelled' || status === 'rejected' || status === 'failed') {
     await client.workflow

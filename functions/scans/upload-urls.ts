@@ -20,7 +20,7 @@ export interface UploadSigner {
 }
 
 export function createUploadSigner(config: Config, blob: BlobServiceClient): UploadSigner {
-  return createSasSigner(config, blob, config.SCAN_UPLOADS_CONTAINER, 'cw', config.UPLOAD_URL_TTL_MINUTES * 60_000);
+  return createSasSigner(config.ScanStorage, blob, config.SCAN_UPLOADS_CONTAINER, 'cw', config.UPLOAD_URL_TTL_MINUTES * 60_000);
 }
 
 /** Reviewer photo links live this long: long enough to look, short enough that a copied link soon dies. */
@@ -28,21 +28,27 @@ export const PHOTO_READ_URL_TTL_MS = 5 * 60_000;
 
 /**
  * Signs one read-only URL per sealed photo (the copy the analysis used; see common/scans/sealed-photos.ts),
- * minted per request (the caller audits each one).
+ * minted per request (the caller audits each one). `dataBlob` is the sealed photos' account (ScanDataStorage).
  */
-export function createPhotoReadSigner(config: Config, blob: BlobServiceClient): UploadSigner {
-  return createSasSigner(config, blob, config.SEALED_PHOTOS_CONTAINER, 'r', PHOTO_READ_URL_TTL_MS);
+export function createPhotoReadSigner(config: Config, dataBlob: BlobServiceClient): UploadSigner {
+  return createSasSigner(
+    config.ScanDataStorage ?? config.ScanStorage,
+    dataBlob,
+    config.SEALED_PHOTOS_CONTAINER,
+    'r',
+    PHOTO_READ_URL_TTL_MS,
+  );
 }
 
 function createSasSigner(
-  config: Config,
+  connectionString: string | undefined,
   blob: BlobServiceClient,
   containerName: string,
   permissions: 'cw' | 'r',
   ttlMs: number,
 ): UploadSigner {
   const container = blob.getContainerClient(containerName);
-  const sharedKey = sharedKeyCredential(config);
+  const sharedKey = sharedKeyCredential(connectionString);
   const local = /^http:/i.test(blob.url);
   let delegation: { key: UserDelegationKey; validUntil: number } | undefined;
 

@@ -18,8 +18,13 @@ export interface KeyVaultStandIn {
   url: string;
   /** Env a child process needs: the identity endpoint and the CA that signed the vault's certificate. */
   clientEnv: Record<string, string>;
-  /** What `az keyvault secret set` would do. */
+  /** What infra/hooks/put-secret.sh would do (the role included, unless grantOnly says otherwise). */
   put(name: string, value: string): void;
+  /**
+   * Per-secret roles, as in Azure: from now on only these names may be read, every other answers 403
+   * ForbiddenByRbac whether it exists or not; undefined: every name (a role on the whole vault).
+   */
+  grantOnly(names: readonly string[] | undefined): void;
   /** Secret reads answered, and whether each carried the identity's token. */
   reads: Array<{ name: string; authorized: boolean }>;
   close(): Promise<void>;
@@ -34,6 +39,7 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
   const identityHeader = randomBytes(8).toString('hex');
   const secrets = new Map<string, string>();
   const reads: KeyVaultStandIn['reads'] = [];
+  let granted: ReadonlySet<string> | undefined;
 
   const identity = http.createServer((req, res) => {
     const url = new URL(req.url ?? '/', 'http://localhost');
@@ -62,6 +68,18 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
     reads.push({ name, authorized: true });
     const value = secrets.get(name);
     res.setHeader('content-type', 'application/json');
+    if (granted && !granted.has(name)) {
+      res.writeHead(403).end(
+        JSON.stringify({
+          error: {
+            code: 'Forbidden',
+            message: 'Caller is not authorized to perform action on resource.',
+            innererror: { code: 'ForbiddenByRbac' },
+          },
+        }),
+      );
+      return;
+    }
     if (value === undefined) {
       res.writeHead(404).end(
         JSON.stringify({
@@ -93,6 +111,9 @@ export async function startKeyVaultStandIn(): Promise<KeyVaultStandIn> {
       NODE_EXTRA_CA_CERTS: certs.caCert,
     },
     put: (name, value) => void secrets.set(name, value),
+    grantOnly: (names) => {
+      granted = names && new Set(names);
+    },
     reads,
     close: async () => {
       vault.closeAllConnections();

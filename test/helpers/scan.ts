@@ -85,9 +85,9 @@ export async function seedUploadedScan(
   if (opts.submitted === false) return scan;
   // Submitted, as the upload trigger would leave it: sealed copies recorded on the document, uploads gone.
   const etags = Object.fromEntries(ANGLES.map((a, i) => [a, uploaded[i]!.etag!]));
-  const sealedPhotos = await sealUploads(blob, sealContainers(config), scan.photos, etags);
+  const sealedPhotos = await sealUploads(sealContainers(config, blob, blob), scan.photos, etags);
   await scanRef(firebase.db, scanId).update({ sealedPhotos });
-  await deleteUploads(blob, config.SCAN_UPLOADS_CONTAINER, scan.photos);
+  await deleteUploads(blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER), scan.photos);
   return { ...scan, sealedPhotos };
 }
 
@@ -110,7 +110,7 @@ export async function startTestWorker(
   },
 ) {
   const connection = await connectWorkerToTemporal(config);
-  const base = createWorkerActivities({ ...activityDepsFromConfig(config, firebase, blob), ...opts.deps });
+  const base = createWorkerActivities({ ...activityDepsFromConfig(config, firebase, { uploads: blob, data: blob }), ...opts.deps });
   const worker = await createScanWorker({
     config,
     connection,

@@ -78,7 +78,7 @@ async function boundedMap<T, R>(items: readonly T[], limit: number, fn: (item: T
 }
 
 export function createArchiveActivities(deps: ActivityDeps) {
-  const container = () => deps.blob.getContainerClient(deps.archivesContainer);
+  const container = () => (deps.dataBlob ?? deps.blob).getContainerClient(deps.archivesContainer);
   const client = (): Client => {
     if (deps.temporal) return deps.temporal;
     throw ApplicationFailure.create({

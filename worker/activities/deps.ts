@@ -8,7 +8,10 @@ import type { PushTransport } from './push/transport';
 /** Everything an activity touches from outside, handed in by the worker (or a test). */
 export interface ActivityDeps {
   db: Firestore;
+  /** The public upload account (uploadsContainer). */
   blob: BlobServiceClient;
+  /** The private account of sealed photos and archives (ScanDataStorage); absent, the upload account's (one Azurite). */
+  dataBlob?: BlobServiceClient;
   uploadsContainer: string;
   /** Where submitted photos are sealed (SEALED_PHOTOS_CONTAINER): the only photos activities read. */
   sealedPhotosContainer: string;
@@ -25,3 +28,9 @@ export interface ActivityDeps {
   /** Archive keys (current first) that wrap the members' archive data keys (common/archive/member-keys.ts). */
   archiveKeys: Buffer[];
 }
+
+/** The scan photo containers, each on its own account's client. */
+export const photoContainers = (deps: Pick<ActivityDeps, 'blob' | 'dataBlob' | 'uploadsContainer' | 'sealedPhotosContainer'>) => ({
+  uploads: deps.blob.getContainerClient(deps.uploadsContainer),
+  sealed: (deps.dataBlob ?? deps.blob).getContainerClient(deps.sealedPhotosContainer),
+});

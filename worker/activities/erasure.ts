@@ -12,7 +12,7 @@ import { workflowIdForScan } from '../../common/contracts/scan';
 import { Collections, type ScanDocument, Subcollections } from '../../common/contracts/scan-document';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import { OPEN_STATUSES, scanRef, userRef } from '../../common/scans/repository';
-import type { ActivityDeps } from './deps';
+import { type ActivityDeps, photoContainers } from './deps';
 import { parseOrFail } from './validate';
 
 export const ErasureFailureType = { NotConfigured: 'ErasureNotConfigured' } as const;
@@ -22,7 +22,7 @@ const ScanIdsInputSchema = EraseMemberInputSchema.extend({ scanIds: z.array(z.st
 const NOT_FOUND = 5;
 
 export function createErasureActivities(deps: ActivityDeps) {
-  const { db, blob, now } = deps;
+  const { db, now } = deps;
   const client = (): Client => {
     if (deps.temporal) return deps.temporal;
     throw ApplicationFailure.create({
@@ -98,8 +98,8 @@ export function createErasureActivities(deps: ActivityDeps) {
     async deleteMemberPhotos(input: z.infer<typeof EraseMemberInputSchema>): Promise<{ deleted: number }> {
       const { userId } = parseOrFail(EraseMemberInputSchema, input, 'erasure');
       let deleted = 0;
-      for (const name of [deps.uploadsContainer, deps.sealedPhotosContainer]) {
-        const container = blob.getContainerClient(name);
+      const { uploads, sealed } = photoContainers(deps);
+      for (const container of [uploads, sealed]) {
         for await (const item of container.listBlobsFlat({ prefix: `${userId}/` })) {
           if ((await container.getBlockBlobClient(item.name).deleteIfExists()).succeeded) deleted++;
           heartbeat();

@@ -22,7 +22,7 @@ import {
 import type { ScanAuditEntry } from '../../common/scans/audit-log';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { summarizeModelUsage } from '../model/provenance';
-import type { ActivityDeps } from './deps';
+import { type ActivityDeps, photoContainers } from './deps';
 import { parseOrFail } from './validate';
 
 const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
@@ -31,7 +31,8 @@ import { ScanResultsSchema } from '../../common/contracts/scan-results';
 
 export { recordScanStep };
 
-export function createScanRecordActivities({ db, blob, uploadsContainer, sealedPhotosContainer, now }: ActivityDeps) {
+export function createScanRecordActivities(deps: ActivityDeps) {
+  const { db, now } = deps;
   /** No scan_analysis consent: the scan stops without retrying (the member revoked it or never gave it). */
   async function requireScanConsent(userId: string): Promise<void> {
     const consent = await consentRef(db, userId, 'scan_analysis').get();
@@ -223,7 +224,7 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, sealedP
         // Retention 'keep' leaves the sealed copies; 'delete' removes them and anything at the upload location.
         retainPhotos: async () => {
           if (args.policy === 'keep') return;
-          await deleteScanPhotos(blob, { uploads: uploadsContainer, sealed: sealedPhotosContainer }, args.photos);
+          await deleteScanPhotos(photoContainers(deps), args.photos);
           await scanRef(db, args.scanId).update({ photosDeleted: true, updatedAt: now().toISOString() });
         },
       }).catch(scanNotFound);
@@ -248,7 +249,7 @@ export function createScanRecordActivities({ db, blob, uploadsContainer, sealedP
       );
       if (policy === 'keep') return { deleted: 0 };
       // The sealed copies and anything left at the upload location.
-      const deleted = await deleteScanPhotos(blob, { uploads: uploadsContainer, sealed: sealedPhotosContainer }, photos);
+      const deleted = await deleteScanPhotos(photoContainers(deps), photos);
       await scanRef(db, scanId).update({ photosDeleted: true, updatedAt: now().toISOString() });
       return { deleted };
     },

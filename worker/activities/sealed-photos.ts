@@ -4,7 +4,7 @@ import { ANGLES, type Angle } from '../../common/contracts/scan';
 import type { PhotoSeals } from '../../common/contracts/scan-document';
 import { scanRef } from '../../common/scans/repository';
 import { PHOTOS_CHANGED, readSealedPhoto, SealBrokenError } from '../../common/scans/sealed-photos';
-import type { ActivityDeps } from './deps';
+import { type ActivityDeps, photoContainers } from './deps';
 
 export interface PhotoRejection {
   angle: Angle;
@@ -24,12 +24,13 @@ const changed = (angle: Angle): PhotoRejection => ({
  * never sealed. Nothing is read from the upload location.
  */
 export async function readSealedScanPhotos(
-  { db, blob, sealedPhotosContainer }: Pick<ActivityDeps, 'db' | 'blob' | 'sealedPhotosContainer'>,
+  deps: Pick<ActivityDeps, 'db' | 'blob' | 'dataBlob' | 'uploadsContainer' | 'sealedPhotosContainer'>,
   scanId: string,
   names: Partial<Record<Angle, string>>,
   angles: readonly Angle[] = ANGLES,
 ): Promise<{ bytes: Partial<Record<Angle, Buffer>>; rejected: PhotoRejection[]; sizes: Partial<Record<Angle, number>> }> {
-  const seals: PhotoSeals = (await scanRef(db, scanId).get()).data()?.sealedPhotos ?? {};
+  const { sealed } = photoContainers(deps);
+  const seals: PhotoSeals = (await scanRef(deps.db, scanId).get()).data()?.sealedPhotos ?? {};
   const bytes: Partial<Record<Angle, Buffer>> = {};
   const sizes: Partial<Record<Angle, number>> = {};
   const rejected: PhotoRejection[] = [];
@@ -41,7 +42,7 @@ export async function readSealedScanPhotos(
       if (!seal) return void rejected.push(changed(angle));
       sizes[angle] = seal.bytes;
       try {
-        bytes[angle] = await readSealedPhoto(blob, sealedPhotosContainer, name, angle, seal);
+        bytes[angle] = await readSealedPhoto(sealed, name, angle, seal);
       } catch (err) {
         if (err instanceof SealBrokenError) return void rejected.push(changed(angle));
         throw err;
