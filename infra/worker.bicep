@@ -16,6 +16,8 @@ param workerCount int = 1
 param identityId string
 param identityClientId string
 param registryServer string
+@description('The workers subnet (main.bicep output WORKERS_SUBNET_ID), delegated to Microsoft.ContainerInstance/containerGroups.')
+param subnetId string
 @description('Settings common/config.ts reads (main.bicep output WORKER_SETTINGS); empty values are left unset.')
 param settings object
 
@@ -38,13 +40,14 @@ resource workers 'Microsoft.ContainerInstance/containerGroups@2023-05-01' = [
       restartPolicy: 'Always'
       sku: 'Standard'
       imageRegistryCredentials: [{ server: registryServer, identity: identityId }]
+      subnetIds: [{ id: subnetId }]
       containers: [
         {
           name: 'worker'
           properties: {
             image: image
             resources: { requests: { cpu: 2, memoryInGB: 4 } }
-            // Health port only; not exposed through a public IP (the group has none).
+            // Health port only, for the probes; the group has no IP address of its own to expose it on.
             ports: [{ port: 8080, protocol: 'TCP' }]
             environmentVariables: containerEnv
             livenessProbe: {

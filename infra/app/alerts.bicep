@@ -1,8 +1,17 @@
-// Alert rules over the metrics the worker exports to Application Insights (customMetrics). The metric and
-// attribute names come from common/telemetry-names.json, the file the code emits them from (one home).
+// Alert rules over the metrics the worker exports to Application Insights (customMetrics), and over the
+// access logs of the data account in Log Analytics. The metric and attribute names come from
+// common/telemetry-names.json, the file the code emits them from (one home).
 param location string
 param tags object
 param appInsightsName string
+@description('The Log Analytics workspace every diagnostic setting writes to.')
+param workspaceName string
+@description('The private data account (sealed photos, archives) whose reads are watched.')
+param dataAccountName string
+@description('The sealed photos container of the data account (core/data-storage.bicep output).')
+param sealedContainer string
+param apiPrincipalId string
+param workerPrincipalId string
 @description('Action group to notify; empty = alerts are recorded in the portal only.')
 param actionGroupId string = ''
 @description('The Event Grid system topic of the upload container (its dead-lettered events are alerted on).')
@@ -87,6 +96,45 @@ resource alerts 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = [
     }
   }
 ]
+
+resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existing = {
+  name: workspaceName
+}
+
+// Reads of sealed photos by anyone but the two app identities (by token) and the reviewers' read URLs
+// (user delegation SAS, which the log attributes to the Functions identity that signed them). Anything
+// else is someone who should not be reading members' photos: an operator with a role, a new identity, a
+// SAS signed by someone else. Failed attempts count too (a denied read is still someone trying).
+var sealedPrefix = '/${dataAccountName}/${sealedContainer}'
+var unexpectedSealedReads = 'StorageBlobLogs | where AccountName == "${dataAccountName}" and Category == "StorageRead" and ObjectKey startswith "${sealedPrefix}" | where not((AuthenticationType == "OAuth" and RequesterObjectId in ("${apiPrincipalId}", "${workerPrincipalId}")) or (AuthenticationType == "DelegationSas" and RequesterObjectId == "${apiPrincipalId}")) | project TimeGenerated, OperationName, StatusCode, AuthenticationType, RequesterObjectId, RequesterUpn, CallerIpAddress, ObjectKey'
+
+resource sealedPhotoReads 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
+  name: 'alert-unexpected-sealed-photo-reads-${dataAccountName}'
+  location: location
+  tags: tags
+  properties: {
+    displayName: 'unexpected-sealed-photo-reads'
+    description: 'A sealed photo was read (or a read was attempted) by someone other than the Functions or worker identity or a reviewer read URL.'
+    severity: 1
+    enabled: true
+    evaluationFrequency: 'PT5M'
+    windowSize: 'PT5M'
+    scopes: [workspace.id]
+    autoMitigate: false
+    criteria: {
+      allOf: [
+        {
+          query: unexpectedSealedReads
+          timeAggregation: 'Count'
+          operator: 'GreaterThan'
+          threshold: 0
+          failingPeriods: { numberOfEvaluationPeriods: 1, minFailingPeriodsToAlert: 1 }
+        }
+      ]
+    }
+    actions: { actionGroups: actionGroups }
+  }
+}
 
 resource uploadsTopic 'Microsoft.EventGrid/systemTopics@2022-06-15' existing = {
   name: uploadsTopicName

@@ -1,13 +1,22 @@
 // The HTTP API and the upload trigger: a Flex Consumption Function App (Node 22) running as its own
-// user-assigned identity, host storage by identity (AzureWebJobsStorage__*), package from a blob container.
+// user-assigned identity, joined to the network (Flex Consumption VNet integration: outbound calls leave
+// through the `functions` subnet, so the private endpoints of the data account, the host account and Key Vault are
+// reachable), host storage by identity in its own private account (AzureWebJobsStorage__*), package from
+// a blob container there.
 param location string
 param tags object
 param name string
 param planName string
 param identityId string
 param identityClientId string
-param storageAccountName string
+@description('Blob and queue endpoints of the host account (core/host-storage.bicep).')
+param hostBlobEndpoint string
+param hostQueueEndpoint string
+@description('Queue endpoint of the upload account: the upload trigger keeps its poison messages there.')
+param uploadQueueEndpoint string
 param deploymentContainer string
+param subnetId string
+param workspaceId string
 @description('Settings common/config.ts reads (see main.bicep).')
 param appSettings object
 @description('Browser origin of the Temporal Web UI allowed to call the codec endpoint (CORS).')
@@ -16,10 +25,6 @@ param codecUiOrigin string = 'https://cloud.temporal.io'
 param firebaseWebApiKey string = ''
 param maximumInstanceCount int = 40
 param instanceMemoryMB int = 2048
-
-resource storage 'Microsoft.Storage/storageAccounts@2023-05-01' existing = {
-  name: storageAccountName
-}
 
 resource plan 'Microsoft.Web/serverfarms@2024-04-01' = {
   name: planName
@@ -39,11 +44,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    virtualNetworkSubnetId: subnetId
     functionAppConfig: {
       deployment: {
         storage: {
           type: 'blobContainer'
-          value: '${storage.properties.primaryEndpoints.blob}${deploymentContainer}'
+          value: '${hostBlobEndpoint}${deploymentContainer}'
           authentication: { type: 'UserAssignedIdentity', userAssignedIdentityResourceId: identityId }
         }
       }
@@ -59,12 +65,12 @@ resource site 'Microsoft.Web/sites@2024-04-01' = {
 var platformSettings = {
   AzureWebJobsStorage__credential: 'managedidentity'
   AzureWebJobsStorage__clientId: identityClientId
-  AzureWebJobsStorage__blobServiceUri: storage.properties.primaryEndpoints.blob
-  AzureWebJobsStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
-  // The upload trigger's connection (`ScanStorage`): identity-based, blob + queue (poison messages).
+  AzureWebJobsStorage__blobServiceUri: hostBlobEndpoint
+  AzureWebJobsStorage__queueServiceUri: hostQueueEndpoint
+  // The upload trigger's connection (`ScanStorage`, the upload account): identity-based, blob + queue (poison messages).
   ScanStorage__credential: 'managedidentity'
   ScanStorage__clientId: identityClientId
-  ScanStorage__queueServiceUri: storage.properties.primaryEndpoints.queue
+  ScanStorage__queueServiceUri: uploadQueueEndpoint
   // DefaultAzureCredential (Blob, Key Vault) picks the user-assigned identity by this.
   AZURE_CLIENT_ID: identityClientId
   // Local auth is off on Application Insights: the host authenticates as the identity.
@@ -80,6 +86,13 @@ resource settings 'Microsoft.Web/sites/config@2024-04-01' = {
   parent: site
   name: 'appsettings'
   properties: union(appSettings, platformSettings)
+}
+
+// What ran: the host's and the functions' log lines (who read a member's data is in Firestore's audit log).
+resource siteLogs 'Microsoft.Insights/diagnosticSettings@2021-05-01-preview' = {
+  name: 'app-logs'
+  scope: site
+  properties: { workspaceId: workspaceId, logs: [{ category: 'FunctionAppLogs', enabled: true }] }
 }
 
 output name string = site.name

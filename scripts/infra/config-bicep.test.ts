@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigSchema } from '../../common/config';
-import { SECRET_NAMES, SECRET_SETTINGS } from '../../common/secrets/secret-settings';
+import { SECRET_SETTINGS, SECRETS } from '../../common/secrets/secret-settings';
 
 // Every setting common/config.ts reads against what the deployment sets for the process that reads it,
 // in both directions: a setting the code reads is set in Azure or intentionally left unset (listed, with
@@ -70,6 +70,7 @@ const laptopOnly = {
     'FIRESTORE_EMULATOR_HOST',
     'FIREBASE_AUTH_EMULATOR_HOST',
     'ScanStorage',
+    'ScanDataStorage', // the data account by connection string (a second Azurite); Azure uses ScanDataStorage__blobServiceUri
     'PUSH_WEBHOOK_URL',
     'PUSH_WEBHOOK_SECRET',
     'TEMPORAL_UI_URL',
@@ -184,12 +185,23 @@ describe('config schema <-> Bicep settings', () => {
     expect([...intentionallyUnset, ...workerOnly, ...functionsOnly].filter((k) => !schemaKeys.includes(k))).toEqual([]);
   });
 
-  it('the containers Bicep creates are the config defaults', () => {
+  it('the containers Bicep creates are the config defaults, uploads in the public account, the rest in the private one', () => {
     const config = ConfigSchema.shape;
-    const storage = read('infra/core/storage.bicep');
-    expect(storage).toContain(`var uploadsContainer = '${config.SCAN_UPLOADS_CONTAINER.parse(undefined)}'`);
-    expect(storage).toContain(`var sealedContainer = '${config.SEALED_PHOTOS_CONTAINER.parse(undefined)}'`);
-    expect(storage).toContain(`var archivesContainer = '${config.WORKFLOW_ARCHIVES_CONTAINER.parse(undefined)}'`);
+    const uploads = read('infra/core/upload-storage.bicep');
+    const data = read('infra/core/data-storage.bicep');
+    expect(uploads).toContain(`var uploadsContainer = '${config.SCAN_UPLOADS_CONTAINER.parse(undefined)}'`);
+    expect(data).toContain(`var sealedContainer = '${config.SEALED_PHOTOS_CONTAINER.parse(undefined)}'`);
+    expect(data).toContain(`var archivesContainer = '${config.WORKFLOW_ARCHIVES_CONTAINER.parse(undefined)}'`);
+    // rbac.bicep names the same containers to scope each role to one of them.
+    const rbac = read('infra/app/rbac.bicep');
+    for (const container of [config.SCAN_UPLOADS_CONTAINER, config.SEALED_PHOTOS_CONTAINER, config.WORKFLOW_ARCHIVES_CONTAINER])
+      expect(rbac).toContain(`name: '${container.parse(undefined)}'`);
+  });
+
+  it('the sealed photos and the archive are reached at the data account, the uploads at the upload account', () => {
+    const main = read('infra/main.bicep');
+    expect(main).toContain('ScanStorage__blobServiceUri: uploadStorage.outputs.blobEndpoint');
+    expect(main).toContain('ScanDataStorage__blobServiceUri: dataStorage.outputs.blobEndpoint');
   });
 
   it("the worker's probes use the health port the image sets", () => {
@@ -201,12 +213,19 @@ describe('config schema <-> Bicep settings', () => {
 });
 
 describe('Key Vault secret names', () => {
-  it("the operations guide's table lists exactly the secrets the apps read, by the same names", () => {
+  it("the operations guide's table lists exactly the secrets the apps read, by the same names and readers", () => {
     const guide = read('docs/operations.md');
-    const at = guide.indexOf('| Key Vault secret | setting |');
+    const at = guide.indexOf('| Key Vault secret | setting | read by |');
     expect(at).toBeGreaterThanOrEqual(0);
     const table = guide.slice(at);
-    const rows = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([a-z0-9-]+)` \| `([A-Z0-9_]+)` \|/gm)];
-    expect(Object.fromEntries(rows.map(([, secret, setting]) => [setting, secret]))).toEqual(SECRET_NAMES);
+    const rows = [...table.slice(0, table.indexOf('\n\n')).matchAll(/^\| `([a-z0-9-]+)` \| `([A-Z0-9_]+)` \| ([a-z, ]+) \|/gm)];
+    expect(rows.map(([, secret, setting, readers]) => ({ secret, setting, readers: (readers as string).split(', ') }))).toEqual(SECRETS);
+  });
+
+  it('every secret setting is read by some process from its own secret, the Firebase key from one per process', () => {
+    expect(new Set(SECRETS.map((s) => s.setting))).toEqual(new Set(SECRET_SETTINGS));
+    const firebase = SECRETS.filter((s) => s.setting === 'FIREBASE_SERVICE_ACCOUNT_JSON');
+    expect(firebase.map((s) => s.readers)).toEqual([['functions'], ['worker']]);
+    expect(new Set(firebase.map((s) => s.secret)).size).toBe(2);
   });
 });
