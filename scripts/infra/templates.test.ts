@@ -16,7 +16,9 @@ const Decorator = z.object({ type: z.string(), argument: z.unknown() });
 const Tree = z.object({
   parameters: z.record(z.string(), z.object({ decorators: z.array(Decorator), default: z.unknown() })).default({}),
   variables: z.record(z.string(), z.object({ value: z.unknown() })).default({}),
-  resources: z.record(z.string(), z.object({ type: z.string(), existing: z.boolean(), config: z.record(z.string(), z.unknown()) })).default({}),
+  resources: z
+    .record(z.string(), z.object({ type: z.string(), existing: z.boolean(), config: z.record(z.string(), z.unknown()) }))
+    .default({}),
   modules: z
     .record(z.string(), z.object({ detail: z.object({ path: z.string() }).optional(), config: z.record(z.string(), z.unknown()) }))
     .default({}),
@@ -26,7 +28,10 @@ const Trees = z.record(z.string(), Tree);
 
 // An expression in the tree: a bare identifier or literal is a string; operators and functions are objects.
 const Accessor = z.object({
-  operator: z.object({ type: z.enum(['index_accessor', 'property_accessor']), operands: z.object({ operand_1: z.unknown(), operand_2: z.unknown() }) }),
+  operator: z.object({
+    type: z.enum(['index_accessor', 'property_accessor']),
+    operands: z.object({ operand_1: z.unknown(), operand_2: z.unknown() }),
+  }),
 });
 const Body = z.object({ config: z.record(z.string(), z.unknown()) }).partial();
 
@@ -60,7 +65,10 @@ const Logs = z.object({
   workspaceId: z.string(),
   logs: z.array(z.object({ category: z.string(), enabled: z.literal(true) })),
 });
-const NetworkLocked = z.object({ publicNetworkAccess: z.literal('Disabled'), networkAcls: z.object({ defaultAction: z.literal('Deny') }).optional() });
+const NetworkLocked = z.object({
+  publicNetworkAccess: z.literal('Disabled'),
+  networkAcls: z.object({ defaultAction: z.literal('Deny') }).optional(),
+});
 
 interface Found {
   file: string;
@@ -114,7 +122,7 @@ describe('roles: each identity only what it uses', () => {
         return {
           where: `${r.file}:${r.symbol}`,
           file: r.file,
-          scope: scopeSymbol && inFile(r.file, scopeSymbol),
+          scope: scopeSymbol ? inFile(r.file, scopeSymbol) : undefined,
           principal: symbolOf(role.principalId),
           role: memberOf(role.roleDefinitionId.function.parameters.resource_name_1),
         };
@@ -122,7 +130,11 @@ describe('roles: each identity only what it uses', () => {
 
   it('there are role assignments to check, and each names a scope declared in its file (none falls to the resource group)', () => {
     expect(assignments().length).toBeGreaterThan(10);
-    expect(assignments().filter((a) => !a.scope).map((a) => a.where)).toEqual([]);
+    expect(
+      assignments()
+        .filter((a) => !a.scope)
+        .map((a) => a.where),
+    ).toEqual([]);
   });
 
   it('no role on a whole storage account or vault, but the SAS-signing key action that Azure accepts only there', () => {
@@ -144,9 +156,15 @@ describe('roles: each identity only what it uses', () => {
 
   it('the Functions identity has no role on the archive; storage roles sit on containers and queues', () => {
     const onContainer = (name: string) =>
-      assignments().filter((a) => a.scope?.type === 'Microsoft.Storage/storageAccounts/blobServices/containers' && a.scope.body.name === name);
+      assignments().filter(
+        (a) => a.scope?.type === 'Microsoft.Storage/storageAccounts/blobServices/containers' && a.scope.body.name === name,
+      );
     expect(onContainer(DEFAULT_CONTAINERS.archives).map((a) => a.principal)).toEqual(['workerPrincipalId']);
-    expect(onContainer(DEFAULT_CONTAINERS.sealed).map((a) => a.principal).sort()).toEqual(['apiPrincipalId', 'workerPrincipalId']);
+    expect(
+      onContainer(DEFAULT_CONTAINERS.sealed)
+        .map((a) => a.principal)
+        .sort(),
+    ).toEqual(['apiPrincipalId', 'workerPrincipalId']);
     const storage = assignments().filter((a) => a.scope?.type.startsWith('Microsoft.Storage/'));
     const allowed = [
       'Microsoft.Storage/storageAccounts/blobServices/containers',
@@ -179,18 +197,40 @@ describe('logs an auditor can ask for', () => {
     for (const account of accounts) {
       const blob = settings().filter((s) => {
         const target = onto(s);
-        return target?.type === 'Microsoft.Storage/storageAccounts/blobServices' && accountOf(target)?.symbol === account.symbol && s.file === account.file;
+        return (
+          target?.type === 'Microsoft.Storage/storageAccounts/blobServices' &&
+          accountOf(target)?.symbol === account.symbol &&
+          s.file === account.file
+        );
       });
       expect(blob.map(categories), account.file).toEqual([['StorageRead', 'StorageWrite', 'StorageDelete']]);
     }
   });
 
   it('the vault logs AuditEvent; the Function App, the Event Grid topic and the registry log too', () => {
-    const logged = (type: string) => settings().filter((s) => onto(s)?.type === type).map(categories);
+    const logged = (type: string) =>
+      settings()
+        .filter((s) => onto(s)?.type === type)
+        .map(categories);
     expect(logged('Microsoft.KeyVault/vaults')).toEqual([['AuditEvent']]);
     expect(logged('Microsoft.Web/sites')).toEqual([['FunctionAppLogs']]);
     expect(logged('Microsoft.EventGrid/systemTopics')).toEqual([['DeliveryFailures']]);
     expect(logged('Microsoft.ContainerRegistry/registries')).toHaveLength(1);
+  });
+
+  it('an alert watches reads of sealed photos in those logs, sparing only the two identities and reviewer read URLs', () => {
+    const alerts = trees['infra/app/alerts.bicep'] as Tree;
+    const rule = all().find((r) => r.file === 'infra/app/alerts.bicep' && r.symbol === 'sealedPhotoReads');
+    expect(rule?.type).toBe('Microsoft.Insights/scheduledQueryRules');
+    expect(
+      z
+        .object({ scopes: z.array(z.unknown()) })
+        .parse(rule && propertiesOf(rule))
+        .scopes.map(symbolOf),
+    ).toEqual(['workspace']);
+    const query = JSON.stringify(alerts.variables.unexpectedSealedReads?.value);
+    for (const part of ['StorageBlobLogs', 'StorageRead', '${sealedPrefix}', '${apiPrincipalId}', '${workerPrincipalId}', 'DelegationSas'])
+      expect(query).toContain(part);
   });
 
   it('every diagnostic setting writes to the one workspace, which keeps at least 365 days', () => {
@@ -198,7 +238,11 @@ describe('logs an auditor can ask for', () => {
     // Each module's workspaceId is the monitoring module's workspace.
     const main = trees['infra/main.bicep'] as Tree;
     const passed = Object.values(main.modules).flatMap((m) => {
-      const params = z.object({ params: z.record(z.string(), z.unknown()) }).partial().parse(m.config).params ?? {};
+      const params =
+        z
+          .object({ params: z.record(z.string(), z.unknown()) })
+          .partial()
+          .parse(m.config).params ?? {};
       return 'workspaceId' in params ? [params.workspaceId] : [];
     });
     expect(passed.length).toBeGreaterThanOrEqual(6);
@@ -229,7 +273,9 @@ describe('no public network access to health data or secrets', () => {
   it('sealed photos and the archive live in the private data account, reached through a private endpoint', () => {
     const tree = trees['infra/core/data-storage.bicep'] as Tree;
     const containers = all().filter((r) => r.file === 'infra/core/data-storage.bicep' && r.type.endsWith('/containers'));
-    expect(containers.map((c) => tree.variables[String(c.body.name)]?.value).sort()).toEqual([DEFAULT_CONTAINERS.sealed, DEFAULT_CONTAINERS.archives].sort());
+    expect(containers.map((c) => tree.variables[String(c.body.name)]?.value).sort()).toEqual(
+      [DEFAULT_CONTAINERS.sealed, DEFAULT_CONTAINERS.archives].sort(),
+    );
     for (const c of containers) {
       const account = accountOf(c);
       expect(account && NetworkLocked.parse(propertiesOf(account)).publicNetworkAccess).toBe('Disabled');
