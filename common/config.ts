@@ -11,7 +11,7 @@ import { isSecretSetting, SECRET_SETTINGS, type SecretSetting } from './secrets/
 // storage follows the Azure Functions connection convention (`<Name>` = connection string,
 // `<Name>__blobServiceUri` = identity-based). A bad setting stops the process and is named.
 
-/** Blob container names unless configured; infra/modules/storage.bicep creates the same (a test checks). */
+/** Blob container names unless configured; infra/core/upload-storage.bicep and data-storage.bicep create the same (a test checks). */
 export const DEFAULT_CONTAINERS = { uploads: 'scan-uploads', sealed: 'sealed-photos', archives: 'workflow-archives' } as const;
 
 const hostPort = z.string().regex(/^[A-Za-z0-9.\-[\]:]+:\d{1,5}$/, 'expected host:port');

@@ -4,12 +4,13 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_CONTAINERS } from './config';
 
 // Bicep cannot import TypeScript: this keeps the containers the deployment creates equal to the defaults.
+const createdIn = (file: string) =>
+  [...readFileSync(path.join(__dirname, '..', 'infra', 'core', file), 'utf8').matchAll(/^var \w+Container = '([^']+)'/gm)].map((m) => m[1]);
+
 describe('blob containers', () => {
-  it('infra/core/storage.bicep creates the containers the config defaults name', () => {
-    const bicep = readFileSync(path.join(__dirname, '..', 'infra', 'core', 'storage.bicep'), 'utf8');
-    const created = [...bicep.matchAll(/^var \w+Container = '([^']+)'/gm)].map((m) => m[1]);
+  it('the upload account creates the upload container, the data account the sealed photos and the archive', () => {
     // Plus one no process reads: Event Grid writes undeliverable upload events there (docs/design.md "No stranded scans").
-    const infraOnly = ['upload-events-deadletter'];
-    expect(created.sort()).toEqual([...Object.values(DEFAULT_CONTAINERS), ...infraOnly].sort());
+    expect(createdIn('upload-storage.bicep').sort()).toEqual([DEFAULT_CONTAINERS.uploads, 'upload-events-deadletter'].sort());
+    expect(createdIn('data-storage.bicep').sort()).toEqual([DEFAULT_CONTAINERS.sealed, DEFAULT_CONTAINERS.archives].sort());
   });
 });
