@@ -1,3 +1,5 @@
+import { pipeline } from 'node:stream/promises';
+import { constants, crc32, createDeflate } from 'node:zlib';
 import sharp from 'sharp';
 import { ANGLES, type Angle } from '../../common/contracts/scan';
 
@@ -143,4 +145,41 @@ export async function makeSampleScanPhotos(variant: SamplePhotoVariant = 'good')
 /** Bytes that are not an image in any format (plain text). */
 export function makeNotAnImage(): Buffer {
   return Buffer.from('This is not an image. It is a plain text file uploaded by mistake.\n', 'utf8');
+}
+
+/**
+ * A valid PNG of width x height in one grey level whose file is small: its all-zero rows deflate about
+ * 1000:1 (a 9000 x 16000 image is some 140 kB), what a decompression bomb looks like to an upload check.
+ * Decoded, it is width x height bytes of pixels. The rows are streamed, never held in memory at once.
+ */
+export async function makeHugeSolidPng(width: number, height: number): Promise<Buffer> {
+  const row = Buffer.alloc(width + 1); // filter byte 0 + one byte per grey pixel, all zero
+  const compressed: Buffer[] = [];
+  await pipeline(
+    function* () {
+      for (let y = 0; y < height; y++) yield row;
+    },
+    createDeflate({ strategy: constants.Z_RLE }),
+    async (stream: AsyncIterable<Buffer>) => {
+      for await (const chunk of stream) compressed.push(chunk);
+    },
+  );
+  const chunk = (type: string, data: Buffer) => {
+    const body = Buffer.concat([Buffer.from(type, 'ascii'), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc32(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr.set([8, 0, 0, 0, 0], 8); // bit depth 8, greyscale, deflate, adaptive filtering, no interlace
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk('IHDR', ihdr),
+    chunk('IDAT', Buffer.concat(compressed)),
+    chunk('IEND', Buffer.alloc(0)),
+  ]);
 }
