@@ -49,6 +49,18 @@ describe('config', () => {
     expect(problems({ ...local, REVIEW_MIN_CONFIDENCE: 'high' })).toEqual(['REVIEW_MIN_CONFIDENCE']);
   });
 
+  it('limits photo dimensions to 40 MP and 12,000 px by default, within what sharp can be capped at and what the quality check needs', () => {
+    const c = loadConfig(local);
+    expect({ pixels: c.MAX_PHOTO_PIXELS, side: c.MAX_PHOTO_LONGEST_SIDE }).toEqual({ pixels: 40_000_000, side: 12_000 });
+    expect(problems({ ...local, MAX_PHOTO_PIXELS: '268402690' })).toEqual(['MAX_PHOTO_PIXELS']);
+    expect(problems({ ...local, MAX_PHOTO_LONGEST_SIDE: '65536' })).toEqual(['MAX_PHOTO_LONGEST_SIDE']);
+    // A longest side under the quality check's minimum would refuse every photo.
+    expect(problems({ ...local, QUALITY_MIN_HEIGHT: '2000', MAX_PHOTO_LONGEST_SIDE: '1500' })).toEqual(['MAX_PHOTO_LONGEST_SIDE']);
+    expect(problems({ ...local, QUALITY_MIN_WIDTH: '2000', QUALITY_MIN_HEIGHT: '3000', MAX_PHOTO_PIXELS: '5000000' })).toEqual([
+      'MAX_PHOTO_LONGEST_SIDE',
+    ]);
+  });
+
   it('names a missing or malformed Temporal address', () => {
     const { TEMPORAL_ADDRESS: _, ...rest } = local;
     expect(problems(rest)).toEqual(['TEMPORAL_ADDRESS']);

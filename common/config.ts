@@ -2,6 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ARCHIVE_TUNING } from './contracts/archive';
+import { DEFAULT_PHOTO_DIMENSION_LIMITS } from './photos/limits';
 import { TASK_QUEUE } from './contracts/scan';
 import { LOCAL_PAYLOAD_KEY_ID } from './temporal/local-dev-key';
 import { payloadKeyId } from './temporal/key-id';
@@ -155,6 +156,13 @@ const ConfigObject = z.object({
   /** A scan whose four photos have not all arrived this long after it was created is cancelled and refunded. */
   UPLOAD_EXPIRY_MINUTES: int(2, 7 * 24 * 60).default(24 * 60),
   MAX_PHOTO_BYTES: int(10_000, 50_000_000).default(15_000_000),
+  /**
+   * Largest photo by the dimensions its header declares (common/photos/limits.ts): refused at upload before
+   * anything decodes it, and by the worker before its decoder runs; the decoder is capped at the same pixel
+   * count. The upper bound is sharp's own default cap (0x3FFF x 0x3FFF).
+   */
+  MAX_PHOTO_PIXELS: int(1_000_000, 268_402_689).default(DEFAULT_PHOTO_DIMENSION_LIMITS.maxPixels),
+  MAX_PHOTO_LONGEST_SIDE: int(1_000, 65_535).default(DEFAULT_PHOTO_DIMENSION_LIMITS.maxLongestSide),
 
   // Nightly archive of closed workflow histories to WORKFLOW_ARCHIVES_CONTAINER
   /** Closed executions listed (and archived) per activity call. */
@@ -257,6 +265,13 @@ function refineConfig(c: Parsed, ctx: Ctx) {
       code: 'custom',
       path: ['UPLOAD_EXPIRY_MINUTES'],
       message: 'must be longer than UPLOAD_URL_TTL_MINUTES (a scan must not expire while its upload URLs still work)',
+    });
+  const minSide = Math.max(c.QUALITY_MIN_WIDTH ?? 0, c.QUALITY_MIN_HEIGHT ?? 0);
+  if (c.MAX_PHOTO_LONGEST_SIDE < minSide || c.MAX_PHOTO_PIXELS < (c.QUALITY_MIN_WIDTH ?? 0) * (c.QUALITY_MIN_HEIGHT ?? 0))
+    ctx.addIssue({
+      code: 'custom',
+      path: ['MAX_PHOTO_LONGEST_SIDE'],
+      message: 'MAX_PHOTO_LONGEST_SIDE and MAX_PHOTO_PIXELS must admit a photo of QUALITY_MIN_WIDTH x QUALITY_MIN_HEIGHT',
     });
   if (!c.ScanStorage && !c.ScanStorage__blobServiceUri) {
     ctx.addIssue({

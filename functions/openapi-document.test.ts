@@ -1,6 +1,7 @@
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { describe, expect, it } from 'vitest';
 import { CursorSchema } from '../common/contracts/api';
+import { UPLOAD_CHECK_CODES } from '../common/contracts/failures';
 import { functions } from './definitions';
 import { encodeCursor } from './handlers/list-scans';
 import { buildOpenApi } from './openapi-document';
@@ -54,6 +55,15 @@ describe('the OpenAPI document', () => {
     }
     expect(op('createScan').responses['401']?.description).toContain('invalid_token');
     expect(op('reviewScan').responses['403']?.description).toContain('reviewer_role_required');
+  });
+
+  it("documents every upload check's photo code, the dimension limit's included, where a rejection names them", () => {
+    const scanError = JSON.stringify(doc.components.schemas.Problem);
+    for (const code of UPLOAD_CHECK_CODES) {
+      expect(op('submitScan').responses['422']?.description, code).toContain(code);
+      expect(scanError, code).toContain(code);
+    }
+    expect(scanError).toContain('photo_dimensions_too_large');
   });
 
   it('documents 403 owner_only where a reviewer who is not the owner is refused', () => {

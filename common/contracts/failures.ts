@@ -1,6 +1,22 @@
 // Stable ApplicationFailure types. Workflows and the functions app match on these, never on messages.
 /** The detail code of a photo over MAX_PHOTO_BYTES, whether the upload check or the quality activity finds it. */
 export const PHOTO_TOO_LARGE = 'photo_too_large';
+/**
+ * The detail code of a photo whose header declares more pixels than MAX_PHOTO_PIXELS or a side longer
+ * than MAX_PHOTO_LONGEST_SIDE: refused at upload, and by the quality activity before any decode.
+ */
+export const PHOTO_DIMENSIONS_TOO_LARGE = 'photo_dimensions_too_large';
+
+/** Detail codes (`scanError.details[].code`) of the upload check, one per photo that fails it. */
+export const UPLOAD_CHECK_CODES = [
+  'empty_photo',
+  PHOTO_TOO_LARGE,
+  'not_an_image',
+  'unsupported_content_type',
+  'content_type_mismatch',
+  PHOTO_DIMENSIONS_TOO_LARGE,
+] as const;
+export type UploadCheckCode = (typeof UPLOAD_CHECK_CODES)[number];
 
 export const FailureType = {
   PhotosRejected: 'PhotosRejected',

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { PHOTO_DIMENSIONS_TOO_LARGE, PHOTO_TOO_LARGE, UPLOAD_CHECK_CODES } from './failures';
 
 // Contracts shared by the functions app, the worker and the tests. Pure zod: safe in workflow code.
 
@@ -181,6 +182,19 @@ export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;
 export const ScanErrorSchema = z.object({
   code: z.string(),
   message: z.string(),
-  details: z.array(z.object({ angle: AngleSchema.optional(), code: z.string(), reason: z.string() })).optional(),
+  details: z
+    .array(
+      z.object({
+        angle: AngleSchema.optional(),
+        code: z.string().meta({
+          description:
+            "Stable code of one photo's problem. The upload check (which decodes nothing) names one of: " +
+            `${UPLOAD_CHECK_CODES.join(', ')}. The quality check names ${PHOTO_DIMENSIONS_TOO_LARGE} and ${PHOTO_TOO_LARGE} ` +
+            'the same way, and its own codes (missing, photos_changed, the photo assessment codes) otherwise.',
+        }),
+        reason: z.string().meta({ description: 'What the member reads: names the photo and what to do' }),
+      }),
+    )
+    .optional(),
 });
 export type ScanError = z.infer<typeof ScanErrorSchema>;

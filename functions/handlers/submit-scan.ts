@@ -1,4 +1,5 @@
 import { ScanParamsSchema, SubmitScanResponseSchema } from '../../common/contracts/api';
+import { UPLOAD_CHECK_CODES } from '../../common/contracts/failures';
 import { PhotosMissingError, PhotosRejectedProblem, ScanNotFoundError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
@@ -24,7 +25,12 @@ export const submitScan = defineHttp({
     403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
     404: { description: 'no such scan for this caller', codes: ['scan_not_found'] },
     409: { description: 'photos still missing (named in missingPhotos)', codes: ['photos_missing'] },
-    422: { description: 'a photo failed the checks; the scan is rejected and the credit refunded', codes: ['photos_rejected'] },
+    422: {
+      description:
+        'a photo failed the upload check (size, type, header, dimensions; nothing is decoded); the scan is rejected and the credit ' +
+        `refunded, and scanError.details names each photo with one of: ${UPLOAD_CHECK_CODES.join(', ')}`,
+      codes: ['photos_rejected'],
+    },
   },
   async handler({ params, principal, deps, urlFor }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal);

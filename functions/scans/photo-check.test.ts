@@ -1,42 +1,52 @@
 import { describe, expect, it } from 'vitest';
-import { checkPhoto, sniffImageFormat } from './photo-check';
+import type { HeaderReading } from '../../common/photos/image-header';
+import { checkPhoto } from './photo-check';
 
-const jpeg = Uint8Array.from([0xff, 0xd8, 0xff, 0xe0, 0, 0x10, 0x4a, 0x46, 0x49, 0x46, 0, 1]);
-const png = Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a, 0, 0, 0, 0x0d]);
-const webp = Uint8Array.from([...Buffer.from('RIFF'), 1, 2, 3, 4, ...Buffer.from('WEBP')]);
-
-describe('sniffImageFormat', () => {
-  it('recognises JPEG, PNG and WebP by their magic bytes', () => {
-    expect(sniffImageFormat(jpeg)).toBe('jpeg');
-    expect(sniffImageFormat(png)).toBe('png');
-    expect(sniffImageFormat(webp)).toBe('webp');
-  });
-  it('rejects anything else, including truncated headers', () => {
-    expect(sniffImageFormat(Buffer.from('This is not an image'))).toBeUndefined();
-    expect(sniffImageFormat(Uint8Array.from([0xff, 0xd8]))).toBeUndefined();
-    expect(sniffImageFormat(Buffer.from('GIF89a......'))).toBeUndefined();
-    expect(sniffImageFormat(Uint8Array.from([...Buffer.from('RIFF'), 1, 2, 3, 4, ...Buffer.from('WAVE')]))).toBeUndefined();
-    expect(sniffImageFormat(new Uint8Array(0))).toBeUndefined();
-  });
-});
+const limits = { maxBytes: 10_000, maxPixels: 40_000_000, maxLongestSide: 12_000 };
+const jpeg: HeaderReading = { kind: 'dimensions', format: 'jpeg', width: 3024, height: 4032 };
+const png: HeaderReading = { kind: 'dimensions', format: 'png', width: 900, height: 1600 };
 
 describe('checkPhoto', () => {
-  const base = { angle: 'front' as const, contentType: 'image/jpeg', size: 1000, head: jpeg };
+  const base = { angle: 'front' as const, contentType: 'image/jpeg', size: 1000, header: jpeg };
   it('accepts a JPEG declared as image/jpeg (parameters and case ignored)', () => {
-    expect(checkPhoto(base, 10_000)).toBeUndefined();
-    expect(checkPhoto({ ...base, contentType: 'IMAGE/JPEG; foo=bar' }, 10_000)).toBeUndefined();
-    expect(checkPhoto({ ...base, contentType: 'image/png', head: png }, 10_000)).toBeUndefined();
+    expect(checkPhoto(base, limits)).toBeUndefined();
+    expect(checkPhoto({ ...base, contentType: 'IMAGE/JPEG; foo=bar' }, limits)).toBeUndefined();
+    expect(checkPhoto({ ...base, contentType: 'image/png', header: png }, limits)).toBeUndefined();
   });
   it('names the problem with a member-facing reason', () => {
-    expect(checkPhoto({ ...base, size: 0 }, 10_000)?.code).toBe('empty_photo');
-    expect(checkPhoto({ ...base, size: 20_000 }, 10_000)?.code).toBe('photo_too_large');
-    expect(checkPhoto({ ...base, head: Buffer.from('hello world!') }, 10_000)?.code).toBe('not_an_image');
-    expect(checkPhoto({ ...base, contentType: 'application/octet-stream' }, 10_000)?.code).toBe('unsupported_content_type');
-    expect(checkPhoto({ ...base, contentType: undefined }, 10_000)?.code).toBe('unsupported_content_type');
-    expect(checkPhoto({ ...base, contentType: 'image/png' }, 10_000)).toMatchObject({
+    expect(checkPhoto({ ...base, size: 0 }, limits)?.code).toBe('empty_photo');
+    expect(checkPhoto({ ...base, size: 20_000, header: undefined }, limits)?.code).toBe('photo_too_large');
+    expect(checkPhoto({ ...base, header: { kind: 'malformed', reason: 'not a JPEG, PNG or WebP header' } }, limits)?.code).toBe(
+      'not_an_image',
+    );
+    expect(checkPhoto({ ...base, contentType: 'application/octet-stream' }, limits)?.code).toBe('unsupported_content_type');
+    expect(checkPhoto({ ...base, contentType: undefined }, limits)?.code).toBe('unsupported_content_type');
+    expect(checkPhoto({ ...base, contentType: 'image/png' }, limits)).toMatchObject({
       code: 'content_type_mismatch',
       angle: 'front',
       reason: expect.stringContaining('front'),
     });
+  });
+  it('a damaged or truncated header of an accepted format is not an image, with its own reason', () => {
+    const damaged = checkPhoto(
+      { ...base, header: { kind: 'malformed', format: 'jpeg', reason: 'the file ends inside its header' } },
+      limits,
+    );
+    expect(damaged).toMatchObject({ code: 'not_an_image', reason: 'The front photo is damaged or incomplete. Please upload it again.' });
+  });
+  it('refuses a photo over the pixel count or the longest side, from its header, naming both limits', () => {
+    const over = (width: number, height: number) => checkPhoto({ ...base, header: { ...jpeg, width, height } }, limits);
+    expect(over(9000, 16000)).toEqual({
+      angle: 'front',
+      code: 'photo_dimensions_too_large',
+      reason:
+        'The front photo is 9000 x 16000 pixels, larger than we accept (at most 40 megapixels and 12000 pixels on the longest side). ' +
+        "Please take it with your camera's standard photo setting.",
+    });
+    expect(over(12_001, 100)?.code).toBe('photo_dimensions_too_large'); // 1.2 MP, but one side too long
+    expect(over(100, 12_001)?.code).toBe('photo_dimensions_too_large');
+    expect(over(6400, 6251)?.code).toBe('photo_dimensions_too_large'); // 40,006,400 pixels, each side within
+    expect(over(12_000, 3333)).toBeUndefined(); // 39,996,000 pixels, the longest side exactly at the limit
+    expect(over(8000, 5000)).toBeUndefined(); // exactly 40 MP
   });
 });

@@ -6,7 +6,8 @@ import { deleteScanPhotos, deleteUploads, sealContainers, sealUploads, UploadCha
 import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
 import { KeyedLock } from '../framework/keyed-lock';
-import { checkPhoto, MAGIC_BYTES_NEEDED, type PhotoProblem } from './photo-check';
+import { checkPhoto, type PhotoProblem, type UploadLimits } from './photo-check';
+import { photoDimensionLimits, readStoredImageHeader } from '../../common/photos/limits';
 import { isBlobStatus } from '../../common/clients/blob-errors';
 
 // The one start path of a scan, shared by the upload trigger and POST /api/scans/{scanId}/submit.
@@ -21,20 +22,25 @@ export interface UploadInspection {
   etags: Partial<Record<Angle, string>>;
 }
 
-/** Looks at the four uploaded photos: which are missing, which fail the type, magic-byte and size checks. */
+/**
+ * Looks at the four uploaded photos: which are missing, which fail the size, type and header checks
+ * (dimensions included: read from the header, never decoded).
+ */
 export async function inspectUploads(deps: Deps, scan: ScanDocument): Promise<UploadInspection> {
   const container = deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER);
-  const max = deps.config.MAX_PHOTO_BYTES;
+  const limits = uploadLimits(deps.config);
   const results = await Promise.all(
     ANGLES.map(async (angle) => {
       const client = container.getBlockBlobClient(scan.photos[angle] ?? '');
       try {
         const props = await client.getProperties();
         const size = props.contentLength ?? 0;
-        let head: Uint8Array = new Uint8Array(0);
         const conditions = { ifMatch: props.etag };
-        if (size > 0 && size <= max) head = await client.downloadToBuffer(0, Math.min(size, MAGIC_BYTES_NEEDED), { conditions });
-        return { angle, etag: props.etag, problem: checkPhoto({ angle, contentType: props.contentType, size, head }, max) };
+        const header =
+          size > 0 && size <= limits.maxBytes
+            ? await readStoredImageHeader(size, (bytes) => client.downloadToBuffer(0, bytes, { conditions }))
+            : undefined;
+        return { angle, etag: props.etag, problem: checkPhoto({ angle, contentType: props.contentType, size, header }, limits) };
       } catch (err) {
         if (isBlobStatus(err, 404)) return { angle, missing: true as const };
         // Written again between the properties and the head: checked afresh by that write's event.
@@ -48,6 +54,10 @@ export async function inspectUploads(deps: Deps, scan: ScanDocument): Promise<Up
     problems: results.flatMap((r) => ('problem' in r && r.problem ? [r.problem] : [])),
     etags: Object.fromEntries(results.flatMap((r) => ('etag' in r && r.etag ? [[r.angle, r.etag]] : []))),
   };
+}
+
+function uploadLimits(config: Deps['config']): UploadLimits {
+  return { maxBytes: config.MAX_PHOTO_BYTES, ...photoDimensionLimits(config) };
 }
 
 export function photosRejectedError(problems: PhotoProblem[]): ScanError {
