@@ -9,6 +9,8 @@ import type { Config } from '../common/config';
 import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { FirebaseClients } from '../common/clients/firebase';
+import { photoDimensionLimits } from '../common/photos/limits';
+import { boundDecoderResources } from './domain/photo-decoder';
 import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
 import { createWorkerActivities, type ActivityDeps, type WorkerActivities } from './activities';
 import { fcmPushTransport } from './activities/push/fcm';
@@ -38,6 +40,7 @@ export function activityDepsFromConfig(
     uploadsContainer: config.SCAN_UPLOADS_CONTAINER,
     sealedPhotosContainer: config.SEALED_PHOTOS_CONTAINER,
     maxPhotoBytes: config.MAX_PHOTO_BYTES,
+    photoLimits: photoDimensionLimits(config),
     push: tracedPushTransport(
       config.PUSH_TRANSPORT === 'webhook'
         ? webhookPushTransport(config.PUSH_WEBHOOK_URL!, config.PUSH_WEBHOOK_SECRET!)
@@ -85,6 +88,7 @@ export async function createScanWorker(opts: {
   workflowSpans?: SpanProcessor;
 }) {
   const { config, connection, activities } = opts;
+  boundDecoderResources(); // process-wide and idempotent: the same decoder bounds in the container and in tests
   const tracing = workerTracingOptions(opts.workflowSpans ?? noSpanProcessor, 'reddyfit-scan-worker');
   const bundle = findWorkflowBundle(config);
   return Worker.create({

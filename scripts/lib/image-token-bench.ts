@@ -1,5 +1,6 @@
 import sharp from 'sharp';
 import { ANGLES } from '../../common/contracts/scan';
+import { DEFAULT_PHOTO_DIMENSION_LIMITS } from '../../common/photos/limits';
 import { imageTokens } from '../../worker/model/image-tokens';
 import { MODEL_IMAGE_DETAIL, MODEL_IMAGE_MAX_EDGE, prepareImageForModel } from '../../worker/model/images';
 import { makeSampleScanPhotos } from './sample-photos';
@@ -21,7 +22,7 @@ export async function imageTokenReport() {
         .rotate()
         .toBuffer({ resolveWithObject: true })
         .then((r) => r.info);
-      const prepared = await prepareImageForModel(angle, raw);
+      const prepared = await prepareImageForModel(angle, raw, DEFAULT_PHOTO_DIMENSION_LIMITS.maxPixels);
       return {
         angle,
         raw: { width: meta.width, height: meta.height, bytes: raw.length, tokens: imageTokens(meta.width, meta.height, 'high') },

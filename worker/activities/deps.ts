@@ -1,6 +1,7 @@
 import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Client } from '@temporalio/client';
 import type { Firestore } from 'firebase-admin/firestore';
+import type { PhotoDimensionLimits } from '../../common/photos/limits';
 import type { PhotoQualityThresholds } from '../domain/photo-quality';
 import type { ModelRuntime } from '../model/runtime';
 import type { PushTransport } from './push/transport';
@@ -16,6 +17,8 @@ export interface ActivityDeps {
   /** Where submitted photos are sealed (SEALED_PHOTOS_CONTAINER): the only photos activities read. */
   sealedPhotosContainer: string;
   maxPhotoBytes: number;
+  /** MAX_PHOTO_PIXELS and MAX_PHOTO_LONGEST_SIDE: photos beyond them are refused from their header, and never decoded. */
+  photoLimits: PhotoDimensionLimits;
   push: PushTransport;
   qualityThresholds: PhotoQualityThresholds;
   now: () => Date;

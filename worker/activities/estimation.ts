@@ -37,7 +37,7 @@ function estimationStep(deps: ActivityDeps) {
       // The photos the quality step judged: the sealed copies, checked against their seal again.
       const sealed = await readSealedScanPhotos(deps, scanId, quality.photoBlobs);
       if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
-      const images = await preparedPhotos(sealed.bytes);
+      const images = await preparedPhotos(sealed.bytes, deps.photoLimits.maxPixels);
       const { value: vision, run } = await estimateFromPhotos(model, scanId, images, { sex: m.sex, age }).catch((err: unknown) => {
         if (err instanceof ModelOutputError) {
           throw ApplicationFailure.create({

@@ -2,6 +2,8 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType, PHOTO_TOO_LARGE } from '../../common/contracts/failures';
 import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
+import { readImageHeader } from '../../common/photos/image-header';
+import { dimensionsProblem } from '../../common/photos/limits';
 import { assessScanPhotos } from '../domain/photo-quality';
 import { preparedPhotos } from '../model/photos';
 import { judgePhotos, visionRejections } from '../model/quality-vision';
@@ -19,7 +21,7 @@ export const QualityInputSchema = z.object({
 });
 
 function qualityStep(deps: ActivityDeps) {
-  const { maxPhotoBytes, qualityThresholds, model } = deps;
+  const { maxPhotoBytes, photoLimits, qualityThresholds, model } = deps;
   return {
     /** Per photo: format, resolution, orientation, blur and exposure. Bad photos fail without retry. */
     async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<QualityResult> {
@@ -33,14 +35,21 @@ function qualityStep(deps: ActivityDeps) {
         ...sealed.rejected,
         ...missing.map((angle) => ({ angle, code: 'missing', reason: `The ${angle} photo is missing. Please upload all four photos.` })),
         ...tooLarge.map((angle) => ({ angle, code: PHOTO_TOO_LARGE, reason: `The ${angle} photo is too large. Please retake it.` })),
+        // Sized from the header, as the upload check does, before any photo is decoded: a photo past the
+        // check (sealed by other means, or checked under older limits) is refused here without the decode's cost.
+        ...ANGLES.flatMap((angle) => {
+          const header = bytes[angle] ? readImageHeader(bytes[angle]) : undefined;
+          const problem = header?.kind === 'dimensions' ? dimensionsProblem(angle, header, photoLimits) : undefined;
+          return problem ? [problem] : [];
+        }),
       ];
       if (details.length === 0) {
-        const assessed = await assessScanPhotos(bytes, qualityThresholds);
+        const assessed = await assessScanPhotos(bytes, qualityThresholds, photoLimits);
         // The model is asked only about photos the quick checks passed; either can reject.
         if (!assessed.ok) details.push(...assessed.failures);
         else if (!model) return { ok: true, method: 'deterministic', photos: assessed.photos };
         else {
-          const judged = await judgePhotos(model, scanId, await preparedPhotos(bytes)).catch((err: unknown) => {
+          const judged = await judgePhotos(model, scanId, await preparedPhotos(bytes, photoLimits.maxPixels)).catch((err: unknown) => {
             if (err instanceof ModelOutputError) {
               throw ApplicationFailure.create({
                 type: FailureType.ModelOutputInvalid,

@@ -1,4 +1,3 @@
-import sharp from 'sharp';
 import { z } from 'zod';
 import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
 import {
@@ -7,6 +6,8 @@ import {
   type PhotoFailureCode,
   PhotoFailureSchema,
 } from '../../common/contracts/scan-results';
+import { DEFAULT_PHOTO_DIMENSION_LIMITS, type PhotoDimensionLimits } from '../../common/photos/limits';
+import { openPhoto } from './photo-decoder';
 
 // Deterministic photo quality check (SPEC §3-4, agent "quality"): format, resolution, orientation,
 // blur (variance of the Laplacian on a fixed-size grey copy) and exposure clipping, per photo.
@@ -113,11 +114,16 @@ function isSupportedFormat(format: string | undefined): boolean {
   return format !== undefined && (SUPPORTED_PHOTO_FORMATS as readonly string[]).includes(format);
 }
 
-/** Assess one photo. Never throws for bad bytes: an unreadable photo is an `unsupported_format` failure. */
+/**
+ * Assess one photo. Never throws for bad bytes: an unreadable photo, or one over `limits.maxPixels` (the
+ * decoder refuses it; the quality activity refuses it from its header before this runs), is an
+ * `unsupported_format` failure.
+ */
 export async function assessPhoto(
   bytes: Buffer,
   angle: Angle,
   thresholds: PhotoQualityThresholds = DEFAULT_PHOTO_QUALITY_THRESHOLDS,
+  limits: PhotoDimensionLimits = DEFAULT_PHOTO_DIMENSION_LIMITS,
 ): Promise<PhotoAssessment> {
   const unsupported = (format: string, width = 0, height = 0): PhotoAssessment => ({
     angle,
@@ -135,7 +141,7 @@ export async function assessPhoto(
   let width: number;
   let height: number;
   try {
-    const meta = await sharp(bytes).metadata();
+    const meta = await openPhoto(bytes, limits.maxPixels).metadata();
     format = meta.format;
     width = meta.autoOrient?.width ?? meta.width;
     height = meta.autoOrient?.height ?? meta.height;
@@ -147,7 +153,7 @@ export async function assessPhoto(
   let grey: Buffer;
   let channels: number;
   try {
-    const out = await sharp(bytes)
+    const out = await openPhoto(bytes, limits.maxPixels)
       .autoOrient()
       .resize(ANALYSIS_WIDTH, ANALYSIS_HEIGHT, { fit: 'fill', fastShrinkOnLoad: true })
       .removeAlpha()
@@ -191,12 +197,17 @@ export async function assessPhoto(
   return { angle, ok: failures.length === 0, width, height, format, sharpness, darkShare, brightShare, failures };
 }
 
-/** Assess all four photos in parallel; `photos` comes back in the fixed angle order front, back, left, right. */
+/**
+ * Assess all four photos, one at a time: a scan holds at most one decoded photo at once, however many
+ * scans the worker runs. `photos` comes back in the fixed angle order front, back, left, right.
+ */
 export async function assessScanPhotos(
   photos: ScanPhotos,
   thresholds: PhotoQualityThresholds = DEFAULT_PHOTO_QUALITY_THRESHOLDS,
+  limits: PhotoDimensionLimits = DEFAULT_PHOTO_DIMENSION_LIMITS,
 ): Promise<ScanPhotoAssessment> {
-  const assessed = await Promise.all(ANGLES.map((angle) => assessPhoto(photos[angle], angle, thresholds)));
+  const assessed: PhotoAssessment[] = [];
+  for (const angle of ANGLES) assessed.push(await assessPhoto(photos[angle], angle, thresholds, limits));
   const failures = assessed.flatMap((a) => a.failures.map((f) => ({ angle: a.angle, code: f.code, reason: f.reason })));
   return { ok: failures.length === 0, photos: assessed, failures };
 }

@@ -1,13 +1,14 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { makeSamplePhoto } from '../../scripts/lib/sample-photos';
+import { DEFAULT_PHOTO_DIMENSION_LIMITS } from '../../common/photos/limits';
 import { MODEL_IMAGE_MAX_EDGE, prepareImageForModel } from './images';
 
 describe('prepareImageForModel', () => {
   it('strips EXIF, fits the bounded size, re-encodes JPEG and counts low-detail tokens', async () => {
     const raw = await makeSamplePhoto('front');
     expect((await sharp(raw).metadata()).exif).toBeDefined();
-    const p = await prepareImageForModel('front', raw);
+    const p = await prepareImageForModel('front', raw, DEFAULT_PHOTO_DIMENSION_LIMITS.maxPixels);
     const bytes = Buffer.from(p.dataUrl.replace(/^data:image\/jpeg;base64,/, ''), 'base64');
     const meta = await sharp(bytes).metadata();
     expect(meta.format).toBe('jpeg');
@@ -22,7 +23,7 @@ describe('prepareImageForModel', () => {
       .jpeg()
       .withMetadata({ orientation: 6 })
       .toBuffer();
-    const p = await prepareImageForModel('left', small);
+    const p = await prepareImageForModel('left', small, DEFAULT_PHOTO_DIMENSION_LIMITS.maxPixels);
     expect([p.width, p.height]).toEqual([100, 200]);
   });
 });

@@ -1,5 +1,5 @@
-import sharp from 'sharp';
 import type { Angle } from '../../common/contracts/scan';
+import { openPhoto } from '../domain/photo-decoder';
 import { imageTokens, type ImageDetail } from './image-tokens';
 
 // Photos leave the system only in this form: EXIF orientation applied then all metadata dropped
@@ -20,8 +20,8 @@ export interface PreparedImage {
   tokens: number;
 }
 
-export async function prepareImageForModel(angle: Angle, photo: Buffer): Promise<PreparedImage> {
-  const { data, info } = await sharp(photo, { failOn: 'error' })
+export async function prepareImageForModel(angle: Angle, photo: Buffer, maxPixels: number): Promise<PreparedImage> {
+  const { data, info } = await openPhoto(photo, maxPixels, 'error')
     .rotate()
     .resize({ width: MODEL_IMAGE_MAX_EDGE, height: MODEL_IMAGE_MAX_EDGE, fit: 'inside', withoutEnlargement: true })
     .toColourspace('srgb')
