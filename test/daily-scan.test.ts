@@ -130,7 +130,7 @@ describe('the daily scan workflow on the local stack', () => {
 
     // Temporal Cloud's billable actions, counted from the recorded history: the start, beginScan, the
     // seven agents, persistResults, notifyMember and the status upsert: 12, the goal (the first version
-    // recorded 26; the patched() legacy type 13, its TemporalChangeVersion upsert being the 13th).
+    // recorded 26).
     expect(desc.type).toBe(DAILY_SCAN_WORKFLOW);
     const actions = countBillableActions(await handle.fetchHistory());
     expect(actions.byKind).toMatchObject({ start: 1, activity: 10, upsert: 1, timer: 0, signal: 0, update: 0, localActivity: 0 });
@@ -321,8 +321,7 @@ describe('forward only, exactly once, retry budgets', () => {
       photos: scan.photos,
       policy: 'keep',
     });
-    // The write of issue 13: a status update still in flight lands after the end.
-    await activities.setScanStatus({ scanId: scan.scanId, status: 'running' });
+    // The writes of issue 13: status moves still in flight land after the end.
     await activities.beginScan(ref);
     await activities.enterReview({ ...ref, reasons: ['low_confidence'], timeoutSeconds: 60, onTimeout: 'reject' });
     const doc = await scanDoc(scan.scanId);

@@ -1,7 +1,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { Progress, ReviewDecision } from './scan';
 
-// Messages of dailyScanWorkflow, shared by the workflow and its callers (the functions app, tests).
+// Messages of the scan workflow (DAILY_SCAN_WORKFLOW), shared by the workflow and its callers (the functions app, tests).
 export const progressQuery = defineQuery<Progress>('progress');
 export const submitReviewUpdate = defineUpdate<{ accepted: true }, [ReviewDecision]>('submitReview');
 /** Sent when the member revokes scan_analysis consent: the scan stops at its next step. */

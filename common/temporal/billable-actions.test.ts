@@ -7,11 +7,11 @@ const fixture = (name: string) =>
   JSON.parse(readFileSync(path.resolve(__dirname, '..', '..', 'test', 'fixtures', 'histories', `${name}.json`), 'utf8'));
 
 describe('countBillableActions', () => {
-  it('counts a completed scan of the first workflow version: 1 start, 17 activities, 8 upserts', () => {
-    const count = countBillableActions(fixture('completed'));
-    expect(count.byKind).toMatchObject({ start: 1, activity: 17, upsert: 8, timer: 0, signal: 0, update: 0 });
-    expect(count.total).toBe(26);
-    expect(count.activities.recordAudit).toBe(6);
+  it('counts a recorded completed scan: 1 start, 10 activities, 1 upsert', () => {
+    const count = countBillableActions(fixture('completed-v3'));
+    expect(count.byKind).toMatchObject({ start: 1, activity: 10, upsert: 1, timer: 0, signal: 0, update: 0 });
+    expect(count.total).toBe(12);
+    expect(count.activities.beginScan).toBe(1);
   });
 
   it('counts each activity attempt, timers, signals, updates; not patch markers', () => {

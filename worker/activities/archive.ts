@@ -43,7 +43,7 @@ import {
 } from '../../common/contracts/archive';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
-import { DAILY_SCAN_WORKFLOW_TYPES } from '../../common/contracts/workflow-types';
+import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { isBlobStatus } from '../../common/clients/blob-errors';
 
 const gzipAsync = promisify(gzip);
@@ -96,7 +96,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
    * executions before their documents, so an erased member's history is never archived that way.
    */
   async function memberKeyOf(workflowType: string, workflowId: string) {
-    if (!DAILY_SCAN_WORKFLOW_TYPES.includes(workflowType)) return undefined;
+    if (workflowType !== DAILY_SCAN_WORKFLOW) return undefined;
     const scanId = workflowId.startsWith(workflowIdForScan('')) ? workflowId.slice(workflowIdForScan('').length) : '';
     const owner = scanId ? (await scanRef(deps.db, scanId).get()).data()?.ownerId : undefined;
     if (!owner) {

@@ -1,6 +1,5 @@
 import { createAdviceActivities } from './advice';
 import { createArchiveActivities } from './archive';
-import { createAuditActivities } from './audit';
 import { createDeltaActivities } from './deltas';
 import type { ActivityDeps } from './deps';
 import { createEstimationActivities } from './estimation';
@@ -20,7 +19,6 @@ export function createScanActivities(deps: ActivityDeps) {
     ...createAdviceActivities(deps),
     ...createScanRecordActivities(deps),
     ...createNotifyActivities(deps),
-    ...createAuditActivities(deps),
   };
 }
 

@@ -6,19 +6,11 @@ import {
   EndedWithoutResultsSchema,
   ReviewReasonSchema,
   ScanErrorSchema,
-  ScanStatusSchema,
+  type ScanStatusSchema,
   type ScanStatus,
 } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
-import {
-  consentRef,
-  endScanWithoutResults,
-  hasConsent,
-  refundScanCredit,
-  ScanMissingError,
-  scanRef,
-  updateScan,
-} from '../../common/scans/repository';
+import { consentRef, endScanWithoutResults, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
 import type { ScanAuditEntry } from '../../common/scans/audit-log';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { summarizeModelUsage } from '../model/provenance';
@@ -60,18 +52,6 @@ export function createScanRecordActivities(deps: ActivityDeps) {
         audits: [{ scanId, userId, action: 'scan_started', outcome: 'ok', actor: WORKER }],
       }).catch(scanNotFound);
       return { status: moved.status };
-    },
-
-    /** Recorded histories before beginScan: consent alone. */
-    async checkConsent(input: z.infer<typeof ScanRefSchema>): Promise<void> {
-      const { userId } = parseOrFail(ScanRefSchema, input, 'consent check');
-      await requireScanConsent(userId);
-    },
-
-    /** Recorded histories before beginScan: a status move, forward only (a late write is a no-op). */
-    async setScanStatus(input: { scanId: string; status: z.infer<typeof ScanStatusSchema> }): Promise<void> {
-      const { scanId, status } = parseOrFail(z.object({ scanId: z.string(), status: ScanStatusSchema }), input, 'status update');
-      await updateScan(db, scanId, { now: now(), to: status }).catch(scanNotFound);
     },
 
     /**
@@ -229,45 +209,6 @@ export function createScanRecordActivities(deps: ActivityDeps) {
         },
       }).catch(scanNotFound);
       return { ended, refunded, status };
-    },
-
-    // Recorded histories before endScan compensated in three steps; they keep these activities.
-    async refundCredit(input: z.infer<typeof ScanRefSchema>): Promise<{ refunded: boolean }> {
-      const { scanId } = parseOrFail(ScanRefSchema, input, 'refund');
-      return refundScanCredit(db, scanId, now());
-    },
-
-    async applyPhotoRetention(input: {
-      scanId: string;
-      photos: Partial<Record<z.infer<typeof AngleSchema>, string>>;
-      policy: 'delete' | 'keep';
-    }): Promise<{ deleted: number }> {
-      const { scanId, photos, policy } = parseOrFail(
-        z.object({ scanId: z.string(), photos: z.record(AngleSchema, z.string()), policy: z.enum(['delete', 'keep']) }),
-        input,
-        'retention',
-      );
-      if (policy === 'keep') return { deleted: 0 };
-      // The sealed copies and anything left at the upload location.
-      const deleted = await deleteScanPhotos(photoContainers(deps), photos);
-      await scanRef(db, scanId).update({ photosDeleted: true, updatedAt: now().toISOString() });
-      return { deleted };
-    },
-
-    async markScanEnded(input: {
-      scanId: string;
-      status: z.infer<typeof EndedWithoutResultsSchema>;
-      error: z.infer<typeof ScanErrorSchema>;
-    }): Promise<void> {
-      const { scanId, status, error } = parseOrFail(
-        z.object({ scanId: z.string(), status: EndedWithoutResultsSchema, error: ScanErrorSchema }),
-        input,
-        'scan end',
-      );
-      const at = now();
-      await updateScan(db, scanId, { now: at, to: status, fields: { error, endedAt: at.toISOString() } }).catch((err) => {
-        if (!(err instanceof ScanMissingError)) throw err;
-      });
     },
   };
 }

@@ -11,7 +11,7 @@ import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-re
 import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
 import { timeSkippingSuite } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
-import { DAILY_SCAN_WORKFLOW, LEGACY_DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
+import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { type dailyScanWorkflowV3, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
 
 // dailyScanWorkflowV3 (the type every new scan starts as, DAILY_SCAN_WORKFLOW) on Temporal's time-skipping
@@ -201,8 +201,6 @@ async function withScan<T>(
   opts: {
     overrides?: Overrides | ((rec: Recorder) => Overrides);
     input?: DailyScanInput;
-    /** The legacy type's runs (LEGACY_DAILY_SCAN_WORKFLOW); new scans start as DAILY_SCAN_WORKFLOW. */
-    workflowType?: typeof DAILY_SCAN_WORKFLOW | typeof LEGACY_DAILY_SCAN_WORKFLOW;
   },
   drive: (run: ScanRun) => Promise<T>,
 ): Promise<T> {
@@ -215,7 +213,7 @@ async function withScan<T>(
     { defaultHeartbeatThrottleInterval: 20, maxHeartbeatThrottleInterval: 20 },
   );
   return worker.runUntil(async () => {
-    const handle = await suite.env.client.workflow.start<typeof dailyScanWorkflowV3>(opts.workflowType ?? DAILY_SCAN_WORKFLOW, {
+    const handle = await suite.env.client.workflow.start<typeof dailyScanWorkflowV3>(DAILY_SCAN_WORKFLOW, {
       taskQueue,
       workflowId: `daily-scan-${input.scanId}`,
       args: [input],
@@ -649,70 +647,6 @@ describe('dailyScanWorkflowV3 compensation (time-skipping server, mocked activit
         expect(rec.index('end:persistResults')).toBeLessThan(rec.index('start:endScan'));
         expect(rec.inputs('endScan')[0]).toMatchObject({ status: 'cancelled' });
         expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['completed']);
-      },
-    );
-  });
-});
-
-// --- the legacy type ------------------------------------------------------------------------------
-
-describe('dailyScanWorkflow, the legacy type (time-skipping server, mocked activities)', () => {
-  const PIPELINE: Name[] = [
-    'beginScan',
-    'checkPhotoQuality',
-    'planHydration',
-    'estimateBodyComposition',
-    'planNutrition',
-    'planWorkout',
-    'computeDeltas',
-    'generateInsights',
-    'persistResults',
-    'notifyMember',
-  ];
-
-  it('still runs: a new run takes the patched() branch, the pipeline V3 runs, plus the patch marker and its upsert (13 actions)', async () => {
-    await withScan({ workflowType: LEGACY_DAILY_SCAN_WORKFLOW }, async ({ handle, rec, input }) => {
-      expect(await handle.result()).toEqual({ scanId: input.scanId, status: 'completed' });
-      // The first version's activities (checkConsent, setScanStatus, recordAudit) are not even mocked:
-      // the unpatched branch would fail on them. It runs only in replays of runs recorded before the patch.
-      expect([...rec.names()].sort()).toEqual([...PIPELINE].sort());
-      expect(rec.inputs('notifyMember')).toEqual([{ scanId: input.scanId, userId: 'member_1', outcome: 'completed' }]);
-      const history = await handle.fetchHistory();
-      const markers = (history.events ?? []).filter((e) => e.markerRecordedEventAttributes);
-      expect(markers.map((e) => e.markerRecordedEventAttributes?.markerName)).toEqual(['core_patch']);
-      const upserted = (history.events ?? []).flatMap((e) =>
-        Object.keys(e.upsertWorkflowSearchAttributesEventAttributes?.searchAttributes?.indexedFields ?? {}),
-      );
-      expect(upserted).toContain('TemporalChangeVersion');
-      const actions = countBillableActions(history);
-      expect(actions.byKind).toMatchObject({ start: 1, activity: 10, timer: 0, upsert: 2 });
-      expect(actions.total).toBe(13);
-      expect(await searchStatus(handle)).toBe('completed');
-    });
-  });
-
-  it('the patched branch ends a scan without results the way V3 does: rejected photos, one end, the member told', async () => {
-    const error = { code: 'photos_rejected', message: MEMBER_MESSAGES.photos_rejected, details: rejectedPhotos };
-    await withScan(
-      {
-        workflowType: LEGACY_DAILY_SCAN_WORKFLOW,
-        overrides: (rec) => ({
-          planHydration: () => runsUntilCancelled(rec, 'planHydration'),
-          checkPhotoQuality: async () => {
-            throw ApplicationFailure.create({ type: FailureType.PhotosRejected, message: 'photos rejected', details: [rejectedPhotos] });
-          },
-        }),
-      },
-      async ({ handle, rec, input }) => {
-        expect(await handle.result()).toEqual({ scanId: input.scanId, status: 'rejected', error });
-        expect(rec.inputs('checkPhotoQuality')).toHaveLength(1);
-        expect(rec.inputs('endScan')).toEqual([
-          { scanId: input.scanId, userId: 'member_1', status: 'rejected', error, photos: input.photos, policy: 'delete' },
-        ]);
-        if (rec.events.includes('start:planHydration')) await rec.until('cancelled:planHydration');
-        expect(rec.names()).not.toContain('persistResults');
-        expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['rejected']);
-        expect(await searchStatus(handle)).toBe('rejected');
       },
     );
   });

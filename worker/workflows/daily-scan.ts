@@ -4,7 +4,6 @@ import {
   CancellationScope,
   condition,
   isCancellation,
-  patched,
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
@@ -38,16 +37,6 @@ const retry = (maximumAttempts: number, maximumInterval: Duration = '30 seconds'
   maximumAttempts,
   nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
 });
-const checks = proxyActivities<ScanActivities>({ startToCloseTimeout: '1 minute', retry: retry(3) });
-const estimation = proxyActivities<ScanActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '30 seconds',
-  retry: retry(6, '1 minute'),
-});
-const agents = proxyActivities<ScanActivities>({ startToCloseTimeout: '2 minutes', heartbeatTimeout: '30 seconds', retry: retry(5) });
-const writes = proxyActivities<ScanActivities>({ startToCloseTimeout: '30 seconds', retry: retry(20, '1 minute') });
-
-const PERCENT: Record<string, number> = SCAN_STEP_PERCENT;
 
 export interface DailyScanResult {
   scanId: string;
@@ -112,171 +101,11 @@ export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyS
   return dailyScan(input);
 }
 
-/**
- * The type scans started as before V3 (LEGACY_DAILY_SCAN_WORKFLOW): runs recorded before status, progress
- * and audit records moved into the activities replay the first version (legacyDailyScan); runs recorded
- * with the patch marker replay the current pipeline.
- */
-export async function dailyScanWorkflow(input: DailyScanInput): Promise<DailyScanResult> {
-  return patched(STATUS_IN_ACTIVITIES) ? dailyScan(input) : legacyDailyScan(input);
-}
-
-async function legacyDailyScan(input: DailyScanInput): Promise<DailyScanResult> {
-  const { scanId, userId, measurements } = input;
-  let progress: Progress = { status: 'queued', step: 'queued', percent: 0 };
-  let awaitingReview = false;
-  let decision: ReviewDecision | undefined;
-  let consentRevoked = false;
-  const audits: Promise<unknown>[] = [];
-
-  const setProgress = (step: string, status: ScanStatus = progress.status) => {
-    const previousPercent = progress.percent;
-    const percent = Math.max(previousPercent, PERCENT[step] ?? previousPercent);
-    const statusChanged = status !== progress.status;
-    progress = { status, step, percent };
-    if (statusChanged || percent !== previousPercent) {
-      upsertSearchAttributes([
-        { key: ScanStatusKey, value: status },
-        { key: ScanProgressKey, value: percent },
-      ]);
-    }
-  };
-  // Audit records are append-only and keyed by scan and action, so they run alongside the pipeline.
-  const audit = (action: string, outcome: string, actor = 'system:worker') => {
-    audits.push(early(writes.recordAudit({ scanId, userId, action, outcome, actor })));
-  };
-
-  setHandler(progressQuery, () => progress);
-  setHandler(consentRevokedSignal, () => {
-    consentRevoked = true;
-    pipeline.cancel();
-  });
-  setHandler(
-    submitReviewUpdate,
-    (d) => {
-      decision = d;
-      return { accepted: true } as const;
-    },
-    { validator: (d) => validateReviewDecision(d, { awaitingReview, decided: decision !== undefined, userId }) },
-  );
-
-  const pipeline = new CancellationScope();
-  try {
-    await pipeline.run(async () => {
-      setProgress('consent', 'running');
-      audit('scan_started', 'ok');
-      await Promise.all([checks.checkConsent({ userId, scanId }), writes.setScanStatus({ scanId, status: 'running' })]);
-
-      // Hydration needs only the weight: it starts with the photo check.
-      const hydration = early(agents.planHydration({ measurements }));
-      setProgress('quality');
-      const quality = await checks.checkPhotoQuality({ scanId, userId, photos: input.photos });
-      audit('quality_checked', 'passed');
-
-      setProgress('estimate');
-      const estimate = await estimation.estimateBodyComposition({ scanId, measurements, quality });
-      audit('estimate_completed', estimate.method);
-
-      // Nutrition and workout need the estimate, not the deltas; insights need both.
-      const nutrition = early(agents.planNutrition({ measurements, estimate }));
-      const workout = early(agents.planWorkout({ measurements, estimate }));
-      setProgress('deltas');
-      const deltas = await agents.computeDeltas({ userId, scanId, capturedAt: measurements.capturedAt, measurements, estimate });
-      setProgress('advice');
-      const insights = early(agents.generateInsights({ measurements, estimate, deltas }));
-
-      // The review gate holds back publishing, not the advice agents.
-      const reasons = [
-        ...(estimate.confidence < input.review.minConfidence ? ['low_confidence'] : []),
-        ...(deltas.implausibleChange ? ['implausible_change'] : []),
-        // A vision estimate far from the anthropometric prior (model configured). Patched: runs recorded before
-        // this reason existed replay unchanged.
-        ...(estimate.reviewReasons?.length && patched('estimate-review-reasons') ? estimate.reviewReasons : []),
-      ];
-      const review = early(reviewGate(reasons));
-      const [h, n, w, i, r] = await Promise.all([hydration, nutrition, workout, insights, review]);
-      if (r.required && r.appliedDecision === 'reject') {
-        throw ApplicationFailure.create({ type: FailureType.ReviewRejected, message: 'review rejected the scan', nonRetryable: true });
-      }
-
-      setProgress('persist');
-      await writes.persistResults({
-        scanId,
-        userId,
-        capturedAt: measurements.capturedAt,
-        results: { quality, estimate, deltas, insights: i, nutrition: n, workout: w, hydration: h, review: r },
-      });
-      audit('results_persisted', 'ok');
-      setProgress('notify', 'completed');
-      await writes.notifyMember({ scanId, userId, outcome: 'completed' });
-      audit('member_notified', 'completed');
-      setProgress('done', 'completed');
-      audit('scan_completed', 'completed');
-    });
-    await Promise.all(audits);
-    return { scanId, status: 'completed' };
-  } catch (err) {
-    const cancelled = isCancellation(err) && !consentRevoked;
-    const outcome = endOutcome(err, consentRevoked);
-
-    // Compensation runs to the end even when the workflow itself is being cancelled.
-    await CancellationScope.nonCancellable(async () => {
-      pipeline.cancel(); // stop whatever was started early and is still running
-      awaitingReview = false;
-      setProgress('done', outcome.status);
-      audit('scan_ended', outcome.status);
-      await Promise.all([
-        writes.refundCredit({ scanId, userId }),
-        writes.applyPhotoRetention({ scanId, photos: input.photos, policy: input.photoRetentionOnFailure }),
-      ]);
-      await writes.markScanEnded({ scanId, status: outcome.status, error: outcome.error });
-      await writes.notifyMember({ scanId, userId, outcome: outcome.status });
-      audit('compensated', outcome.status);
-      await Promise.allSettled(audits);
-    });
-    if (outcome.status === 'rejected') return { scanId, status: 'rejected', error: outcome.error };
-    if (cancelled) throw err;
-    // The failure message is an identifier-only summary; the cause chain keeps the activity failure.
-    throw ApplicationFailure.create({
-      type: outcome.error.code,
-      message: `scan ${scanId} ${outcome.status}`,
-      nonRetryable: true,
-      cause: err instanceof Error ? err : undefined,
-    });
-  }
-
-  async function reviewGate(reasons: string[]) {
-    if (reasons.length === 0) return { required: false as const };
-    awaitingReview = true;
-    setProgress('review', 'awaiting_review');
-    audit('review_requested', reasons.join(','));
-    await writes.setScanStatus({ scanId, status: 'awaiting_review' });
-    const decided = await condition(() => decision !== undefined, input.review.timeoutSeconds * 1000);
-    awaitingReview = false;
-    setProgress('review', 'running');
-    if (!decided || !decision) {
-      audit('review_timed_out', input.review.onTimeout);
-      return { required: true as const, reasons, outcome: 'timed_out' as const, appliedDecision: input.review.onTimeout };
-    }
-    audit('review_decided', decision.decision, `reviewer:${decision.reviewerId}`);
-    return {
-      required: true as const,
-      reasons,
-      outcome: decision.decision === 'approve' ? ('approved' as const) : ('rejected' as const),
-      appliedDecision: decision.decision,
-      reviewerId: decision.reviewerId,
-      notes: decision.notes,
-    };
-  }
-}
-
 // ---------------------------------------------------------------------------------------------------
-// Since STATUS_IN_ACTIVITIES: the activities that move a scan forward write its status, progress and
-// audit records in the transaction they already run; the workflow upserts search attributes only when
-// the status changes. A completed scan with no review costs 12 billable actions: the start, beginScan,
-// the seven agents, persistResults, notifyMember and one upsert (see common/temporal/billable-actions.ts);
-// under the legacy type the patch marker's TemporalChangeVersion upsert adds a 13th.
-const STATUS_IN_ACTIVITIES = 'status-in-activities';
+// The activities that move a scan forward write its status, progress and audit records in the
+// transaction they already run; the workflow upserts search attributes only when the status changes.
+// A completed scan with no review costs 12 billable actions: the start, beginScan, the seven agents,
+// persistResults, notifyMember and one upsert (see common/temporal/billable-actions.ts).
 
 // Retry budgets by fault class.
 // Bad input (photos rejected, no consent, invalid activity input) never retries: NON_RETRYABLE_FAILURES.

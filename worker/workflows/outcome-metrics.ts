@@ -11,10 +11,9 @@ import {
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptors,
 } from '@temporalio/workflow';
-import { DAILY_SCAN_WORKFLOW_TYPES } from '../../common/contracts/workflow-types';
+import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { OUTCOME_ATTRIBUTE, ScanMetrics, type ScanOutcome } from '../../common/telemetry-names';
 
-const SCAN_WORKFLOWS: ReadonlySet<string> = new Set(DAILY_SCAN_WORKFLOW_TYPES);
 const ARCHIVE_WORKFLOW = 'archiveWorkflow';
 
 function scanOutcomeOf(result: unknown): ScanOutcome {
@@ -25,7 +24,7 @@ function scanOutcomeOf(result: unknown): ScanOutcome {
 class OutcomeMetricsInterceptor implements WorkflowInboundCallsInterceptor {
   async execute(input: WorkflowExecuteInput, next: Next<WorkflowInboundCallsInterceptor, 'execute'>): Promise<unknown> {
     const { workflowType } = workflowInfo();
-    if (!SCAN_WORKFLOWS.has(workflowType) && workflowType !== ARCHIVE_WORKFLOW) return next(input);
+    if (workflowType !== DAILY_SCAN_WORKFLOW && workflowType !== ARCHIVE_WORKFLOW) return next(input);
     let outcome: ScanOutcome | undefined; // stays unset for continue-as-new: the successor reports
     try {
       const result = await next(input);
