@@ -10,10 +10,13 @@ type History = Awaited<ReturnType<WorkflowHandle['fetchHistory']>>;
 
 /**
  * With RECORD_HISTORIES=1, saves a finished run's history as a replay fixture, exported the way
- * Temporal documents for replay tests: `temporal workflow show --output json`.
+ * Temporal documents for replay tests: `temporal workflow show --output json`. It waits for the run to
+ * close first: a test that has seen what it checks (a scan document's status) may be ahead of the run's
+ * last steps, and a fixture cut there would not replay the end.
  */
 export async function maybeRecordHistory(handle: WorkflowHandle, name: string): Promise<void> {
   if (!process.env.RECORD_HISTORIES) return;
+  await handle.result().catch(() => undefined); // failed or cancelled runs are recorded too
   const env = stackEnv();
   if (!env.TEMPORAL_CLI) throw new Error('RECORD_HISTORIES needs the stack to run a temporal CLI');
   const json = execFileSync(
