@@ -135,7 +135,7 @@ describe('the daily scan workflow on the local stack', () => {
     const actions = countBillableActions(await handle.fetchHistory());
     expect(actions.byKind).toMatchObject({ start: 1, activity: 10, upsert: 1, timer: 0, signal: 0, update: 0, localActivity: 0 });
     expect(actions.total).toBe(12);
-    await maybeRecordHistory(handle, 'completed-v3');
+    await maybeRecordHistory(handle, 'completed');
   });
 
   it('rejects bad photos without retrying, names them, refunds the credit and deletes the photos', async () => {
@@ -164,7 +164,7 @@ describe('the daily scan workflow on the local stack', () => {
     const { timeline } = activityTimeline(await handle.fetchHistory());
     expect(timeline.filter((t) => t.activity === 'checkPhotoQuality' && t.event === 'started').map((t) => t.attempt)).toEqual([1]);
     expect((await pushes(scan.scanId)).map((p) => p.body.data.type)).toEqual(['scan_rejected']);
-    await maybeRecordHistory(handle, 'rejected-photos-v3');
+    await maybeRecordHistory(handle, 'rejected-photos');
   });
 
   it('retries a transient activity failure and still completes', async () => {
@@ -218,7 +218,7 @@ describe('the daily scan workflow on the local stack', () => {
       expect(await auditActions(scan.scanId)).toEqual(
         expect.arrayContaining(['review_requested', 'review_decided', 'member_told_in_review']),
       );
-      await maybeRecordHistory(handle, 'review-approved-v3');
+      await maybeRecordHistory(handle, 'review-approved');
     });
 
     it('a rejection publishes nothing, refunds the credit and tells the member', async () => {
@@ -233,7 +233,7 @@ describe('the daily scan workflow on the local stack', () => {
       expect(await credits(userId)).toBe(1);
       expect(await historyCount(userId)).toBe(1); // only the seeded previous scan
       expect((await pushes(scan.scanId)).map((p) => p.body.data.type)).toEqual(['scan_in_review', 'scan_rejected']);
-      await maybeRecordHistory(handle, 'review-rejected-v3');
+      await maybeRecordHistory(handle, 'review-rejected');
     });
 
     it('on timeout applies the configured decision and records it', async () => {
@@ -272,7 +272,7 @@ describe('the daily scan workflow on the local stack', () => {
     expect((await auditActions(scan.scanId)).filter((a) => a === 'scan_ended')).toHaveLength(1);
     expect(doc.photosDeleted).toBe(true);
     expect((await handle.describe()).status.name).toBe('CANCELLED');
-    await maybeRecordHistory(handle, 'cancelled-v3');
+    await maybeRecordHistory(handle, 'cancelled');
   });
 
   it('starting the same scan twice (even at once) runs one workflow', async () => {

@@ -8,7 +8,7 @@ const fixture = (name: string) =>
 
 describe('countBillableActions', () => {
   it('counts a recorded completed scan: 1 start, 10 activities, 1 upsert', () => {
-    const count = countBillableActions(fixture('completed-v3'));
+    const count = countBillableActions(fixture('completed'));
     expect(count.byKind).toMatchObject({ start: 1, activity: 10, upsert: 1, timer: 0, signal: 0, update: 0 });
     expect(count.total).toBe(12);
     expect(count.activities.beginScan).toBe(1);
