@@ -5,11 +5,10 @@ import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { ContainerClient } from '@azure/storage-blob';
-import { bundleWorkflowCode, DefaultLogger, Worker, type WorkflowBundle } from '@temporalio/worker';
+import { Worker, type WorkflowBundle } from '@temporalio/worker';
 import type { ArchiveWindow, ManifestEntry } from '../common/contracts/archive';
 import { downloadText, findManifestBlob, readArchivedHistory } from '../common/archive/store';
-import { workflowsSourcePath } from './create-worker';
-import { WORKFLOW_INTERCEPTOR_MODULES } from './telemetry';
+import { bundleWorkflows } from './workflow-bundler';
 
 export interface ReplayReport {
   replayed: number;
@@ -50,24 +49,17 @@ export async function* historiesFromArchive(
   }
 }
 
-/** The workflow code as production bundles it: with the tracing and outcome-metrics interceptors. */
-export async function bundleForReplay(): Promise<WorkflowBundle> {
-  return bundleWorkflowCode({
-    workflowsPath: workflowsSourcePath(),
-    workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
-    logger: new DefaultLogger('WARN'),
-  });
-}
-
-/** Replays every history; a non-determinism (or any other replay failure) is reported by name. */
-/** Replays with the project's payload codec; `keys` decrypt payloads recorded encrypted. */
+/**
+ * Replays every history with the project's payload codec (`keys` decrypt payloads recorded encrypted);
+ * a non-determinism, or any other replay failure, is reported by name.
+ */
 export async function replayAll(
   source: Source,
   keys: { PAYLOAD_ENCRYPTION_KEY: string; PAYLOAD_DECRYPTION_KEYS?: string },
   bundle?: WorkflowBundle,
   onResult?: (name: string, error?: string) => void,
 ): Promise<ReplayReport> {
-  const workflowBundle = bundle ?? (await bundleForReplay());
+  const workflowBundle = bundle ?? (await bundleWorkflows('WARN'));
   const report: ReplayReport = { replayed: 0, failures: [] };
   for await (const r of Worker.runReplayHistories({ workflowBundle, dataConverter: payloadDataConverter(keys) }, source)) {
     report.replayed++;
