@@ -1,3 +1,7 @@
+// The scan workflow: one scan, from the consent check to the member's push. Deterministic code only (the
+// activities do every read and write); a change here must replay every recorded history
+// (worker/replay.test.ts), because scans wait at the review gate for up to 48 hours and replay on
+// whichever worker picks them up.
 import {
   ActivityCancellationType,
   ApplicationFailure,
@@ -28,9 +32,20 @@ import {
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { consentRevokedSignal, progressQuery, ReviewUpdateRejection, submitReviewUpdate } from '../../common/contracts/workflow-messages';
 
-// Timeouts and retries fit each step: the checks are quick and bad photos never retry; the estimate
-// may be slow (a model later), so it heartbeats and gets more time and attempts; writes retry long.
-const retry = (maximumAttempts: number, maximumInterval: Duration = '30 seconds'): ActivityOptions['retry'] => ({
+// --- activity options: retry budgets by fault class ---------------------------------------------------
+
+/**
+ * Transient faults of a step: a lost worker (seen as a start-to-close or heartbeat timeout), a model
+ * timeout, 429 or 5xx. Backoff 1 s doubling to 1 min over 12 attempts waits about 7 minutes in all, so a
+ * worker restart plus several model faults in one step still ends in a completed scan.
+ */
+export const TRANSIENT_FAULT_ATTEMPTS = 12;
+export const TRANSIENT_FAULT_MAX_INTERVAL: Duration = '1 minute';
+/** Record writes are idempotent transactions: a scan must not fail because the database blinked. */
+export const RECORD_WRITE_ATTEMPTS = 30;
+
+/** Bad input (photos rejected, no consent, invalid activity input) is never retried: NON_RETRYABLE_FAILURES. */
+const retry = (maximumAttempts: number, maximumInterval: Duration): ActivityOptions['retry'] => ({
   initialInterval: '1 second',
   backoffCoefficient: 2,
   maximumInterval,
@@ -38,11 +53,31 @@ const retry = (maximumAttempts: number, maximumInterval: Duration = '30 seconds'
   nonRetryableErrorTypes: NON_RETRYABLE_FAILURES,
 });
 
-export interface DailyScanResult {
-  scanId: string;
-  status: Extract<ScanStatus, 'completed' | 'rejected'>;
-  error?: ScanError;
-}
+// The heartbeat timeout notices a lost worker within a minute, not at the end of the step's timeout (a
+// model call heartbeats while it waits).
+const agents = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '2 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: retry(TRANSIENT_FAULT_ATTEMPTS, TRANSIENT_FAULT_MAX_INTERVAL),
+});
+/** The estimate may wait on a vision model: more time per attempt, the same budget. */
+const estimator = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '5 minutes',
+  heartbeatTimeout: '1 minute',
+  retry: retry(TRANSIENT_FAULT_ATTEMPTS, TRANSIENT_FAULT_MAX_INTERVAL),
+});
+/**
+ * Writes that move the status wait for their cancellation to complete: a cancelled write that is still
+ * running finishes before the workflow writes the end, so nothing lands after it (the repository's
+ * forward-only transaction makes a late one a no-op anyway).
+ */
+const records = proxyActivities<ScanActivities>({
+  startToCloseTimeout: '30 seconds',
+  retry: retry(RECORD_WRITE_ATTEMPTS, '1 minute'),
+  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+});
+
+// --- helpers ------------------------------------------------------------------------------------------
 
 /** Attach a no-op handler so a step started early cannot become an unhandled rejection if an earlier step fails first. */
 function early<T>(p: Promise<T>): Promise<T> {
@@ -50,6 +85,8 @@ function early<T>(p: Promise<T>): Promise<T> {
   return p;
 }
 
+// A failure arrives wrapped (an ActivityFailure around the activity's ApplicationFailure, perhaps inside a
+// cancellation): the first typed ApplicationFailure along the cause chain says why the scan stopped.
 function failureType(err: unknown): string | undefined {
   for (let e: unknown = err; e instanceof Error; e = (e as { cause?: unknown }).cause) {
     if (e instanceof ApplicationFailure && e.type) return e.type;
@@ -93,60 +130,21 @@ function validateReviewDecision(d: ReviewDecision, state: { awaitingReview: bool
   if (d.reviewerId === state.userId) refuse(ReviewUpdateRejection.SelfReviewNotAllowed);
 }
 
-/**
- * One scan, from the photo check to the member's push (DAILY_SCAN_WORKFLOW in
- * common/contracts/workflow-types.ts). New scans start as this type; it never calls `patched()`.
- */
-export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyScanResult> {
-  return dailyScan(input);
+// --- the pipeline -------------------------------------------------------------------------------------
+
+export interface DailyScanResult {
+  scanId: string;
+  status: Extract<ScanStatus, 'completed' | 'rejected'>;
+  error?: ScanError;
 }
 
-// ---------------------------------------------------------------------------------------------------
-// The activities that move a scan forward write its status, progress and audit records in the
-// transaction they already run; the workflow upserts search attributes only when the status changes.
-// A completed scan with no review costs 12 billable actions: the start, beginScan, the seven agents,
-// persistResults, notifyMember and one upsert (see common/temporal/billable-actions.ts).
-
-// Retry budgets by fault class.
-// Bad input (photos rejected, no consent, invalid activity input) never retries: NON_RETRYABLE_FAILURES.
 /**
- * Transient faults of a step: a lost worker (seen as a start-to-close or heartbeat timeout), a model
- * timeout, 429 or 5xx. Backoff 1 s doubling to 1 min over 12 attempts waits about 7 minutes in all, so a
- * worker restart plus several model faults in one step still ends in a completed scan.
+ * One scan (DAILY_SCAN_WORKFLOW in common/contracts/workflow-types.ts). The activities that move it
+ * forward write its status, progress and audit records in the transaction they already run, so a
+ * completed scan with no review costs 12 billable actions: the start, beginScan, the seven agents,
+ * persistResults, notifyMember and one search-attribute upsert (common/temporal/billable-actions.ts).
  */
-export const TRANSIENT_FAULT_ATTEMPTS = 12;
-export const TRANSIENT_FAULT_MAX_INTERVAL: Duration = '1 minute';
-/** Record writes are idempotent transactions: a scan must not fail because the database blinked. */
-export const RECORD_WRITE_ATTEMPTS = 30;
-
-const transientRetry = (): ActivityOptions['retry'] => retry(TRANSIENT_FAULT_ATTEMPTS, TRANSIENT_FAULT_MAX_INTERVAL);
-const photoCheck = proxyActivities<ScanActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: transientRetry(),
-});
-const estimator = proxyActivities<ScanActivities>({
-  startToCloseTimeout: '5 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: transientRetry(),
-});
-const advisors = proxyActivities<ScanActivities>({
-  startToCloseTimeout: '2 minutes',
-  heartbeatTimeout: '1 minute',
-  retry: transientRetry(),
-});
-/**
- * Writes that move the status wait for their cancellation to complete: a cancelled write that is still
- * running finishes before the workflow writes the end, so nothing lands after it (the repository's
- * forward-only transaction makes a late one a no-op anyway).
- */
-const records = proxyActivities<ScanActivities>({
-  startToCloseTimeout: '30 seconds',
-  retry: retry(RECORD_WRITE_ATTEMPTS, '1 minute'),
-  cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-});
-
-async function dailyScan(input: DailyScanInput): Promise<DailyScanResult> {
+export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyScanResult> {
   const { scanId, userId, measurements } = input;
   // The start gives the search attributes `running`; the workflow upserts only when that changes.
   let searchStatus: ScanStatus = 'running';
@@ -187,21 +185,22 @@ async function dailyScan(input: DailyScanInput): Promise<DailyScanResult> {
       await records.beginScan({ scanId, userId });
 
       // Hydration needs only the weight: it starts with the photo check.
-      const hydration = early(advisors.planHydration({ measurements }));
+      const hydration = early(agents.planHydration({ measurements }));
       reach('quality');
-      const quality = await photoCheck.checkPhotoQuality({ scanId, userId, photos: input.photos });
+      const quality = await agents.checkPhotoQuality({ scanId, userId, photos: input.photos });
       reach('estimate');
       const estimate = await estimator.estimateBodyComposition({ scanId, userId, measurements, quality });
 
       // Nutrition and workout need the estimate, not the deltas; insights need both.
-      const nutrition = early(advisors.planNutrition({ measurements, estimate }));
-      const workout = early(advisors.planWorkout({ measurements, estimate }));
+      const nutrition = early(agents.planNutrition({ measurements, estimate }));
+      const workout = early(agents.planWorkout({ measurements, estimate }));
       reach('deltas');
-      const deltas = await advisors.computeDeltas({ userId, scanId, capturedAt: measurements.capturedAt, measurements, estimate });
+      const deltas = await agents.computeDeltas({ userId, scanId, capturedAt: measurements.capturedAt, measurements, estimate });
       reach('advice');
-      const insights = early(advisors.generateInsights({ measurements, estimate, deltas }));
+      const insights = early(agents.generateInsights({ measurements, estimate, deltas }));
 
-      // The review gate holds back publishing, not the advice agents.
+      // The review gate holds back publishing, not the advice agents. A reason the estimate gives that
+      // this code does not know is dropped rather than failing the scan.
       const reasons: ReviewReason[] = [
         ...(estimate.confidence < input.review.minConfidence ? (['low_confidence'] as const) : []),
         ...(deltas.implausibleChange ? (['implausible_change'] as const) : []),
@@ -260,6 +259,7 @@ async function dailyScan(input: DailyScanInput): Promise<DailyScanResult> {
     });
   }
 
+  /** A flagged scan waits for a reviewer's decision, or for the timeout to decide as configured. */
   async function reviewGate(reasons: ReviewReason[]) {
     if (reasons.length === 0) return { required: false as const };
     awaitingReview = true;
@@ -270,15 +270,15 @@ async function dailyScan(input: DailyScanInput): Promise<DailyScanResult> {
     const told = early(records.notifyMember({ scanId, userId, outcome: 'in_review' }));
     const decided = await condition(() => decision !== undefined, timeoutSeconds * 1000);
     awaitingReview = false;
-    const outcome = !decided || !decision ? null : decision;
-    const result = outcome
+    const reviewerDecision = decided ? decision : undefined;
+    const result = reviewerDecision
       ? {
           required: true as const,
           reasons,
-          outcome: outcome.decision === 'approve' ? ('approved' as const) : ('rejected' as const),
-          appliedDecision: outcome.decision,
-          reviewerId: outcome.reviewerId,
-          notes: outcome.notes,
+          outcome: reviewerDecision.decision === 'approve' ? ('approved' as const) : ('rejected' as const),
+          appliedDecision: reviewerDecision.decision,
+          reviewerId: reviewerDecision.reviewerId,
+          notes: reviewerDecision.notes,
         }
       : { required: true as const, reasons, outcome: 'timed_out' as const, appliedDecision: onTimeout };
     await told;
@@ -287,7 +287,7 @@ async function dailyScan(input: DailyScanInput): Promise<DailyScanResult> {
       userId,
       outcome: result.outcome,
       appliedDecision: result.appliedDecision,
-      reviewerId: outcome?.reviewerId,
+      reviewerId: reviewerDecision?.reviewerId,
     });
     reach('review', 'running');
     return result;
