@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
+import type { WorkflowHandle } from '@temporalio/client';
 import { SearchAttributeType } from '@temporalio/common';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import {
@@ -74,6 +75,21 @@ export function bundleWorkflows(): Promise<WorkflowBundle> {
     failureConverterPath: FAILURE_CONVERTER_PATH,
     logger: new DefaultLogger('WARN'),
   });
+}
+
+/**
+ * The activities of this closed run that still hold the test server's clock, empty when none does. The
+ * Java test server skips no time while an activity is in flight and lets go only when that activity's end
+ * reaches an open run; one still in flight when its run closed (a cancellation the workflow did not wait
+ * for, reported after the close, is refused) holds the clock for the rest of the server's life, and every
+ * later test of the file runs in real time: minutes of skipped backoff then take minutes. (So does an
+ * activity the workflow cancels before any worker took it, which leaves no trace to check here: a test
+ * that cancels a step lets it start first.)
+ */
+export async function activitiesHoldingTheClock(handle: WorkflowHandle): Promise<string[]> {
+  const { status, raw } = await handle.describe();
+  if (status.name === 'RUNNING') throw new Error(`workflow ${handle.workflowId} is still running: ask once it has closed`);
+  return (raw.pendingActivities ?? []).map((a) => `${a.activityType?.name} (in flight when the run closed)`);
 }
 
 /**

@@ -9,7 +9,7 @@ import { consentRevokedSignal, submitReviewUpdate } from '../../common/contracts
 import { countBillableActions } from '../../common/temporal/billable-actions';
 import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
-import { timeSkippingSuite } from '../../test/helpers/time-skipping';
+import { activitiesHoldingTheClock, timeSkippingSuite } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
 import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { type dailyScanWorkflowV3, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
@@ -118,6 +118,21 @@ async function runsUntilCancelled(rec: Recorder, name: Name): Promise<never> {
   }
 }
 
+/**
+ * Resolves once the server has recorded the end of every other activity of the calling activity's run.
+ * The workflow cancels the steps still running when a scan ends without waiting for them, and closes two
+ * steps later; a cancellation that reached the test server after the close would hold its clock
+ * (activitiesHoldingTheClock). The scan's end waits here, so the run cannot close before them.
+ */
+async function othersEnded(): Promise<void> {
+  const { workflowExecution, activityId } = Context.current().info;
+  if (!workflowExecution) throw new Error('othersEnded is for workflow activities');
+  const handle = suite.env.client.workflow.getHandle(workflowExecution.workflowId, workflowExecution.runId);
+  while (((await handle.describe()).raw.pendingActivities ?? []).some((a) => a.activityId !== activityId)) {
+    await Context.current().sleep(20); // ends with the activity if the worker shuts down
+  }
+}
+
 /** Waits until the server has recorded the end of every activity the run started: nothing in flight to race a cancel. */
 async function noActivityInFlight(handle: WorkflowHandle) {
   for (let i = 0; i < 300; i++) {
@@ -148,7 +163,10 @@ function defaultActivities(): { [N in Name]?: Impl<N> } {
     notifyMember: async () => ({ sent: true, delivered: 1 }),
     enterReview: async () => ({ entered: true }),
     leaveReview: async () => undefined,
-    endScan: async (input) => ({ ended: true, refunded: true, status: input.status }),
+    endScan: async (input) => {
+      await othersEnded();
+      return { ended: true, refunded: true, status: input.status };
+    },
   };
 }
 
@@ -235,7 +253,10 @@ async function withScan<T>(
       }, DRIVE_LIMIT_MS);
     });
     try {
-      return await Promise.race([drive({ rec, input, handle }), stuck]);
+      const result = await Promise.race([drive({ rec, input, handle }), stuck]);
+      // What this run leaves holding the server's clock would stall the next test that needs skipped time.
+      expect(await activitiesHoldingTheClock(handle), 'activities holding the time-skipping clock').toEqual([]);
+      return result;
     } finally {
       clearTimeout(timer);
     }
@@ -551,12 +572,22 @@ describe('dailyScanWorkflowV3 compensation (time-skipping server, mocked activit
   ])(
     '$fault → $status, credit refunded and photo policy applied in one end, member told',
     async ({ overrides, step, attempts, status, error }) => {
-      // Hydration starts with the photo check and is still running when an early step fails. (Not when the
-      // fault is retried: the test server skips no time while an activity runs, so backoff would take real time.)
-      const withRunningStep = (rec: Recorder): Overrides => ({
-        ...(attempts === 1 ? { planHydration: () => runsUntilCancelled(rec, 'planHydration') } : {}),
-        ...(overrides as Overrides),
-      });
+      // Hydration starts with the photo check and is still running when a later step fails: the fault waits
+      // until the worker has taken it, so the workflow's cancel finds it running (one cancelled before any
+      // worker took it would hold the test server's clock). Not when the fault is retried: the test server
+      // skips no time while an activity runs, so backoff would take real time.
+      const cancelsHydration = attempts === 1 && step !== 'beginScan';
+      const withRunningStep = (rec: Recorder): Overrides => {
+        if (!cancelsHydration) return overrides as Overrides;
+        const fault = (overrides as Overrides)[step] as Impl<Name>;
+        return {
+          planHydration: () => runsUntilCancelled(rec, 'planHydration'),
+          [step]: async (input: Input<Name>, attempt: number) => {
+            await rec.until('start:planHydration');
+            return fault(input, attempt);
+          },
+        };
+      };
       await withScan({ overrides: withRunningStep }, async ({ handle, rec, input }) => {
         if (status === 'rejected') {
           expect(await handle.result()).toEqual({ scanId: input.scanId, status, error });
@@ -573,7 +604,7 @@ describe('dailyScanWorkflowV3 compensation (time-skipping server, mocked activit
           { scanId: input.scanId, userId: 'member_1', status, error, photos: input.photos, policy: 'delete' },
         ]);
         // A step started early is cancelled, nothing but the push starts after the end, and the push says how it ended.
-        if (attempts === 1 && rec.events.includes('start:planHydration')) await rec.until('cancelled:planHydration');
+        if (cancelsHydration) expect(rec.events).toContain('cancelled:planHydration');
         const afterEnd = rec.events.slice(rec.index('start:endScan') + 1).filter((e) => e.startsWith('start:'));
         expect(afterEnd).toEqual(['start:notifyMember']);
         expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual([status]);
