@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, loadConfig } from './config';
 import { productionEnv } from '../test/helpers/production-env';
+import { ConfigError, loadConfig } from './config';
 import { LOCAL_PAYLOAD_KEY } from './temporal/local-dev-key';
 
 const local = {

@@ -2,11 +2,11 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ARCHIVE_TUNING } from './contracts/archive';
-import { DEFAULT_PHOTO_DIMENSION_LIMITS } from './photos/limits';
 import { TASK_QUEUE } from './contracts/scan';
-import { LOCAL_PAYLOAD_KEY_ID } from './temporal/local-dev-key';
-import { payloadKeyId } from './temporal/key-id';
+import { DEFAULT_PHOTO_DIMENSION_LIMITS } from './photos/limits';
 import { isSecretSetting, SECRET_SETTINGS, type SecretSetting } from './secrets/secret-settings';
+import { payloadKeyId } from './temporal/key-id';
+import { LOCAL_PAYLOAD_KEY_ID } from './temporal/local-dev-key';
 
 // All settings of every process, parsed once at start-up. Temporal names follow @temporalio/envconfig;
 // storage follows the Azure Functions connection convention (`<Name>` = connection string,

@@ -1,3 +1,5 @@
+import { methodNotAllowedFunctions } from './framework/routes';
+import type { AnyHttpFunction, BlobFunctionDefinition, FunctionDefinition, TimerFunctionDefinition } from './framework/types';
 import { cancelScan } from './handlers/cancel-scan';
 import { codecFunctions } from './handlers/codec';
 import { getConsents, putConsent } from './handlers/consents';
@@ -14,8 +16,6 @@ import { reviewConsole } from './handlers/review-console';
 import { reviewScan } from './handlers/review-scan';
 import { submitScan } from './handlers/submit-scan';
 import { uploadTrigger } from './handlers/upload-trigger';
-import { methodNotAllowedFunctions } from './framework/routes';
-import type { AnyHttpFunction, BlobFunctionDefinition, FunctionDefinition, TimerFunctionDefinition } from './framework/types';
 
 /**
  * THE function table: every function exactly once. functions/index.ts registers it with Azure, the local

@@ -2,12 +2,12 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { Client } from '@temporalio/client';
 import type { Auth } from 'firebase-admin/auth';
 import type { Firestore } from 'firebase-admin/firestore';
-import type { Config } from '../common/config';
-import { type ConfigGate, startConfigGateOrExit } from '../common/secrets/config-gate';
-import { SecretsPendingError } from './errors';
 import { createBlobService, createDataBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { sharedTemporalClient } from '../common/clients/temporal';
+import type { Config } from '../common/config';
+import { type ConfigGate, startConfigGateOrExit } from '../common/secrets/config-gate';
+import { SecretsPendingError } from './errors';
 import { createUploadSigner, type UploadSigner } from './scans/upload-urls';
 
 /** Everything a handler needs, created once per process and reused across invocations. */

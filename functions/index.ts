@@ -1,7 +1,7 @@
 import { app } from '@azure/functions';
+import { startTelemetry } from '../common/telemetry';
 import { registrations } from './definitions';
 import { sharedConfigGate, sharedDeps } from './deps';
-import { startTelemetry } from '../common/telemetry';
 import { httpHandlerFor, inTriggerSpan } from './framework/pipeline';
 import { hostRoute } from './framework/types';
 

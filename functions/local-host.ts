@@ -1,16 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { type HttpHandler, HttpRequest, HttpResponse, type HttpResponseInit, InvocationContext, type LogLevel } from '@azure/functions';
 import { Cron } from 'croner';
-import { HttpRequest, HttpResponse, InvocationContext, type HttpHandler, type HttpResponseInit, type LogLevel } from '@azure/functions';
 import { sharedTemporalClient, TemporalConnectionError } from '../common/clients/temporal';
-import { loadConfigOrExit, type Config } from '../common/config';
-import type { ProblemError } from './framework/problem';
+import { type Config, loadConfigOrExit } from '../common/config';
 import { registrations } from './definitions';
 import { createDeps, type Deps } from './deps';
 import { InternalError, MalformedUrlError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
-import { DEFAULT_MAX_BODY_BYTES } from './framework/pipeline';
-import { httpHandlerFor, inTriggerSpan, problemResponse } from './framework/pipeline';
+import { DEFAULT_MAX_BODY_BYTES, httpHandlerFor, inTriggerSpan, problemResponse } from './framework/pipeline';
+import type { ProblemError } from './framework/problem';
 import { ALL_METHODS, matchRoute, resolveRoute } from './framework/routes';
 import type { AnyHttpFunction, BlobFunctionDefinition, TimerFunctionDefinition } from './framework/types';
 

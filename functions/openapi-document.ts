@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { ProblemSchema } from '../common/contracts/api';
-import { PROBLEM_CONTENT_TYPE } from './framework/problem';
 import { pipelineResponses } from './framework/pipeline';
+import { PROBLEM_CONTENT_TYPE } from './framework/problem';
 import { parseRouteTemplate } from './framework/routes';
 import type { AnyHttpFunction, FunctionDefinition, ResponseDoc } from './framework/types';
 

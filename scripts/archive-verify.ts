@@ -1,11 +1,12 @@
 // `npm run archive:verify -- --from <ISO> --to <ISO> [--task-queue <q>]`: re-reads the window's archive,
 // recomputes every checksum and compares the count with the closed executions in the window. Exits 1
 // on any mismatch and names each bad blob.
+
+import { verifyArchive } from '../common/archive/verify';
 import { createBlobService } from '../common/clients/blob';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfigOrExit } from '../common/config';
-import { verifyArchive } from '../common/archive/verify';
-import { WINDOW_OPTIONS, args, windowFromArgs } from './lib/archive-cli';
+import { args, WINDOW_OPTIONS, windowFromArgs } from './lib/archive-cli';
 
 async function main() {
   const window = windowFromArgs(args(WINDOW_OPTIONS));

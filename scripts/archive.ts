@@ -2,11 +2,11 @@
 // workflow for the window under its idempotent id and waits for it. A running job for the same window
 // is joined; a finished one runs again and writes nothing it already wrote.
 import { WorkflowFailedError } from '@temporalio/client';
+import { startArchive } from '../common/archive/start-archive';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfigOrExit } from '../common/config';
-import { startArchive } from '../common/archive/start-archive';
 import type { ArchiveWorkflowResult } from '../common/contracts/archive';
-import { WINDOW_OPTIONS, args, windowFromArgs } from './lib/archive-cli';
+import { args, WINDOW_OPTIONS, windowFromArgs } from './lib/archive-cli';
 
 async function main() {
   const values = args({ ...WINDOW_OPTIONS, 'page-size': { type: 'string' }, concurrency: { type: 'string' } });

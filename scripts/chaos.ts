@@ -21,11 +21,11 @@ import { ANGLES, canMoveStatus, isFinalStatus, type ScanStatus } from '../common
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { type Behaviour, ModelServer } from '../test/helpers/model-server';
+import { writeWorkflowBundle } from '../worker/workflow-bundler';
+import { type LocalStack, PROJECT_ROOT, startLocalStack } from './lib/local-stack';
 import { freePort, waitFor } from './lib/ports';
 import { pushData, startPushReceiver } from './lib/push-receiver';
-import { PROJECT_ROOT, startLocalStack, type LocalStack } from './lib/local-stack';
 import { makeSampleScanPhotos } from './lib/sample-photos';
-import { writeWorkflowBundle } from '../worker/workflow-bundler';
 
 const TOTAL_BUDGET_MS = 14 * 60_000;
 /**

@@ -7,13 +7,14 @@
 // and the Temporal Web UI link of each run. `--review` adds a scan that goes to review (a weight typo) and
 // is approved by a reviewer through the API the console at /review/ uses. `--keep` leaves everything
 // running afterwards, with the console and a reviewer account to sign in with.
-import { Runtime, DefaultLogger } from '@temporalio/worker';
+
+import { randomUUID } from 'node:crypto';
+import { DefaultLogger, Runtime } from '@temporalio/worker';
+import type { z } from 'zod';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
-import { randomUUID } from 'node:crypto';
-import type { z } from 'zod';
 import type { CreateScanResponse, ReviewQueueResponseSchema } from '../common/contracts/api';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { userRef } from '../common/scans/repository';

@@ -2,13 +2,13 @@
 // replays recorded or archived histories against the current workflow code; exits 1 on any
 // non-determinism (or any history that does not replay) and names it.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
-import { createBlobService } from '../common/clients/blob';
-import { loadConfigOrExit } from '../common/config';
-import { createFirebase } from '../common/clients/firebase';
 import { archiveKeysFromPayloadKeys, openArchivedScanHistory } from '../common/archive/member-keys';
-import { historiesFromArchive, historiesFromDir, replayAll } from '../worker/replay';
-import { WINDOW_OPTIONS, args, fail, windowFromArgs } from './lib/archive-cli';
+import { createBlobService } from '../common/clients/blob';
+import { createFirebase } from '../common/clients/firebase';
+import { loadConfigOrExit } from '../common/config';
 import { LOCAL_PAYLOAD_KEY } from '../common/temporal/local-dev-key';
+import { historiesFromArchive, historiesFromDir, replayAll } from '../worker/replay';
+import { args, fail, WINDOW_OPTIONS, windowFromArgs } from './lib/archive-cli';
 
 async function main() {
   const values = args({ ...WINDOW_OPTIONS, dir: { type: 'string' }, blob: { type: 'boolean' } });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { existingMemberDataKey, type MemberDataKey, openHistoryPayloads } from '../common/archive/member-keys';
 import { historyBlobPath } from '../common/archive/layout';
+import { archiveKeysFromPayloadKeys, existingMemberDataKey, type MemberDataKey, openHistoryPayloads } from '../common/archive/member-keys';
 import { startArchive } from '../common/archive/start-archive';
 import { readArchivedHistory } from '../common/archive/store';
 import type { ArchiveWorkflowResult } from '../common/contracts/archive';
@@ -10,11 +10,10 @@ import { Collections, type ScanDocument, Subcollections } from '../common/contra
 import { createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
-import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
 import { idTokenFor } from './helpers/auth';
 import { maybeRecordHistory } from './helpers/history';
 import { api, startFunctionsHost } from './helpers/http';
-import { measurements, newScanId, newUserId, seedMember, seedUploadedScan, startTestWorker, scanWorkerSuite } from './helpers/scan';
+import { measurements, newScanId, newUserId, scanWorkerSuite, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { spawnWorkerProcess } from './helpers/worker-process';
 

@@ -8,9 +8,9 @@ import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
 import { api, startFunctionsHost } from './helpers/http';
+import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
-import { sampleScanResults } from './helpers/sample-results';
 
 // Every endpoint × every kind of caller: the status each gets, and an audit record for exactly the reads
 // of health data by someone other than the owner. No workflow runs here: a scan "awaiting review" is a

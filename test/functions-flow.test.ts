@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
+import { InvocationContext } from '@azure/functions';
 import { describe, expect, it } from 'vitest';
 import { ANGLES, workflowIdForScan } from '../common/contracts/scan';
 import { scanRef, userRef } from '../common/scans/repository';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
-import { InvocationContext } from '@azure/functions';
 import { idTokenFor } from './helpers/auth';
 import { api } from './helpers/http';
-import { measurements, newUserId, samplePhotos, seedMember, scanWorkerSuite } from './helpers/scan';
+import { measurements, newUserId, samplePhotos, scanWorkerSuite, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // The scan through HTTP on the real local stack: create, upload via SAS to Azurite, the upload trigger

@@ -12,10 +12,10 @@ import { uploadTrigger } from '../functions/handlers/upload-trigger';
 import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage } from '../scripts/lib/sample-photos';
 import { idTokenFor } from './helpers/auth';
-import { api, countWorkflows, snapshotState, startFunctionsHost, type ApiCall } from './helpers/http';
+import { type ApiCall, api, countWorkflows, snapshotState, startFunctionsHost } from './helpers/http';
+import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, samplePhotos, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
-import { sampleScanResults } from './helpers/sample-results';
 
 // Every way a request can be wrong: the right status and problem code, and nothing started, reserved or
 // written (documents, credits, consents, idempotency keys, audit records and workflows are compared).

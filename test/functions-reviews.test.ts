@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { Collections } from '../common/contracts/scan-document';
+import { createScanWithCredit } from '../common/scans/repository';
 import { idTokenFor } from './helpers/auth';
 import { api } from './helpers/http';
 import { allReviewPages, flaggedScanWaitingForReview } from './helpers/review';
-import { measurements, newScanId, newUserId, seedMember, scanWorkerSuite } from './helpers/scan';
-import { createScanWithCredit } from '../common/scans/repository';
+import { measurements, newScanId, newUserId, scanWorkerSuite, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // GET /api/reviews against scans really waiting at the review gate.

@@ -1,7 +1,7 @@
 import { InvocationContext } from '@azure/functions';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createDeps } from '../functions/deps';
 import { registrations } from '../functions/definitions';
+import { createDeps } from '../functions/deps';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 import { terminateWorkflows } from './helpers/workflows';
 

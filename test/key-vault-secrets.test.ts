@@ -8,7 +8,7 @@ import { createTemporalClient } from '../common/clients/temporal';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { startDailyScan } from '../common/scans/start-scan';
 import { freePort } from '../scripts/lib/ports';
-import { startKeyVaultStandIn, type KeyVaultStandIn } from './helpers/key-vault';
+import { type KeyVaultStandIn, startKeyVaultStandIn } from './helpers/key-vault';
 import { newUserId, seedMember, seedUploadedScan } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { PROJECT_ROOT } from './helpers/worker-process';

@@ -1,11 +1,11 @@
+import { metrics } from '@opentelemetry/api';
 import {
   AggregationTemporality,
   InMemoryMetricExporter,
   MeterProvider,
-  PeriodicExportingMetricReader,
   type MetricData,
+  PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { metrics } from '@opentelemetry/api';
 import { afterAll, describe, expect, it } from 'vitest';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { startDailyScan } from '../common/scans/start-scan';

@@ -1,8 +1,8 @@
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { MEMBER_MESSAGES } from '../common/contracts/failures';
-import { MAX_OUTPUT_ATTEMPTS } from '../worker/model/structured';
 import { NARRATIVE_MODEL_ATTEMPTS } from '../worker/model/narrative';
+import { MAX_OUTPUT_ATTEMPTS } from '../worker/model/structured';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
 import { azureModelConfig, runScan, scanProbe } from './helpers/model-scan';
 import { INVENTED_NARRATIVE, ModelServer } from './helpers/model-server';

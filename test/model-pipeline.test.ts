@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
 import { Collections } from '../common/contracts/scan-document';
-import { submitReviewUpdate, progressQuery } from '../common/contracts/workflow-messages';
+import { progressQuery, submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { userRef } from '../common/scans/repository';
 import { MODEL_IMAGE_MAX_EDGE } from '../worker/model/images';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';

@@ -10,6 +10,7 @@ import { ANGLES, type Angle } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import { PHOTOS_CHANGED } from '../common/scans/sealed-photos';
+import { startDailyScan } from '../common/scans/start-scan';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
 import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage, makeSamplePhoto } from '../scripts/lib/sample-photos';
@@ -17,7 +18,6 @@ import { idTokenFor } from './helpers/auth';
 import { api, startFunctionsHost } from './helpers/http';
 import { measurements, newScanId, newUserId, samplePhotos, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
-import { startDailyScan } from '../common/scans/start-scan';
 
 // Sealed photos: once a scan is submitted, writes to its upload URLs (still valid: the SAS outlives the
 // submit) change nothing that is analysed, kept or deleted. The worker starts only after the late writes,

@@ -5,7 +5,7 @@ import path from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startLocalStack, type LocalStack } from '../scripts/lib/local-stack';
+import { type LocalStack, startLocalStack } from '../scripts/lib/local-stack';
 import { releaseSignal } from './fixtures/echo-workflow';
 
 // The Temporal dev server of the local stack dies (SIGKILL, no goodbye): the stack restarts it on the

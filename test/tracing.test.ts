@@ -5,11 +5,11 @@ import { workflowIdForScan } from '../common/contracts/scan';
 import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
 import { SpanNames } from '../common/telemetry-names';
 import { traceAzureSdk } from '../common/tracing';
+import { replayAll } from '../worker/replay';
 import { idTokenFor } from './helpers/auth';
 import { api } from './helpers/http';
-import { measurements, seedUploadedScan, scanWorkerSuite } from './helpers/scan';
+import { measurements, scanWorkerSuite, seedUploadedScan } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
-import { replayAll } from '../worker/replay';
 
 // One trace per scan: the HTTP request that starts it is the root, the workflow run is its descendant,
 // and every activity of that scan, with the Firestore, Blob and push calls inside them, hangs below.

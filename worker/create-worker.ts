@@ -1,24 +1,24 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import type { BlobServiceClient } from '@azure/storage-blob';
-import type { Client } from '@temporalio/client';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
 import { getMessaging } from 'firebase-admin/messaging';
-import type { Config } from '../common/config';
 import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
-import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { FirebaseClients } from '../common/clients/firebase';
+import type { Config } from '../common/config';
 import { photoDimensionLimits } from '../common/photos/limits';
-import { boundDecoderResources } from './domain/photo-decoder';
-import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
-import { createWorkerActivities, type ActivityDeps, type WorkerActivities } from './activities';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
+import { noSpanProcessor } from '../common/tracing';
+import { type ActivityDeps, createWorkerActivities, type WorkerActivities } from './activities';
 import { fcmPushTransport } from './activities/push/fcm';
 import { webhookPushTransport } from './activities/push/webhook';
+import { boundDecoderResources } from './domain/photo-decoder';
+import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
 import { createModelRuntime } from './model/runtime';
 import { modelSettingsFromConfig } from './model/settings';
 import { tracedPushTransport, WORKFLOW_INTERCEPTOR_MODULES, workerTracingOptions } from './telemetry';
-import { noSpanProcessor } from '../common/tracing';
 
 export function activityDepsFromConfig(
   config: Config,

@@ -5,8 +5,8 @@ import { createBlobService, createDataBlobService } from '../common/clients/blob
 import { createFirebase } from '../common/clients/firebase';
 import { TemporalConnectionError } from '../common/clients/temporal';
 import { startConfigGateOrExit } from '../common/secrets/config-gate';
-import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { startTelemetry } from '../common/telemetry';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities, findWorkflowBundle } from './create-worker';
 import { type Readiness, startHealthServer } from './health';
 import { startRotatingWorker } from './rotating-worker';

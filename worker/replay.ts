@@ -3,11 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import type { ContainerClient } from '@azure/storage-blob';
 import { Worker, type WorkflowBundle } from '@temporalio/worker';
-import type { ArchiveWindow, ManifestEntry } from '../common/contracts/archive';
 import { downloadText, findManifestBlob, readArchivedHistory } from '../common/archive/store';
+import type { ArchiveWindow, ManifestEntry } from '../common/contracts/archive';
+import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { bundleWorkflows } from './workflow-bundler';
 
 export interface ReplayReport {

@@ -3,12 +3,12 @@ import path from 'node:path';
 import { type Meter, metrics, SpanKind } from '@opentelemetry/api';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { Metric } from '@temporalio/common';
 import {
   makeWorkflowExporter,
   OpenTelemetryActivityInboundInterceptor,
   OpenTelemetryActivityOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/worker';
-import type { Metric } from '@temporalio/common';
 import { DefaultLogger, MetricsBuffer, Runtime, type WorkerOptions } from '@temporalio/worker';
 import { METER_NAME, SpanNames } from '../common/telemetry-names';
 import { inSpan, workflowSpanBridge } from '../common/tracing';

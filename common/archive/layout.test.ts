@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   archiveWorkflowId,
-  closeStatusName,
   closedInWindowQuery,
+  closeStatusName,
   compactInstant,
   historyBlobPath,
   manifestPartKey,

@@ -3,9 +3,9 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { workflowIdForScan } from '../contracts/scan';
 import { Collections } from '../contracts/scan-document';
-import { canonicalJson } from './canonical-json';
 import { scanRef } from '../scans/repository';
 import { payloadKeyId } from '../temporal/key-id';
+import { canonicalJson } from './canonical-json';
 
 // Crypto-shredding of the write-once archive. The archive is immutable for seven years, so a member's
 // results in it cannot be deleted; they are made unreadable instead. Each member has a random data key

@@ -1,9 +1,9 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
-import type { Config } from '../config';
-import { ArchiveWindowSchema, type ArchiveTuning, type ArchiveWindow, type ArchiveWorkflowInput } from '../contracts/archive';
-import { archiveWorkflowId } from './layout';
 import { temporalClientSdk } from '../clients/sdk-modules';
+import type { Config } from '../config';
+import { type ArchiveTuning, type ArchiveWindow, ArchiveWindowSchema, type ArchiveWorkflowInput } from '../contracts/archive';
+import { archiveWorkflowId } from './layout';
 
 /** The archive's tuning from config (page size, concurrency, pages per run). */
 export function archiveTuning(config: Config): Partial<ArchiveTuning> {

@@ -2,7 +2,7 @@
 // hash to the checksum in its metadata and in the manifest, and the counts agree.
 import type { ContainerClient } from '@azure/storage-blob';
 import type { Client } from '@temporalio/client';
-import { ArchiveMetadata, ManifestEntrySchema, type ArchiveWindow, type ManifestEntry } from '../contracts/archive';
+import { ArchiveMetadata, type ArchiveWindow, type ManifestEntry, ManifestEntrySchema } from '../contracts/archive';
 import { closedInWindowQuery, historyBlobPath } from './layout';
 import { downloadText, findManifestBlob, readGzipBlob } from './store';
 

@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { connect as tlsConnect } from 'node:tls';
 import type { Client, Connection, TLSConfig } from '@temporalio/client';
-import { temporalClientSdk, temporalEnvconfigSdk, temporalOtelClientSdk } from './sdk-modules';
 import type { Config } from '../config';
 import { payloadDataConverter } from '../temporal/payload-encryption';
+import { temporalClientSdk, temporalEnvconfigSdk, temporalOtelClientSdk } from './sdk-modules';
 
 /**
  * Connection options from the @temporalio/envconfig settings: plain on a laptop, mTLS or an API key

@@ -1,7 +1,7 @@
 import type { Config } from '../config';
 import { PHOTO_DIMENSIONS_TOO_LARGE } from '../contracts/failures';
 import type { Angle } from '../contracts/scan';
-import { MAX_HEADER_BYTES, readImageHeader, type HeaderReading } from './image-header';
+import { type HeaderReading, MAX_HEADER_BYTES, readImageHeader } from './image-header';
 
 // The largest photo accepted, by the dimensions its header declares (MAX_PHOTO_PIXELS and
 // MAX_PHOTO_LONGEST_SIDE). The upload check and the quality activity apply this same rule with the

@@ -1,7 +1,7 @@
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { isAlreadyExists } from './already-exists';
 import { Collections } from '../contracts/scan-document';
+import { isAlreadyExists } from './already-exists';
 
 // The one audit-record shape and its one writer, for the functions app and the worker alike.
 // Identifiers and outcomes only: no weights, body-fat numbers, photos, URLs or anything a member typed.

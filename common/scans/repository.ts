@@ -1,23 +1,23 @@
 import { createHash } from 'node:crypto';
 import type { DocumentData, DocumentReference, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
+import { firestoreSdk } from '../clients/sdk-modules';
+import { ErasureDocumentSchema } from '../contracts/erasure';
 import { MEMBER_MESSAGES } from '../contracts/failures';
 import {
   ANGLES,
   canMoveStatus,
   ENDED_WITHOUT_RESULTS,
-  isFinalStatus,
-  uploadBlobName,
-  workflowIdForScan,
   type EndedWithoutResults,
+  isFinalStatus,
   type ScanError,
   type ScanMeasurements,
   type ScanStatus,
+  uploadBlobName,
+  workflowIdForScan,
 } from '../contracts/scan';
 import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
-import { ErasureDocumentSchema } from '../contracts/erasure';
-import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
 import { isAlreadyExists } from './already-exists';
-import { firestoreSdk } from '../clients/sdk-modules';
+import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 

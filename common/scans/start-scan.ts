@@ -1,11 +1,11 @@
 import type { Client } from '@temporalio/client';
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { temporalClientSdk } from '../clients/sdk-modules';
 import type { Config } from '../config';
-import { DailyScanInputSchema, workflowIdForScan, type DailyScanInput } from '../contracts/scan';
+import { type DailyScanInput, DailyScanInputSchema, workflowIdForScan } from '../contracts/scan';
 import type { ScanDocument } from '../contracts/scan-document';
 import { ScanProgressKey, ScanStatusKey } from '../contracts/search-attributes';
 import { DAILY_SCAN_WORKFLOW } from '../contracts/workflow-types';
-import { temporalClientSdk } from '../clients/sdk-modules';
 
 /** The workflow input for a scan record, with the pipeline policy taken from config. */
 export function dailyScanInput(scan: ScanDocument, config: Config): DailyScanInput {

@@ -2,18 +2,18 @@ import type { HttpHandler, HttpRequest, HttpResponseInit, InvocationContext } fr
 import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { contextFromHeaders, inSpan, tracer } from '../../common/tracing';
-import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from './problem';
 import type { Deps } from '../deps';
 import {
   BodyRequiredError,
   InternalError,
   MalformedJsonError,
   PayloadTooLargeError,
+  SecretsPendingError,
   UnsupportedMediaTypeError,
   ValidationProblem,
-  SecretsPendingError,
 } from '../errors';
 import { authenticate } from './auth';
+import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from './problem';
 import { type AnyHttpFunction, type ApiResponse, hostRoute, type ResponseDoc } from './types';
 
 export const DEFAULT_MAX_BODY_BYTES = 16 * 1024;

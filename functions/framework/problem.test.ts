@@ -1,6 +1,6 @@
-import { z } from 'zod';
 import { describe, expect, it } from 'vitest';
-import { fieldErrorsFrom, problem, ProblemError, PROBLEM_TYPE_BASE } from './problem';
+import { z } from 'zod';
+import { fieldErrorsFrom, PROBLEM_TYPE_BASE, ProblemError, problem } from './problem';
 
 class TeapotError extends ProblemError {
   override readonly name = 'TeapotError';

@@ -1,7 +1,7 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { CancelResponseSchema, ScanParamsSchema } from '../../common/contracts/api';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { isFinalStatus, ScanStatusSchema, type ScanStatus } from '../../common/contracts/scan';
+import { isFinalStatus, type ScanStatus, ScanStatusSchema } from '../../common/contracts/scan';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { writeAudit } from '../../common/scans/audit-log';
 import { endScanWithoutResults, scanRef } from '../../common/scans/repository';

@@ -6,7 +6,7 @@ import { appendAudit } from '../../common/scans/audit-log';
 import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 import type { Deps } from '../deps';
 import { CodecDisabledError, HostNotAllowedError, OriginNotAllowedError, PayloadNotDecodableError } from '../errors';
-import { defineHttp, type AnyHttpFunction, type Principal } from '../framework/types';
+import { type AnyHttpFunction, defineHttp, type Principal } from '../framework/types';
 
 // The codec endpoint Temporal Cloud's Web UI (or `temporal --codec-endpoint`) calls to show encrypted
 // payloads: operators only (Firebase ID token with the operator role), one browser origin (CORS), this

@@ -1,12 +1,12 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConsentListResponseSchema, ConsentParamsSchema, ConsentStateSchema, PutConsentRequestSchema } from '../../common/contracts/api';
-import { Collections, ConsentTypeSchema, type ConsentDocument, type ScanDocument } from '../../common/contracts/scan-document';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { consentRef, OPEN_STATUSES, refundScanCredit, scanRef } from '../../common/scans/repository';
+import { Collections, type ConsentDocument, ConsentTypeSchema, type ScanDocument } from '../../common/contracts/scan-document';
 import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
+import { writeAudit, writeAuditInTransaction } from '../../common/scans/audit-log';
+import { consentRef, OPEN_STATUSES, refundScanCredit, scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { defineHttp } from '../framework/types';
-import { writeAudit, writeAuditInTransaction } from '../../common/scans/audit-log';
 import { retainPhotosBeforeStart, scanLock } from '../scans/start-when-ready';
 
 type StoredConsent = ConsentDocument & { revision?: number };

@@ -1,22 +1,21 @@
 import { createHash, randomUUID } from 'node:crypto';
+import type { Config } from '../../common/config';
 import {
   CreateScanRequestSchema,
+  type CreateScanResponse,
   CreateScanResponseSchema,
   IdempotencyKeySchema,
-  type CreateScanResponse,
 } from '../../common/contracts/api';
-import { ageRuleViolation, ANGLES, type ScanMeasurements } from '../../common/contracts/scan';
-import type { Config } from '../../common/config';
-import { fieldErrorsFrom } from '../framework/problem';
+import { ANGLES, ageRuleViolation, type ScanMeasurements } from '../../common/contracts/scan';
 import {
   CapturedBeforePreviousScanError,
   ConsentRequiredError,
   createScanWithCredit,
   DailyScanLimitError,
+  ErasureInProgressError,
   IdempotencyKeyReusedError,
   NoScanCreditError,
   ScanInProgressError,
-  ErasureInProgressError,
 } from '../../common/scans/repository';
 import {
   AgeNotAllowedProblem,
@@ -31,6 +30,7 @@ import {
   ValidationProblem,
 } from '../errors';
 import { KeyedLock } from '../framework/keyed-lock';
+import { fieldErrorsFrom } from '../framework/problem';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { ACCEPTED_PHOTO_TYPES } from '../scans/upload-urls';

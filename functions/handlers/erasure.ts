@@ -1,4 +1,5 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
+import { temporalClientSdk } from '../../common/clients/sdk-modules';
 import { ErasureResponseSchema } from '../../common/contracts/api';
 import { type ErasureDocument, ErasureDocumentSchema, workflowIdForErasure } from '../../common/contracts/erasure';
 import { Collections } from '../../common/contracts/scan-document';
@@ -6,7 +7,6 @@ import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import type { Deps } from '../deps';
 import { ErasureNotFoundError } from '../errors';
 import { type ApiResponse, defineHttp } from '../framework/types';
-import { temporalClientSdk } from '../../common/clients/sdk-modules';
 
 // The right to erasure: DELETE /api/me starts the member's one erasure workflow (worker/workflows/
 // erase-member.ts); GET /api/me/erasure says how far it got. Both answer for the caller only.

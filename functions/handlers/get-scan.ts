@@ -1,6 +1,6 @@
 import { ScanCompletedResponseSchema, ScanParamsSchema, ScanPendingResponseSchema } from '../../common/contracts/api';
-import type { Progress } from '../../common/contracts/scan';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
+import type { Progress } from '../../common/contracts/scan';
 import { ScanEndedProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';

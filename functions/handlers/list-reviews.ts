@@ -1,15 +1,15 @@
 import { z } from 'zod';
-import { ReviewQueueQuerySchema, ReviewQueueResponseSchema, type ReviewQueueItem } from '../../common/contracts/api';
+import { type ReviewQueueItem, ReviewQueueQuerySchema, ReviewQueueResponseSchema } from '../../common/contracts/api';
 import { ScanAnalysisSchema } from '../../common/contracts/deltas';
-import { ageAtCapture, ANGLES, ScanIdSchema } from '../../common/contracts/scan';
+import { ANGLES, ageAtCapture, ScanIdSchema } from '../../common/contracts/scan';
 import { Collections, type ScanDocument, ScanDocumentSchema } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { defineHttp, type Principal } from '../framework/types';
-import { decodeCursor, encodeCursor } from './list-scans';
 import { auditHealthDataRead, statusPath } from '../scans/access';
 import { keysetPage } from '../scans/keyset-page';
 import { createPhotoReadSigner, type UploadSigner } from '../scans/upload-urls';
+import { decodeCursor, encodeCursor } from './list-scans';
 
 const DEFAULT_LIMIT = 10;
 /** Recent history shown with each scan: enough for a chart of the last few months. */

@@ -1,14 +1,14 @@
 import type { WorkflowUpdateFailedError } from '@temporalio/client';
 import { ApplicationFailure, WorkflowNotFoundError } from '@temporalio/common';
+import { temporalClientSdk } from '../../common/clients/sdk-modules';
 import { ReviewRequestSchema, ReviewResponseSchema, ScanParamsSchema } from '../../common/contracts/api';
 import { isFinalStatus } from '../../common/contracts/scan';
 import { ReviewUpdateRejection, submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import { writeAudit } from '../../common/scans/audit-log';
+import { scanRef } from '../../common/scans/repository';
 import { NotAwaitingReviewError, ReviewerRoleRequiredError, ScanFinishedError, SelfReviewError } from '../errors';
 import { defineHttp } from '../framework/types';
-import { scanRef } from '../../common/scans/repository';
 import { loadVisibleScan } from '../scans/access';
-import { writeAudit } from '../../common/scans/audit-log';
-import { temporalClientSdk } from '../../common/clients/sdk-modules';
 
 /** The workflow's update validator refuses with a typed ApplicationFailure; each type maps to a stable problem. */
 function rejectionOf(err: WorkflowUpdateFailedError): Error {

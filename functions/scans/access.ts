@@ -1,9 +1,9 @@
 import type { ScanDocument } from '../../common/contracts/scan-document';
+import { appendAudit } from '../../common/scans/audit-log';
 import { scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { OwnerOnlyError, ScanNotFoundError } from '../errors';
 import type { Principal } from '../framework/types';
-import { appendAudit } from '../../common/scans/audit-log';
 
 // Access by need. A member sees their own scans. A reviewer sees another member's scan only while it
 // waits for a review, or once they decided it; every other scan is 404 to them, exactly as a scan that

@@ -1,4 +1,4 @@
-import { AngleSchema, ScanIdSchema, UserIdSchema, type Angle } from '../../common/contracts/scan';
+import { type Angle, AngleSchema, ScanIdSchema, UserIdSchema } from '../../common/contracts/scan';
 
 export interface UploadBlobName {
   userId: string;

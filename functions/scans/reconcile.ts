@@ -1,7 +1,7 @@
-import { Collections, ScanDocumentSchema, type ScanDocument } from '../../common/contracts/scan-document';
+import { firestoreSdk } from '../../common/clients/sdk-modules';
+import { Collections, type ScanDocument, ScanDocumentSchema } from '../../common/contracts/scan-document';
 import type { Deps } from '../deps';
 import { expireUpload, startWhenReady } from './start-when-ready';
-import { firestoreSdk } from '../../common/clients/sdk-modules';
 
 // The safety net under the upload trigger: a blob event can be lost (the host was down, Event Grid gave
 // up and dead-lettered it), which would leave a scan in awaiting_upload forever with its credit

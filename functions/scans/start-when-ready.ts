@@ -1,14 +1,14 @@
+import { isBlobStatus } from '../../common/clients/blob-errors';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { ANGLES, ENDED_WITHOUT_RESULTS, type Angle, type ScanError, type ScanStatus } from '../../common/contracts/scan';
+import { ANGLES, type Angle, ENDED_WITHOUT_RESULTS, type ScanError, type ScanStatus } from '../../common/contracts/scan';
 import type { PhotoSeals, ScanDocument } from '../../common/contracts/scan-document';
+import { photoDimensionLimits, readStoredImageHeader } from '../../common/photos/limits';
 import { endScanWithoutResults, scanRef } from '../../common/scans/repository';
 import { deleteScanPhotos, deleteUploads, sealContainers, sealUploads, UploadChangedError } from '../../common/scans/sealed-photos';
 import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
 import { KeyedLock } from '../framework/keyed-lock';
 import { checkPhoto, type PhotoProblem, type UploadLimits } from './photo-check';
-import { photoDimensionLimits, readStoredImageHeader } from '../../common/photos/limits';
-import { isBlobStatus } from '../../common/clients/blob-errors';
 
 // The one start path of a scan, shared by the upload trigger and POST /api/scans/{scanId}/submit.
 

@@ -1,7 +1,7 @@
 import type { BlobServiceClient, UserDelegationKey } from '@azure/storage-blob';
-import type { Config } from '../../common/config';
 import { sharedKeyCredential } from '../../common/clients/blob';
 import { blobSdk } from '../../common/clients/sdk-modules';
+import type { Config } from '../../common/config';
 
 export const ACCEPTED_PHOTO_TYPES = ['image/jpeg', 'image/png', 'image/webp'] as const;
 

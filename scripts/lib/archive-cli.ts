@@ -1,7 +1,7 @@
 // Shared argument handling of the archive scripts (`npm run archive`, `archive:verify`, `replay`).
-import { parseArgs, type ParseArgsOptionsConfig } from 'node:util';
-import { ArchiveWindowSchema, type ArchiveWindow } from '../../common/contracts/archive';
+import { type ParseArgsOptionsConfig, parseArgs } from 'node:util';
 import { nightlyWindow } from '../../common/archive/layout';
+import { type ArchiveWindow, ArchiveWindowSchema } from '../../common/contracts/archive';
 
 export const WINDOW_OPTIONS = {
   from: { type: 'string' },

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Connection } from '@temporalio/client';
-import { TLS_SERVER_NAME, type TestCertificates } from './tls-certs';
+import { type TestCertificates, TLS_SERVER_NAME } from './tls-certs';
 
 // The local stand-in for Temporal Cloud's front door: nginx (Debian's package) terminating TLS, demanding a
 // client certificate signed by the test CA, and passing gRPC on to the dev server. Clients reach it

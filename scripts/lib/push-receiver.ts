@@ -1,5 +1,5 @@
-import http from 'node:http';
 import { randomBytes } from 'node:crypto';
+import http from 'node:http';
 import {
   ALREADY_DELIVERED_STATUS,
   DeliveryKeyStore,

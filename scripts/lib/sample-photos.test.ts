@@ -7,8 +7,8 @@ import {
   makeSamplePhoto,
   makeSampleScanPhotos,
   SAMPLE_EXIF,
-  samplePhotoSvg,
   type SamplePhotoVariant,
+  samplePhotoSvg,
 } from './sample-photos';
 
 describe('makeSamplePhoto', () => {

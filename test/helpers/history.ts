@@ -1,7 +1,7 @@
+import { execFileSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import type { WorkflowHandle } from '@temporalio/client';
-import { execFileSync } from 'node:child_process';
 import { stackEnv } from './stack';
 
 export const HISTORY_FIXTURES = path.resolve(__dirname, '..', 'fixtures', 'histories');

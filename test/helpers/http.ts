@@ -4,7 +4,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import type { Config } from '../../common/config';
 import { Collections } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
-import { startLocalHost, type LocalHost } from '../../functions/local-host';
+import { type LocalHost, startLocalHost } from '../../functions/local-host';
 import { contractViolations } from './openapi-contract';
 
 /** The functions local host on a free port, quiet unless something goes wrong. */

@@ -1,7 +1,7 @@
 import { Ajv2020, type ValidateFunction } from 'ajv/dist/2020';
 import addFormats from 'ajv-formats';
-import { PROBLEM_CONTENT_TYPE } from '../../functions/framework/problem';
 import { functions, registrations } from '../../functions/definitions';
+import { PROBLEM_CONTENT_TYPE } from '../../functions/framework/problem';
 import { resolveRoute } from '../../functions/framework/routes';
 import { buildOpenApi } from '../../functions/openapi-document';
 

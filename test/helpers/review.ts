@@ -1,7 +1,7 @@
-import { expect } from 'vitest';
-import type { Config } from '../../common/config';
-import type { FirebaseClients } from '../../common/clients/firebase';
 import type { Firestore } from 'firebase-admin/firestore';
+import { expect } from 'vitest';
+import type { FirebaseClients } from '../../common/clients/firebase';
+import type { Config } from '../../common/config';
 import { Collections } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
 import type { LocalHost } from '../../functions/local-host';

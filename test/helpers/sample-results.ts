@@ -1,7 +1,7 @@
 import type { z } from 'zod';
+import type { Trend } from '../../common/contracts/deltas';
 import { type ScanMeasurements, ScanMeasurementsSchema } from '../../common/contracts/scan';
 import { type Estimate, type QualityResult, type ScanResults, ScanResultsSchema } from '../../common/contracts/scan-results';
-import type { Trend } from '../../common/contracts/deltas';
 import { createAdviceActivities } from '../../worker/activities/advice';
 import { anthropometricPrior } from '../../worker/domain/anthropometric-prior';
 

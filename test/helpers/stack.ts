@@ -1,5 +1,5 @@
 import { inject } from 'vitest';
-import { loadConfig, type Config } from '../../common/config';
+import { type Config, loadConfig } from '../../common/config';
 
 /** Settings of the stack the global setup started (or reused). */
 export function stackEnv(): Record<string, string> {

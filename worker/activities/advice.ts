@@ -1,12 +1,6 @@
 import { z } from 'zod';
+import { TrendSchema } from '../../common/contracts/deltas';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
-import { energyPlan } from '../domain/energy-plan';
-import { hydrationPlan } from '../domain/hydration';
-import { insightsFrom } from '../domain/insights';
-import { workoutPlan } from '../domain/workout-plan';
-import { writeNarrative, type NarrativeAgent } from '../model/narrative';
-import type { ActivityDeps } from './deps';
-import { parseOrFail } from './validate';
 import {
   ADVICE_METHOD,
   EstimateSchema,
@@ -15,7 +9,13 @@ import {
   NutritionResultSchema,
   WorkoutResultSchema,
 } from '../../common/contracts/scan-results';
-import { TrendSchema } from '../../common/contracts/deltas';
+import { energyPlan } from '../domain/energy-plan';
+import { hydrationPlan } from '../domain/hydration';
+import { insightsFrom } from '../domain/insights';
+import { workoutPlan } from '../domain/workout-plan';
+import { type NarrativeAgent, writeNarrative } from '../model/narrative';
+import type { ActivityDeps } from './deps';
+import { parseOrFail } from './validate';
 
 // The four advice agents. Deterministic cores; a model (when configured) only words them, and its wording
 // is kept only when every number in it comes from the computed facts (else the deterministic wording).

@@ -12,39 +12,39 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
+import { canonicalJson } from '../../common/archive/canonical-json';
 import {
-  closeStatusName,
   closedInWindowQuery,
+  closeStatusName,
   historyBlobPath,
   manifestPartKey,
   manifestPartPath,
   manifestPath,
   manifestRevisionPath,
 } from '../../common/archive/layout';
-import { canonicalJson } from '../../common/archive/canonical-json';
-import { downloadText, sha256Hex, writeOnce } from '../../common/archive/store';
 import { memberDataKey, sealHistoryPayloads } from '../../common/archive/member-keys';
-import { workflowIdForScan } from '../../common/contracts/scan';
-import { scanRef } from '../../common/scans/repository';
+import { downloadText, sha256Hex, writeOnce } from '../../common/archive/store';
+import { isBlobStatus } from '../../common/clients/blob-errors';
 import {
   ARCHIVE_FORMAT,
+  type ArchiveCounts,
   ArchiveFailureType,
   ArchiveMetadata,
-  ArchivePageInputSchema,
-  WriteManifestInputSchema,
-  zeroCounts,
-  type ArchiveCounts,
   type ArchivePageInput,
+  ArchivePageInputSchema,
   type ArchivePageResult,
   type ArchiveWindow,
   type ArchiveWorkflowResult,
   type ManifestEntry,
   type WriteManifestInput,
+  WriteManifestInputSchema,
+  zeroCounts,
 } from '../../common/contracts/archive';
+import { workflowIdForScan } from '../../common/contracts/scan';
+import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
+import { scanRef } from '../../common/scans/repository';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
-import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
-import { isBlobStatus } from '../../common/clients/blob-errors';
 
 const gzipAsync = promisify(gzip);
 type ExecutionInfo = temporal.api.workflow.v1.IWorkflowExecutionInfo;

@@ -1,16 +1,15 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
-import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
+import { EstimateSummarySchema, type ScanAnalysis, type Trend, TrendSchema } from '../../common/contracts/deltas';
 import { FailureType } from '../../common/contracts/failures';
-import { EstimateSummarySchema, type ScanAnalysis } from '../../common/contracts/deltas';
+import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
+import { EstimateSchema } from '../../common/contracts/scan-results';
 import { scanRef } from '../../common/scans/repository';
 import { anthropometricPrior } from '../domain/anthropometric-prior';
-import { scanTrend, ScanPointSchema } from '../domain/trend';
+import { ScanPointSchema, scanTrend } from '../domain/trend';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
-import { EstimateSchema } from '../../common/contracts/scan-results';
-import { type Trend, TrendSchema } from '../../common/contracts/deltas';
 
 const DeltaInputSchema = z.object({
   userId: z.string(),

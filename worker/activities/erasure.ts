@@ -6,7 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { DocumentReference } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { destroyMemberDataKey } from '../../common/archive/member-keys';
-import { type ErasureCounts, ErasureCountsSchema, EraseMemberInputSchema } from '../../common/contracts/erasure';
+import { EraseMemberInputSchema, type ErasureCounts, ErasureCountsSchema } from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { workflowIdForScan } from '../../common/contracts/scan';
 import { Collections, type ScanDocument, Subcollections } from '../../common/contracts/scan-document';

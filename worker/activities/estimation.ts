@@ -2,6 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
+import { type Estimate, EstimateSchema, QualityResultSchema } from '../../common/contracts/scan-results';
 import { anthropometricPrior } from '../domain/anthropometric-prior';
 import { fuseEstimates } from '../domain/estimate-fusion';
 import { estimateFromPhotos } from '../model/estimation-vision';
@@ -11,7 +12,6 @@ import type { ActivityDeps } from './deps';
 import { recordScanStep } from './scan-progress';
 import { photosChangedFailure, readSealedScanPhotos } from './sealed-photos';
 import { parseOrFail } from './validate';
-import { type Estimate, EstimateSchema, QualityResultSchema } from '../../common/contracts/scan-results';
 
 const EstimationInputSchema = z.object({
   scanId: z.string(),

@@ -1,7 +1,8 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType, PHOTO_TOO_LARGE } from '../../common/contracts/failures';
-import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
+import { ANGLES, type Angle, AngleSchema } from '../../common/contracts/scan';
+import type { QualityResult } from '../../common/contracts/scan-results';
 import { readImageHeader } from '../../common/photos/image-header';
 import { dimensionsProblem } from '../../common/photos/limits';
 import { assessScanPhotos } from '../domain/photo-quality';
@@ -9,10 +10,9 @@ import { preparedPhotos } from '../model/photos';
 import { judgePhotos, visionRejections } from '../model/quality-vision';
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
-import { readSealedScanPhotos } from './sealed-photos';
 import { recordScanStep } from './scan-progress';
+import { readSealedScanPhotos } from './sealed-photos';
 import { parseOrFail } from './validate';
-import type { QualityResult } from '../../common/contracts/scan-results';
 
 export const QualityInputSchema = z.object({
   scanId: z.string(),

@@ -6,20 +6,21 @@ import {
   EndedWithoutResultsSchema,
   ReviewReasonSchema,
   ScanErrorSchema,
-  type ScanStatusSchema,
   type ScanStatus,
+  type ScanStatusSchema,
 } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
-import { consentRef, endScanWithoutResults, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
 import type { ScanAuditEntry } from '../../common/scans/audit-log';
+import { consentRef, endScanWithoutResults, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { summarizeModelUsage } from '../model/provenance';
 import { type ActivityDeps, photoContainers } from './deps';
 import { parseOrFail } from './validate';
 
 const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
-import { progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
+
 import { ScanResultsSchema } from '../../common/contracts/scan-results';
+import { progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
 
 export { recordScanStep };
 

@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { anthropometricPrior, priorConfidence } from './anthropometric-prior';
+import { describe, expect, it } from 'vitest';
 import { AnthropometricEstimateSchema } from '../../common/contracts/scan-results';
+import { anthropometricPrior, priorConfidence } from './anthropometric-prior';
 
 describe('anthropometricPrior', () => {
   it('male 81 kg, 180 cm, 40 y (BMI 25)', () => {

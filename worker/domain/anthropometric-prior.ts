@@ -1,8 +1,8 @@
+import { type AnthropometricEstimate, AnthropometricEstimateSchema } from '../../common/contracts/scan-results';
 import { bmi as computeBmi } from './bmi';
 import { cunBaeBodyFat } from './body-fat-cun-bae';
 import { deurenbergBodyFat } from './body-fat-deurenberg';
 import { requireAdultAge, requirePositive, requireSex, round, type Sex } from './validate';
-import { type AnthropometricEstimate, AnthropometricEstimateSchema } from '../../common/contracts/scan-results';
 
 /**
  * Plausible body-fat range the prior is clamped to. Lower bounds sit at ACE "essential fat"

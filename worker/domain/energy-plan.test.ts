@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { energyPlan } from './energy-plan';
+import { describe, expect, it } from 'vitest';
 import { EnergyPlanSchema } from '../../common/contracts/scan-results';
+import { energyPlan } from './energy-plan';
 
 const male = { weightKg: 80, heightCm: 180, age: 30, sex: 'male' as const, leanMassKg: 64 };
 

@@ -1,7 +1,7 @@
+import { type EnergyPlan, EnergyPlanSchema } from '../../common/contracts/scan-results';
 import { anthropometricPrior } from './anthropometric-prior';
 import { restingEnergy } from './bmr';
 import { requireOneOf, requireSex, round, type Sex } from './validate';
-import { type EnergyPlan, EnergyPlanSchema } from '../../common/contracts/scan-results';
 
 export const ACTIVITY_LEVELS = ['sedentary', 'light', 'moderate', 'active', 'very_active'] as const;
 export type ActivityLevel = (typeof ACTIVITY_LEVELS)[number];

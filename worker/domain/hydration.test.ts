@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { hydrationPlan, mlPerKgForAge } from './hydration';
+import { describe, expect, it } from 'vitest';
 import { HydrationPlanSchema } from '../../common/contracts/scan-results';
+import { hydrationPlan, mlPerKgForAge } from './hydration';
 
 describe('hydrationPlan', () => {
   it('weight-based when above the EFSA floor', () => {

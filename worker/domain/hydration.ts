@@ -1,6 +1,6 @@
+import { type HydrationPlan, HydrationPlanSchema } from '../../common/contracts/scan-results';
 import { DomainInputError } from './errors';
 import { requireAdultAge, requireNonNegative, requirePositive, requireSex, type Sex } from './validate';
-import { type HydrationPlan, HydrationPlanSchema } from '../../common/contracts/scan-results';
 
 // EFSA NDA Panel, Scientific Opinion on Dietary Reference Values for water, EFSA Journal 2010;8(3):1459: adequate total water intake.
 export const EFSA_TOTAL_WATER_ML: Record<Sex, number> = { male: 2500, female: 2000 };

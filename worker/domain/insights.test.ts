@@ -1,7 +1,7 @@
-import { describe, it, expect } from 'vitest';
-import { bodyFatCategory, insightsFrom } from './insights';
-import { type Insight, InsightsSchema } from '../../common/contracts/scan-results';
+import { describe, expect, it } from 'vitest';
 import type { Trend } from '../../common/contracts/deltas';
+import { type Insight, InsightsSchema } from '../../common/contracts/scan-results';
+import { bodyFatCategory, insightsFrom } from './insights';
 
 const firstTrend: Trend = {
   previous: null,

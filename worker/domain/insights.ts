@@ -1,7 +1,7 @@
-import { requireAdultAge, requireSex, round, type Sex } from './validate';
-import { DomainInputError } from './errors';
-import { type Insight, type Insights, InsightsSchema } from '../../common/contracts/scan-results';
 import type { Trend } from '../../common/contracts/deltas';
+import { type Insight, type Insights, InsightsSchema } from '../../common/contracts/scan-results';
+import { DomainInputError } from './errors';
+import { requireAdultAge, requireSex, round, type Sex } from './validate';
 
 export type BodyFatCategory = 'below_essential' | 'essential' | 'athletes' | 'fitness' | 'average' | 'obese';
 

@@ -1,6 +1,7 @@
 import sharp from 'sharp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { ANGLES, type Angle } from '../../common/contracts/scan';
+import { PhotoAssessmentSchema, type PhotoFailureCode } from '../../common/contracts/scan-results';
 import { makeNotAnImage, makeSamplePhoto, makeSampleScanPhotos, type SamplePhotoVariant } from '../../scripts/lib/sample-photos';
 import {
   ANALYSIS_HEIGHT,
@@ -12,7 +13,6 @@ import {
   PhotoQualityThresholdsSchema,
   ScanPhotoAssessmentSchema,
 } from './photo-quality';
-import { PhotoAssessmentSchema, type PhotoFailureCode } from '../../common/contracts/scan-results';
 
 const thresholds = DEFAULT_PHOTO_QUALITY_THRESHOLDS;
 

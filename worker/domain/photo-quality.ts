@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { ANGLES, AngleSchema, type Angle } from '../../common/contracts/scan';
+import { ANGLES, type Angle, AngleSchema } from '../../common/contracts/scan';
 import {
   type PhotoAssessment,
   PhotoAssessmentSchema,

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { EstimateMethod } from '../../common/contracts/deltas';
 import { anthropometricPrior } from './anthropometric-prior';
 import { bmi } from './bmi';
 import { deurenbergBodyFat } from './body-fat-deurenberg';
@@ -12,8 +13,7 @@ import {
   weightExplainedPp,
   Z_95,
 } from './plausibility';
-import { scanTrend, type ScanPoint } from './trend';
-import type { EstimateMethod } from '../../common/contracts/deltas';
+import { type ScanPoint, scanTrend } from './trend';
 
 const DAY_MS = 86_400_000;
 const reading = (day: number, bodyFatPercent: number, weightKg: number, method: EstimateMethod = 'vision-fused'): Reading => ({

@@ -29,8 +29,8 @@ export const MAX_TISSUE_KG_PER_DAY = 0.5;
 /** Estimates are published to 0.1 pp; two rounded values can differ by up to 0.1 pp more than the unrounded ones. */
 export const ROUNDING_PP = 0.1;
 
-export { EstimateMethodSchema, PlausibilitySchema } from '../../common/contracts/deltas';
 export type { EstimateMethod, Plausibility } from '../../common/contracts/deltas';
+export { EstimateMethodSchema, PlausibilitySchema } from '../../common/contracts/deltas';
 export type PlausibilityReason = Plausibility['reason'];
 
 /** One side of a comparison: a scan, or the smoothed trend standing in for one. */

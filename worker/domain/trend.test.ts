@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { scanTrend, smoothBodyFat, type ScanPoint } from './trend';
+import { describe, expect, it } from 'vitest';
 import { TrendSchema } from '../../common/contracts/deltas';
+import { type ScanPoint, scanTrend, smoothBodyFat } from './trend';
 
 const pt = (scanId: string, takenAt: string, bodyFatPercent: number, weightKg: number): ScanPoint => ({
   scanId,

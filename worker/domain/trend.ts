@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { DomainInputError } from './errors';
 import { type Change, EstimateMethodSchema, type Trend, TrendSchema } from '../../common/contracts/deltas';
+import { DomainInputError } from './errors';
 import { isImplausible, judgePlausibility, type Reading } from './plausibility';
 import { round } from './validate';
 
@@ -15,8 +15,8 @@ export const ScanPointSchema = z.object({
 });
 export type ScanPoint = z.infer<typeof ScanPointSchema>;
 
-export { ChangeSchema, TrendSchema } from '../../common/contracts/deltas';
 export type { Change, Trend } from '../../common/contracts/deltas';
+export { ChangeSchema, TrendSchema } from '../../common/contracts/deltas';
 
 const DAY_MS = 86_400_000;
 /** EWMA half-life in days. */

@@ -1,4 +1,4 @@
-import { describe, it, expect } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { DomainInputError } from './errors';
 import { requireAdultAge, requirePositive, requireSex, round } from './validate';
 

@@ -1,6 +1,6 @@
-import { describe, it, expect } from 'vitest';
-import { workoutPlan } from './workout-plan';
+import { describe, expect, it } from 'vitest';
 import { type WorkoutPlan, WorkoutPlanSchema } from '../../common/contracts/scan-results';
+import { workoutPlan } from './workout-plan';
 
 /** Moderate-equivalent aerobic minutes actually scheduled (vigorous counts double, WHO 2020). */
 const scheduledAerobic = (p: WorkoutPlan): number =>

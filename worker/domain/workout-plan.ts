@@ -1,8 +1,8 @@
-import { DomainInputError } from './errors';
+import { type Session, type WorkoutPlan, WorkoutPlanSchema } from '../../common/contracts/scan-results';
 import { GOALS, type Goal } from './energy-plan';
+import { DomainInputError } from './errors';
 import { bodyFatCategory } from './insights';
 import { requireOneOf, requireSex, type Sex } from './validate';
-import { type Session, type WorkoutPlan, WorkoutPlanSchema } from '../../common/contracts/scan-results';
 
 export const TRAINING_LEVELS = ['beginner', 'intermediate', 'advanced'] as const;
 export type TrainingLevel = (typeof TRAINING_LEVELS)[number];

@@ -1,7 +1,7 @@
 import sharp from 'sharp';
 import { describe, expect, it } from 'vitest';
-import { makeSamplePhoto } from '../../scripts/lib/sample-photos';
 import { DEFAULT_PHOTO_DIMENSION_LIMITS } from '../../common/photos/limits';
+import { makeSamplePhoto } from '../../scripts/lib/sample-photos';
 import { MODEL_IMAGE_MAX_EDGE, prepareImageForModel } from './images';
 
 describe('prepareImageForModel', () => {

@@ -1,6 +1,6 @@
 import type { Angle } from '../../common/contracts/scan';
 import { openPhoto } from '../domain/photo-decoder';
-import { imageTokens, type ImageDetail } from './image-tokens';
+import { type ImageDetail, imageTokens } from './image-tokens';
 
 // Photos leave the system only in this form: EXIF orientation applied then all metadata dropped
 // (sharp writes none unless asked), downscaled to fit MODEL_IMAGE_MAX_EDGE and re-encoded as JPEG.

@@ -1,11 +1,11 @@
 import { Context } from '@temporalio/activity';
 import { z } from 'zod';
+import type { ModelRun, Narrative } from '../../common/contracts/scan-results';
 import { isTransientModelFailure } from './errors';
 import { checkGrounded } from './grounding';
 import { narrativePrompt } from './prompts';
 import type { ModelRuntime } from './runtime';
 import { completeStructured, ModelOutputError } from './structured';
-import type { ModelRun, Narrative } from '../../common/contracts/scan-results';
 
 // insights, nutrition, workout: the model words the computed facts and nothing else. Every number it
 // writes must be among the facts (grounding.ts); an ungrounded answer is asked again, and after the

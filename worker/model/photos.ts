@@ -1,5 +1,5 @@
 import { ANGLES, type Angle } from '../../common/contracts/scan';
-import { prepareImageForModel, type PreparedImage } from './images';
+import { type PreparedImage, prepareImageForModel } from './images';
 
 /**
  * The scan's photos as they may be sent to a model (bytes read from their sealed copies), decoded one

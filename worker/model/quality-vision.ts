@@ -1,9 +1,9 @@
 import { ANGLES, type Angle } from '../../common/contracts/scan';
+import { type QualityJudgement, QualityJudgementSchema } from '../../common/contracts/scan-results';
 import type { PreparedImage } from './images';
 import { loadPrompt } from './prompts';
-import { completeStructured } from './structured';
 import type { ModelRuntime } from './runtime';
-import { type QualityJudgement, QualityJudgementSchema } from '../../common/contracts/scan-results';
+import { completeStructured } from './structured';
 
 // quality (vision): pose, framing, clothing and lighting per photo. The model judges; the member-facing
 // wording is ours (fixed per aspect), so nothing the model writes reaches the member.

@@ -1,13 +1,13 @@
 import { Context, heartbeat } from '@temporalio/activity';
 import type { ChatCompletionContentPart, ChatCompletionCreateParamsNonStreaming } from 'openai/resources/chat/completions';
 import { z } from 'zod';
+import type { ModelRun, TokenUsage } from '../../common/contracts/scan-results';
 import { modelFailure } from './errors';
 import { imageProvenance, type PreparedImage } from './images';
 import type { Prompt } from './prompts';
 import { addUsage, ZERO_USAGE } from './provenance';
 import type { ModelRuntime } from './runtime';
 import type { ModelAgent } from './settings';
-import type { ModelRun, TokenUsage } from '../../common/contracts/scan-results';
 
 // One structured model answer: requested with a strict JSON schema generated from the agent's zod schema,
 // parsed and validated on return. A refusal, a truncated answer, malformed JSON, a schema violation or a

@@ -1,17 +1,17 @@
-import { ApplicationFailure, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import type { RetryPolicy } from '@temporalio/common';
-import type { ArchiveActivities } from '../activities/archive';
-import { FailureType } from '../../common/contracts/failures';
+import { ApplicationFailure, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
 import {
-  ArchiveFailureType,
-  DEFAULT_ARCHIVE_TUNING,
-  zeroCounts,
   type ArchiveCounts,
   type ArchiveCursor,
+  ArchiveFailureType,
   type ArchiveWindow,
   type ArchiveWorkflowInput,
   type ArchiveWorkflowResult,
+  DEFAULT_ARCHIVE_TUNING,
+  zeroCounts,
 } from '../../common/contracts/archive';
+import { FailureType } from '../../common/contracts/failures';
+import type { ArchiveActivities } from '../activities/archive';
 
 // The nightly archive: pages through the window's closed executions, one activity per page (which
 // archives the page's histories with bounded concurrency and heartbeats its position), then joins the

@@ -3,15 +3,15 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { FailureType, MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { DailyScanInputSchema, type DailyScanInput, type ReviewDecision } from '../../common/contracts/scan';
+import { type DailyScanInput, DailyScanInputSchema, type ReviewDecision } from '../../common/contracts/scan';
+import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { consentRevokedSignal, submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { countBillableActions } from '../../common/temporal/billable-actions';
-import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
 import { activitiesHoldingTheClock, timeSkippingSuite } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
-import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { type dailyScanWorkflowV3, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
 
 // dailyScanWorkflowV3 (the type every new scan starts as, DAILY_SCAN_WORKFLOW) on Temporal's time-skipping

@@ -2,8 +2,11 @@
 // activities do every read and write); a change here must replay every recorded history
 // (worker/replay.test.ts), because scans wait at the review gate for up to 48 hours and replay on
 // whichever worker picks them up.
+
+import type { Duration } from '@temporalio/common';
 import {
   ActivityCancellationType,
+  type ActivityOptions,
   ApplicationFailure,
   CancellationScope,
   condition,
@@ -11,26 +14,24 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
-  type ActivityOptions,
 } from '@temporalio/workflow';
-import type { ScanActivities } from '../activities';
-import type { Duration } from '@temporalio/common';
 import { FailureType, MEMBER_MESSAGES, NON_RETRYABLE_FAILURES } from '../../common/contracts/failures';
 import {
-  ReviewDecisionSchema,
-  ReviewReasonSchema,
-  SCAN_STEP_PERCENT,
   type DailyScanInput,
   type EndedWithoutResults,
   type Progress,
   type ReviewDecision,
+  ReviewDecisionSchema,
   type ReviewReason,
+  ReviewReasonSchema,
+  SCAN_STEP_PERCENT,
   type ScanError,
   type ScanStatus,
   type ScanStep,
 } from '../../common/contracts/scan';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { consentRevokedSignal, progressQuery, ReviewUpdateRejection, submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import type { ScanActivities } from '../activities';
 
 // --- activity options: retry budgets by fault class ---------------------------------------------------
 

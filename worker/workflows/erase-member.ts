@@ -1,5 +1,5 @@
 import { proxyActivities } from '@temporalio/workflow';
-import type { ErasureCounts, EraseMemberInput } from '../../common/contracts/erasure';
+import type { EraseMemberInput, ErasureCounts } from '../../common/contracts/erasure';
 import { FailureType } from '../../common/contracts/failures';
 import type { ErasureActivities } from '../activities/erasure';
 

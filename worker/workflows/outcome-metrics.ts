@@ -5,11 +5,11 @@ import {
   ContinueAsNew,
   isCancellation,
   metricMeter,
-  workflowInfo,
   type Next,
   type WorkflowExecuteInput,
   type WorkflowInboundCallsInterceptor,
   type WorkflowInterceptors,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { OUTCOME_ATTRIBUTE, ScanMetrics, type ScanOutcome } from '../../common/telemetry-names';

@@ -7,12 +7,13 @@
 // TMPRL1100 on the update). A run started by a client with the tracing interceptor carries the trace header
 // in its start event, and a run started before the interceptors existed does not: the header, part of the
 // history, decides deterministically, and such old runs replay exactly as they were recorded.
+
+import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import {
   OpenTelemetryInboundInterceptor,
   OpenTelemetryInternalsInterceptor,
   OpenTelemetryOutboundInterceptor,
 } from '@temporalio/interceptors-opentelemetry/lib/workflow';
-import { TRACE_HEADER } from '@temporalio/interceptors-opentelemetry/lib/instrumentation';
 import type { WorkflowInboundCallsInterceptor, WorkflowInterceptors, WorkflowOutboundCallsInterceptor } from '@temporalio/workflow';
 
 export const interceptors = (): WorkflowInterceptors => {
