@@ -163,6 +163,15 @@ describe('functions: scan flow over HTTP', () => {
     // Three at once with a new key (after cancelling the first: one open scan per member): still one scan and one credit.
     expect((await api(suite.host, `/api/scans/${first.json.scanId}/cancel`, { method: 'POST', token })).status).toBe(202);
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(3);
+    // A replay once the scan no longer awaits its photos answers with the scan as it is, and no upload URL.
+    const late = await api(suite.host, '/api/scans', { method: 'POST', token, json: body, headers: { 'Idempotency-Key': key } });
+    expect({ status: late.status, scanId: late.json.scanId, scanStatus: late.json.status, uploads: late.json.uploads }).toEqual({
+      status: 201,
+      scanId: first.json.scanId,
+      scanStatus: 'cancelled',
+      uploads: [],
+    });
+    expect(late.text).not.toMatch(/sig=/);
     const key2 = `key-${randomUUID()}`;
     const body2 = measurements({ capturedAt: new Date().toISOString() });
     const together = await Promise.all(

@@ -7,7 +7,8 @@ import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { ANGLES, type Angle } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
-import { createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
+import { createScanWithCredit, idempotencyRef, scanRef, userRef } from '../common/scans/repository';
+import { requestFingerprint } from '../functions/handlers/create-scan';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
 import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage } from '../scripts/lib/sample-photos';
@@ -147,6 +148,27 @@ describe('functions: rejections change nothing', () => {
     );
     await expectRejected(`/api/scans/${doneA.scanId}/cancel`, { method: 'POST', as: 'a' }, 410, 'scan_finished');
     await expectRejected(`/api/scans/${doneA.scanId}`, { as: 'reviewer' }, 404, 'scan_not_found');
+  });
+
+  it("an Idempotency-Key record naming another member's scan gets no URL for it (422, nothing written)", async () => {
+    // The attack an "owner writes users/{uid}/**" rule allowed (firestore.rules now denies every client):
+    // member b plants a key record under their own user document that names a's scan, then replays it.
+    const body = validBody();
+    const key = `planted-${randomUUID()}`;
+    await idempotencyRef(firebase.db, ids.b, key).set({
+      scanId: scanA.scanId,
+      fingerprint: requestFingerprint(body),
+      createdAt: new Date().toISOString(),
+    });
+    expect((await scanRef(firebase.db, scanA.scanId).get()).data()?.status).toBe('awaiting_upload');
+    const res = await expectRejected(
+      '/api/scans',
+      { method: 'POST', as: 'b', json: body, headers: { 'Idempotency-Key': key } },
+      422,
+      'idempotency_key_reused',
+    );
+    expect(res.text).not.toContain(scanA.scanId);
+    expect(res.text).not.toMatch(/sig=|\/scan-uploads\//);
   });
 
   it('missing consent is 403 consent_required; no credit is 402', async () => {

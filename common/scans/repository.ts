@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { z } from 'zod';
 import type { DocumentData, DocumentReference, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
 import { firestoreSdk } from '../clients/sdk-modules';
 import { ErasureDocumentSchema } from '../contracts/erasure';
@@ -88,11 +89,8 @@ export interface IdempotencyInput {
   key: string;
   fingerprint: string;
 }
-interface IdempotencyRecord {
-  scanId: string;
-  fingerprint: string;
-  createdAt: string;
-}
+const IdempotencyRecordSchema = z.object({ scanId: z.string(), fingerprint: z.string(), createdAt: z.string() });
+type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
 
 /**
  * Scan documents are parsed with their schema as they are read: a document that does not have the
@@ -167,12 +165,15 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
     // later made this transaction retry: no scan is created once the member's erasure has begun.
     if (erasure.exists && ErasureDocumentSchema.parse(erasure.data()).status === 'running') throw new ErasureInProgressError();
     if (keyed?.exists) {
-      const record = keyed.data() as IdempotencyRecord;
+      const record = IdempotencyRecordSchema.parse(keyed.data());
       if (record.fingerprint !== idempotency!.fingerprint)
         throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
-      const existing = await tx.get(scanRef(db, record.scanId));
-      if (!existing.exists) throw new IdempotencyKeyReusedError('the scan of this Idempotency-Key no longer exists');
-      return existing.data()!;
+      const existing = (await tx.get(scanRef(db, record.scanId))).data();
+      if (!existing) throw new IdempotencyKeyReusedError('the scan of this Idempotency-Key no longer exists');
+      // The record names a scan; only the caller's own is ever answered (a record pointing elsewhere was
+      // not written by this code, and must not hand out another member's scan or its upload URLs).
+      if (existing.ownerId !== userId) throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
+      return existing;
     }
     args.checkFresh?.();
     if (!hasConsent(consent.data())) throw new ConsentRequiredError('scan_analysis consent is not granted');

@@ -41,8 +41,8 @@ const UPLOAD_GRACE_MS = 5 * 60_000;
 
 export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
 
-/** The same body gives the same fingerprint whatever the key order. */
-function fingerprint(value: unknown): string {
+/** The same body gives the same fingerprint whatever the key order (stored with an Idempotency-Key). */
+export function requestFingerprint(value: unknown): string {
   const canonical = (v: unknown): unknown =>
     Array.isArray(v)
       ? v.map(canonical)
@@ -95,7 +95,8 @@ export const createScan = defineHttp({
   },
   responses: {
     201: {
-      description: 'scan created, upload the photos to the URLs',
+      description:
+        'scan created, upload the photos to the URLs; a replayed Idempotency-Key answers with its scan, with upload URLs only while that scan is awaiting upload',
       schema: CreateScanResponseSchema,
       headers: { Location: 'status URL' },
     },
@@ -112,7 +113,10 @@ export const createScan = defineHttp({
       description: "another scan is still open (its id in openScanId), or the member's erasure is running",
       codes: ['scan_in_progress', 'erasure_in_progress'],
     },
-    422: { description: 'Idempotency-Key reused with another body', codes: ['idempotency_key_reused'] },
+    422: {
+      description: "Idempotency-Key reused with another body, or its record names a scan that is not the caller's",
+      codes: ['idempotency_key_reused'],
+    },
     429: {
       description: 'daily scan limit reached (cancelled scans count)',
       codes: ['daily_scan_limit'],
@@ -128,7 +132,7 @@ export const createScan = defineHttp({
         throw new ValidationProblem(
           fieldErrorsFrom(key.error, 'header').map((e) => ({ ...e, path: 'Idempotency-Key', pointer: '#/Idempotency-Key' })),
         );
-      idempotency = { key: key.data, fingerprint: fingerprint(body) };
+      idempotency = { key: key.data, fingerprint: requestFingerprint(body) };
     }
     const requestedId = newScanId();
     const now = deps.now();
@@ -171,8 +175,10 @@ export const createScan = defineHttp({
       throw err;
     }
     const replayed = scan.scanId !== requestedId;
+    // Upload URLs only while the scan can still take photos: a replay after submit, cancel or the end
+    // answers with the scan and its status, and no URL.
     const uploads = await Promise.all(
-      ANGLES.map(async (angle) => {
+      (scan.status === 'awaiting_upload' ? ANGLES : []).map(async (angle) => {
         const signed = await deps.signer.sign(scan.photos[angle]!, now);
         return {
           angle,
