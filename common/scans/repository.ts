@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
 import type { DocumentData, DocumentReference, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
+import { z } from 'zod';
 import { firestoreSdk } from '../clients/sdk-modules';
 import { ErasureDocumentSchema } from '../contracts/erasure';
 import { MEMBER_MESSAGES } from '../contracts/failures';
@@ -19,6 +19,7 @@ import {
 import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
 import { isAlreadyExists } from './already-exists';
 import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
+import { filtered, Queries } from './queries';
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 
@@ -153,12 +154,7 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
       tx.get(consentRef(db, userId, 'scan_analysis')),
       keyRef ? tx.get(keyRef) : Promise.resolve(undefined),
       limits
-        ? tx.get(
-            db
-              .collection(Collections.scans)
-              .where('ownerId', '==', userId)
-              .where('status', 'in', [...OPEN_STATUSES]),
-          )
+        ? tx.get(filtered(db.collection(Collections.scans), Queries.memberScansByStatus, { ownerId: userId, status: OPEN_STATUSES }))
         : Promise.resolve(undefined),
     ]);
     // Read in this transaction, so a DELETE /api/me that commits first is seen, and one that commits

@@ -4,6 +4,7 @@ import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { Collections, type ConsentDocument, ConsentTypeSchema, type ScanDocument } from '../../common/contracts/scan-document';
 import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
 import { writeAudit, writeAuditInTransaction } from '../../common/scans/audit-log';
+import { filtered, Queries } from '../../common/scans/queries';
 import { consentRef, OPEN_STATUSES, refundScanCredit, scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { defineHttp } from '../framework/types';
@@ -80,11 +81,10 @@ async function endUnstartedScan(deps: Deps, scan: ScanDocument): Promise<boolean
  * after this reads the revoked consent in its first step. A scan without a workflow ends here.
  */
 async function stopOpenScans(deps: Deps, uid: string): Promise<number> {
-  const snap = await deps.db
-    .collection(Collections.scans)
-    .where('ownerId', '==', uid)
-    .where('status', 'in', [...OPEN_STATUSES])
-    .get();
+  const snap = await filtered(deps.db.collection(Collections.scans), Queries.memberScansByStatus, {
+    ownerId: uid,
+    status: OPEN_STATUSES,
+  }).get();
   if (snap.empty) return 0;
   const client = await deps.temporal();
   const results = await Promise.all(

@@ -4,6 +4,7 @@ import { ScanAnalysisSchema } from '../../common/contracts/deltas';
 import { ANGLES, ageAtCapture, ScanIdSchema } from '../../common/contracts/scan';
 import { Collections, type ScanDocument, ScanDocumentSchema } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
+import { Queries } from '../../common/scans/queries';
 import type { Deps } from '../deps';
 import { defineHttp, type Principal } from '../framework/types';
 import { auditHealthDataRead, statusPath } from '../scans/access';
@@ -58,9 +59,13 @@ export const listReviews = defineHttp({
     const limit = Number(query.limit ?? DEFAULT_LIMIT);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // Entering review is the scan's last write until a decision, so updatedAt is when it started waiting.
-    // Needs the composite index (status ASC, updatedAt ASC, __name__ ASC) in Firestore.
-    const waiting = deps.db.collection(Collections.scans).where('status', '==', 'awaiting_review');
-    const snap = await keysetPage(waiting, 'updatedAt', 'asc', after && { value: after.createdAt, id: after.scanId }, limit);
+    const snap = await keysetPage(
+      deps.db.collection(Collections.scans),
+      Queries.reviewQueue,
+      { status: 'awaiting_review' },
+      after && { value: after.createdAt, id: after.scanId },
+      limit,
+    );
     const docs = snap.map((d) => ScanDocumentSchema.loose().parse(d.data()));
     const page = docs.slice(0, limit);
     const last = page[page.length - 1];

@@ -1,6 +1,7 @@
 import { ListScansQuerySchema, ListScansResponseSchema } from '../../common/contracts/api';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { scansCollection } from '../../common/scans/repository';
+import { Queries } from '../../common/scans/queries';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { keysetPage } from '../scans/keyset-page';
@@ -36,9 +37,13 @@ export const listScans = defineHttp({
   async handler({ query, principal, deps, urlFor }) {
     const limit = Math.min(Number(query.limit ?? DEFAULT_LIMIT), MAX_LIMIT);
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
-    // Needs the composite index (ownerId ASC, createdAt DESC, __name__ DESC) in Firestore.
-    const mine = scansCollection(deps.db).where('ownerId', '==', principal.uid);
-    const found = await keysetPage(mine, 'createdAt', 'desc', after && { value: after.createdAt, id: after.scanId }, limit);
+    const found = await keysetPage(
+      scansCollection(deps.db),
+      Queries.memberScansNewestFirst,
+      { ownerId: principal.uid },
+      after && { value: after.createdAt, id: after.scanId },
+      limit,
+    );
     const docs = found.map((d) => d.data());
     const page = docs.slice(0, limit);
     const last = page[page.length - 1];

@@ -1,5 +1,6 @@
 import type { Query, QueryDocumentSnapshot } from 'firebase-admin/firestore';
 import { firestoreSdk } from '../../common/clients/sdk-modules';
+import { type EqualValues, filtered, type QueryShape } from '../../common/scans/queries';
 
 // Keyset paging without Firestore cursors. The local Firestore stand-in (@firestore-emulator/server)
 // ignores a query's start_at/end_at, so `startAfter(value, id)` answered page 1 again for every cursor
@@ -15,16 +16,19 @@ export interface KeysetCursor {
 }
 
 /**
- * Up to `limit + 1` documents of `base` ordered by `field` then document id in `direction`, strictly after
- * `after` (the extra one tells the caller there is a next page).
+ * Up to `limit + 1` documents of `collection` that match a sorted shape of the query table
+ * (common/scans/queries.ts: its composite index is deployed), ordered by the sorted field then document
+ * id, strictly after `after` (the extra one tells the caller there is a next page).
  */
-export async function keysetPage<T>(
-  base: Query<T>,
-  field: string,
-  direction: 'asc' | 'desc',
+export async function keysetPage<T, S extends QueryShape & { sortedBy: NonNullable<QueryShape['sortedBy']> }>(
+  collection: Query<T>,
+  shape: S,
+  equal: EqualValues<S>,
   after: KeysetCursor | undefined,
   limit: number,
 ): Promise<QueryDocumentSnapshot<T>[]> {
+  const base = filtered(collection, shape, equal);
+  const { field, direction } = shape.sortedBy;
   const ordered = (q: Query<T>) => q.orderBy(field, direction).orderBy(firestoreSdk().FieldPath.documentId(), direction);
   if (!after)
     return (
