@@ -4,6 +4,7 @@ import { cancelScan } from './handlers/cancel-scan';
 import { codecFunctions } from './handlers/codec';
 import { getConsents, putConsent } from './handlers/consents';
 import { createScan } from './handlers/create-scan';
+import { deleteMyDevice, listMyDevices, putMyDevice } from './handlers/devices';
 import { eraseMe, getErasure } from './handlers/erasure';
 import { getScan } from './handlers/get-scan';
 import { health } from './handlers/health';
@@ -31,6 +32,9 @@ export const functions: readonly FunctionDefinition[] = [
   cancelScan,
   getConsents,
   putConsent,
+  listMyDevices,
+  putMyDevice,
+  deleteMyDevice,
   eraseMe,
   getErasure,
   health,

@@ -79,9 +79,14 @@ function operation(def: AnyHttpFunction, schemas: DocumentSchemas) {
     responses[status] = {
       description: doc.codes?.length ? `${doc.description} (code: ${doc.codes.join(', ')})` : doc.description,
       ...(headers ? { headers } : {}),
-      content: isProblem
-        ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `${COMPONENT_REF}Problem` } } }
-        : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
+      // 204 No Content has none to describe.
+      ...(status === '204'
+        ? {}
+        : {
+            content: isProblem
+              ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `${COMPONENT_REF}Problem` } } }
+              : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
+          }),
     };
   }
   return {

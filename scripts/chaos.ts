@@ -125,7 +125,7 @@ interface Ctx {
 async function createScan(ctx: Ctx, prefix: string, i: number) {
   const db = ctx.firebase.db;
   const uid = `${prefix}-m${i}`;
-  await userRef(db, uid).set({ scanCredits: 1, pushTokens: [] });
+  await userRef(db, uid).set({ scanCredits: 1 });
   await consentRef(db, uid, 'scan_analysis').set({
     type: 'scan_analysis',
     status: 'granted',

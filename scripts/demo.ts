@@ -90,7 +90,7 @@ async function main() {
     const token = await idTokenFor(firebase.auth, config, uid);
     await call('PUT', '/api/consents/scan_analysis', token, { status: 'granted', version: '2026-01' });
     // Credits are bought in the app (not part of this backend): give them directly.
-    await userRef(firebase.db, uid).set({ scanCredits: credits, pushTokens: [] }, { merge: true });
+    await userRef(firebase.db, uid).set({ scanCredits: credits }, { merge: true });
     say(`Member ${uid} signed in with the Auth emulator (real ID token), consent granted, ${credits} scan credits given`);
     return { uid, token };
   };

@@ -7,10 +7,11 @@ import type { ArchiveWorkflowResult } from '../common/contracts/archive';
 import { workflowIdForErasure } from '../common/contracts/erasure';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { Collections, type ScanDocument, Subcollections } from '../common/contracts/scan-document';
-import { createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
+import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { idTokenFor } from './helpers/auth';
+import { deviceRegistration, newInstallationId } from './helpers/devices';
 import { maybeRecordHistory } from './helpers/history';
 import { api, startFunctionsHost } from './helpers/http';
 import { measurements, newScanId, newUserId, scanWorkerSuite, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
@@ -113,8 +114,13 @@ describe('erasure: DELETE /api/me', () => {
     const other = newUserId();
     await seedMember(firebase.db, member, { credits: 5 });
     await seedMember(firebase.db, other, { credits: 1 });
-    await userRef(firebase.db, member).update({ pushTokens: ['fcm-token-of-the-member'] });
     const token = await idTokenFor(firebase.auth, config, member);
+    // Two phones registered through the API (users/{uid}/devices; the search below covers that collection group).
+    for (const phone of [newInstallationId(), newInstallationId()]) {
+      const registered = await api(suite.host, `/api/me/devices/${phone}`, { method: 'PUT', token, json: deviceRegistration() });
+      expect(registered.status, registered.text).toBe(201);
+    }
+    expect((await firebase.db.collectionGroup(Collections.devices).get()).docs.some((d) => d.ref.path.includes(member))).toBe(true);
 
     const from = new Date(Date.now() - 1000).toISOString();
     const done = await completedScan(member);

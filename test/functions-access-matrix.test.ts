@@ -7,6 +7,7 @@ import { Collections, type ScanDocument } from '../common/contracts/scan-documen
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
+import { deviceRegistration } from './helpers/devices';
 import { api, startFunctionsHost } from './helpers/http';
 import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
@@ -144,6 +145,30 @@ describe('functions: authorisation matrix', () => {
       () => '/api/consents',
       undefined,
       { anonymous: 401, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      [],
+    ],
+    [
+      'register own device',
+      'PUT',
+      () => '/api/me/devices/inst-matrix-0001',
+      deviceRegistration(),
+      { anonymous: 401, owner: 201, other: 201, pendingReviewer: 201, decider: 201, otherReviewer: 201, operator: 201 },
+      [],
+    ],
+    [
+      'list own devices',
+      'GET',
+      () => '/api/me/devices',
+      undefined,
+      { anonymous: 401, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      [],
+    ],
+    [
+      'remove own device',
+      'DELETE',
+      () => '/api/me/devices/inst-matrix-0001',
+      undefined,
+      { anonymous: 401, owner: 204, other: 204, pendingReviewer: 204, decider: 204, otherReviewer: 204, operator: 204 },
       [],
     ],
     [

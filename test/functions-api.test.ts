@@ -63,6 +63,8 @@ describe('functions: consents, health and OpenAPI', () => {
       '/api/consents/{type}',
       '/api/health',
       '/api/me',
+      '/api/me/devices',
+      '/api/me/devices/{installationId}',
       '/api/me/erasure',
       '/api/openapi.json',
       '/api/reviews',

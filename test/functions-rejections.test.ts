@@ -13,6 +13,7 @@ import { uploadTrigger } from '../functions/handlers/upload-trigger';
 import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage } from '../scripts/lib/sample-photos';
 import { idTokenFor } from './helpers/auth';
+import { deviceRegistration } from './helpers/devices';
 import { type ApiCall, api, countWorkflows, snapshotState, startFunctionsHost } from './helpers/http';
 import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, samplePhotos, seedMember } from './helpers/scan';
@@ -86,6 +87,9 @@ describe('functions: rejections change nothing', () => {
       [`/api/scans/${id()}/cancel`, { method: 'POST' }],
       ['/api/consents', {}],
       ['/api/consents/scan_analysis', { method: 'PUT', json: { status: 'revoked', version: '2026-01' } }],
+      ['/api/me/devices', {}],
+      ['/api/me/devices/inst-0000-0001', { method: 'PUT', json: deviceRegistration() }],
+      ['/api/me/devices/inst-0000-0001', { method: 'DELETE' }],
     ];
     for (const [path, call] of routes) {
       const res = await expectRejected(path, call, 401, 'unauthenticated');
@@ -281,6 +285,60 @@ describe('functions: rejections change nothing', () => {
     await expectRejected('/api/scans?cursor=%00%2F', { as: 'a' }, 400, 'validation_failed');
   });
 
+  it('device registrations: bad ids, tokens, platforms, versions, locales and unknown fields are 400 without echoing values', async () => {
+    const secret = 'SECRET-VALUE-91.7';
+    const path = (id = 'inst-0000-0002') => `/api/me/devices/${id}`;
+    const good = deviceRegistration();
+    const invalid: Array<[string, Record<string, unknown>]> = [
+      ['token', { ...good, token: 'short' }],
+      ['token', { ...good, token: `${good.token} ${secret}` }],
+      ['token', { ...good, token: 42 }],
+      ['platform', { ...good, platform: 'windows' }],
+      ['appVersion', { ...good, appVersion: `2.0 ${secret}` }],
+      ['appVersion', { ...good, appVersion: '' }],
+      ['locale', { ...good, locale: 'english' }],
+      ['locale', { ...good, locale: `en-${secret}` }],
+      ['extraField', { ...good, extraField: secret }],
+      ['locale', { token: good.token, platform: 'ios', appVersion: '1.0.0' }],
+    ];
+    for (const [field, json] of invalid) {
+      const res = await expectRejected(path(), { method: 'PUT', as: 'a', json }, 400, 'validation_failed');
+      expect(res.json.errors.map((e: { path: string }) => e.path)).toEqual([field]);
+      expect(res.text).not.toContain(secret);
+      expect(res.text).not.toContain(good.token);
+    }
+    for (const id of ['short', 'a'.repeat(65), 'inst%2F..%2Fx', encodeURIComponent('inst-0000\u200b0002'), 'inst.0000.0002']) {
+      for (const method of ['PUT', 'DELETE']) {
+        const res = await expectRejected(
+          path(id),
+          { method, as: 'a', json: method === 'PUT' ? good : undefined },
+          400,
+          'validation_failed',
+        );
+        expect(res.json.errors[0]).toMatchObject({ in: 'params', path: 'installationId' });
+      }
+    }
+    await expectRejected(
+      path(),
+      { method: 'PUT', as: 'a', body: '{"token":', headers: { 'content-type': 'application/json' } },
+      400,
+      'malformed_json',
+    );
+    await expectRejected(
+      path(),
+      { method: 'PUT', as: 'a', body: '', headers: { 'content-type': 'application/json' } },
+      400,
+      'body_required',
+    );
+    await expectRejected(
+      path(),
+      { method: 'PUT', as: 'a', body: JSON.stringify(good), headers: { 'content-type': 'text/plain' } },
+      415,
+      'unsupported_media_type',
+    );
+    await expectRejected(path(), { method: 'PUT', as: 'a', json: { ...good, locale: 'x'.repeat(20_000) } }, 413, 'payload_too_large');
+  });
+
   it('oversized bodies: 413 from the function limit and from the host cap', async () => {
     await expectRejected(
       '/api/scans',
@@ -344,6 +402,9 @@ describe('functions: rejections change nothing', () => {
       ['POST', '/api/consents', 'GET'],
       ['DELETE', '/api/consents/scan_analysis', 'PUT'],
       ['POST', '/api/health', 'GET'],
+      ['POST', '/api/me/devices', 'GET'],
+      ['GET', '/api/me/devices/inst-0000-0003', 'PUT, DELETE'],
+      ['POST', '/api/me/devices/inst-0000-0003', 'PUT, DELETE'],
       ['PATCH', '/api/openapi.json', 'GET'],
       ['PROPFIND', '/api/scans', 'GET, POST'],
     ];

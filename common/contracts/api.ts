@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { EstimateSummarySchema, TrendSchema } from './deltas';
 import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsRequestSchema, ScanStatusSchema } from './scan';
+import { AppVersionSchema, DevicePlatformSchema, FcmTokenSchema, InstallationIdSchema, LocaleSchema } from './devices';
 import { ConsentTypeSchema } from './scan-document';
 import { ScanResultsSchema } from './scan-results';
 
@@ -60,6 +61,12 @@ export const PutConsentRequestSchema = z
   })
   .strict();
 export type PutConsentRequest = z.infer<typeof PutConsentRequestSchema>;
+
+export const DeviceParamsSchema = z.object({ installationId: InstallationIdSchema }).strict();
+/** PUT /api/me/devices/{installationId}: the installation's current FCM token and what it runs. */
+export const PutDeviceRequestSchema = z
+  .object({ token: FcmTokenSchema, platform: DevicePlatformSchema, appVersion: AppVersionSchema, locale: LocaleSchema })
+  .strict();
 
 /** Idempotency-Key header of POST /api/scans. */
 export const IdempotencyKeySchema = z.string().regex(/^[A-Za-z0-9_.:-]{8,128}$/, 'expected 8..128 characters of A-Z a-z 0-9 _ . : -');
@@ -173,6 +180,17 @@ export const ConsentStateSchema = z.object({
   updatedAt: z.string().nullable(),
 });
 export const ConsentListResponseSchema = z.object({ items: z.array(ConsentStateSchema) });
+
+/** One installation as the API shows it: everything but its token. */
+export const DeviceSchema = z.object({
+  installationId: InstallationIdSchema,
+  platform: DevicePlatformSchema,
+  appVersion: AppVersionSchema,
+  locale: LocaleSchema,
+  registeredAt: z.string(),
+  updatedAt: z.string(),
+});
+export const DeviceListResponseSchema = z.object({ items: z.array(DeviceSchema) });
 
 export const HealthResponseSchema = z.object({
   status: z.enum(['ok', 'degraded', 'starting']),

@@ -16,6 +16,7 @@ export const Collections = {
   users: 'users',
   consents: 'consents', // users/{uid}/consents/{type}
   scanHistory: 'scanHistory', // users/{uid}/scanHistory/{scanId}
+  devices: 'devices', // users/{uid}/devices/{installationId}: the member's app installations (FCM tokens)
   scans: 'scans',
   notifications: 'notifications', // scans/{scanId}/notifications/{outcome}
   auditLogs: 'auditLogs',
@@ -26,7 +27,7 @@ export const Collections = {
 
 /** The subcollections under each document kind (the emulator cannot list them; erasure walks these). */
 export const Subcollections = {
-  users: [Collections.consents, Collections.scanHistory, Collections.idempotency],
+  users: [Collections.consents, Collections.scanHistory, Collections.idempotency, Collections.devices],
   scans: [Collections.notifications],
 } as const;
 

@@ -99,6 +99,7 @@ export interface StateSnapshot {
   credits: Record<string, number>;
   consents: Record<string, unknown>;
   idempotencyKeys: Record<string, number>;
+  devices: Record<string, unknown>;
   workflows: number;
 }
 
@@ -116,15 +117,18 @@ export async function snapshotState(db: Firestore, client: Client, taskQueue: st
   const credits: Record<string, number> = {};
   const consents: Record<string, unknown> = {};
   const idempotencyKeys: Record<string, number> = {};
+  const devices: Record<string, unknown> = {};
   for (const uid of uids) {
-    const [user, consent, keys] = await Promise.all([
+    const [user, consent, keys, installed] = await Promise.all([
       userRef(db, uid).get(),
       userRef(db, uid).collection(Collections.consents).get(),
       userRef(db, uid).collection(Collections.idempotency).get(),
+      userRef(db, uid).collection(Collections.devices).get(),
     ]);
     credits[uid] = Number(user.data()?.scanCredits ?? 0);
     consents[uid] = consent.docs.map((d) => ({ id: d.id, ...d.data() }));
     idempotencyKeys[uid] = keys.size;
+    devices[uid] = installed.docs.map((d) => ({ id: d.id, ...d.data() }));
   }
   return {
     scans: scans.size,
@@ -132,6 +136,7 @@ export async function snapshotState(db: Firestore, client: Client, taskQueue: st
     credits,
     consents,
     idempotencyKeys,
+    devices,
     workflows: await countWorkflows(client, taskQueue),
   };
 }

@@ -40,7 +40,7 @@ export function measurements(over: Partial<ScanMeasurements> = {}): ScanMeasurem
 
 /** A member with consent and credits, as the app would leave them before a scan. */
 export async function seedMember(db: Firestore, uid: string, opts: { credits?: number; consent?: boolean } = {}) {
-  await userRef(db, uid).set({ scanCredits: opts.credits ?? 1, pushTokens: [], profile: { sex: 'male' } });
+  await userRef(db, uid).set({ scanCredits: opts.credits ?? 1, profile: { sex: 'male' } });
   if (opts.consent ?? true) {
     await consentRef(db, uid, 'scan_analysis').set({
       type: 'scan_analysis',
