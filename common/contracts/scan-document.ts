@@ -60,7 +60,7 @@ export const ScanDocumentSchema = z.object({
   sealedPhotos: PhotoSealsSchema.optional(),
   /** The reviewer whose decision the workflow accepted (written by the review endpoint). */
   reviewedBy: UserIdSchema.optional(),
-  /** Written by the activity that moves the scan forward, so the app can listen to scans/{scanId}. */
+  /** Written by the activity that moves the scan forward, so GET /api/scans/{scanId} reports it. */
   progress: ProgressSchema.optional(),
   /** Present once the scan entered review. */
   review: ScanReviewStateSchema.optional(),

@@ -73,7 +73,7 @@ export const getScan = defineHttp({
       }
       default: {
         // From the scan document, which the worker's activities keep current: no workflow query, so
-        // watching a scan costs no Temporal action and no worker task (the app may also listen to the document).
+        // watching a scan costs no Temporal action and no worker task.
         const progress: Progress = { ...(scan.progress ?? { step: scan.status, percent: 0 }), status: scan.status };
         const review =
           scan.status === 'awaiting_review' && scan.review
