@@ -187,6 +187,8 @@ describe('erasure: DELETE /api/me', () => {
       [done, waiting, reviewing].map((x) => x.scanId),
     );
     expect(Object.keys(mentions).sort()).toEqual([Collections.auditLogs, Collections.erasures].sort());
+    // Named here, not only through Subcollections, which both the erasure and the search above follow.
+    expect((await userRef(firebase.db, member).collection(Collections.devices).get()).size).toBe(0);
     for (const text of Object.values(mentions).flat()) expect(text).not.toMatch(HEALTH);
     const audits = mentions[Collections.auditLogs]!.map((t) => JSON.parse(t) as { action: string });
     expect(audits.filter((a) => a.action === 'member_erased')).toHaveLength(1);
