@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EstimateSummarySchema, TrendSchema } from './deltas';
-import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsRequestSchema, ScanStatusSchema } from './scan';
 import { AppVersionSchema, DevicePlatformSchema, FcmTokenSchema, InstallationIdSchema, LocaleSchema } from './devices';
+import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsRequestSchema, ScanStatusSchema } from './scan';
 import { ConsentTypeSchema } from './scan-document';
 import { ScanResultsSchema } from './scan-results';
 

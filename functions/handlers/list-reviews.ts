@@ -3,8 +3,8 @@ import { type ReviewQueueItem, ReviewQueueQuerySchema, ReviewQueueResponseSchema
 import { ScanAnalysisSchema } from '../../common/contracts/deltas';
 import { ANGLES, ageAtCapture, ScanIdSchema } from '../../common/contracts/scan';
 import { Collections, type ScanDocument, ScanDocumentSchema } from '../../common/contracts/scan-document';
-import { userRef } from '../../common/scans/repository';
 import { Queries } from '../../common/scans/queries';
+import { userRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { defineHttp, type Principal } from '../framework/types';
 import { auditHealthDataRead, statusPath } from '../scans/access';

@@ -1,7 +1,7 @@
 import { ListScansQuerySchema, ListScansResponseSchema } from '../../common/contracts/api';
 import type { ScanDocument } from '../../common/contracts/scan-document';
-import { scansCollection } from '../../common/scans/repository';
 import { Queries } from '../../common/scans/queries';
+import { scansCollection } from '../../common/scans/repository';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { keysetPage } from '../scans/keyset-page';
