@@ -58,10 +58,10 @@ describe('functions: scan flow over HTTP', () => {
     expect(created.headers.get('location')).toBe(body.statusUrl);
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(0);
 
-    // The SAS is write-only and for one blob: it cannot read, and it cannot write another blob.
+    // The SAS is create-only and for one blob: it cannot read, and it cannot write another blob.
     const front = body.uploads.find((u: { angle: string }) => u.angle === 'front');
     const sas = new URL(front.url);
-    expect(sas.searchParams.get('sp')).toBe('cw');
+    expect(sas.searchParams.get('sp')).toBe('c');
     expect((await fetch(front.url)).status).toBeGreaterThanOrEqual(400);
     const other = new URL(front.url);
     other.pathname = other.pathname.replace(/\/front$/, '/back');

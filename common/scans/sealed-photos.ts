@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { BlobServiceClient, ContainerClient } from '@azure/storage-blob';
+import { deleteBlobEntirely } from '../clients/blob-delete';
 import { isBlobStatus } from '../clients/blob-errors';
 import { ANGLES, type Angle } from '../contracts/scan';
 import type { PhotoSeal, PhotoSeals } from '../contracts/scan-document';
@@ -9,7 +10,7 @@ import type { PhotoSeal, PhotoSeals } from '../contracts/scan-document';
 // written to the upload location is a late write (ignored, logged, deleted by the upload trigger).
 //
 // Why this holds in Azure, not only in Azurite: a member can write only through the upload URLs, which
-// are SAS tokens signed for one blob name in SCAN_UPLOADS_CONTAINER (sr=b, create/write only; a user
+// are SAS tokens signed for one blob name in SCAN_UPLOADS_CONTAINER (sr=b, create only; a user
 // delegation SAS in Azure, where shared keys are disabled on the account). Azure Storage authorises every
 // request against the SAS's signed resource, so no upload URL can reach another container; the sealed
 // copies are written by the functions app's managed identity only. The copy is read with If-Match on the
@@ -120,17 +121,20 @@ export async function readSealedPhoto(sealed: ContainerClient, name: string, ang
   return bytes;
 }
 
-/** Deletes a scan's photos wherever they are: the upload location and the sealed copies. */
+/**
+ * Deletes a scan's photos wherever they are: the upload location and the sealed copies, leases broken,
+ * snapshots and versions included (deleteBlobEntirely).
+ */
 export async function deleteScanPhotos(containers: SealContainers, names: Partial<Record<Angle, string>>) {
   const deleted = await Promise.all(
-    [containers.uploads, containers.sealed].flatMap((c) => Object.values(names).map((name) => c.getBlockBlobClient(name).deleteIfExists())),
+    [containers.uploads, containers.sealed].flatMap((c) => Object.values(names).map((name) => deleteBlobEntirely(c, name))),
   );
-  return deleted.filter((d) => d.succeeded).length;
+  return deleted.filter(Boolean).length;
 }
 
-/** Deletes the upload-location copies only (after sealing, or a late write). */
+/** Deletes the upload-location copies only (after sealing, or a late write), leases broken, snapshots and versions included. */
 export async function deleteUploads(uploads: ContainerClient, names: Partial<Record<Angle, string>>) {
-  await Promise.all(Object.values(names).map((name) => uploads.getBlockBlobClient(name).deleteIfExists()));
+  await Promise.all(Object.values(names).map((name) => deleteBlobEntirely(uploads, name)));
 }
 
 /** `blob` is the upload account's client, `dataBlob` the sealed photos' (the same account on a laptop). */

@@ -1,3 +1,4 @@
+import { deleteBlobEntirely } from '../../common/clients/blob-delete';
 import { defineBlob } from '../framework/types';
 import { parseUploadBlobName } from '../scans/blob-name';
 import { startWhenReady } from '../scans/start-when-ready';
@@ -32,7 +33,7 @@ export const uploadTrigger = defineBlob({
       // A late write: the scan was submitted (its sealed copies are what counts) or ended. Ignored, and
       // deleted so nothing the member writes after submit stays in the upload location. The log names
       // the scan and angle only, never the content.
-      await deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER).getBlockBlobClient(event.name).deleteIfExists();
+      await deleteBlobEntirely(deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER), event.name);
       context.log(`scanUploadTrigger: late write to scan ${scanId} ${angle} (status ${outcome.scan.status}) ignored and deleted`);
       return;
     }

@@ -11,16 +11,26 @@ export interface SignedUpload {
 }
 
 /**
- * Signs one upload URL per blob: create + write only (no read, list, delete), that blob only, short
- * expiry. A SAS cannot pin the uploaded content type, so the upload trigger checks type, magic bytes
- * and size of every photo instead.
+ * Signs one upload URL per blob: create only (`sp=c`: no read, list, delete, overwrite or lease), that
+ * blob only, short expiry. A SAS cannot pin the uploaded content type, so the upload trigger checks type,
+ * magic bytes and size of every photo instead.
  */
 export interface UploadSigner {
   sign(blobName: string, now: Date): Promise<SignedUpload>;
 }
 
+/**
+ * Create, not write: with `w` a member can take an infinite lease on their photo through the upload URL
+ * (every delete without the lease id then fails) and overwrite it after its checks. With `c` alone Azure
+ * (and Azurite) refuse a lease and any write to a blob that exists, so an upload happens once per name: a
+ * retried PUT whose first attempt landed gets 403 and the photo is there; a member who wants another photo
+ * cancels and starts a new scan. `c` still allows a snapshot, which every delete takes with the blob
+ * (common/clients/blob-delete.ts).
+ */
+export const UPLOAD_SAS_PERMISSIONS = 'c';
+
 export function createUploadSigner(config: Config, blob: BlobServiceClient): UploadSigner {
-  return createSasSigner(config.ScanStorage, blob, config.SCAN_UPLOADS_CONTAINER, 'cw', config.UPLOAD_URL_TTL_MINUTES * 60_000);
+  return createSasSigner(config.ScanStorage, blob, config.SCAN_UPLOADS_CONTAINER, UPLOAD_SAS_PERMISSIONS, config.UPLOAD_URL_TTL_MINUTES * 60_000);
 }
 
 /** Reviewer photo links live this long: long enough to look, short enough that a copied link soon dies. */
@@ -44,7 +54,7 @@ function createSasSigner(
   connectionString: string | undefined,
   blob: BlobServiceClient,
   containerName: string,
-  permissions: 'cw' | 'r',
+  permissions: typeof UPLOAD_SAS_PERMISSIONS | 'r',
   ttlMs: number,
 ): UploadSigner {
   const container = blob.getContainerClient(containerName);

@@ -6,6 +6,7 @@ import { WorkflowNotFoundError } from '@temporalio/common';
 import type { DocumentReference } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { destroyMemberDataKey } from '../../common/archive/member-keys';
+import { deleteBlobsUnder } from '../../common/clients/blob-delete';
 import { EraseMemberInputSchema, type ErasureCounts, ErasureCountsSchema } from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { workflowIdForScan } from '../../common/contracts/scan';
@@ -94,16 +95,16 @@ export function createErasureActivities(deps: ActivityDeps) {
       return { scanIds: scans.map((s) => s.scanId), cancelled };
     },
 
-    /** Every photo of the member, wherever it is: upload locations and sealed copies (`{userId}/…`). */
+    /**
+     * Every photo of the member, wherever it is: upload locations and sealed copies (`{userId}/…`), listed
+     * with snapshots and versions, leases broken (common/clients/blob-delete.ts).
+     */
     async deleteMemberPhotos(input: z.infer<typeof EraseMemberInputSchema>): Promise<{ deleted: number }> {
       const { userId } = parseOrFail(EraseMemberInputSchema, input, 'erasure');
       let deleted = 0;
       const { uploads, sealed } = photoContainers(deps);
       for (const container of [uploads, sealed]) {
-        for await (const item of container.listBlobsFlat({ prefix: `${userId}/` })) {
-          if ((await container.getBlockBlobClient(item.name).deleteIfExists()).succeeded) deleted++;
-          heartbeat();
-        }
+        deleted += await deleteBlobsUnder(container, `${userId}/`, () => heartbeat());
       }
       return { deleted };
     },
