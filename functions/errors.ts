@@ -321,7 +321,7 @@ export class ErasureInProgressProblem extends ProblemError {
   readonly code = 'erasure_in_progress';
   readonly status = 409;
   readonly title = 'Your data is being erased';
-  constructor(detail = 'no new scan can start while your erasure runs (GET /api/me/erasure)') {
+  constructor(detail = 'no scan can start and no consent can change while your erasure runs (GET /api/me/erasure)') {
     super(detail);
   }
 }

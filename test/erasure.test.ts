@@ -1,3 +1,4 @@
+import type { Client } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { historyBlobPath } from '../common/archive/layout';
 import { archiveKeysFromPayloadKeys, existingMemberDataKey, type MemberDataKey, openHistoryPayloads } from '../common/archive/member-keys';
@@ -65,6 +66,14 @@ describe('erasure: DELETE /api/me', () => {
     const desc = await suite.client.workflow.getHandle(workflowId).describe();
     const path = historyBlobPath({ workflowId, runId: desc.runId, closeTime: desc.closeTime!.toISOString() });
     return { path, read: () => readArchivedHistory(archive.getBlockBlobClient(path)) };
+  }
+
+  /** The nightly archive of the suite's closed scans since `from`, run now on the suite's worker. */
+  async function archiveWindow(from: string) {
+    const { workflowId } = await startArchive(suite.client, config, { from, to: new Date().toISOString(), taskQueue }, { mode: 'rerun' });
+    const result = (await suite.client.workflow.getHandle(workflowId).result()) as ArchiveWorkflowResult;
+    expect(result.counts.conflicts).toBe(0);
+    return result;
   }
 
   async function visible(workflowId: string) {
@@ -177,7 +186,7 @@ describe('erasure: DELETE /api/me', () => {
       executionsDeleted: 2,
       archiveKeyDestroyed: true,
     });
-    await maybeRecordHistory(suite.client.workflow.getHandle(workflowIdForErasure(member)), 'erase-member');
+    await maybeRecordHistory(suite.client.workflow.getHandle(workflowIdForErasure(member, 1)), 'erase-member-v2');
     const repeat = await api(suite.host, '/api/me', { method: 'DELETE', token });
     expect({ status: repeat.status, requestedAt: repeat.json.requestedAt }).toEqual({ status: 200, requestedAt: first.json.requestedAt });
 
@@ -232,7 +241,7 @@ describe('erasure: DELETE /api/me', () => {
     try {
       expect((await api(killHost, '/api/me', { method: 'DELETE', token })).status).toBe(202);
       // Killed once the first step is done: the rest is left to the next worker.
-      const handle = suite.client.workflow.getHandle(workflowIdForErasure(member));
+      const handle = suite.client.workflow.getHandle(workflowIdForErasure(member, 1));
       for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
         const events = (await handle.fetchHistory()).events ?? [];
         if (events.some((e) => e.activityTaskCompletedEventAttributes)) break;
@@ -263,4 +272,184 @@ describe('erasure: DELETE /api/me', () => {
       left.push(b.name);
     expect(left).toEqual([]);
   }, 240_000);
+
+  it('a member who comes back after an erasure and erases again: a new erasure, and nothing of either period remains', async () => {
+    const member = newUserId();
+    await seedMember(firebase.db, member, { credits: 2 });
+    const token = await idTokenFor(firebase.auth, config, member);
+    const firstFrom = new Date(Date.now() - 1000).toISOString();
+    const firstScan = await completedScan(member);
+    await archiveWindow(firstFrom);
+    const firstArchived = await archivedHistoryOf(firstScan.workflowId);
+    expect(await existingMemberDataKey(firebase.db, archiveKeys, member)).toBeDefined();
+
+    const first = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    expect(first.status, first.text).toBe(202);
+    await erasureCompleted(token);
+    // Nothing stored since: the same, completed erasure.
+    const nothingNew = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    expect({ status: nothingNew.status, requestedAt: nothingNew.json.requestedAt }).toEqual({
+      status: 200,
+      requestedAt: first.json.requestedAt,
+    });
+
+    // The member comes back: a profile, credits and consent again, a scan completed and archived (a new member key).
+    await seedMember(firebase.db, member, { credits: 1 });
+    const secondFrom = new Date(Date.now() - 1000).toISOString();
+    const secondScan = await completedScan(member);
+    await archiveWindow(secondFrom);
+    const secondArchived = await archivedHistoryOf(secondScan.workflowId);
+    const secondKey = (await existingMemberDataKey(firebase.db, archiveKeys, member))!;
+    expect((await readablePayloadTexts((await secondArchived.read()).history, [secondKey])).some((t) => HEALTH.test(t))).toBe(true);
+
+    const second = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    expect(second.status, second.text).toBe(202);
+    expect(second.json.requestedAt).not.toBe(first.json.requestedAt);
+    const completed = await erasureCompleted(token);
+    expect(completed.json.requestedAt).toBe(second.json.requestedAt);
+    // Each erasure has its own record and workflow.
+    const runs = await firebase.db.collection(Collections.erasures).doc(member).collection(Collections.erasureRuns).get();
+    expect(runs.docs.map((d) => [d.id, d.get('status'), d.get('workflowId')]).sort()).toEqual([
+      ['1', 'completed', workflowIdForErasure(member, 1)],
+      ['2', 'completed', workflowIdForErasure(member, 2)],
+    ]);
+
+    // The erasure search: nothing of either period in Firestore, Blob, Temporal or the archive.
+    const mentions = await firestoreMentions(member, [firstScan.scanId, secondScan.scanId]);
+    expect(Object.keys(mentions).sort()).toEqual([Collections.auditLogs, Collections.erasures].sort());
+    for (const text of Object.values(mentions).flat()) expect(text).not.toMatch(HEALTH);
+    const audits = mentions[Collections.auditLogs]!.map((t) => JSON.parse(t) as { action: string });
+    expect(audits.filter((a) => a.action === 'erasure_requested')).toHaveLength(2);
+    expect(audits.filter((a) => a.action === 'member_erased')).toHaveLength(2);
+    for (const name of [config.SCAN_UPLOADS_CONTAINER, config.SEALED_PHOTOS_CONTAINER]) {
+      const left = [];
+      for await (const b of blob
+        .getContainerClient(name)
+        .listBlobsFlat({ prefix: `${member}/`, includeSnapshots: true, includeVersions: true }))
+        left.push(b.name);
+      expect({ container: name, left }).toEqual({ container: name, left: [] });
+    }
+    for (const scan of [firstScan, secondScan]) expect(await visible(scan.workflowId)).toBe(0);
+    expect(await existingMemberDataKey(firebase.db, archiveKeys, member)).toBeUndefined();
+    for (const archived of [firstArchived, secondArchived])
+      expect((await readablePayloadTexts((await archived.read()).history, [])).some((t) => HEALTH.test(t))).toBe(false);
+  }, 240_000);
+
+  describe('an archive run racing an erasure archives nothing readable without the member key', () => {
+    const archiveQueue = uniqueTaskQueue('erase-archive');
+    const archiveConfig = testConfig({ TEMPORAL_TASK_QUEUE: archiveQueue });
+
+    /**
+     * The suite's Temporal client, except that fetching the history of `workflowId` runs `race` between
+     * the fetch and the archive's next step (the worst moment: the history is in hand, nothing written).
+     */
+    function clientRacing(workflowId: string, race: () => Promise<void>): Client {
+      let raced = false;
+      const workflow = new Proxy(suite.client.workflow, {
+        get(target, prop) {
+          if (prop !== 'getHandle') {
+            const value = Reflect.get(target, prop);
+            return typeof value === 'function' ? value.bind(target) : value;
+          }
+          return (id: string, runId?: string) => {
+            const handle = target.getHandle(id, runId);
+            if (id !== workflowId) return handle;
+            return Object.assign(Object.create(handle), {
+              fetchHistory: async () => {
+                const history = await handle.fetchHistory();
+                if (!raced) {
+                  raced = true;
+                  await race();
+                }
+                return history;
+              },
+            });
+          };
+        },
+      });
+      return new Proxy(suite.client, { get: (target, prop) => (prop === 'workflow' ? workflow : Reflect.get(target, prop)) });
+    }
+
+    /** Archives the suite's scans closed since `from` on a worker whose archive activities use `temporal`. */
+    async function archiveWith(temporal: Client, from: string) {
+      const worker = await startTestWorker(archiveConfig, firebase, blob, { taskQueue: archiveQueue, deps: { temporal } });
+      try {
+        const { workflowId } = await startArchive(
+          suite.client,
+          archiveConfig,
+          { from, to: new Date().toISOString(), taskQueue },
+          // The race runs inside the archive's activity: its heartbeat allowance covers a whole erasure.
+          { mode: 'rerun', taskQueue: archiveQueue, tuning: { heartbeatTimeoutSeconds: 600 } },
+        );
+        return (await suite.client.workflow.getHandle(workflowId).result()) as ArchiveWorkflowResult;
+      } finally {
+        await worker.stop();
+      }
+    }
+
+    /** Nothing of the scan is readable in the archive with the keys that remain, and no member key remains. */
+    async function nothingReadable(member: string, archived: Awaited<ReturnType<typeof archivedHistoryOf>>) {
+      expect(await existingMemberDataKey(firebase.db, archiveKeys, member)).toBeUndefined();
+      const stored = await blob.getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER).getBlockBlobClient(archived.path).exists();
+      if (stored) expect((await readablePayloadTexts((await archived.read()).history, [])).some((t) => HEALTH.test(t))).toBe(false);
+      return stored;
+    }
+
+    it('erased between the history fetch and the write (scan document and key gone): the history is not archived at all', async () => {
+      const member = newUserId();
+      await seedMember(firebase.db, member, { credits: 1 });
+      const token = await idTokenFor(firebase.auth, config, member);
+      const from = new Date(Date.now() - 1000).toISOString();
+      const scan = await completedScan(member);
+      const archived = await archivedHistoryOf(scan.workflowId);
+      const result = await archiveWith(
+        clientRacing(scan.workflowId, async () => {
+          expect((await api(suite.host, '/api/me', { method: 'DELETE', token })).status).toBe(202);
+          await erasureCompleted(token);
+        }),
+        from,
+      );
+      expect(result.counts.conflicts).toBe(0);
+      // Withheld: neither under the payload key alone nor under a member key made after the erasure.
+      expect(await nothingReadable(member, archived)).toBe(false);
+    }, 240_000);
+
+    it('an erasure started while the history is archived: whatever order things happen in, nothing readable stays', async () => {
+      const member = newUserId();
+      await seedMember(firebase.db, member, { credits: 1 });
+      const token = await idTokenFor(firebase.auth, config, member);
+      const from = new Date(Date.now() - 1000).toISOString();
+      const scan = await completedScan(member);
+      const archived = await archivedHistoryOf(scan.workflowId);
+      await archiveWith(
+        clientRacing(scan.workflowId, async () => {
+          expect((await api(suite.host, '/api/me', { method: 'DELETE', token })).status).toBe(202);
+        }),
+        from,
+      );
+      await erasureCompleted(token);
+      await nothingReadable(member, archived);
+    }, 240_000);
+
+    it('no member key is created for a member whose erasure runs: the history waits for the erasure to delete it', async () => {
+      const member = newUserId();
+      await seedMember(firebase.db, member, { credits: 1 });
+      const from = new Date(Date.now() - 1000).toISOString();
+      const scan = await completedScan(member);
+      const archived = await archivedHistoryOf(scan.workflowId);
+      // The tombstone of an erasure that has begun (no worker picks this one up).
+      await firebase.db
+        .collection(Collections.erasures)
+        .doc(member)
+        .set({
+          userId: member,
+          status: 'running',
+          workflowId: workflowIdForErasure(member, 1),
+          requestedAt: new Date().toISOString(),
+          sequence: 1,
+        });
+      await archiveWith(suite.client, from);
+      expect(await nothingReadable(member, archived)).toBe(false);
+    }, 120_000);
+  });
 });

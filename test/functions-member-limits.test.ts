@@ -171,7 +171,13 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
     await firebase.db
       .collection(Collections.erasures)
       .doc(uid)
-      .set({ userId: uid, status: 'running', workflowId: workflowIdForErasure(uid), requestedAt: new Date().toISOString() });
+      .set({
+        userId: uid,
+        status: 'running',
+        workflowId: workflowIdForErasure(uid, 1),
+        requestedAt: new Date().toISOString(),
+        sequence: 1,
+      });
     const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
     await expect(
       createScanWithCredit(firebase.db, { scanId: `scan-${randomUUID()}`, userId: uid, measurements: measurements(), now: new Date() }),

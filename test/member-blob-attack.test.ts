@@ -6,10 +6,12 @@ import { createBlobService, sharedKeyCredential } from '../common/clients/blob';
 import { blobSdk } from '../common/clients/sdk-modules';
 import { ANGLES, type Angle } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
+import { workflowIdForErasure } from '../common/contracts/erasure';
 import { scanRef } from '../common/scans/repository';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
 import { reconcileAwaitingUploads } from '../functions/scans/reconcile';
 import { idTokenFor } from './helpers/auth';
+import { maybeRecordHistory } from './helpers/history';
 import { api } from './helpers/http';
 import { measurements, newUserId, samplePhotos, scanWorkerSuite, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
@@ -27,6 +29,8 @@ describe('a lease and a snapshot taken through the upload URL stop no deletion',
   const config = testConfig({
     TEMPORAL_TASK_QUEUE: uniqueTaskQueue('blob-attack'),
     REVIEW_MIN_CONFIDENCE: '0',
+    // The erasure's last sweep waits for the upload URLs to expire: a short lifetime keeps it short.
+    UPLOAD_URL_TTL_MINUTES: '1',
     // Containers of this file only: no other file's host sees these blobs, and this host sees no other file's.
     SCAN_UPLOADS_CONTAINER: `attack-uploads-${id}`,
     SEALED_PHOTOS_CONTAINER: `attack-sealed-${id}`,
@@ -170,10 +174,25 @@ describe('a lease and a snapshot taken through the upload URL stop no deletion',
     expect((await everything(sealed(), `${uid}/`)).length).toBe(4);
 
     expect((await api(suite.host, '/api/me', { method: 'DELETE', token })).status).toBe(202);
+    // Nothing outlives the erasure: once its first sweep is done (it waits on its timer for the upload URLs
+    // to expire), the member writes and snapshots through an upload URL that is still valid. No blob event
+    // is delivered here, so only the erasure's last sweep can remove it.
+    const erasure = suite.client.workflow.getHandle(workflowIdForErasure(uid, 1));
     await expect
-      .poll(async () => (await api(suite.host, '/api/me/erasure', { token })).json?.status, { timeout: 120_000, interval: 300 })
+      .poll(async () => ((await erasure.fetchHistory()).events ?? []).some((e) => e.timerStartedEventAttributes), {
+        timeout: 60_000,
+        interval: 200,
+      })
+      .toBe(true);
+    const late: Upload = open.json.uploads.find((u: Upload) => u.angle === 'back');
+    expect((await put(late, (await samplePhotos()).back)).status).toBe(201);
+    expect((await snapshot(late.url)).status).toBe(201);
+    expect((await everything(uploads(), `${uid}/`)).length).toBe(2);
+    await expect
+      .poll(async () => (await api(suite.host, '/api/me/erasure', { token })).json?.status, { timeout: 180_000, interval: 500 })
       .toBe('completed');
     expect(await everything(uploads(), `${uid}/`)).toEqual([]);
     expect(await everything(sealed(), `${uid}/`)).toEqual([]);
-  }, 180_000);
+    await maybeRecordHistory(erasure, 'erase-member-v2-swept');
+  }, 300_000);
 });

@@ -1,11 +1,13 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { ErasureDocumentSchema, erasureSequence } from '../contracts/erasure';
 import { workflowIdForScan } from '../contracts/scan';
 import { Collections } from '../contracts/scan-document';
+import { erasureRef, latestErasure } from '../scans/member-data';
 import { scanRef } from '../scans/repository';
 import { payloadKeyId } from '../temporal/key-id';
-import { canonicalJson } from './canonical-json';
+import { canonicalJson, canonicalJson } from './canonical-json';
 
 // Crypto-shredding of the write-once archive. The archive is immutable for seven years, so a member's
 // results in it cannot be deleted; they are made unreadable instead. Each member has a random data key
@@ -77,6 +79,70 @@ export async function memberDataKey(db: Firestore, archiveKeys: Buffer[], userId
     return doc;
   });
   return unwrap(stored, archiveKeys);
+}
+
+/**
+ * What the member's erasure records said when an archiver looked: the archive compares it before and after
+ * it seals a history with the member's key (worker/activities/archive.ts).
+ */
+export type ErasureMark = { sequence: number; status: string; requestedAt: string } | null;
+
+export async function erasureMarkOf(db: Firestore, userId: string): Promise<ErasureMark> {
+  const latest = await latestErasure(db, userId);
+  return latest ? { sequence: erasureSequence(latest), status: latest.status, requestedAt: latest.requestedAt } : null;
+}
+
+export const sameErasureMark = (a: ErasureMark, b: ErasureMark) => JSON.stringify(a) === JSON.stringify(b);
+
+/**
+ * Whether a run that started at `startedAt` belongs to data the member's erasure deletes (or deleted):
+ * their erasure is running, or the run started before the latest erasure was asked for. Such a history is
+ * never archived: not with a member key (none may be created for it), and never under the payload key alone.
+ */
+export function isErasedPeriod(mark: ErasureMark, startedAt: Date): boolean {
+  return mark !== null && (mark.status === 'running' || startedAt.getTime() < Date.parse(mark.requestedAt));
+}
+
+/**
+ * The member's data key, created on first use, unless the member's erasure moved on since `seen` or is
+ * running: then undefined, and nothing is created (the erasure record is read in the same transaction).
+ */
+export async function memberDataKeyUnlessErased(
+  db: Firestore,
+  archiveKeys: Buffer[],
+  userId: string,
+  now: Date,
+  seen: ErasureMark,
+): Promise<MemberDataKey | undefined> {
+  const ref = memberKeyRef(db, userId);
+  const stored = await db.runTransaction(async (tx) => {
+    const [snap, erasure] = await Promise.all([tx.get(ref), tx.get(erasureRef(db, userId))]);
+    const latest = erasure.exists ? ErasureDocumentSchema.parse(erasure.data()) : undefined;
+    const mark: ErasureMark = latest ? { sequence: erasureSequence(latest), status: latest.status, requestedAt: latest.requestedAt } : null;
+    if (!sameErasureMark(mark, seen) || mark?.status === 'running') return undefined;
+    if (snap.exists) return MemberKeyDocumentSchema.parse(snap.data());
+    const key = randomBytes(32);
+    const doc = {
+      wrappedKey: seal(archiveKeys[0]!, key).toString('base64'),
+      archiveKeyId: payloadKeyId(archiveKeys[0]!),
+      keyId: payloadKeyId(key),
+      createdAt: now.toISOString(),
+    };
+    tx.create(ref, doc);
+    return doc;
+  });
+  return stored ? unwrap(stored, archiveKeys) : undefined;
+}
+
+/** Destroys the member's data key if it is still the one with `keyId` (a key an erasure overtook). */
+export async function destroyMemberDataKeyIfId(db: Firestore, userId: string, keyId: string): Promise<boolean> {
+  const ref = memberKeyRef(db, userId);
+  return db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    if (!snap.exists || MemberKeyDocumentSchema.parse(snap.data()).keyId !== keyId) return false;
+    tx.delete(ref);
+    return true;
+  });
 }
 
 /** The member's data key if it still exists (undefined once erased). */

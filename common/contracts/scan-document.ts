@@ -21,7 +21,8 @@ export const Collections = {
   notifications: 'notifications', // scans/{scanId}/notifications/{outcome}
   auditLogs: 'auditLogs',
   idempotency: 'idempotencyKeys', // users/{uid}/idempotencyKeys/{key}
-  erasures: 'erasures', // erasures/{uid}: a member's erasure request and its progress (identifiers and counts only)
+  erasures: 'erasures', // erasures/{uid}: the member's latest erasure and its progress (identifiers and counts only)
+  erasureRuns: 'runs', // erasures/{uid}/runs/{sequence}: each erasure of the member, its own record
   memberKeys: 'memberKeys', // memberKeys/{uid}: the member's archive data key, wrapped; deleted on erasure
 } as const;
 

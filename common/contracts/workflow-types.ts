@@ -6,3 +6,9 @@
  * `TemporalChangeVersion`, one billable action per scan for as long as the patch lives.
  */
 export const DAILY_SCAN_WORKFLOW = 'dailyScanWorkflowV3';
+
+/**
+ * Every erasure runs as this type (worker/workflows/erase-member.ts); erasures started before the last
+ * sweep after the upload URLs expired replay their recorded path, new ones take the patched branch.
+ */
+export const ERASE_MEMBER_WORKFLOW = 'eraseMemberWorkflow';

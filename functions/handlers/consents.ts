@@ -1,12 +1,15 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConsentListResponseSchema, ConsentParamsSchema, ConsentStateSchema, PutConsentRequestSchema } from '../../common/contracts/api';
+import { ErasureDocumentSchema } from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { Collections, type ConsentDocument, ConsentTypeSchema, type ScanDocument } from '../../common/contracts/scan-document';
 import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
 import { writeAudit, writeAuditInTransaction } from '../../common/scans/audit-log';
+import { erasureRef, isErasing } from '../../common/scans/member-data';
 import { filtered, Queries } from '../../common/scans/queries';
 import { consentRef, OPEN_STATUSES, refundScanCredit, scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
+import { ErasureInProgressProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 import { retainPhotosBeforeStart, scanLock } from '../scans/start-when-ready';
 
@@ -117,14 +120,18 @@ export const putConsent = defineHttp({
     200: { description: 'the consent as stored now', schema: ConsentStateSchema },
     400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
+    409: { description: "the caller's erasure is running: nothing is stored until it completed", codes: ['erasure_in_progress'] },
   },
   async handler({ params, body, principal, deps }) {
     const ref = consentRef(deps.db, principal.uid, params.type);
     const now = deps.now();
     const at = now.toISOString();
-    // The change and its audit record are one transaction: no consent change goes unrecorded.
+    // The change and its audit record are one transaction: no consent change goes unrecorded. The
+    // erasure record is read in it: a consent written during an erasure would outlive it.
     const stored = await deps.db.runTransaction(async (tx) => {
-      const current = (await tx.get(ref)).data() as StoredConsent | undefined;
+      const [snap, erasure] = await Promise.all([tx.get(ref), tx.get(erasureRef(deps.db, principal.uid))]);
+      if (erasure.exists && isErasing(ErasureDocumentSchema.parse(erasure.data()))) throw new ErasureInProgressProblem();
+      const current = snap.data() as StoredConsent | undefined;
       if (current && current.status === body.status && current.version === body.version) return { doc: current, changed: false };
       const doc: StoredConsent = {
         type: params.type,

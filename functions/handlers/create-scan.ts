@@ -34,6 +34,7 @@ import { fieldErrorsFrom } from '../framework/problem';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { ACCEPTED_PHOTO_TYPES } from '../scans/upload-urls';
+import { recordUploadUrlsHandedOut } from '../../common/scans/member-data';
 
 const memberLock = new KeyedLock();
 /** Uploads that started just before their URL expired may still be finishing. */
@@ -189,6 +190,15 @@ export const createScan = defineHttp({
         };
       }),
     );
+    // On record before the member sees them, refused if the member's erasure began meanwhile (its last
+    // photo sweep waits until the URLs recorded before it expired: common/scans/member-data.ts).
+    const validUntil = new Date(Math.max(...uploads.map((u) => Date.parse(u.expiresAt))));
+    try {
+      await recordUploadUrlsHandedOut(deps.db, principal.uid, validUntil);
+    } catch (err) {
+      if (err instanceof ErasureInProgressError) throw new ErasureInProgressProblem();
+      throw err;
+    }
     const statusUrl = urlFor(statusPath(scan.scanId));
     const out: CreateScanResponse = {
       scanId: scan.scanId,

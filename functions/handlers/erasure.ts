@@ -1,21 +1,81 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { temporalClientSdk } from '../../common/clients/sdk-modules';
 import { ErasureResponseSchema } from '../../common/contracts/api';
-import { type ErasureDocument, ErasureDocumentSchema, workflowIdForErasure } from '../../common/contracts/erasure';
-import { Collections } from '../../common/contracts/scan-document';
+import {
+  type ErasureDocument,
+  ErasureDocumentSchema,
+  type EraseMemberInput,
+  erasureSequence,
+  workflowIdForErasure,
+} from '../../common/contracts/erasure';
+import { ERASE_MEMBER_WORKFLOW } from '../../common/contracts/workflow-types';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
+import { erasureRef, erasureRunRef, lastSweepAfter, latestErasure, memberHasData } from '../../common/scans/member-data';
+import { sealContainers } from '../../common/scans/sealed-photos';
 import type { Deps } from '../deps';
 import { ErasureNotFoundError } from '../errors';
 import { type ApiResponse, defineHttp } from '../framework/types';
 
-// The right to erasure: DELETE /api/me starts the member's one erasure workflow (worker/workflows/
-// erase-member.ts); GET /api/me/erasure says how far it got. Both answer for the caller only.
+// The right to erasure: every DELETE /api/me that finds data of the member created after their last
+// completed erasure starts a new erasure (its own record and workflow, worker/workflows/erase-member.ts);
+// one that finds nothing new answers with the last one; one during a running erasure answers with it.
+// GET /api/me/erasure shows the latest. Both answer for the caller only.
 
 const ERASURE_PATH = '/api/me/erasure';
-const erasureRef = (deps: Deps, userId: string) => deps.db.collection(Collections.erasures).doc(userId);
 
 function view(doc: ErasureDocument, statusUrl: string) {
   return { status: doc.status, requestedAt: doc.requestedAt, completedAt: doc.completedAt ?? null, statusUrl };
+}
+
+/** The latest erasure as it is, or a new one (record, run record and audit record in one transaction). */
+async function openErasure(deps: Deps, userId: string, after: ErasureDocument | undefined): Promise<ErasureDocument> {
+  const ref = erasureRef(deps.db, userId);
+  return deps.db.runTransaction(async (tx) => {
+    const snap = await tx.get(ref);
+    const current = snap.exists ? ErasureDocumentSchema.parse(snap.data()) : undefined;
+    // Another request opened one since this one looked: that one stands.
+    if (current && (current.status === 'running' || !after || erasureSequence(current) !== erasureSequence(after))) return current;
+    const sequence = current ? erasureSequence(current) + 1 : 1;
+    const created: ErasureDocument = {
+      userId,
+      status: 'running',
+      workflowId: workflowIdForErasure(userId, sequence),
+      requestedAt: deps.now().toISOString(),
+      sequence,
+    };
+    tx.set(ref, created);
+    tx.create(erasureRunRef(deps.db, userId, sequence), created);
+    writeAuditInTransaction(
+      tx,
+      deps.db,
+      { userId, action: 'erasure_requested', outcome: 'running', actor: `member:${userId}` },
+      deps.now(),
+    );
+    return created;
+  });
+}
+
+/** Starts the erasure's workflow once (a repeat or a crash between the record and the start resumes it). */
+async function startErasure(deps: Deps, doc: ErasureDocument): Promise<void> {
+  const { userId } = doc;
+  // Read after the record exists: every upload URL handed out before it is on record (member-data.ts).
+  const input: EraseMemberInput =
+    doc.sequence === undefined
+      ? { userId }
+      : { userId, sequence: doc.sequence, sweepAfter: (await lastSweepAfter(deps.db, userId, deps.now())).toISOString() };
+  const client = await deps.temporal();
+  try {
+    await client.workflow.start(ERASE_MEMBER_WORKFLOW, {
+      taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      workflowId: doc.workflowId,
+      args: [input],
+      workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
+      workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
+    });
+  } catch (err) {
+    // Finished already: its last step marks the record completed.
+    if (!(err instanceof temporalClientSdk().WorkflowExecutionAlreadyStartedError)) throw err;
+  }
 }
 
 export const eraseMe = defineHttp({
@@ -25,7 +85,7 @@ export const eraseMe = defineHttp({
   methods: ['DELETE'],
   auth: 'member',
   summary:
-    "Erase the caller's data: open scans are cancelled, then photos, scans, history, consents, push tokens and Temporal records are deleted and archived results made unreadable. Idempotent: a repeat returns the same erasure.",
+    "Erase the caller's data: open scans are cancelled, then photos, scans, history, consents, push tokens and Temporal records are deleted and archived results made unreadable. A request during an erasure returns it; one after a completed erasure starts a new erasure when data was created since, and otherwise returns the completed one.",
   tags: ['account'],
   responses: {
     202: {
@@ -33,42 +93,22 @@ export const eraseMe = defineHttp({
       schema: ErasureResponseSchema,
       headers: { Location: 'status URL', 'Retry-After': 'seconds' },
     },
-    200: { description: 'the erasure already completed', schema: ErasureResponseSchema, headers: { Location: 'status URL' } },
+    200: {
+      description: 'the last erasure completed and nothing of the caller was stored since',
+      schema: ErasureResponseSchema,
+      headers: { Location: 'status URL' },
+    },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   },
   async handler({ principal, deps, urlFor }): Promise<ApiResponse> {
     const userId = principal.uid;
-    const ref = erasureRef(deps, userId);
-    const workflowId = workflowIdForErasure(userId);
-    // The record first (once, with one audit record), then the workflow: a crash between them is healed by the repeat.
-    const doc = await deps.db.runTransaction(async (tx) => {
-      const snap = await tx.get(ref);
-      if (snap.exists) return ErasureDocumentSchema.parse(snap.data());
-      const created: ErasureDocument = { userId, status: 'running', workflowId, requestedAt: deps.now().toISOString() };
-      tx.create(ref, created);
-      writeAuditInTransaction(
-        tx,
-        deps.db,
-        { userId, action: 'erasure_requested', outcome: 'running', actor: `member:${userId}` },
-        deps.now(),
-      );
-      return created;
-    });
     const statusUrl = urlFor(ERASURE_PATH);
+    const latest = await latestErasure(deps.db, userId);
+    const nothingNew = latest?.status === 'completed' && !(await memberHasData(deps.db, deps.blob, sealContainers(deps.config), userId));
+    if (latest && nothingNew) return { status: 200, body: view(latest, statusUrl), headers: { Location: statusUrl } };
+    const doc = await openErasure(deps, userId, latest);
     if (doc.status === 'completed') return { status: 200, body: view(doc, statusUrl), headers: { Location: statusUrl } };
-    const client = await deps.temporal();
-    try {
-      await client.workflow.start('eraseMemberWorkflow', {
-        taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
-        workflowId,
-        args: [{ userId }],
-        workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,
-        workflowIdReusePolicy: WorkflowIdReusePolicy.REJECT_DUPLICATE,
-      });
-    } catch (err) {
-      // Finished already: its last step marks the record completed.
-      if (!(err instanceof temporalClientSdk().WorkflowExecutionAlreadyStartedError)) throw err;
-    }
+    await startErasure(deps, doc);
     return { status: 202, body: view(doc, statusUrl), headers: { Location: statusUrl, 'Retry-After': '5' } };
   },
 });
@@ -79,16 +119,16 @@ export const getErasure = defineHttp({
   route: 'me/erasure',
   methods: ['GET'],
   auth: 'member',
-  summary: "The caller's erasure: running or completed",
+  summary: "The caller's latest erasure: running or completed",
   tags: ['account'],
   responses: {
-    200: { description: 'the erasure', schema: ErasureResponseSchema },
+    200: { description: 'the latest erasure', schema: ErasureResponseSchema },
     401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     404: { description: 'no erasure was requested', codes: ['erasure_not_found'] },
   },
   async handler({ principal, deps, urlFor }) {
-    const snap = await erasureRef(deps, principal.uid).get();
-    if (!snap.exists) throw new ErasureNotFoundError();
-    return { status: 200, body: view(ErasureDocumentSchema.parse(snap.data()), urlFor(ERASURE_PATH)) };
+    const latest = await latestErasure(deps.db, principal.uid);
+    if (!latest) throw new ErasureNotFoundError();
+    return { status: 200, body: view(latest, urlFor(ERASURE_PATH)) };
   },
 });

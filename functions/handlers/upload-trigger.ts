@@ -7,7 +7,8 @@ import { startWhenReady } from '../scans/start-when-ready';
  * Blob-created on `scan-uploads/{userId}/{scanId}/{angle}` (Event Grid in Azure, the local host's
  * container poller on Azurite). Checks the photos and starts the workflow once all four are valid; a bad
  * photo (an oversized one too) rejects the scan, refunds the credit and is removed. Names that are not
- * scan uploads are ignored, and so are events for a scan of another owner. A write to a scan that has
+ * scan uploads are ignored; an upload whose scan is gone (erased) or is another member's is deleted
+ * (leases broken, snapshots included). A write to a scan that has
  * been submitted or has ended is a late write: ignored, logged (identifiers only) and deleted; the
  * sealed copies (common/scans/sealed-photos.ts) are what is analysed, kept or deleted.
  */
@@ -25,7 +26,10 @@ export const uploadTrigger = defineBlob({
     const { scanId, userId, angle } = parsed;
     const snap = await deps.db.collection('scans').doc(scanId).get();
     if (!snap.exists || snap.get('ownerId') !== userId) {
-      context.log(`scanUploadTrigger: no scan ${scanId} for this owner; ignored`);
+      // No scan of this member by this id: erased (an upload URL outlives the erasure by up to its
+      // lifetime), or a path naming someone else. Nothing here is analysed or kept, so it goes.
+      await deleteBlobEntirely(deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER), event.name);
+      context.log(`scanUploadTrigger: no scan ${scanId} for this owner; upload deleted`);
       return;
     }
     const outcome = await startWhenReady(deps, scanId);

@@ -10,9 +10,11 @@ import { promisify } from 'node:util';
 import { gzip } from 'node:zlib';
 import { ApplicationFailure, Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
-import { canonicalJson } from '../../common/archive/canonical-json';
+import { z } from 'zod';
+import { canonicalJson, canonicalJson } from '../../common/archive/canonical-json';
 import {
   closedInWindowQuery,
   closeStatusName,
@@ -22,9 +24,15 @@ import {
   manifestPath,
   manifestRevisionPath,
 } from '../../common/archive/layout';
-import { memberDataKey, sealHistoryPayloads } from '../../common/archive/member-keys';
+import {
+  destroyMemberDataKeyIfId,
+  erasureMarkOf,
+  isErasedPeriod,
+  memberDataKeyUnlessErased,
+  sameErasureMark,
+  sealHistoryPayloads,
+} from '../../common/archive/member-keys';
 import { downloadText, sha256Hex, writeOnce } from '../../common/archive/store';
-import { isBlobStatus } from '../../common/clients/blob-errors';
 import {
   ARCHIVE_FORMAT,
   type ArchiveCounts,
@@ -40,13 +48,15 @@ import {
   WriteManifestInputSchema,
   zeroCounts,
 } from '../../common/contracts/archive';
-import { workflowIdForScan } from '../../common/contracts/scan';
+import { UserIdSchema, workflowIdForScan, workflowIdForScan } from '../../common/contracts/scan';
 import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
-import { scanRef } from '../../common/scans/repository';
+import { scanRef, scanRef } from '../../common/scans/repository';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
 
 const gzipAsync = promisify(gzip);
+/** The one field of a scan run's input the archive reads: whose it is. */
+const RunOwnerSchema = z.object({ userId: UserIdSchema });
 type ExecutionInfo = temporal.api.workflow.v1.IWorkflowExecutionInfo;
 
 /** Heartbeat details of a page: how far the contiguous prefix of its executions is archived. */
@@ -55,6 +65,8 @@ interface PageProgress {
   done: number;
   counts: ArchiveCounts;
   conflictBlobs: string[];
+  /** Scan histories not archived (an erased member's data); absent in details recorded before. */
+  withheldBlobs?: string[];
 }
 
 function timestampIso(ts: { seconds?: unknown; nanos?: number | null } | null | undefined): string {
@@ -89,27 +101,61 @@ export function createArchiveActivities(deps: ActivityDeps) {
   };
 
   /**
-   * The data key of the member a scan's history belongs to (its scan document names the owner), or
-   * undefined for histories that hold no member's data (the archive's own, an erasure's: identifiers
-   * only) and for a scan run without a scan document (nothing names a member to key it to: archived as
-   * Temporal holds it, payloads encrypted with the payload key, and logged). Erasure deletes a member's
-   * executions before their documents, so an erased member's history is never archived that way.
+   * Who a scan's history belongs to: its scan document's owner or, with the document gone (the member
+   * erased meanwhile), the member the run was started for (its input, opened with the payload codec).
    */
-  async function memberKeyOf(workflowType: string, workflowId: string) {
-    if (workflowType !== DAILY_SCAN_WORKFLOW) return undefined;
+  async function ownerOf(workflowId: string, history: temporal.api.history.v1.IHistory): Promise<string | undefined> {
     const scanId = workflowId.startsWith(workflowIdForScan('')) ? workflowId.slice(workflowIdForScan('').length) : '';
     const owner = scanId ? (await scanRef(deps.db, scanId).get()).data()?.ownerId : undefined;
-    if (!owner) {
-      Context.current().log.warn('scan history without a scan document: archived without a member key', { workflowId });
+    if (owner) return owner;
+    const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    try {
+      const input = await decodeFromPayloadsAtIndex(client().options.loadedDataConverter, 0, payloads);
+      const parsed = RunOwnerSchema.safeParse(input);
+      return parsed.success ? parsed.data.userId : undefined;
+    } catch {
       return undefined;
     }
-    return memberDataKey(deps.db, deps.archiveKeys, owner, deps.now());
+  }
+
+  /**
+   * How a scan's history may be archived: sealed with its member's data key, checked against the member's
+   * erasure record before the key is taken and again after the write (an erasure that began in between
+   * gets the key destroyed again: the history stays unreadable). Withheld (not written at all) when the
+   * member cannot be named, when the run belongs to an erased period or the erasure is running (no key is
+   * created then), so no scan history is ever archived under the payload key alone. Histories of other
+   * types (the archive's own, an erasure's: identifiers only) are archived as Temporal holds them.
+   */
+  async function sealingFor(exec: ExecutionInfo, history: temporal.api.history.v1.IHistory) {
+    const workflowType = exec.type?.name ?? '';
+    if (workflowType !== DAILY_SCAN_WORKFLOW) return { kind: 'plain' as const };
+    const workflowId = exec.execution?.workflowId ?? '';
+    const owner = await ownerOf(workflowId, history);
+    if (!owner) {
+      Context.current().log.warn('scan history whose member cannot be named: not archived', { workflowId });
+      return { kind: 'withheld' as const };
+    }
+    const before = await erasureMarkOf(deps.db, owner);
+    const startedAt = new Date(timestampIso(exec.startTime));
+    const member = isErasedPeriod(before, startedAt)
+      ? undefined
+      : await memberDataKeyUnlessErased(deps.db, deps.archiveKeys, owner, deps.now(), before);
+    if (!member) {
+      Context.current().log.warn("scan history of an erased member's data: not archived", { workflowId });
+      return { kind: 'withheld' as const };
+    }
+    const recheck = async () => {
+      if (sameErasureMark(before, await erasureMarkOf(deps.db, owner))) return;
+      await destroyMemberDataKeyIfId(deps.db, owner, member.keyId);
+      Context.current().log.warn('erasure began while a scan history was archived: its member key destroyed', { workflowId });
+    };
+    return { kind: 'sealed' as const, member, recheck };
   }
 
   /** One history: fetch, serialise, checksum, gzip, write once. Conflicts are reported, never overwritten. */
   async function archiveOne(
     exec: ExecutionInfo,
-  ): Promise<{ entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict'; blob: string }> {
+  ): Promise<{ entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict' | 'withheld'; blob: string }> {
     const workflowId = exec.execution?.workflowId ?? '';
     const runId = exec.execution?.runId ?? '';
     const closeTime = timestampIso(exec.closeTime);
@@ -117,11 +163,12 @@ export function createArchiveActivities(deps: ActivityDeps) {
     const history = await client().workflow.getHandle(workflowId, runId).fetchHistory();
     const workflowType = exec.type?.name ?? '';
     // A scan's payloads are sealed again with its member's data key (crypto-shredding on erasure).
-    const member = await memberKeyOf(workflowType, workflowId);
+    const sealing = await sealingFor(exec, history);
+    if (sealing.kind === 'withheld') return { outcome: 'withheld', blob: blobPath };
     const parsed: unknown = JSON.parse(historyToJSON(history));
     // The `temporal workflow show --output json` form, keys sorted: Temporal returns protobuf maps in no
     // fixed order, and an unchanged history must always get the same checksum.
-    const json = canonicalJson(member ? sealHistoryPayloads(parsed, member) : parsed);
+    const json = canonicalJson(sealing.kind === 'sealed' ? sealHistoryPayloads(parsed, sealing.member) : parsed);
     const sha256 = sha256Hex(json);
     const gz = await gzipAsync(json);
     const closeStatus = closeStatusName(exec.status);
@@ -139,6 +186,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
         [ArchiveMetadata.format]: ARCHIVE_FORMAT,
       },
     });
+    if (sealing.kind === 'sealed') await sealing.recheck();
     if (outcome === 'conflict') {
       // An alert: the archive holds another history under this run's name. Identifiers only in the log.
       Context.current().log.error('archived history differs from Temporal; not overwritten', {
@@ -212,9 +260,9 @@ export function createArchiveActivities(deps: ActivityDeps) {
 
       // Entries of the prefix an earlier attempt finished come from their blobs; the rest are exported now.
       const settled = new Array<
-        { entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict' | 'resumed'; blob: string } | undefined
+        { entry?: ManifestEntry; outcome: 'written' | 'already_archived' | 'conflict' | 'withheld' | 'resumed'; blob: string } | undefined
       >(executions.length);
-      const prefixConflicts = new Set(progress.conflictBlobs);
+      const notArchivedInPrefix = new Set([...progress.conflictBlobs, ...(progress.withheldBlobs ?? [])]);
       const checkCancelled = () => {
         if (ctx.cancellationSignal.aborted) throw ctx.cancellationSignal.reason ?? new Error('cancelled');
       };
@@ -225,7 +273,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
           runId: exec.execution?.runId ?? '',
           closeTime: timestampIso(exec.closeTime),
         });
-        settled[i] = prefixConflicts.has(blob)
+        settled[i] = notArchivedInPrefix.has(blob)
           ? { outcome: 'resumed', blob }
           : { outcome: 'resumed', blob, entry: await entryFromBlob(exec) };
       });
@@ -236,6 +284,7 @@ export function createArchiveActivities(deps: ActivityDeps) {
           if (s.outcome === 'written') progress.counts.written++;
           else if (s.outcome === 'already_archived') progress.counts.alreadyArchived++;
           else if (s.outcome === 'conflict') progress.counts.conflicts++, progress.conflictBlobs.push(s.blob);
+          else if (s.outcome === 'withheld') progress.withheldBlobs = [...(progress.withheldBlobs ?? []), s.blob];
           progress.counts.listed++;
           progress.done++;
           moved = true;

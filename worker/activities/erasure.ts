@@ -7,11 +7,18 @@ import type { DocumentReference } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { destroyMemberDataKey } from '../../common/archive/member-keys';
 import { deleteBlobsUnder } from '../../common/clients/blob-delete';
-import { EraseMemberInputSchema, type ErasureCounts, ErasureCountsSchema } from '../../common/contracts/erasure';
+import {
+  EraseMemberInputSchema,
+  type ErasureCounts,
+  ErasureCountsSchema,
+  ErasureDocumentSchema,
+  erasureSequence,
+} from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { workflowIdForScan } from '../../common/contracts/scan';
 import { Collections, type ScanDocument, Subcollections } from '../../common/contracts/scan-document';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
+import { erasureRef, erasureRunRef } from '../../common/scans/member-data';
 import { OPEN_STATUSES, scanRef, userRef } from '../../common/scans/repository';
 import { type ActivityDeps, photoContainers } from './deps';
 import { parseOrFail } from './validate';
@@ -164,15 +171,29 @@ export function createErasureActivities(deps: ActivityDeps) {
       return { destroyed: await destroyMemberDataKey(db, userId) };
     },
 
-    /** The erasure record says completed, with counts; one audit record names the member and nothing else. */
-    async completeErasure(input: { userId: string; counts: ErasureCounts }): Promise<void> {
-      const { userId, counts } = parseOrFail(EraseMemberInputSchema.extend({ counts: ErasureCountsSchema }), input, 'erasure');
+    /**
+     * The erasure's own record (erasures/{uid}/runs/{sequence}) and, while it is the member's latest, the
+     * member's record (erasures/{uid}) say completed, with counts; one audit record names the member and
+     * nothing else. An erasure started before they were numbered has only the member's record.
+     */
+    async completeErasure(input: { userId: string; sequence?: number | undefined; counts: ErasureCounts }): Promise<void> {
+      const { userId, sequence, counts } = parseOrFail(
+        EraseMemberInputSchema.pick({ userId: true, sequence: true }).extend({ counts: ErasureCountsSchema }),
+        input,
+        'erasure',
+      );
       const at = now();
-      const ref = db.collection(Collections.erasures).doc(userId);
+      const latestRef = erasureRef(db, userId);
+      const runRef = sequence === undefined ? undefined : erasureRunRef(db, userId, sequence);
+      const completed = { status: 'completed', completedAt: at.toISOString(), counts } as const;
       // Once: a retried activity finds the record completed and writes no second audit record.
       await db.runTransaction(async (tx) => {
-        if ((await tx.get(ref)).data()?.status === 'completed') return;
-        tx.set(ref, { status: 'completed', completedAt: at.toISOString(), counts }, { merge: true });
+        const [latest, run] = await Promise.all([tx.get(latestRef), runRef ? tx.get(runRef) : Promise.resolve(undefined)]);
+        const own = run ?? latest;
+        if (own.data()?.status === 'completed') return;
+        if (runRef) tx.set(runRef, completed, { merge: true });
+        const latestDoc = latest.exists ? ErasureDocumentSchema.parse(latest.data()) : undefined;
+        if (!runRef || (latestDoc && erasureSequence(latestDoc) === sequence)) tx.set(latestRef, completed, { merge: true });
         writeAuditInTransaction(tx, db, { userId, action: 'member_erased', outcome: 'completed', actor: 'system:worker' }, at);
       });
     },

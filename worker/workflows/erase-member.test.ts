@@ -9,15 +9,17 @@ import type { ErasureActivities } from '../activities/erasure';
 import { eraseMemberWorkflow } from './erase-member';
 
 // eraseMemberWorkflow on Temporal's time-skipping test server with mocked activities: the order of the
-// steps, the counts it reports, and that a failing step is retried until done (backoff skipped).
+// steps, the durable wait before the last photo sweep, the counts it reports, and that a failing step is
+// retried until done (backoff and the wait skipped). Runs recorded before the last sweep was patched in
+// take their recorded path: test/fixtures/histories/erase-member.json replays in worker/replay.test.ts.
 
 const suite = timeSkippingSuite();
 
 type Name = keyof ErasureActivities;
 type Impl<N extends Name> = (input: Parameters<ErasureActivities[N]>[0]) => ReturnType<ErasureActivities[N]>;
 
-async function erase(overrides: { [N in Name]?: Impl<N> } = {}) {
-  const calls: { name: Name; input: unknown }[] = [];
+async function erase(overrides: { [N in Name]?: Impl<N> } = {}, opts: { legacy?: boolean; sweepAfterMs?: number } = {}) {
+  const calls: { name: Name; input: unknown; atMs: number }[] = [];
   let photoPasses = 0;
   const impls: { [N in Name]: Impl<N> } = {
     cancelMemberScans: async () => ({ scanIds: ['scan_a1b2c3d4', 'scan_e5f6a7b8'], cancelled: 1 }),
@@ -32,44 +34,58 @@ async function erase(overrides: { [N in Name]?: Impl<N> } = {}) {
   const activities = Object.fromEntries(
     Object.entries(impls).map(([name, impl]) => [
       name,
-      (input: never) => {
-        calls.push({ name: name as Name, input });
+      async (input: never) => {
+        calls.push({ name: name as Name, input, atMs: await suite.env.currentTimeMs() });
         return (impl as (i: never) => Promise<unknown>)(input);
       },
     ]),
   );
   const { worker, taskQueue } = await suite.worker('erase-member', activities);
   const userId = `member_${randomUUID().slice(0, 8)}`;
+  const sweepAfter = new Date((await suite.env.currentTimeMs()) + (opts.sweepAfterMs ?? 0)).toISOString();
+  const run = suite.env.client.workflow.execute(eraseMemberWorkflow, {
+    taskQueue,
+    workflowId: workflowIdForErasure(userId, 2),
+    args: [{ userId, sequence: 2, sweepAfter }],
+  });
   const outcome = await worker.runUntil(
-    suite.env.client.workflow
-      .execute(eraseMemberWorkflow, { taskQueue, workflowId: workflowIdForErasure(userId), args: [{ userId }] })
-      .then(
-        (counts) => ({ counts, error: undefined }),
-        (error: unknown) => ({ counts: undefined, error }),
-      ),
+    run.then(
+      (counts) => ({ counts, error: undefined }),
+      (error: unknown) => ({ counts: undefined, error }),
+    ),
   );
-  return { ...outcome, calls, userId };
+  return { ...outcome, calls, userId, sweepAfter };
 }
 
 describe('eraseMemberWorkflow (time-skipping server, mocked activities)', () => {
-  it('ends open scans first, erases Temporal copies before the records that name them, destroys the key last, and reports counts', async () => {
-    const { counts, error, calls, userId } = await erase();
+  it('ends open scans first, erases Temporal copies before the records that name them, waits for the upload URLs to expire, sweeps the photos once more, and reports counts', async () => {
+    const { counts, error, calls, userId, sweepAfter } = await erase({}, { sweepAfterMs: 20 * 60_000 });
     expect(error).toBeUndefined();
     expect(calls.map((c) => c.name)).toEqual([
       'cancelMemberScans',
       'deleteMemberPhotos',
       'deleteMemberExecutions',
       'deleteMemberRecords',
-      'deleteMemberPhotos',
       'destroyMemberArchiveKey',
+      'deleteMemberPhotos',
       'completeErasure',
     ]);
+    // The last sweep ran once the server's clock passed sweepAfter (the durable timer), not before.
+    const sweeps = calls.filter((c) => c.name === 'deleteMemberPhotos');
+    expect(sweeps[0]!.atMs).toBeLessThan(Date.parse(sweepAfter));
+    expect(sweeps[1]!.atMs).toBeGreaterThanOrEqual(Date.parse(sweepAfter));
     const scanIds = ['scan_a1b2c3d4', 'scan_e5f6a7b8'];
     expect(calls.find((c) => c.name === 'deleteMemberExecutions')?.input).toEqual({ userId, scanIds });
-    expect(calls.find((c) => c.name === 'deleteMemberRecords')?.input).toEqual({ userId, scanIds });
     const expected = { scansCancelled: 1, scansDeleted: 2, photosDeleted: 10, executionsDeleted: 2, archiveKeyDestroyed: true };
     expect(counts).toEqual(expected);
-    expect(calls.at(-1)?.input).toEqual({ userId, counts: expected });
+    expect(calls.at(-1)?.input).toEqual({ userId, sequence: 2, counts: expected });
+  });
+
+  it('a sweep time already past: no wait, the last sweep follows the key', async () => {
+    const { error, calls } = await erase({}, { sweepAfterMs: -60_000 });
+    expect(error).toBeUndefined();
+    expect(calls.at(-2)?.name).toBe('deleteMemberPhotos');
+    expect(calls.at(-2)!.atMs - calls.at(-3)!.atMs).toBeLessThan(60_000);
   });
 
   it('retries a failing step until it is done (backoff skipped) and never repeats the steps before it', async () => {

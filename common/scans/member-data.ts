@@ -1,0 +1,75 @@
+import type { BlobServiceClient } from '@azure/storage-blob';
+import type { Firestore } from 'firebase-admin/firestore';
+import { anyBlobUnder } from '../clients/blob-delete';
+import { type ErasureDocument, ErasureDocumentSchema } from '../contracts/erasure';
+import { Collections, Subcollections } from '../contracts/scan-document';
+import { ErasureInProgressError, userRef } from './repository';
+
+// What a member's erasable data is, and the erasure records that say when it was last erased. The
+// erasure workflow (worker/activities/erasure.ts) deletes exactly these; DELETE /api/me asks whether any
+// of it exists again after the last completed erasure before it starts another.
+
+/** erasures/{uid}: the member's latest erasure (the tombstone the create, consent and archive paths read). */
+export const erasureRef = (db: Firestore, userId: string) => db.collection(Collections.erasures).doc(userId);
+
+/** erasures/{uid}/runs/{sequence}: one erasure's own record. */
+export const erasureRunRef = (db: Firestore, userId: string, sequence: number) =>
+  erasureRef(db, userId).collection(Collections.erasureRuns).doc(String(sequence));
+
+/** The member's latest erasure, if they ever asked for one. */
+export async function latestErasure(db: Firestore, userId: string): Promise<ErasureDocument | undefined> {
+  const snap = await erasureRef(db, userId).get();
+  return snap.exists ? ErasureDocumentSchema.parse(snap.data()) : undefined;
+}
+
+/** True while the member's erasure runs: nothing may write their data then. */
+export const isErasing = (erasure: ErasureDocument | undefined) => erasure?.status === 'running';
+
+/**
+ * Whether anything an erasure deletes exists for the member: their user document or anything under it,
+ * a scan they own, their archive data key, or any blob (snapshots and versions included) under their
+ * prefix in the photo containers. Audit and erasure records are not the member's data (identifiers only).
+ */
+export async function memberHasData(
+  db: Firestore,
+  blob: BlobServiceClient,
+  containers: { uploads: string; sealed: string },
+  userId: string,
+): Promise<boolean> {
+  const user = userRef(db, userId);
+  const checks: Array<() => Promise<boolean>> = [
+    async () => (await user.get()).exists,
+    ...Subcollections.users.map((sub) => async () => !(await user.collection(sub).limit(1).get()).empty),
+    async () => !(await db.collection(Collections.scans).where('ownerId', '==', userId).limit(1).get()).empty,
+    async () => (await db.collection(Collections.memberKeys).doc(userId).get()).exists,
+    ...[containers.uploads, containers.sealed].map((c) => () => anyBlobUnder(blob.getContainerClient(c), `${userId}/`)),
+  ];
+  for (const check of checks) if (await check()) return true;
+  return false;
+}
+
+/** How long after the last upload URL's expiry the erasure's last sweep runs: clock skew between hosts and Storage. */
+export const SWEEP_AFTER_URL_EXPIRY_MS = 60_000;
+
+/**
+ * Records, before the member sees them, until when the upload URLs just signed for them are valid, then
+ * refuses them (ErasureInProgressError) if the member's erasure began meanwhile. Written first, read
+ * after: an erasure whose record this read did not see reads this expiry when it starts, and its last
+ * sweep of the member's uploads waits for it.
+ */
+export async function recordUploadUrlsHandedOut(db: Firestore, userId: string, validUntil: Date): Promise<void> {
+  const ref = userRef(db, userId);
+  await db.runTransaction(async (tx) => {
+    const current = (await tx.get(ref)).get('uploadUrlsValidUntil') as unknown;
+    if (typeof current === 'string' && Date.parse(current) >= validUntil.getTime()) return;
+    tx.update(ref, { uploadUrlsValidUntil: validUntil.toISOString() });
+  });
+  if (isErasing(await latestErasure(db, userId))) throw new ErasureInProgressError();
+}
+
+/** When an erasure that starts now may sweep the member's uploads for the last time (never before `now`). */
+export async function lastSweepAfter(db: Firestore, userId: string, now: Date): Promise<Date> {
+  const recorded = (await userRef(db, userId).get()).get('uploadUrlsValidUntil') as unknown;
+  const expiry = typeof recorded === 'string' ? Date.parse(recorded) : Number.NaN;
+  return new Date(Number.isNaN(expiry) ? now.getTime() : Math.max(now.getTime(), expiry + SWEEP_AFTER_URL_EXPIRY_MS));
+}
