@@ -103,50 +103,63 @@ export function createArchiveActivities(deps: ActivityDeps) {
   /**
    * Who a scan's history belongs to: its scan document's owner or, with the document gone (the member
    * erased meanwhile), the member the run was started for (its input, opened with the payload codec).
+   * `nobody` for a run whose input names no member (nothing of a member's to seal); `unknown` when the
+   * input cannot be opened.
    */
-  async function ownerOf(workflowId: string, history: temporal.api.history.v1.IHistory): Promise<string | undefined> {
+  async function ownerOf(
+    workflowId: string,
+    history: temporal.api.history.v1.IHistory,
+  ): Promise<{ kind: 'member'; userId: string } | { kind: 'nobody' } | { kind: 'unknown' }> {
     const scanId = workflowId.startsWith(workflowIdForScan('')) ? workflowId.slice(workflowIdForScan('').length) : '';
     const owner = scanId ? (await scanRef(deps.db, scanId).get()).data()?.ownerId : undefined;
-    if (owner) return owner;
+    if (owner) return { kind: 'member', userId: owner };
     const payloads = history.events?.[0]?.workflowExecutionStartedEventAttributes?.input?.payloads;
+    let input: unknown;
     try {
-      const input = await decodeFromPayloadsAtIndex(client().options.loadedDataConverter, 0, payloads);
-      const parsed = RunOwnerSchema.safeParse(input);
-      return parsed.success ? parsed.data.userId : undefined;
+      input = await decodeFromPayloadsAtIndex(client().options.loadedDataConverter, 0, payloads);
     } catch {
-      return undefined;
+      return { kind: 'unknown' };
     }
+    const named = RunOwnerSchema.safeParse(input);
+    if (named.success) return { kind: 'member', userId: named.data.userId };
+    return input && typeof input === 'object' && !('userId' in input) ? { kind: 'nobody' } : { kind: 'unknown' };
   }
 
   /**
    * How a scan's history may be archived: sealed with its member's data key, checked against the member's
    * erasure record before the key is taken and again after the write (an erasure that began in between
    * gets the key destroyed again: the history stays unreadable). Withheld (not written at all) when the
-   * member cannot be named, when the run belongs to an erased period or the erasure is running (no key is
-   * created then), so no scan history is ever archived under the payload key alone. Histories of other
-   * types (the archive's own, an erasure's: identifiers only) are archived as Temporal holds them.
+   * run's member cannot be told, when the run belongs to an erased period or the erasure is running (no
+   * key is created then), so no history of a member's scan is ever archived under the payload key alone.
+   * Histories of other types (the archive's own, an erasure's: identifiers only) and scan runs whose input
+   * names no member are archived as Temporal holds them.
    */
   async function sealingFor(exec: ExecutionInfo, history: temporal.api.history.v1.IHistory) {
     const workflowType = exec.type?.name ?? '';
     if (workflowType !== DAILY_SCAN_WORKFLOW) return { kind: 'plain' as const };
     const workflowId = exec.execution?.workflowId ?? '';
     const owner = await ownerOf(workflowId, history);
-    if (!owner) {
-      Context.current().log.warn('scan history whose member cannot be named: not archived', { workflowId });
+    if (owner.kind === 'nobody') {
+      Context.current().log.warn('scan history that names no member: archived without a member key', { workflowId });
+      return { kind: 'plain' as const };
+    }
+    if (owner.kind === 'unknown') {
+      Context.current().log.warn('scan history whose member cannot be told: not archived', { workflowId });
       return { kind: 'withheld' as const };
     }
-    const before = await erasureMarkOf(deps.db, owner);
+    const { userId } = owner;
+    const before = await erasureMarkOf(deps.db, userId);
     const startedAt = new Date(timestampIso(exec.startTime));
     const member = isErasedPeriod(before, startedAt)
       ? undefined
-      : await memberDataKeyUnlessErased(deps.db, deps.archiveKeys, owner, deps.now(), before);
+      : await memberDataKeyUnlessErased(deps.db, deps.archiveKeys, userId, deps.now(), before);
     if (!member) {
       Context.current().log.warn("scan history of an erased member's data: not archived", { workflowId });
       return { kind: 'withheld' as const };
     }
     const recheck = async () => {
-      if (sameErasureMark(before, await erasureMarkOf(deps.db, owner))) return;
-      await destroyMemberDataKeyIfId(deps.db, owner, member.keyId);
+      if (sameErasureMark(before, await erasureMarkOf(deps.db, userId))) return;
+      await destroyMemberDataKeyIfId(deps.db, userId, member.keyId);
       Context.current().log.warn('erasure began while a scan history was archived: its member key destroyed', { workflowId });
     };
     return { kind: 'sealed' as const, member, recheck };
