@@ -1,4 +1,4 @@
-import type { BlobServiceClient } from '@azure/storage-blob';
+import type { ContainerClient } from '@azure/storage-blob';
 import type { Firestore } from 'firebase-admin/firestore';
 import { anyBlobUnder } from '../clients/blob-delete';
 import { type ErasureDocument, ErasureDocumentSchema } from '../contracts/erasure';
@@ -32,8 +32,7 @@ export const isErasing = (erasure: ErasureDocument | undefined) => erasure?.stat
  */
 export async function memberHasData(
   db: Firestore,
-  blob: BlobServiceClient,
-  containers: { uploads: string; sealed: string },
+  containers: { uploads: ContainerClient; sealed: ContainerClient },
   userId: string,
 ): Promise<boolean> {
   const user = userRef(db, userId);
@@ -42,7 +41,7 @@ export async function memberHasData(
     ...Subcollections.users.map((sub) => async () => !(await user.collection(sub).limit(1).get()).empty),
     async () => !(await db.collection(Collections.scans).where('ownerId', '==', userId).limit(1).get()).empty,
     async () => (await db.collection(Collections.memberKeys).doc(userId).get()).exists,
-    ...[containers.uploads, containers.sealed].map((c) => () => anyBlobUnder(blob.getContainerClient(c), `${userId}/`)),
+    ...[containers.uploads, containers.sealed].map((c) => () => anyBlobUnder(c, `${userId}/`)),
   ];
   for (const check of checks) if (await check()) return true;
   return false;

@@ -104,7 +104,8 @@ export const eraseMe = defineHttp({
     const userId = principal.uid;
     const statusUrl = urlFor(ERASURE_PATH);
     const latest = await latestErasure(deps.db, userId);
-    const nothingNew = latest?.status === 'completed' && !(await memberHasData(deps.db, deps.blob, sealContainers(deps.config), userId));
+    const nothingNew =
+      latest?.status === 'completed' && !(await memberHasData(deps.db, sealContainers(deps.config, deps.blob, deps.dataBlob), userId));
     if (latest && nothingNew) return { status: 200, body: view(latest, statusUrl), headers: { Location: statusUrl } };
     const doc = await openErasure(deps, userId, latest);
     if (doc.status === 'completed') return { status: 200, body: view(doc, statusUrl), headers: { Location: statusUrl } };

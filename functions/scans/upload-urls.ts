@@ -30,7 +30,13 @@ export interface UploadSigner {
 export const UPLOAD_SAS_PERMISSIONS = 'c';
 
 export function createUploadSigner(config: Config, blob: BlobServiceClient): UploadSigner {
-  return createSasSigner(config.ScanStorage, blob, config.SCAN_UPLOADS_CONTAINER, UPLOAD_SAS_PERMISSIONS, config.UPLOAD_URL_TTL_MINUTES * 60_000);
+  return createSasSigner(
+    config.ScanStorage,
+    blob,
+    config.SCAN_UPLOADS_CONTAINER,
+    UPLOAD_SAS_PERMISSIONS,
+    config.UPLOAD_URL_TTL_MINUTES * 60_000,
+  );
 }
 
 /** Reviewer photo links live this long: long enough to look, short enough that a copied link soon dies. */
