@@ -186,7 +186,7 @@ describe('erasure: DELETE /api/me', () => {
       executionsDeleted: 2,
       archiveKeyDestroyed: true,
     });
-    await maybeRecordHistory(suite.client.workflow.getHandle(workflowIdForErasure(member, 1)), 'erase-member-v2');
+    await maybeRecordHistory(suite.client.workflow.getHandle(workflowIdForErasure(member, 1)), 'erase-member-last-sweep');
     const repeat = await api(suite.host, '/api/me', { method: 'DELETE', token });
     expect({ status: repeat.status, requestedAt: repeat.json.requestedAt }).toEqual({ status: 200, requestedAt: first.json.requestedAt });
 

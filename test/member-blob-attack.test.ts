@@ -193,6 +193,6 @@ describe('a lease and a snapshot taken through the upload URL stop no deletion',
       .toBe('completed');
     expect(await everything(uploads(), `${uid}/`)).toEqual([]);
     expect(await everything(sealed(), `${uid}/`)).toEqual([]);
-    await maybeRecordHistory(erasure, 'erase-member-v2-swept');
+    await maybeRecordHistory(erasure, 'erase-member-last-sweep-waited');
   }, 300_000);
 });
