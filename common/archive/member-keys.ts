@@ -7,7 +7,7 @@ import { Collections } from '../contracts/scan-document';
 import { erasureRef, latestErasure } from '../scans/member-data';
 import { scanRef } from '../scans/repository';
 import { payloadKeyId } from '../temporal/key-id';
-import { canonicalJson, canonicalJson } from './canonical-json';
+import { canonicalJson } from './canonical-json';
 
 // Crypto-shredding of the write-once archive. The archive is immutable for seven years, so a member's
 // results in it cannot be deleted; they are made unreadable instead. Each member has a random data key

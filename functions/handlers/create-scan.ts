@@ -7,6 +7,7 @@ import {
   IdempotencyKeySchema,
 } from '../../common/contracts/api';
 import { ANGLES, ageRuleViolation, type ScanMeasurements } from '../../common/contracts/scan';
+import { recordUploadUrlsHandedOut } from '../../common/scans/member-data';
 import {
   CapturedBeforePreviousScanError,
   ConsentRequiredError,
@@ -34,7 +35,6 @@ import { fieldErrorsFrom } from '../framework/problem';
 import { defineHttp } from '../framework/types';
 import { statusPath } from '../scans/access';
 import { ACCEPTED_PHOTO_TYPES } from '../scans/upload-urls';
-import { recordUploadUrlsHandedOut } from '../../common/scans/member-data';
 
 const memberLock = new KeyedLock();
 /** Uploads that started just before their URL expired may still be finishing. */

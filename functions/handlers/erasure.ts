@@ -2,9 +2,9 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { temporalClientSdk } from '../../common/clients/sdk-modules';
 import { ErasureResponseSchema } from '../../common/contracts/api';
 import {
+  type EraseMemberInput,
   type ErasureDocument,
   ErasureDocumentSchema,
-  type EraseMemberInput,
   erasureSequence,
   workflowIdForErasure,
 } from '../../common/contracts/erasure';

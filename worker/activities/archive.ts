@@ -14,7 +14,7 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { z } from 'zod';
-import { canonicalJson, canonicalJson } from '../../common/archive/canonical-json';
+import { canonicalJson } from '../../common/archive/canonical-json';
 import {
   closedInWindowQuery,
   closeStatusName,
@@ -33,6 +33,7 @@ import {
   sealHistoryPayloads,
 } from '../../common/archive/member-keys';
 import { downloadText, sha256Hex, writeOnce } from '../../common/archive/store';
+import { isBlobStatus } from '../../common/clients/blob-errors';
 import {
   ARCHIVE_FORMAT,
   type ArchiveCounts,
@@ -48,9 +49,9 @@ import {
   WriteManifestInputSchema,
   zeroCounts,
 } from '../../common/contracts/archive';
-import { UserIdSchema, workflowIdForScan, workflowIdForScan } from '../../common/contracts/scan';
+import { UserIdSchema, workflowIdForScan } from '../../common/contracts/scan';
 import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
-import { scanRef, scanRef } from '../../common/scans/repository';
+import { scanRef } from '../../common/scans/repository';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
 
