@@ -125,6 +125,8 @@ describe('review console: a reviewer decides in the browser', () => {
     await expect(chart.getAttribute('data-points')).resolves.toBe('2');
     expect(await page.locator('.chart polyline').count()).toBe(2);
     await expect(page.locator('.reasoning').innerText()).resolves.toMatch(/body fat changed by .* pp where up to ±/);
+    // The estimate with its 95 % range, as the member's report shows it.
+    await expect(page.locator('main').innerText()).resolves.toMatch(/Body fat, 95 % range\s+\d+\.\d–\d+\.\d %/);
     // Fits a 1366-pixel laptop screen: no sideways scrolling.
     const scrollWidth = await page.evaluate(
       () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ChangeSignificanceSchema, EstimateRangesSchema } from './measurement-uncertainty';
 
 // What the delta agent returns (scans/{scanId}.results.deltas): shared by the worker that computes it and the
 // functions app that shows it to reviewers. Pure zod. The formulas are in worker/domain/trend.ts and plausibility.ts.
@@ -31,6 +32,8 @@ export const ChangeSchema = z.object({
   days: z.number().nonnegative(),
   bodyFatPercent: z.number(),
   weightKg: z.number(),
+  /** Whether the change exceeds day-to-day variation, and the member-facing sentence (absent on older results). */
+  significance: ChangeSignificanceSchema.optional(),
 });
 export type Change = z.infer<typeof ChangeSchema>;
 
@@ -65,6 +68,7 @@ export const EstimateSummarySchema = z.object({
   confidence: z.number().min(0).max(1),
   method: EstimateMethodSchema,
   fusion: EstimateFusionSchema.optional(),
+  ranges: EstimateRangesSchema.optional(),
 });
 export type EstimateSummary = z.infer<typeof EstimateSummarySchema>;
 

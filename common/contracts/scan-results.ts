@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { EstimateFusionSchema, EstimateMethodSchema, TrendSchema } from './deltas';
+import { EstimateRangesSchema, RepeatabilitySchema } from './measurement-uncertainty';
 import { AngleSchema } from './scan';
 
 // What a completed scan's analysis holds: one entry per agent and the review. The worker's agents return
@@ -126,6 +127,10 @@ export const EstimateSchema = AnthropometricEstimateSchema.extend({
   /** Reasons a person should look at this estimate before it is published (the review gate reads them). */
   reviewReasons: z.array(z.string()).optional(),
   model: ModelRunSchema.optional(),
+  /** 95 % ranges from the method's published error (absent on results written before they were recorded). */
+  ranges: EstimateRangesSchema.optional(),
+  /** Day-to-day variation of these figures: what a later change must exceed to be more than noise. */
+  repeatability: RepeatabilitySchema.optional(),
 });
 export type Estimate = z.infer<typeof EstimateSchema>;
 

@@ -325,6 +325,11 @@ function detailView(scanId: string) {
           ...(e
             ? ([
                 ['Body fat', `${fixed(e.bodyFatPercent)} %`],
+                ...(e.ranges
+                  ? ([['Body fat, 95 % range', `${fixed(e.ranges.bodyFatPercent.low)}–${fixed(e.ranges.bodyFatPercent.high)} %`]] as Array<
+                      [string, string]
+                    >)
+                  : []),
                 ['Fat / lean mass', `${fixed(e.fatMassKg)} kg / ${fixed(e.leanMassKg)} kg`],
                 [
                   'Method',

@@ -43,6 +43,7 @@ export function createDeltaActivities({ db, now }: ActivityDeps) {
         weightKg: estimate.weightKg,
         leanMassKg: estimate.leanMassKg,
         method: estimate.method,
+        ...(estimate.repeatability ? { repeatability: estimate.repeatability } : {}),
       };
       // The equations' estimate for this member at another weight: what a weight change alone does to the number.
       const age = ageAtCapture(m);

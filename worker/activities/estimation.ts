@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
 import { type Estimate, EstimateSchema, QualityResultSchema } from '../../common/contracts/scan-results';
-import { anthropometricPrior } from '../domain/anthropometric-prior';
+import { anthropometricPrior, priorBodyAtWeight } from '../domain/anthropometric-prior';
+import { estimateRanges, FUSED_RANGE_SOURCE, fusedSeePp, PRIOR_RANGE_SOURCE, PRIOR_SEE_PP } from '../domain/estimate-range';
+import { fusedRepeatability, priorRepeatability } from '../domain/estimate-repeatability';
 import { fuseEstimates } from '../domain/estimate-fusion';
 import { estimateFromPhotos } from '../model/estimation-vision';
 import { preparedPhotos } from '../model/photos';
@@ -31,8 +33,22 @@ function estimationStep(deps: ActivityDeps) {
     async estimateBodyComposition(input: z.input<typeof EstimationInputSchema>): Promise<Estimate> {
       const { scanId, measurements: m, quality } = parseOrFail(EstimationInputSchema, input, 'estimation input');
       const age = ageAtCapture(m);
-      const prior = anthropometricPrior({ weightKg: m.weightKg, heightCm: m.heightCm, age, sex: m.sex });
-      if (!model || !quality.photoBlobs) return EstimateSchema.parse({ ...prior, weightKg: m.weightKg });
+      const body = { heightCm: m.heightCm, age, sex: m.sex };
+      const prior = anthropometricPrior({ weightKg: m.weightKg, ...body });
+      const priorSem = priorRepeatability(m.weightKg, (weightKg) => priorBodyAtWeight({ weightKg, ...body }));
+      if (!model || !quality.photoBlobs) {
+        return EstimateSchema.parse({
+          ...prior,
+          weightKg: m.weightKg,
+          ranges: estimateRanges({
+            bodyFatPercent: prior.bodyFatPercent,
+            weightKg: m.weightKg,
+            seePp: PRIOR_SEE_PP,
+            source: PRIOR_RANGE_SOURCE,
+          }),
+          repeatability: priorSem,
+        });
+      }
 
       // The photos the quality step judged: the sealed copies, checked against their seal again.
       const sealed = await readSealedScanPhotos(deps, scanId, quality.photoBlobs);
@@ -69,6 +85,19 @@ function estimationStep(deps: ActivityDeps) {
         },
         reviewReasons: fused.reviewReasons,
         model: run,
+        ranges: estimateRanges({
+          bodyFatPercent: fused.bodyFatPercent,
+          weightKg: m.weightKg,
+          seePp: fusedSeePp(prior.confidence, vision.confidence),
+          source: FUSED_RANGE_SOURCE,
+        }),
+        repeatability: fusedRepeatability({
+          weightKg: m.weightKg,
+          bodyFatPercent: fused.bodyFatPercent,
+          prior: priorSem,
+          priorConfidence: prior.confidence,
+          visionConfidence: vision.confidence,
+        }),
       });
     },
   };

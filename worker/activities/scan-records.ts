@@ -167,6 +167,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
             leanMassKg: results.estimate.leanMassKg,
             fatMassKg: results.estimate.fatMassKg,
             method: results.estimate.method,
+            ...(results.estimate.repeatability ? { repeatability: results.estimate.repeatability } : {}),
           }),
       }).catch(scanNotFound);
       return { written: written.applied };

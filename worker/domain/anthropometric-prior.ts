@@ -45,8 +45,7 @@ export function priorConfidence(disagreementPp: number, bmi: number, age: number
   return Math.max(PRIOR_MIN_CONFIDENCE, c);
 }
 
-// Anthropometric prior: mean of Deurenberg 1991 (Br J Nutr 65:105) and CUN-BAE (Diabetes Care 2012;35:383), clamped.
-export function anthropometricPrior({ weightKg, heightCm, age, sex }: AnthropometricInput): AnthropometricEstimate {
+function priorParts({ weightKg, heightCm, age, sex }: AnthropometricInput) {
   requirePositive(weightKg, 'invalid_weight', 'weightKg');
   requirePositive(heightCm, 'invalid_height', 'heightCm');
   requireAdultAge(age);
@@ -55,7 +54,19 @@ export function anthropometricPrior({ weightKg, heightCm, age, sex }: Anthropome
   const deurenberg = deurenbergBodyFat({ bmi: b, age, sex: s });
   const cunBae = cunBaeBodyFat({ bmi: b, age, sex: s });
   const range = PLAUSIBLE_BODY_FAT[s];
-  const bf = Math.min(range.max, Math.max(range.min, (deurenberg + cunBae) / 2));
+  return { b, deurenberg, cunBae, bf: Math.min(range.max, Math.max(range.min, (deurenberg + cunBae) / 2)) };
+}
+
+/** The prior's body fat and lean mass before rounding (how it responds to a small weight change). */
+export function priorBodyAtWeight(input: AnthropometricInput): { bodyFatPercent: number; leanMassKg: number } {
+  const { bf } = priorParts(input);
+  return { bodyFatPercent: bf, leanMassKg: input.weightKg * (1 - bf / 100) };
+}
+
+// Anthropometric prior: mean of Deurenberg 1991 (Br J Nutr 65:105) and CUN-BAE (Diabetes Care 2012;35:383), clamped.
+export function anthropometricPrior(input: AnthropometricInput): AnthropometricEstimate {
+  const { weightKg, age } = input;
+  const { b, deurenberg, cunBae, bf } = priorParts(input);
   const fatMassKg = (weightKg * bf) / 100;
   return AnthropometricEstimateSchema.parse({
     bodyFatPercent: round(bf, 1),

@@ -1,26 +1,19 @@
-import { z } from 'zod';
-import { type Change, EstimateMethodSchema, type Trend, TrendSchema } from '../../common/contracts/deltas';
 import { DomainInputError } from './errors';
+import { type Change, type Trend, TrendSchema } from '../../common/contracts/deltas';
+import { type ScanPoint, ScanPointSchema } from '../../common/contracts/scan-history';
+import { SMOOTHING_HALF_LIFE_DAYS, smoothedSeries } from '../../common/body-composition/smoothing';
+import { changeSignificance } from '../../common/body-composition/change-significance';
 import { isImplausible, judgePlausibility, type Reading } from './plausibility';
 import { round } from './validate';
 
-export const ScanPointSchema = z.object({
-  scanId: z.string().min(1),
-  takenAt: z.iso.datetime({ offset: true }),
-  bodyFatPercent: z.number().min(0).max(100),
-  weightKg: z.number().positive(),
-  leanMassKg: z.number().positive().optional(),
-  /** How the estimate was produced; entries written before it was recorded are taken to match the current scan. */
-  method: EstimateMethodSchema.optional(),
-});
-export type ScanPoint = z.infer<typeof ScanPointSchema>;
+export { ScanPointSchema } from '../../common/contracts/scan-history';
+export type { ScanPoint } from '../../common/contracts/scan-history';
 
 export type { Change, Trend } from '../../common/contracts/deltas';
 export { ChangeSchema, TrendSchema } from '../../common/contracts/deltas';
 
 const DAY_MS = 86_400_000;
-/** EWMA half-life in days. */
-export const SMOOTHING_HALF_LIFE_DAYS = 7;
+export { SMOOTHING_HALF_LIFE_DAYS } from '../../common/body-composition/smoothing';
 /** Reference windows: nearest scan to 7 (±3) and 30 (±7) days before the current one. */
 export const SEVEN_DAY_WINDOW = { target: 7, tolerance: 3 } as const;
 export const THIRTY_DAY_WINDOW = { target: 30, tolerance: 7 } as const;
@@ -40,11 +33,19 @@ function parsePoint(p: unknown, label: string): ScanPoint {
 const time = (p: ScanPoint): number => Date.parse(p.takenAt);
 
 function change(current: ScanPoint, ref: ScanPoint): Change {
+  const days = (time(current) - time(ref)) / DAY_MS;
+  const bodyFatPercent = current.bodyFatPercent - ref.bodyFatPercent;
+  const weightKg = current.weightKg - ref.weightKg;
+  const leanMassKg = current.leanMassKg !== undefined && ref.leanMassKg !== undefined ? current.leanMassKg - ref.leanMassKg : undefined;
+  // An earlier entry without its own day-to-day variation is taken to vary like this scan (same member, same method family).
+  const to = current.repeatability;
+  const from = ref.repeatability ?? to;
   return {
     fromScanId: ref.scanId,
-    days: round((time(current) - time(ref)) / DAY_MS, 2),
-    bodyFatPercent: round(current.bodyFatPercent - ref.bodyFatPercent, 2),
-    weightKg: round(current.weightKg - ref.weightKg, 2),
+    days: round(days, 2),
+    bodyFatPercent: round(bodyFatPercent, 2),
+    weightKg: round(weightKg, 2),
+    ...(to && from ? { significance: changeSignificance({ days, bodyFatPercent, weightKg, leanMassKg }, from, to) } : {}),
   };
 }
 
@@ -63,19 +64,14 @@ function nearest(current: ScanPoint, history: ScanPoint[], window: { target: num
   return best;
 }
 
-// Exponential smoothing (Brown 1956) made time-aware for irregular scans: alpha = 1 − 0.5^(Δdays / half-life).
+// Exponential smoothing (Brown 1956), time-aware: common/body-composition/smoothing.ts.
 export function smoothed(points: ScanPoint[], field: 'bodyFatPercent' | 'weightKg', halfLifeDays = SMOOTHING_HALF_LIFE_DAYS): number {
-  const first = points[0];
-  if (!first) throw new DomainInputError('no_scan_points', 'at least one scan point is needed');
-  let s = first[field];
-  let t = time(first);
-  for (const p of points.slice(1)) {
-    const dt = Math.max(0, (time(p) - t) / DAY_MS);
-    const alpha = 1 - 0.5 ** (dt / halfLifeDays);
-    s += alpha * (p[field] - s);
-    t = time(p);
-  }
-  return s;
+  if (!points[0]) throw new DomainInputError('no_scan_points', 'at least one scan point is needed');
+  const series = smoothedSeries(
+    points.map((p) => ({ timeMs: time(p), value: p[field] })),
+    halfLifeDays,
+  );
+  return series[series.length - 1] as number;
 }
 
 export const smoothBodyFat = (points: ScanPoint[], halfLifeDays = SMOOTHING_HALF_LIFE_DAYS): number =>
