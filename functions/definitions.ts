@@ -7,9 +7,11 @@ import { createScan } from './handlers/create-scan';
 import { deleteMyDevice, listMyDevices, putMyDevice } from './handlers/devices';
 import { eraseMe, getErasure } from './handlers/erasure';
 import { getScan } from './handlers/get-scan';
+import { getScanReport, getScanReportPdf } from './handlers/scan-report';
 import { health } from './handlers/health';
 import { listReviews } from './handlers/list-reviews';
 import { listScans } from './handlers/list-scans';
+import { getMemberTrend } from './handlers/member-trend';
 import { nightlyArchive } from './handlers/nightly-archive';
 import { openApiFunction } from './handlers/openapi';
 import { reconcileUploads } from './handlers/reconcile-uploads';
@@ -26,6 +28,8 @@ export const functions: readonly FunctionDefinition[] = [
   createScan,
   listScans,
   getScan,
+  getScanReport,
+  getScanReportPdf,
   submitScan,
   listReviews,
   reviewScan,
@@ -35,6 +39,7 @@ export const functions: readonly FunctionDefinition[] = [
   listMyDevices,
   putMyDevice,
   deleteMyDevice,
+  getMemberTrend,
   eraseMe,
   getErasure,
   health,

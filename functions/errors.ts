@@ -338,3 +338,13 @@ export class DailyScanLimitProblem extends ProblemError {
     });
   }
 }
+
+export class ReportNotReadyProblem extends ProblemError {
+  override readonly name = 'ReportNotReadyProblem';
+  readonly code = 'report_not_ready';
+  readonly status = 409;
+  readonly title = 'The scan has no results yet';
+  constructor() {
+    super('the report exists once the scan has completed; GET /api/scans/{scanId} says how far it is');
+  }
+}

@@ -85,7 +85,9 @@ function operation(def: AnyHttpFunction, schemas: DocumentSchemas) {
         : {
             content: isProblem
               ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `${COMPONENT_REF}Problem` } } }
-              : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
+              : doc.contentType
+                ? { [doc.contentType]: { schema: { type: 'string', ...(doc.contentType.startsWith('text/') ? {} : { format: 'binary' }) } } }
+                : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
           }),
     };
   }

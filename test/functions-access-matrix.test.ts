@@ -92,6 +92,30 @@ describe('functions: authorisation matrix', () => {
       ['decider'],
     ],
     [
+      "read a completed scan's report page",
+      'GET',
+      () => `/api/scans/${decided.scanId}/report`,
+      undefined,
+      { anonymous: 401, owner: 200, other: 404, pendingReviewer: 404, decider: 200, otherReviewer: 404, operator: 404 },
+      ['decider'],
+    ],
+    [
+      "read a completed scan's report PDF",
+      'GET',
+      () => `/api/scans/${decided.scanId}/report.pdf`,
+      undefined,
+      { anonymous: 401, owner: 200, other: 404, pendingReviewer: 404, decider: 200, otherReviewer: 404, operator: 404 },
+      ['decider'],
+    ],
+    [
+      'report of a scan waiting for review (no results yet)',
+      'GET',
+      () => `/api/scans/${pending.scanId}/report`,
+      undefined,
+      { anonymous: 401, owner: 409, other: 404, pendingReviewer: 409, decider: 409, otherReviewer: 409, operator: 404 },
+      ['pendingReviewer', 'decider', 'otherReviewer'],
+    ],
+    [
       'submit a scan waiting for review',
       'POST',
       () => `/api/scans/${pending.scanId}/submit`,
@@ -172,6 +196,14 @@ describe('functions: authorisation matrix', () => {
       [],
     ],
     [
+      'read own trend',
+      'GET',
+      () => '/api/me/trend?metric=bodyFatPercent&days=90',
+      undefined,
+      { anonymous: 401, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      [],
+    ],
+    [
       'read own erasure (none requested yet)',
       'GET',
       () => '/api/me/erasure',
@@ -210,7 +242,8 @@ describe('functions: authorisation matrix', () => {
         if (audited.includes(caller)) {
           expect(after.length, `${caller}: one audit record`).toBe(before + 1);
           const record = after.find((a) => a.actor === `reviewer:${ids[caller as keyof typeof ids]}` && a.at >= started);
-          expect(record).toMatchObject({ userId: ids.owner, subject: { why: 'review', what: 'scan' }, at: expect.any(String) });
+          const what = /\/report(\.pdf)?$/.test(path()) ? 'report' : 'scan';
+          expect(record).toMatchObject({ userId: ids.owner, subject: { why: 'review', what }, at: expect.any(String) });
           // Identifiers only: no health data in the audit trail.
           expect(JSON.stringify(record)).not.toMatch(/bodyFat|weightKg|measurements|results/);
         } else {

@@ -33,6 +33,8 @@ export interface ResponseDoc {
   /** Problem codes this status carries (documentation). */
   codes?: string[];
   headers?: Record<string, string>;
+  /** A body that is not JSON (an HTML page, a PDF): its media type, shown as a string body in the document. */
+  contentType?: string;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;

@@ -13,7 +13,7 @@ import type { Principal } from '../framework/types';
 export type ReadPurpose = 'review';
 
 /** What was read (for the audit record). */
-export type HealthDataRead = 'scan' | 'review_queue_entry' | 'photo_read_url';
+export type HealthDataRead = 'scan' | 'review_queue_entry' | 'photo_read_url' | 'report';
 
 /** The one rule of what a reviewer may see: a scan waiting for a review, or one this reviewer decided. */
 export function reviewerMaySee(scan: Pick<ScanDocument, 'status' | 'ownerId' | 'reviewedBy'>, reviewer: Principal): boolean {

@@ -23,6 +23,8 @@ export interface ApiResult {
   status: number;
   headers: Headers;
   text: string;
+  /** The body as received (a PDF is not text). */
+  bytes: Buffer;
   json: any;
 }
 
@@ -70,14 +72,15 @@ export async function api(host: LocalHost, path: string, call: ApiCall = {}): Pr
 /** node:http so that paths with `..`, `%2F` or unicode reach the host exactly as written. */
 export function rawRequest(port: number, method: string, path: string, headers: Record<string, string>, body?: string | Uint8Array) {
   if (body !== undefined) headers = { ...headers, 'content-length': String(Buffer.byteLength(body)) };
-  return new Promise<{ status: number; headers: Headers; text: string }>((resolve, reject) => {
+  return new Promise<{ status: number; headers: Headers; text: string; bytes: Buffer }>((resolve, reject) => {
     const req = http.request({ host: '127.0.0.1', port, method, path, headers, agent: false }, (res) => {
       const chunks: Buffer[] = [];
       res.on('data', (c: Buffer) => chunks.push(c));
       res.on('end', () => {
         const h = new Headers();
         for (const [k, v] of Object.entries(res.headers)) if (v !== undefined) h.set(k, Array.isArray(v) ? v.join(', ') : v);
-        resolve({ status: res.statusCode ?? 0, headers: h, text: Buffer.concat(chunks).toString('utf8') });
+        const bytes = Buffer.concat(chunks);
+        resolve({ status: res.statusCode ?? 0, headers: h, text: bytes.toString('utf8'), bytes });
       });
       res.on('error', reject);
     });

@@ -1,0 +1,106 @@
+import { memberTrend } from '../../common/body-composition/member-trend';
+import { ScanParamsSchema } from '../../common/contracts/api';
+import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
+import { ScanPointSchema } from '../../common/contracts/scan-history';
+import { ScanResultsSchema } from '../../common/contracts/scan-results';
+import type { Deps } from '../deps';
+import { ReportNotReadyProblem, ScanEndedProblem } from '../errors';
+import type { Principal } from '../framework/types';
+import { defineHttp } from '../framework/types';
+import { reportContent } from '../report/report-content';
+import { REPORT_SECURITY_HEADERS, reportHtml } from '../report/report-html';
+import { reportPdf } from '../report/report-pdf';
+import { loadVisibleScan } from '../scans/access';
+
+// The member's report of one completed scan, as a page and as a PDF made on demand from the same content.
+// Access as for the scan: the owner, or a reviewer with a need (audited as a `report` read).
+
+/** The trend in the report: body fat over the 90 days up to this scan. */
+export const REPORT_TREND_DAYS = 90;
+
+async function loadReport(deps: Deps, scanId: string, principal: Principal) {
+  const scan: ScanDocument = await loadVisibleScan(deps, scanId, principal, { read: 'report' });
+  if (scan.status === 'rejected' || scan.status === 'failed' || scan.status === 'cancelled')
+    throw new ScanEndedProblem(scan.status, scan.scanId, scan.error);
+  if (scan.status !== 'completed' || !scan.results) throw new ReportNotReadyProblem();
+  const results = ScanResultsSchema.parse(scan.results);
+  const capturedMs = Date.parse(scan.measurements.capturedAt);
+  const since = new Date(capturedMs - REPORT_TREND_DAYS * 86_400_000).toISOString();
+  const snap = await deps.db
+    .collection(Collections.users)
+    .doc(scan.ownerId)
+    .collection(Collections.scanHistory)
+    .where('takenAt', '>=', since)
+    .orderBy('takenAt', 'asc')
+    .limit(2000)
+    .get();
+  const history = snap.docs.map((d) => ScanPointSchema.parse(d.data()));
+  const trend = memberTrend({ history, metric: 'bodyFatPercent', days: REPORT_TREND_DAYS, now: new Date(capturedMs) });
+  return reportContent({ ...scan, results }, trend);
+}
+
+const responses = (ok: { description: string; contentType: string; headers: Record<string, string> }) => ({
+  200: { description: ok.description, contentType: ok.contentType, headers: ok.headers },
+  400: { description: 'invalid scan id', codes: ['validation_failed'] },
+  401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
+  404: { description: 'no such scan for this caller (as for GET /api/scans/{scanId})', codes: ['scan_not_found'] },
+  409: { description: 'the scan has not completed yet', codes: ['report_not_ready'] },
+  410: { description: 'cancelled', codes: ['cancelled'] },
+  422: {
+    description: 'rejected or failed, with the member-facing reason',
+    codes: ['photos_rejected', 'review_rejected', 'consent_required', 'analysis_failed'],
+  },
+});
+
+export const getScanReport = defineHttp({
+  kind: 'http',
+  name: 'getScanReport',
+  route: 'scans/{scanId}/report',
+  methods: ['GET'],
+  auth: 'owner',
+  summary: 'The report of a completed scan as an HTML page: figures with their ranges, changes against day-to-day variation, trend, plans',
+  tags: ['scans'],
+  params: ScanParamsSchema,
+  responses: responses({
+    description: 'the report page',
+    contentType: 'text/html',
+    headers: { 'Content-Security-Policy': 'no script; the one inline stylesheet by its hash; nothing loaded; never framed' },
+  }),
+  async handler({ params, principal, deps }) {
+    const content = await loadReport(deps, params.scanId, principal);
+    return {
+      status: 200,
+      rawBody: new TextEncoder().encode(reportHtml(content)),
+      headers: { 'Content-Type': 'text/html; charset=utf-8', ...REPORT_SECURITY_HEADERS },
+    };
+  },
+});
+
+export const getScanReportPdf = defineHttp({
+  kind: 'http',
+  name: 'getScanReportPdf',
+  route: 'scans/{scanId}/report.pdf',
+  methods: ['GET'],
+  auth: 'owner',
+  summary: 'The same report as a PDF, generated on demand',
+  tags: ['scans'],
+  params: ScanParamsSchema,
+  responses: responses({
+    description: 'the report as a PDF',
+    contentType: 'application/pdf',
+    headers: { 'Content-Disposition': 'attachment; filename="scan-report-{scanId}.pdf"' },
+  }),
+  async handler({ params, principal, deps }) {
+    const content = await loadReport(deps, params.scanId, principal);
+    return {
+      status: 200,
+      rawBody: await reportPdf(content),
+      headers: {
+        'Content-Type': 'application/pdf',
+        'Content-Disposition': `attachment; filename="scan-report-${params.scanId}.pdf"`,
+        'Cache-Control': 'private, no-store',
+        'X-Content-Type-Options': 'nosniff',
+      },
+    };
+  },
+});
