@@ -7,7 +7,6 @@ import { createScan } from './handlers/create-scan';
 import { deleteMyDevice, listMyDevices, putMyDevice } from './handlers/devices';
 import { eraseMe, getErasure } from './handlers/erasure';
 import { getScan } from './handlers/get-scan';
-import { getScanReport, getScanReportPdf } from './handlers/scan-report';
 import { health } from './handlers/health';
 import { listReviews } from './handlers/list-reviews';
 import { listScans } from './handlers/list-scans';
@@ -17,6 +16,7 @@ import { openApiFunction } from './handlers/openapi';
 import { reconcileUploads } from './handlers/reconcile-uploads';
 import { reviewConsole } from './handlers/review-console';
 import { reviewScan } from './handlers/review-scan';
+import { getScanReport, getScanReportPdf } from './handlers/scan-report';
 import { submitScan } from './handlers/submit-scan';
 import { uploadTrigger } from './handlers/upload-trigger';
 

@@ -86,7 +86,9 @@ function operation(def: AnyHttpFunction, schemas: DocumentSchemas) {
             content: isProblem
               ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `${COMPONENT_REF}Problem` } } }
               : doc.contentType
-                ? { [doc.contentType]: { schema: { type: 'string', ...(doc.contentType.startsWith('text/') ? {} : { format: 'binary' }) } } }
+                ? {
+                    [doc.contentType]: { schema: { type: 'string', ...(doc.contentType.startsWith('text/') ? {} : { format: 'binary' }) } },
+                  }
                 : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
           }),
     };

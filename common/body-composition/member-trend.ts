@@ -1,5 +1,5 @@
-import type { MemberTrendResponse, TrendPoint } from '../contracts/member-trend';
 import type { Repeatability, TrackedMetric } from '../contracts/measurement-uncertainty';
+import type { MemberTrendResponse, TrendPoint } from '../contracts/member-trend';
 import type { ScanPoint } from '../contracts/scan-history';
 import { BEYOND_DAY_TO_DAY_VARIATION, metricChange, WITHIN_DAY_TO_DAY_VARIATION } from './change-significance';
 import { WEIGHT_SEM_KG, Z_95 } from './repeatability';

@@ -1,5 +1,5 @@
-import type { MemberTrendResponse } from '../../common/contracts/member-trend';
 import type { Interval } from '../../common/contracts/measurement-uncertainty';
+import type { MemberTrendResponse } from '../../common/contracts/member-trend';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import type { ScanResults } from '../../common/contracts/scan-results';
 

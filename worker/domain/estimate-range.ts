@@ -1,5 +1,5 @@
-import { type EstimateRanges, EstimateRangesSchema } from '../../common/contracts/measurement-uncertainty';
 import { Z_95 } from '../../common/body-composition/repeatability';
+import { type EstimateRanges, EstimateRangesSchema } from '../../common/contracts/measurement-uncertainty';
 import { round } from './validate';
 
 // The 95 % range of one body-composition estimate: ± 1.96 standard errors of estimate (SEE) of the method

@@ -1,5 +1,5 @@
-import { type Repeatability, RepeatabilitySchema } from '../../common/contracts/measurement-uncertainty';
 import { PHOTO_BODY_FAT_SEM_PP, WEIGHT_SEM_KG } from '../../common/body-composition/repeatability';
+import { type Repeatability, RepeatabilitySchema } from '../../common/contracts/measurement-uncertainty';
 
 // Day-to-day variation (SEM) of one scan's figures, which decides whether a later change is beyond noise.
 //

@@ -1,18 +1,18 @@
-import { DomainInputError } from './errors';
+import { changeSignificance } from '../../common/body-composition/change-significance';
+import { SMOOTHING_HALF_LIFE_DAYS, smoothedSeries } from '../../common/body-composition/smoothing';
 import { type Change, type Trend, TrendSchema } from '../../common/contracts/deltas';
 import { type ScanPoint, ScanPointSchema } from '../../common/contracts/scan-history';
-import { SMOOTHING_HALF_LIFE_DAYS, smoothedSeries } from '../../common/body-composition/smoothing';
-import { changeSignificance } from '../../common/body-composition/change-significance';
+import { DomainInputError } from './errors';
 import { isImplausible, judgePlausibility, type Reading } from './plausibility';
 import { round } from './validate';
 
-export { ScanPointSchema } from '../../common/contracts/scan-history';
-export type { ScanPoint } from '../../common/contracts/scan-history';
-
 export type { Change, Trend } from '../../common/contracts/deltas';
 export { ChangeSchema, TrendSchema } from '../../common/contracts/deltas';
+export type { ScanPoint } from '../../common/contracts/scan-history';
+export { ScanPointSchema } from '../../common/contracts/scan-history';
 
 const DAY_MS = 86_400_000;
+
 export { SMOOTHING_HALF_LIFE_DAYS } from '../../common/body-composition/smoothing';
 /** Reference windows: nearest scan to 7 (±3) and 30 (±7) days before the current one. */
 export const SEVEN_DAY_WINDOW = { target: 7, tolerance: 3 } as const;
