@@ -19,19 +19,19 @@ if ! command -v node >/dev/null 2>&1 || [ "$(node_major node)" -lt 22 ]; then
 fi
 
 # npm's own shebang is `env node`, so from here on npm runs on Node 22 as well.
-# The stamp holds the hash of the lock it was installed from (a checkout changes mtimes, not content), and
-# the install runs under a lock: while `npm ci` has removed node_modules, a second command must wait for
-# it rather than start its own install into the same folder.
-stamp="$root/node_modules/.installed-from-lock"
+# The stamp is named by the hash of the lock it was installed from (a checkout changes mtimes, not content),
+# and the install runs under a lock: while `npm ci` has removed node_modules, a second command must wait
+# for it rather than start its own install into the same folder.
 lock_hash="$(sha256sum "$root/package-lock.json" | cut -d' ' -f1)"
-if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+stamp="$root/node_modules/.installed-from-lock-$lock_hash"
+if [ ! -f "$stamp" ]; then
   mkdir -p "$tools"
   exec 9>"$tools/npm-install.lock"
   flock 9
-  if [ "$(cat "$stamp" 2>/dev/null)" != "$lock_hash" ]; then
+  if [ ! -f "$stamp" ]; then
     echo "[setup] installing npm dependencies (npm ci)" >&2
     (cd "$root" && npm ci --no-audit --no-fund --loglevel=error >&2)
-    echo "$lock_hash" >"$stamp"
+    touch "$stamp"
   fi
   exec 9>&-
 fi
