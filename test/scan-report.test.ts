@@ -13,6 +13,7 @@ import { ScanResultsSchema } from '../common/contracts/scan-results';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { ensureChromium } from '../scripts/lib/chromium';
+import { ensureDebianPackage } from '../scripts/lib/debian-package';
 import { estimateRanges, FUSED_RANGE_SOURCE, fusedSeePp } from '../worker/domain/estimate-range';
 import { scanTrend } from '../worker/domain/trend';
 import { idTokenFor } from './helpers/auth';
@@ -26,7 +27,7 @@ import { testConfig } from './helpers/stack';
 // pdftotext and drawn with pdftoppm. Screenshots land beside the console's in .data/screenshots.
 const SCREENSHOTS = path.resolve(__dirname, '..', '.data', 'screenshots');
 const PHONE = { width: 390, height: 844 };
-const hasPoppler = spawnSync('sh', ['-c', 'command -v pdftotext && command -v pdftoppm'], { stdio: 'ignore' }).status === 0;
+const POPPLER = ['/usr/bin/pdftotext', '/usr/bin/pdftoppm'];
 const HOSTILE = '<img src=x onerror="document.title=1">&<b>not bold</b>';
 
 describe('the member report: trend, page and PDF', () => {
@@ -146,9 +147,7 @@ describe('the member report: trend, page and PDF', () => {
   });
 
   it('the PDF carries the same figures; its first page is drawn beside the console screenshots', async () => {
-    expect(hasPoppler, 'pdftotext and pdftoppm are missing: install Debian package poppler-utils (apt-get install -y poppler-utils)').toBe(
-      true,
-    );
+    ensureDebianPackage('poppler-utils', POPPLER);
     const res = await api(host, `/api/scans/${scanId}/report.pdf`, { token });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
