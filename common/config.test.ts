@@ -61,6 +61,13 @@ describe('config', () => {
     ]);
   });
 
+  it('names the worker build: local-dev unless set, an image tag when set, anything else refused by name', () => {
+    expect(loadConfig(local).WORKER_BUILD_ID).toBe('local-dev');
+    expect(loadConfig({ ...local, WORKER_BUILD_ID: '3f2a9c1d0b7e' }).WORKER_BUILD_ID).toBe('3f2a9c1d0b7e');
+    expect(problems({ ...local, WORKER_BUILD_ID: 'a b' })).toEqual(['WORKER_BUILD_ID']);
+    expect(problems({ ...local, WORKER_BUILD_ID: '-leading-dash' })).toEqual(['WORKER_BUILD_ID']);
+  });
+
   it('names a missing or malformed Temporal address', () => {
     const { TEMPORAL_ADDRESS: _, ...rest } = local;
     expect(problems(rest)).toEqual(['TEMPORAL_ADDRESS']);

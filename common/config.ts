@@ -210,6 +210,14 @@ const ConfigObject = z.object({
   WORKER_HEALTH_PORT: int(0, 65535).default(8080),
   /** Prebuilt workflow bundle; production always uses one, development bundles from source. */
   WORKER_WORKFLOW_BUNDLE_PATH: z.string().min(1).optional(),
+  /**
+   * This worker build's id: the image tag (the commit; Dockerfile.worker bakes it in from the build arg
+   * infra/hooks/postdeploy.sh passes). Every scan's results name it; `local-dev` for a laptop or test run.
+   */
+  WORKER_BUILD_ID: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'expected letters, digits, ".", "_" or "-" (an image tag)')
+    .default('local-dev'),
 
   // Model API (optional): Azure OpenAI (key, or Entra ID when no key) or any OpenAI-compatible endpoint.
   MODEL_PROVIDER: z.enum(['none', 'azure', 'openai']).default('none'),

@@ -22,7 +22,9 @@ import { measurements, newUserId, pushesFor, scanWorkerSuite, seedMember, seedUp
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
 const taskQueue = uniqueTaskQueue('daily-scan');
-const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '600' });
+// A build id of its own: the results must name the build the worker was started with.
+const buildId = `daily-scan-test-${randomUUID().slice(0, 8)}`;
+const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_TIMEOUT_SECONDS: '600', WORKER_BUILD_ID: buildId });
 const suite = scanWorkerSuite('daily-scan', () => config);
 const { firebase, blob } = suite;
 
@@ -94,10 +96,26 @@ describe('the daily scan workflow on the local stack', () => {
       'hydration',
       'insights',
       'nutrition',
+      'provenance',
       'quality',
       'review',
       'workout',
     ]);
+    // Which build and workflow type made it; no model is configured here, so every agent is deterministic code.
+    const deterministic = { source: 'deterministic' };
+    expect(doc.results?.provenance).toEqual({
+      workflowType: DAILY_SCAN_WORKFLOW,
+      buildId,
+      agents: {
+        quality: deterministic,
+        estimate: deterministic,
+        deltas: deterministic,
+        insights: deterministic,
+        nutrition: deterministic,
+        workout: deterministic,
+        hydration: deterministic,
+      },
+    });
     expect(results.estimate.method).toBe('anthropometric-prior');
     expect(results.estimate.bodyFatPercent).toBeGreaterThan(10);
     expect(await historyCount(scan.ownerId)).toBe(1);
@@ -320,12 +338,15 @@ describe('forward only, exactly once, retry budgets', () => {
       error: { code: 'analysis_failed', message: MEMBER_MESSAGES.failed },
       photos: scan.photos,
       policy: 'keep',
+      workflowType: DAILY_SCAN_WORKFLOW,
     });
     // The writes of issue 13: status moves still in flight land after the end.
     await activities.beginScan(ref);
     await activities.enterReview({ ...ref, reasons: ['low_confidence'], timeoutSeconds: 60, onTimeout: 'reject' });
     const doc = await scanDoc(scan.scanId);
     expect(doc).toMatchObject({ status: 'failed', error: { code: 'analysis_failed' }, credit: { state: 'refunded' } });
+    // The failed record names the build and workflow type that ended it.
+    expect(doc.provenance).toEqual({ workflowType: DAILY_SCAN_WORKFLOW, buildId, agents: {} });
     expect(doc.review).toBeUndefined();
     expect(await credits(scan.ownerId)).toBe(1);
     // Ending again changes nothing and refunds nothing.
@@ -336,6 +357,7 @@ describe('forward only, exactly once, retry budgets', () => {
         error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
         photos: scan.photos,
         policy: 'keep',
+        workflowType: DAILY_SCAN_WORKFLOW,
       }),
     ).toEqual({ ended: false, refunded: false, status: 'failed' });
     expect(await credits(scan.ownerId)).toBe(1);

@@ -53,6 +53,7 @@ export function activityDepsFromConfig(
       maxClippedShare: config.QUALITY_MAX_CLIPPED_SHARE,
     }),
     now: () => new Date(),
+    buildId: config.WORKER_BUILD_ID,
     model: modelRuntimeFromConfig(config),
   };
 }

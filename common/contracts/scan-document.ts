@@ -9,7 +9,7 @@ import {
   ScanStatusSchema,
   UserIdSchema,
 } from './scan';
-import { ScanResultsSchema } from './scan-results';
+import { ProvenanceSchema, ScanResultsSchema } from './scan-results';
 
 // Firestore layout (SPEC section 5). One place names every collection.
 export const Collections = {
@@ -56,6 +56,8 @@ export const ScanDocumentSchema = z.object({
   /** Written once by persistResults; the completed response of GET /api/scans/{scanId} carries it as is. */
   results: ScanResultsSchema.optional(),
   error: ScanErrorSchema.optional(),
+  /** Which build and workflow type ended a scan without results (written by the worker's endScan); a completed scan's is in results. */
+  provenance: ProvenanceSchema.optional(),
   photosDeleted: z.boolean().optional(),
   /** The sealed copies, recorded in the write that queues the scan; the analysis reads only these. */
   sealedPhotos: PhotoSealsSchema.optional(),

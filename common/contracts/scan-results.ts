@@ -199,6 +199,40 @@ export const WorkoutResultSchema = WorkoutPlanSchema.extend({ method: AdviceMeth
 export const HydrationResultSchema = HydrationPlanSchema.extend({ method: z.literal(ADVICE_METHOD) });
 export const InsightsResultSchema = z.object({ findings: InsightsSchema, method: AdviceMethod, ...worded });
 
+// --- provenance: which code, prompts and model deployments made a result -------------------------------
+
+/** The agents whose output a result holds (the keys of ScanResultsSchema that an agent fills). */
+export const AgentNameSchema = z.enum(['quality', 'estimate', 'deltas', 'insights', 'nutrition', 'workout', 'hydration']);
+export type AgentName = z.infer<typeof AgentNameSchema>;
+
+/** One agent's output: deterministic code alone, or with a model (its deployment and prompt version). */
+export const AgentProvenanceSchema = z.discriminatedUnion('source', [
+  z.object({ source: z.literal('deterministic') }),
+  z.object({
+    source: z.literal('model'),
+    provider: ModelRunSchema.shape.provider,
+    deployment: z.string(),
+    promptVersion: z.string(),
+    promptSha256: z.string(),
+  }),
+]);
+export type AgentProvenance = z.infer<typeof AgentProvenanceSchema>;
+
+export const ProvenanceSchema = z
+  .object({
+    /** The workflow type of the run (common/contracts/workflow-types.ts). */
+    workflowType: z.string().min(1),
+    /**
+     * The worker build (WORKER_BUILD_ID: the image tag, the commit) that wrote this record. Scans are pinned
+     * to the build they started on (worker Deployment Versioning), so every task of the run ran on it.
+     */
+    buildId: z.string().min(1),
+    /** Per agent that produced output; absent on a scan that ended before its agents ran. */
+    agents: z.partialRecord(AgentNameSchema, AgentProvenanceSchema),
+  })
+  .meta({ description: 'Which worker build, workflow type, prompt versions and model deployments produced this scan. Never content.' });
+export type Provenance = z.infer<typeof ProvenanceSchema>;
+
 // --- the whole --------------------------------------------------------------------------------------
 
 export const ReviewOutcomeSchema = z.union([
@@ -225,5 +259,7 @@ export const ScanResultsSchema = z.object({
   review: ReviewOutcomeSchema,
   /** Model tokens per agent and in total for this scan (set by persistResults; absent without a model). */
   modelUsage: ModelUsageSummarySchema.optional(),
+  /** Which build, workflow type, prompts and model deployments produced it (set by persistResults; absent on results written before it existed). */
+  provenance: ProvenanceSchema.optional(),
 });
 export type ScanResults = z.infer<typeof ScanResultsSchema>;

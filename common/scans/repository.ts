@@ -17,6 +17,7 @@ import {
   workflowIdForScan,
 } from '../contracts/scan';
 import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
+import type { Provenance } from '../contracts/scan-results';
 import { isAlreadyExists } from './already-exists';
 import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
 import { filtered, Queries } from './queries';
@@ -307,6 +308,8 @@ export async function endScanWithoutResults(
     error: ScanError;
     now: Date;
     audit: Omit<ScanAuditEntry, 'scanId' | 'outcome'>;
+    /** The worker's record of which build and workflow type ended it; the Functions side ends scans that never ran. */
+    provenance?: Provenance;
     onlyFrom?: readonly ScanStatus[];
     /** The photo retention policy of the side that ends it (it records `photosDeleted` when it deletes). */
     retainPhotos: () => Promise<unknown>;
@@ -318,7 +321,7 @@ export async function endScanWithoutResults(
     now: args.now,
     to: args.status,
     onlyFrom: args.onlyFrom,
-    fields: { error: args.error, endedAt: at },
+    fields: { error: args.error, endedAt: at, ...(args.provenance ? { provenance: args.provenance } : {}) },
     audits: [{ ...args.audit, scanId: args.scanId, outcome: args.status }],
     also: (write, current) => {
       // A credit moves only from reserved: a consumed one (results written) or a refunded one stays.

@@ -13,7 +13,7 @@ tag=${WORKER_IMAGE_TAG:-$(git rev-parse --short=12 HEAD 2> /dev/null || date -u 
 image="$AZURE_CONTAINER_REGISTRY_ENDPOINT/scan-worker:$tag"
 echo "building $image in $AZURE_CONTAINER_REGISTRY_NAME"
 az acr build --registry "$AZURE_CONTAINER_REGISTRY_NAME" --agent-pool "$AZURE_CONTAINER_REGISTRY_AGENT_POOL" \
-  --image "scan-worker:$tag" --file Dockerfile.worker . > /dev/null
+  --image "scan-worker:$tag" --build-arg "WORKER_BUILD_ID=$tag" --file Dockerfile.worker . > /dev/null
 
 count=${WORKER_COUNT:-1}
 echo "deploying $count worker container group(s)"

@@ -4,7 +4,7 @@ import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, r
 import path from 'node:path';
 
 // Follows a Dockerfile without a Docker engine: each stage gets a folder that stands for its filesystem
-// root, and FROM/WORKDIR/COPY/RUN/ENV/USER/EXPOSE/HEALTHCHECK/ENTRYPOINT/CMD are applied to it the way
+// root, and FROM/WORKDIR/COPY/RUN/ARG/ENV/USER/EXPOSE/HEALTHCHECK/ENTRYPOINT/CMD are applied to it the way
 // `docker build` applies them. What cannot be replayed is said, never silently dropped: the base image's
 // own files are not there (the host's Node runs the stage), and RUN steps the caller names as skippable
 // (the runtime stage's apt-get) are recorded in `skipped`.
@@ -144,8 +144,17 @@ export function replayStage(stage: Stage, options: ReplayOptions): ReplayedStage
   const out: ReplayedStage = { stage, root, workdir: '/', env: {}, expose: [], skipped: [], runSeconds: [] };
   const inRoot = (p: string) => path.join(root, path.posix.resolve(out.workdir, p));
   mkdirSync(root, { recursive: true, mode: 0o755 });
+  // ARG values (their defaults: no --build-arg here), substituted into ENV values as Docker does.
+  const buildArgs: Record<string, string> = {};
+  const substitute = (v: string) => v.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => buildArgs[name] ?? '');
   for (const { op, args, line } of stage.instructions) {
     switch (op) {
+      case 'ARG': {
+        const eq = args.indexOf('=');
+        if (eq < 1) throw new Error(`Dockerfile line ${line}: only ARG name=default is replayed`);
+        buildArgs[args.slice(0, eq).trim()] = args.slice(eq + 1).trim();
+        break;
+      }
       case 'WORKDIR':
         out.workdir = path.posix.resolve(out.workdir, args);
         mkdirSync(inRoot('.'), { recursive: true, mode: 0o755 });
@@ -154,7 +163,7 @@ export function replayStage(stage: Stage, options: ReplayOptions): ReplayedStage
         for (const pair of args.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []) {
           const eq = pair.indexOf('=');
           if (eq < 1) throw new Error(`Dockerfile line ${line}: only ENV key=value is replayed`);
-          out.env[pair.slice(0, eq)] = pair.slice(eq + 1).replace(/^"(.*)"$/, '$1');
+          out.env[pair.slice(0, eq)] = substitute(pair.slice(eq + 1).replace(/^"(.*)"$/, '$1'));
         }
         break;
       case 'COPY': {

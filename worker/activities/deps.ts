@@ -22,6 +22,8 @@ export interface ActivityDeps {
   push: PushTransport;
   qualityThresholds: PhotoQualityThresholds;
   now: () => Date;
+  /** WORKER_BUILD_ID: the build the results and end records this worker writes are attributed to. */
+  buildId: string;
   /** Model client, concurrency limit and telemetry; absent when no model is configured (deterministic agents only). */
   model?: ModelRuntime | undefined;
   /** Temporal client for the archive activities (listing closed runs, fetching histories); absent, they refuse to run. */

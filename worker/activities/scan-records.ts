@@ -13,13 +13,13 @@ import { Collections } from '../../common/contracts/scan-document';
 import type { ScanAuditEntry } from '../../common/scans/audit-log';
 import { consentRef, endScanWithoutResults, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
-import { summarizeModelUsage } from '../model/provenance';
+import { agentProvenance, summarizeModelUsage } from '../model/provenance';
 import { type ActivityDeps, photoContainers } from './deps';
 import { parseOrFail } from './validate';
 
 const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
 
-import { ScanResultsSchema } from '../../common/contracts/scan-results';
+import { type Provenance, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
 
 export { recordScanStep };
@@ -135,21 +135,30 @@ export function createScanRecordActivities(deps: ActivityDeps) {
       scanId: string;
       userId: string;
       capturedAt: string;
+      /** The run's workflow type (workflowInfo()); the build id is this worker's own. */
+      workflowType: string;
       results: z.input<typeof ScanResultsSchema>;
     }): Promise<{ written: boolean }> {
-      const { scanId, userId, capturedAt, results } = parseOrFail(
-        z.object({ scanId: z.string(), userId: z.string(), capturedAt: z.string(), results: ScanResultsSchema }),
+      const { scanId, userId, capturedAt, workflowType, results } = parseOrFail(
+        z.object({
+          scanId: z.string(),
+          userId: z.string(),
+          capturedAt: z.string(),
+          workflowType: z.string().min(1),
+          results: ScanResultsSchema,
+        }),
         input,
         'results',
       );
       const history = db.collection(Collections.users).doc(userId).collection(Collections.scanHistory).doc(scanId);
       const at = now();
       const modelUsage = summarizeModelUsage(results);
+      const provenance: Provenance = { workflowType, buildId: deps.buildId, agents: agentProvenance(results) };
       const written = await updateScan(db, scanId, {
         now: at,
         to: 'completed',
         fields: {
-          results: modelUsage ? { ...results, modelUsage } : results,
+          results: { ...results, ...(modelUsage ? { modelUsage } : {}), provenance },
           'credit.state': 'consumed',
           progress: progressOf('completed', 'done'),
           endedAt: at.toISOString(),
@@ -184,6 +193,8 @@ export function createScanRecordActivities(deps: ActivityDeps) {
       error: z.infer<typeof ScanErrorSchema>;
       photos: Partial<Record<z.infer<typeof AngleSchema>, string>>;
       policy: 'delete' | 'keep';
+      /** The run's workflow type (workflowInfo()); the build id is this worker's own. */
+      workflowType: string;
     }): Promise<{ ended: boolean; refunded: boolean; status: z.infer<typeof ScanStatusSchema> }> {
       const args = parseOrFail(
         z.object({
@@ -193,6 +204,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
           error: ScanErrorSchema,
           photos: z.record(AngleSchema, z.string()),
           policy: z.enum(['delete', 'keep']),
+          workflowType: z.string().min(1),
         }),
         input,
         'scan end',
@@ -202,6 +214,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
         status: args.status,
         error: args.error,
         now: now(),
+        provenance: { workflowType: args.workflowType, buildId: deps.buildId, agents: {} },
         audit: { userId: args.userId, action: 'scan_ended', actor: WORKER },
         // Retention 'keep' leaves the sealed copies; 'delete' removes them and anything at the upload location.
         retainPhotos: async () => {

@@ -1,4 +1,11 @@
-import { ModelRunSchema, type ModelUsageSummary, type TokenUsage } from '../../common/contracts/scan-results';
+import {
+  type AgentName,
+  AgentNameSchema,
+  type AgentProvenance,
+  ModelRunSchema,
+  type ModelUsageSummary,
+  type TokenUsage,
+} from '../../common/contracts/scan-results';
 
 // What each model-backed result records about how it was made, and what it cost. Never content.
 
@@ -24,4 +31,24 @@ export function summarizeModelUsage(results: Record<string, unknown>): ModelUsag
     total = addUsage(total, run.data.usage);
   }
   return Object.keys(perAgent).length ? { perAgent, total } : undefined;
+}
+
+/** Per agent present in a scan's results: its model deployment and prompt version, or deterministic code alone. */
+export function agentProvenance(results: Record<string, unknown>): Partial<Record<AgentName, AgentProvenance>> {
+  const agents: Partial<Record<AgentName, AgentProvenance>> = {};
+  for (const agent of AgentNameSchema.options) {
+    const value = results[agent];
+    if (value === undefined) continue;
+    const run = ModelRunSchema.safeParse((value as { model?: unknown } | null)?.model);
+    agents[agent] = run.success
+      ? {
+          source: 'model',
+          provider: run.data.provider,
+          deployment: run.data.deployment,
+          promptVersion: run.data.promptVersion,
+          promptSha256: run.data.promptSha256,
+        }
+      : { source: 'deterministic' };
+  }
+  return agents;
 }

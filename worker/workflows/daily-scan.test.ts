@@ -360,7 +360,13 @@ describe('dailyScanWorkflowV3 scheduling (time-skipping server, mocked activitie
 
         // The stored results are what the agents returned, in the schema the API documents.
         const [persisted] = r.inputs('persistResults');
-        expect(persisted).toMatchObject({ scanId: run.input.scanId, userId: 'member_1', capturedAt: MEASUREMENTS.capturedAt });
+        expect(persisted).toMatchObject({
+          scanId: run.input.scanId,
+          userId: 'member_1',
+          capturedAt: MEASUREMENTS.capturedAt,
+          // The run's type, from the workflow; the build id is the activity's own (the workflow reads no environment).
+          workflowType: DAILY_SCAN_WORKFLOW,
+        });
         const results = ScanResultsSchema.parse(persisted!.results);
         expect(results.review).toEqual({ required: false });
         expect(results.estimate).toEqual(estimate());
@@ -479,7 +485,15 @@ describe('dailyScanWorkflowV3 review gate (time-skipping server, mocked activiti
       expect(rec.inputs('leaveReview')[0]).toMatchObject({ outcome: 'rejected', appliedDecision: 'reject', reviewerId: 'reviewer_7' });
       expect(rec.names()).not.toContain('persistResults');
       expect(rec.inputs('endScan')).toEqual([
-        { scanId: input.scanId, userId: 'member_1', status: 'rejected', error: result.error, photos: input.photos, policy: 'keep' },
+        {
+          scanId: input.scanId,
+          userId: 'member_1',
+          status: 'rejected',
+          error: result.error,
+          photos: input.photos,
+          policy: 'keep',
+          workflowType: DAILY_SCAN_WORKFLOW,
+        },
       ]);
       expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review', 'rejected']);
       expect(await searchStatus(handle)).toBe('rejected');
@@ -601,7 +615,15 @@ describe('dailyScanWorkflowV3 compensation (time-skipping server, mocked activit
         expect(rec.names()).not.toContain('persistResults');
         // One end: status and member-facing error, refund and photo retention (policy from the input).
         expect(rec.inputs('endScan')).toEqual([
-          { scanId: input.scanId, userId: 'member_1', status, error, photos: input.photos, policy: 'delete' },
+          {
+            scanId: input.scanId,
+            userId: 'member_1',
+            status,
+            error,
+            photos: input.photos,
+            policy: 'delete',
+            workflowType: DAILY_SCAN_WORKFLOW,
+          },
         ]);
         // A step started early is cancelled, nothing but the push starts after the end, and the push says how it ended.
         if (cancelsHydration) expect(rec.events).toContain('cancelled:planHydration');
@@ -629,6 +651,7 @@ describe('dailyScanWorkflowV3 compensation (time-skipping server, mocked activit
           error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
           photos: input.photos,
           policy: 'delete',
+          workflowType: DAILY_SCAN_WORKFLOW,
         },
       ]);
       expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review', 'cancelled']);

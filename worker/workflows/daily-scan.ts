@@ -14,6 +14,7 @@ import {
   proxyActivities,
   setHandler,
   upsertSearchAttributes,
+  workflowInfo,
 } from '@temporalio/workflow';
 import { FailureType, MEMBER_MESSAGES, NON_RETRYABLE_FAILURES } from '../../common/contracts/failures';
 import {
@@ -221,6 +222,8 @@ export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyS
         scanId,
         userId,
         capturedAt: measurements.capturedAt,
+        // The activity adds its own build id: workflow code reads no environment.
+        workflowType: workflowInfo().workflowType,
         results: { quality, estimate, deltas, insights: i, nutrition: n, workout: w, hydration: h, review: r },
       });
       reach('notify', 'completed');
@@ -243,6 +246,7 @@ export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyS
         error: outcome.error,
         photos: input.photos,
         policy: input.photoRetentionOnFailure,
+        workflowType: workflowInfo().workflowType,
       });
       // The member hears how the scan really ended: a cancel that came after the results were written
       // leaves it completed, and that is what they are told.
