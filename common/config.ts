@@ -218,6 +218,26 @@ const ConfigObject = z.object({
     .string()
     .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,254}$/, 'expected letters, digits, ".", "_" or "-" (an image tag)')
     .default('local-dev'),
+  /**
+   * Worker Deployment Versioning: the deployment this worker's build belongs to (unset: its task queue's
+   * name, so each queue, and each test's queue, is a deployment of its own).
+   */
+  WORKER_DEPLOYMENT_NAME: z
+    .string()
+    .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,254}$/, 'expected letters, digits, "_" or "-"')
+    .optional(),
+  /**
+   * The worker makes its build the deployment's current version when it starts, so new workflows reach it
+   * (a single worker, the local stack, the tests). false for a build started beside the current one and
+   * promoted later (`temporal worker deployment set-current-version`).
+   */
+  WORKER_BECOME_CURRENT: flag.default(true),
+  /**
+   * How scans are versioned: PINNED (each scan finishes on the build it started on) or AUTO_UPGRADE (a
+   * scan moves to the current build at its next task, so a change must replay; patched()). AUTO_UPGRADE
+   * in Azure until the deploy hook keeps an old build's workers until its pinned scans drain (docs/not-built-yet.md).
+   */
+  WORKER_SCAN_VERSIONING: z.enum(['PINNED', 'AUTO_UPGRADE']).default('PINNED'),
 
   // Model API (optional): Azure OpenAI (key, or Entra ID when no key) or any OpenAI-compatible endpoint.
   MODEL_PROVIDER: z.enum(['none', 'azure', 'openai']).default('none'),

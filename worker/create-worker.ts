@@ -19,6 +19,7 @@ import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
 import { createModelRuntime } from './model/runtime';
 import { modelSettingsFromConfig } from './model/settings';
 import { tracedPushTransport, WORKFLOW_INTERCEPTOR_MODULES, workerTracingOptions } from './telemetry';
+import { becomeCurrentVersion, workerDeploymentOptions } from './versioning';
 
 export function activityDepsFromConfig(
   config: Config,
@@ -92,10 +93,14 @@ export async function createScanWorker(opts: {
   boundDecoderResources(); // process-wide and idempotent: the same decoder bounds in the container and in tests
   const tracing = workerTracingOptions(opts.workflowSpans ?? noSpanProcessor, 'reddyfit-scan-worker');
   const bundle = findWorkflowBundle(config);
+  const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
+  if (config.WORKER_BECOME_CURRENT) await becomeCurrentVersion(connection, config, taskQueue);
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
-    taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+    taskQueue,
+    // Versioned: scans are routed to the current build and (pinned) stay on it to their end (./versioning.ts).
+    workerDeploymentOptions: workerDeploymentOptions(config, taskQueue),
     activities,
     // Payloads leave the worker encrypted (they carry health data).
     dataConverter: payloadDataConverter(config),

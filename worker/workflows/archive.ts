@@ -1,5 +1,5 @@
 import type { RetryPolicy } from '@temporalio/common';
-import { ApplicationFailure, continueAsNew, log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ApplicationFailure, continueAsNew, log, proxyActivities, setWorkflowOptions, workflowInfo } from '@temporalio/workflow';
 import {
   type ArchiveCounts,
   type ArchiveCursor,
@@ -26,6 +26,11 @@ const add = (a: ArchiveCounts, b: ArchiveCounts): ArchiveCounts => ({
 });
 
 const MAX_CONFLICTS_CARRIED = 20;
+
+// AUTO_UPGRADE, not pinned: the archive is a scheduled batch that continues as new page after page; pinned,
+// it would hold an old build's workers alive for as long as it runs. Each run starts on the current build
+// and its pages are idempotent activities, so it always works with the code that is deployed.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, archiveWorkflow);
 
 export async function archiveWorkflow(input: ArchiveWorkflowInput): Promise<ArchiveWorkflowResult> {
   const tuning = { ...DEFAULT_ARCHIVE_TUNING, ...input.tuning };

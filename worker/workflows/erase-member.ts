@@ -1,4 +1,4 @@
-import { patched, proxyActivities, sleep } from '@temporalio/workflow';
+import { patched, proxyActivities, setWorkflowOptions, sleep } from '@temporalio/workflow';
 import type { EraseMemberInput, ErasureCounts } from '../../common/contracts/erasure';
 import { FailureType } from '../../common/contracts/failures';
 import type { ErasureActivities } from '../activities/erasure';
@@ -26,6 +26,11 @@ const steps = proxyActivities<ErasureActivities>({
     nonRetryableErrorTypes: [FailureType.InvalidActivityInput],
   },
 });
+
+// AUTO_UPGRADE, not pinned: an erasure is a legal duty that must finish on the current code (a fix reaches
+// erasures already running, behind patched() as LAST_SWEEP_PATCH is) and must never keep an old build's
+// workers alive while it waits for the upload URLs to expire; every step is an idempotent activity.
+setWorkflowOptions({ versioningBehavior: 'AUTO_UPGRADE' }, eraseMemberWorkflow);
 
 /** ERASE_MEMBER_WORKFLOW (common/contracts/workflow-types.ts). */
 export async function eraseMemberWorkflow(input: EraseMemberInput): Promise<ErasureCounts> {
