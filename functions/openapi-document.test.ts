@@ -66,6 +66,14 @@ describe('the OpenAPI document', () => {
     expect(scanError).toContain('photo_dimensions_too_large');
   });
 
+  it("documents a completed scan's provenance: workflow type, build id, and each agent's model deployment and prompt version", () => {
+    const completed =
+      JSON.stringify((op('getScan').responses['200'] as unknown as Record<string, unknown>) ?? {}) + JSON.stringify(doc.components);
+    expect(completed).toContain('"provenance"');
+    for (const field of ['workflowType', 'buildId', 'agents', 'deployment', 'promptVersion'])
+      expect(completed, field).toContain(`"${field}"`);
+  });
+
   it('documents 403 owner_only where a reviewer who is not the owner is refused', () => {
     for (const id of ['submitScan', 'cancelScan']) expect(op(id).responses['403']?.description, id).toContain('owner_only');
   });

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { ApplicationFailure } from '@temporalio/activity';
 import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import { decodeVersioningBehavior } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { FailureType, MEMBER_MESSAGES } from '../common/contracts/failures';
 import { type ReviewDecision, workflowIdForScan } from '../common/contracts/scan';
@@ -150,6 +151,10 @@ describe('the daily scan workflow on the local stack', () => {
     // seven agents, persistResults, notifyMember and the status upsert: 12, the goal (the first version
     // recorded 26).
     expect(desc.type).toBe(DAILY_SCAN_WORKFLOW);
+    // Pinned to the build that ran it (its deployment is its task queue's: WORKER_DEPLOYMENT_NAME unset).
+    const versioning = desc.raw.workflowExecutionInfo?.versioningInfo;
+    expect(decodeVersioningBehavior(versioning?.behavior)).toBe('PINNED');
+    expect(versioning?.deploymentVersion).toMatchObject({ deploymentName: taskQueue, buildId });
     const actions = countBillableActions(await handle.fetchHistory());
     expect(actions.byKind).toMatchObject({ start: 1, activity: 10, upsert: 1, timer: 0, signal: 0, update: 0, localActivity: 0 });
     expect(actions.total).toBe(12);
