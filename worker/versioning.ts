@@ -26,7 +26,11 @@ export function workerDeploymentOptions(config: VersioningConfig, taskQueue: str
  * Called before the worker polls: `allowNoPollers` lets the server record the version now; the queue
  * joins it with the worker's first poll. Setting the version that is already current changes nothing.
  */
-export async function becomeCurrentVersion(connection: NativeConnection, config: VersioningConfig, taskQueue: string): Promise<void> {
+export async function becomeCurrentVersion(
+  connection: Pick<NativeConnection, 'workflowService'>,
+  config: VersioningConfig,
+  taskQueue: string,
+): Promise<void> {
   await connection.workflowService.setWorkerDeploymentCurrentVersion({
     namespace: config.TEMPORAL_NAMESPACE,
     deploymentName: deploymentNameFor(config, taskQueue),
