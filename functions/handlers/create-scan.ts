@@ -192,12 +192,15 @@ export const createScan = defineHttp({
     );
     // On record before the member sees them, refused if the member's erasure began meanwhile (its last
     // photo sweep waits until the URLs recorded before it expired: common/scans/member-data.ts).
-    const validUntil = new Date(Math.max(...uploads.map((u) => Date.parse(u.expiresAt))));
-    try {
-      await recordUploadUrlsHandedOut(deps.db, principal.uid, validUntil);
-    } catch (err) {
-      if (err instanceof ErasureInProgressError) throw new ErasureInProgressProblem();
-      throw err;
+    // A replay that hands out no URL (the scan is past awaiting upload) has nothing to record.
+    if (uploads.length > 0) {
+      const validUntil = new Date(Math.max(...uploads.map((u) => Date.parse(u.expiresAt))));
+      try {
+        await recordUploadUrlsHandedOut(deps.db, principal.uid, validUntil);
+      } catch (err) {
+        if (err instanceof ErasureInProgressError) throw new ErasureInProgressProblem();
+        throw err;
+      }
     }
     const statusUrl = urlFor(statusPath(scan.scanId));
     const out: CreateScanResponse = {
