@@ -59,6 +59,8 @@ export const ScanDocumentSchema = z.object({
   /** Which build and workflow type ended a scan without results (written by the worker's endScan); a completed scan's is in results. */
   provenance: ProvenanceSchema.optional(),
   photosDeleted: z.boolean().optional(),
+  /** True from the ending of a scan without results until its photo retention ran (common/scans/scan-ending.ts). */
+  retentionPending: z.boolean().optional(),
   /** The sealed copies, recorded in the write that queues the scan; the analysis reads only these. */
   sealedPhotos: PhotoSealsSchema.optional(),
   /** The reviewer whose decision the workflow accepted (written by the review endpoint). */

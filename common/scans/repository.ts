@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { DocumentData, DocumentReference, Firestore, FirestoreDataConverter, PartialWithFieldValue } from 'firebase-admin/firestore';
+import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { firestoreSdk } from '../clients/sdk-modules';
 import { ErasureDocumentSchema } from '../contracts/erasure';
@@ -7,20 +7,20 @@ import { MEMBER_MESSAGES } from '../contracts/failures';
 import {
   ANGLES,
   canMoveStatus,
-  ENDED_WITHOUT_RESULTS,
-  type EndedWithoutResults,
   isFinalStatus,
-  type ScanError,
   type ScanMeasurements,
   type ScanStatus,
   uploadBlobName,
   workflowIdForScan,
 } from '../contracts/scan';
-import { Collections, type ConsentDocument, type ScanDocument, ScanDocumentSchema } from '../contracts/scan-document';
-import type { Provenance } from '../contracts/scan-results';
+import { Collections, type ConsentDocument, type ScanDocument } from '../contracts/scan-document';
 import { isAlreadyExists } from './already-exists';
 import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
 import { filtered, Queries } from './queries';
+import { ScanMissingError, scanRef, scansCollection, userRef } from './refs';
+import { readForEnding, type ScanEnding, writeEnding } from './scan-ending';
+
+export { ScanMissingError, scanRef, scansCollection, userRef };
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 
@@ -94,23 +94,10 @@ export interface IdempotencyInput {
 const IdempotencyRecordSchema = z.object({ scanId: z.string(), fingerprint: z.string(), createdAt: z.string() });
 type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
 
-/**
- * Scan documents are parsed with their schema as they are read: a document that does not have the
- * shape fails here, at the boundary, instead of somewhere downstream. Fields the schema does not know
- * yet are kept (a newer writer during a rolling deploy).
- */
-const scanConverter: FirestoreDataConverter<ScanDocument> = {
-  toFirestore: (scan: PartialWithFieldValue<ScanDocument>) => scan as DocumentData,
-  fromFirestore: (snap) => ScanDocumentSchema.loose().parse(snap.data()),
-};
-
 /** Keys are stored hashed: any client string becomes a safe document id. */
 export const idempotencyRef = (db: Firestore, uid: string, key: string) =>
   userRef(db, uid).collection(Collections.idempotency).doc(createHash('sha256').update(key).digest('hex'));
 
-export const scansCollection = (db: Firestore) => db.collection(Collections.scans).withConverter(scanConverter);
-export const scanRef = (db: Firestore, scanId: string) => scansCollection(db).doc(scanId);
-export const userRef = (db: Firestore, uid: string) => db.collection(Collections.users).doc(uid);
 export const consentRef = (db: Firestore, uid: string, type: string) => userRef(db, uid).collection(Collections.consents).doc(type);
 
 export function hasConsent(doc: Partial<ConsentDocument> | undefined): boolean {
@@ -181,21 +168,18 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
     if (limits) {
       if (counters.lastCapturedAt && Date.parse(measurements.capturedAt) <= Date.parse(counters.lastCapturedAt))
         throw new CapturedBeforePreviousScanError('capturedAt is not after the previous scan');
-      const stillOpen: ScanDocument[] = [];
-      for (const d of open?.docs ?? []) {
-        const s = d.data() as ScanDocument;
-        if (s.status === 'awaiting_upload' && Date.parse(s.createdAt) < limits.uploadsExpiredBefore.getTime()) {
-          // Its upload URLs have expired: no photo can arrive any more, so it ends here, refunded.
-          tx.update(d.ref, {
-            status: 'cancelled',
-            error: { code: 'upload_expired', message: MEMBER_MESSAGES.upload_expired },
-            ...(s.credit.state === 'reserved' ? { 'credit.state': 'refunded' } : {}),
-            updatedAt: now.toISOString(),
-            endedAt: now.toISOString(),
-          });
-          if (s.credit.state === 'reserved') refunds++;
-        } else stillOpen.push(s);
-      }
+      const scans = (open?.docs ?? []).map((d) => d.data() as ScanDocument);
+      // Upload URLs expired: no photo can arrive any more, so such a scan ends here, through the one
+      // ending (refunded and audited in this transaction; its photos are handled by the sweep after it).
+      const expired = scans.filter(
+        (s) => s.status === 'awaiting_upload' && Date.parse(s.createdAt) < limits.uploadsExpiredBefore.getTime(),
+      );
+      const endings = expired.map((s) => uploadExpiredEnding(s));
+      const reads = await Promise.all(endings.map((e) => readForEnding(tx, db, e)));
+      endings.forEach((e, i) => {
+        if (writeEnding(tx, db, reads[i]!, e, now).refunded) refunds++;
+      });
+      const stillOpen = scans.filter((s) => !expired.includes(s));
       stillOpen.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
       if (stillOpen.length >= limits.maxOpen) throw new ScanInProgressError(stillOpen[0]!.scanId);
       if (createdToday >= limits.dailyLimit) throw new DailyScanLimitError('daily scan limit reached');
@@ -218,7 +202,8 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
         ? counters.lastCapturedAt
         : measurements.capturedAt;
     tx.update(userRef(db, userId), {
-      scanCredits: firestoreSdk().FieldValue.increment(refunds - 1),
+      // The refunds of expired scans were written by their endings in this transaction; this is the new scan's credit.
+      scanCredits: firestoreSdk().FieldValue.increment(-1),
       lastCapturedAt: latestCapture,
       scanCreates: { day, count: createdToday + 1 },
     } satisfies Record<string, unknown> & CreateCounters);
@@ -229,25 +214,20 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
   });
 }
 
-/** Gives the reserved credit back once; a second call (a retried compensation) changes nothing. */
-export async function refundScanCredit(db: Firestore, scanId: string, now: Date): Promise<{ refunded: boolean }> {
-  return db.runTransaction(async (tx) => {
-    const snap = await tx.get(scanRef(db, scanId));
-    const scan = snap.data();
-    if (!scan || scan.credit.state !== 'reserved') return { refunded: false };
-    tx.update(userRef(db, scan.ownerId), { scanCredits: firestoreSdk().FieldValue.increment(1) });
-    tx.update(scanRef(db, scanId), { 'credit.state': 'refunded', updatedAt: now.toISOString() });
-    return { refunded: true };
-  });
+/** The ending of a scan whose photos never all arrived in time (the reconciliation timer ends it the same way). */
+export function uploadExpiredEnding(scan: Pick<ScanDocument, 'scanId' | 'ownerId'>): ScanEnding {
+  return {
+    scanId: scan.scanId,
+    status: 'cancelled',
+    error: { code: 'upload_expired', message: MEMBER_MESSAGES.upload_expired },
+    audit: { userId: scan.ownerId, action: 'upload_expired', actor: 'system:functions' },
+    onlyFrom: ['awaiting_upload'],
+  };
 }
 
 interface TransactionWrites {
   update: (ref: DocumentReference, data: Record<string, unknown>) => void;
   set: (ref: DocumentReference, data: Record<string, unknown>) => void;
-}
-
-export class ScanMissingError extends Error {
-  override readonly name = 'ScanMissingError';
 }
 
 /**
@@ -291,50 +271,4 @@ export async function updateScan(
     change.also?.({ update: (r, d) => tx.update(r, d), set: (r, d) => tx.set(r, d) }, { ownerId, creditState });
     return { applied: true, status: change.to ?? status, ownerId, creditState };
   });
-}
-
-/**
- * The one way a scan ends without results (photos rejected at upload, cancelled before or during the
- * run, failed, review rejected): final status and member-facing reason, the credit refunded and the
- * audit record in one transaction, then the photo retention policy (`photosDeleted` recorded). Runs
- * again safely: a scan that already ended this way only finishes its photo deletion; a completed scan
- * is never touched.
- */
-export async function endScanWithoutResults(
-  db: Firestore,
-  args: {
-    scanId: string;
-    status: EndedWithoutResults;
-    error: ScanError;
-    now: Date;
-    audit: Omit<ScanAuditEntry, 'scanId' | 'outcome'>;
-    /** The worker's record of which build and workflow type ended it; the Functions side ends scans that never ran. */
-    provenance?: Provenance;
-    onlyFrom?: readonly ScanStatus[];
-    /** The photo retention policy of the side that ends it (it records `photosDeleted` when it deletes). */
-    retainPhotos: () => Promise<unknown>;
-  },
-): Promise<{ ended: boolean; status: ScanStatus; refunded: boolean }> {
-  const at = args.now.toISOString();
-  let refunded = false;
-  const result = await updateScan(db, args.scanId, {
-    now: args.now,
-    to: args.status,
-    onlyFrom: args.onlyFrom,
-    fields: { error: args.error, endedAt: at, ...(args.provenance ? { provenance: args.provenance } : {}) },
-    audits: [{ ...args.audit, scanId: args.scanId, outcome: args.status }],
-    also: (write, current) => {
-      // A credit moves only from reserved: a consumed one (results written) or a refunded one stays.
-      refunded = current.creditState === 'reserved';
-      if (!refunded) return;
-      write.update(scanRef(db, args.scanId), { 'credit.state': 'refunded' });
-      write.update(userRef(db, current.ownerId), { scanCredits: firestoreSdk().FieldValue.increment(1) });
-    },
-  });
-  const ended = result.applied || (ENDED_WITHOUT_RESULTS as readonly ScanStatus[]).includes(result.status);
-  if (ended) {
-    const current = (await scanRef(db, args.scanId).get()).data();
-    if (current && current.photosDeleted !== true) await args.retainPhotos();
-  }
-  return { ended: result.applied, status: result.status, refunded: result.applied && refunded };
 }

@@ -4,25 +4,21 @@ import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { isFinalStatus, type ScanStatus, ScanStatusSchema } from '../../common/contracts/scan';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import { writeAudit } from '../../common/scans/audit-log';
-import { endScanWithoutResults, scanRef } from '../../common/scans/repository';
+import { scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { ScanFinishedError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
-import { retainPhotosBeforeStart, scanLock } from '../scans/start-when-ready';
+import { endBeforeStart, scanLock } from '../scans/start-when-ready';
 
-/** A scan whose photos never all arrived has no workflow: it ends here, through the one "end without results" path. */
-async function cancelBeforeStart(deps: Deps, scan: ScanDocument, actor: string): Promise<boolean> {
-  const { ended } = await endScanWithoutResults(deps.db, {
+/** A scan whose photos never all arrived has no workflow: it ends here, through the one ending. */
+function cancelBeforeStart(deps: Deps, scan: ScanDocument, actor: string): Promise<boolean> {
+  return endBeforeStart(deps, scan, {
     scanId: scan.scanId,
     status: 'cancelled',
     error: { code: 'cancelled', message: MEMBER_MESSAGES.cancelled },
-    now: deps.now(),
-    retainPhotos: () => retainPhotosBeforeStart(deps, scan),
     audit: { userId: scan.ownerId, action: 'scan_cancel_requested', actor },
-    onlyFrom: ['awaiting_upload'],
   });
-  return ended;
 }
 
 /** The status the scan document holds now (the workflow's activities keep it current). */

@@ -4,14 +4,14 @@ import { ErasureDocumentSchema } from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { Collections, type ConsentDocument, ConsentTypeSchema, type ScanDocument } from '../../common/contracts/scan-document';
 import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
-import { writeAudit, writeAuditInTransaction } from '../../common/scans/audit-log';
+import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import { erasureRef, isErasing } from '../../common/scans/member-data';
 import { filtered, Queries } from '../../common/scans/queries';
-import { consentRef, OPEN_STATUSES, refundScanCredit, scanRef } from '../../common/scans/repository';
+import { consentRef, OPEN_STATUSES } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { ErasureInProgressProblem } from '../errors';
 import { defineHttp } from '../framework/types';
-import { retainPhotosBeforeStart, scanLock } from '../scans/start-when-ready';
+import { endBeforeStart, scanLock } from '../scans/start-when-ready';
 
 type StoredConsent = ConsentDocument & { revision?: number };
 
@@ -48,34 +48,20 @@ export const getConsents = defineHttp({
 });
 
 /**
- * A scan that has no workflow yet (still awaiting upload) ends here for want of consent, refunded. The
- * status check is in the transaction, so a start racing it either sees the end (and cancels its run) or
- * has already moved the scan on, and then its workflow gets the signal or reads the revoked consent.
+ * A scan that has no workflow yet (still awaiting upload) ends here for want of consent, through the one
+ * ending: failed, refunded and audited in one transaction that checks the status, then its photos. A start
+ * racing it either sees the end (and cancels its run) or has already moved the scan on, and then its
+ * workflow gets the signal or reads the revoked consent.
  */
-async function endUnstartedScan(deps: Deps, scan: ScanDocument): Promise<boolean> {
-  const at = deps.now().toISOString();
-  const ended = await scanLock.run(scan.scanId, () =>
-    deps.db.runTransaction(async (tx) => {
-      const snap = await tx.get(scanRef(deps.db, scan.scanId));
-      if ((snap.data() as ScanDocument | undefined)?.status !== 'awaiting_upload') return false;
-      tx.update(scanRef(deps.db, scan.scanId), {
-        status: 'failed',
-        error: { code: 'consent_required', message: MEMBER_MESSAGES.consent_required },
-        updatedAt: at,
-        endedAt: at,
-      });
-      return true;
+function endUnstartedScan(deps: Deps, scan: ScanDocument): Promise<boolean> {
+  return scanLock.run(scan.scanId, () =>
+    endBeforeStart(deps, scan, {
+      scanId: scan.scanId,
+      status: 'failed',
+      error: { code: 'consent_required', message: MEMBER_MESSAGES.consent_required },
+      audit: { userId: scan.ownerId, action: 'consent_revoked_before_start', actor: 'system:functions' },
     }),
   );
-  if (!ended) return false;
-  await refundScanCredit(deps.db, scan.scanId, deps.now());
-  await retainPhotosBeforeStart(deps, scan);
-  await writeAudit(
-    deps.db,
-    { scanId: scan.scanId, userId: scan.ownerId, action: 'consent_revoked_before_start', outcome: 'failed', actor: 'system:functions' },
-    deps.now(),
-  );
-  return true;
 }
 
 /**

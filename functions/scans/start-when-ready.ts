@@ -3,7 +3,8 @@ import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { ANGLES, type Angle, ENDED_WITHOUT_RESULTS, type ScanError, type ScanStatus } from '../../common/contracts/scan';
 import type { PhotoSeals, ScanDocument } from '../../common/contracts/scan-document';
 import { photoDimensionLimits, readStoredImageHeader } from '../../common/photos/limits';
-import { endScanWithoutResults, scanRef } from '../../common/scans/repository';
+import { scanRef, uploadExpiredEnding } from '../../common/scans/repository';
+import { endScanWithoutResults, type ScanEnding } from '../../common/scans/scan-ending';
 import { deleteScanPhotos, deleteUploads, sealContainers, sealUploads, UploadChangedError } from '../../common/scans/sealed-photos';
 import { startDailyScan } from '../../common/scans/start-scan';
 import type { Deps } from '../deps';
@@ -69,23 +70,16 @@ export function photosRejectedError(problems: PhotoProblem[]): ScanError {
 }
 
 /**
- * Ends a scan still awaiting upload, without a workflow, through the one "end without results" path:
- * the status moves on (only from awaiting_upload), with the credit refund and one audit record in the
- * same transaction, then the photo retention policy. Idempotent: a retried event or timer run finishes
- * the photo deletion of an interrupted one and refunds nothing twice.
+ * Ends a scan that has no workflow (still awaiting upload) through the one ending
+ * (common/scans/scan-ending.ts): status, refund and audit record in one transaction, only from
+ * awaiting_upload, then the photo retention policy. A crash between the two leaves the retention to the
+ * reconciliation timer's sweep (finishPendingRetention); nothing is refunded twice.
  */
-async function endBeforeStart(
-  deps: Deps,
-  scan: ScanDocument,
-  end: { status: 'rejected' | 'cancelled'; error: ScanError; action: string },
-): Promise<boolean> {
+export async function endBeforeStart(deps: Deps, scan: ScanDocument, ending: Omit<ScanEnding, 'onlyFrom'>): Promise<boolean> {
   const { ended } = await endScanWithoutResults(deps.db, {
-    scanId: scan.scanId,
-    status: end.status,
-    error: end.error,
-    now: deps.now(),
-    audit: { userId: scan.ownerId, action: end.action, actor: 'system:functions' },
+    ...ending,
     onlyFrom: ['awaiting_upload'],
+    now: deps.now(),
     retainPhotos: () => retainPhotosBeforeStart(deps, scan),
   });
   return ended;
@@ -132,7 +126,8 @@ async function keepSealed(deps: Deps, scan: ScanDocument) {
 
 /** A bad photo: the scan is rejected with a member-facing reason per photo, and refunded. */
 export async function rejectUpload(deps: Deps, scan: ScanDocument, error: ScanError): Promise<{ rejected: boolean }> {
-  return { rejected: await endBeforeStart(deps, scan, { status: 'rejected', error, action: 'upload_rejected' }) };
+  const audit = { userId: scan.ownerId, action: 'upload_rejected', actor: 'system:functions' } as const;
+  return { rejected: await endBeforeStart(deps, scan, { scanId: scan.scanId, status: 'rejected', error, audit }) };
 }
 
 /**
@@ -140,8 +135,7 @@ export async function rejectUpload(deps: Deps, scan: ScanDocument, error: ScanEr
  * member reads on its status, and refunded.
  */
 export async function expireUpload(deps: Deps, scan: ScanDocument): Promise<{ expired: boolean }> {
-  const error: ScanError = { code: 'upload_expired', message: MEMBER_MESSAGES.upload_expired };
-  return { expired: await endBeforeStart(deps, scan, { status: 'cancelled', error, action: 'upload_expired' }) };
+  return { expired: await endBeforeStart(deps, scan, uploadExpiredEnding(scan)) };
 }
 
 export type StartOutcome =

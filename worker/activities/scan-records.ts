@@ -11,7 +11,8 @@ import {
 } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
 import type { ScanAuditEntry } from '../../common/scans/audit-log';
-import { consentRef, endScanWithoutResults, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
+import { consentRef, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
+import { endScanWithoutResults } from '../../common/scans/scan-ending';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { agentProvenance, summarizeModelUsage } from '../model/provenance';
 import { type ActivityDeps, photoContainers } from './deps';
