@@ -3,7 +3,8 @@ import { reconcileAwaitingUploads } from '../scans/reconcile';
 
 /**
  * Every 5 minutes: starts scans whose four photos arrived but whose blob events were lost, and cancels
- * (with a refund) scans whose photos never arrived within UPLOAD_EXPIRY_MINUTES. Safe to overlap with
+ * (with a refund) scans whose photos never arrived within UPLOAD_EXPIRY_MINUTES, and finishes the photo
+ * retention of endings interrupted after their commit. Safe to overlap with
  * the upload trigger and with itself: the start path is idempotent and every end is a guarded transaction.
  */
 export const reconcileUploads = defineTimer({
@@ -19,6 +20,7 @@ export const reconcileUploads = defineTimer({
         expired: r.expired.length,
         rejected: r.rejected.length,
         waiting: r.waiting,
+        retained: r.retained.length,
       }),
     );
   },
