@@ -34,12 +34,10 @@ describe('photo limits: a photo too large in pixels is refused from its header, 
 
   beforeAll(async () => {
     client = await createTemporalClient(config);
-    host = await startFunctionsHost(config, { pollIntervalMs: 100 });
     bomb = await makeHugeSolidPng(9000, 16000);
     expect(bomb.length).toBeLessThan(config.MAX_PHOTO_BYTES / 10);
   });
   afterAll(async () => {
-    await host?.close();
     await client?.connection.close();
     await firebase.close();
   });
@@ -47,6 +45,16 @@ describe('photo limits: a photo too large in pixels is refused from its header, 
   const doc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument;
 
   it('through the upload URL: refused at upload with the code, no workflow started, no credit spent', async () => {
+    // The Functions host (API and upload trigger) for this test only: the next one must not have its upload check run.
+    host = await startFunctionsHost(config, { pollIntervalMs: 100 });
+    try {
+      await uploadThroughTheUploadUrl();
+    } finally {
+      await host.close();
+    }
+  });
+
+  async function uploadThroughTheUploadUrl() {
     const uid = newUserId();
     await seedMember(firebase.db, uid, { credits: 1 });
     const token = await idTokenFor(firebase.auth, config, uid);
@@ -81,7 +89,7 @@ describe('photo limits: a photo too large in pixels is refused from its header, 
     expect(scan.credit.state).toBe('refunded');
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
     expect(await countWorkflows(client, taskQueue)).toBe(0);
-  });
+  }
 
   it('sealed by hand past the upload check: the worker refuses it before decoding any photo, with the same reason', async () => {
     const scan = await seedUploadedScan(firebase, blob, config, { photos: { front: bomb } });
@@ -95,6 +103,7 @@ describe('photo limits: a photo too large in pixels is refused from its header, 
     } finally {
       await worker.stop();
     }
+    expect(await countWorkflows(client, taskQueue)).toBe(1); // this time the worker ran the scan
     const done = await doc(scan.scanId);
     // Decoded, this solid grey image would have been judged too blurry (as before the limit) or unreadable
     // (the decoder's own cap); the header check answers first, for this photo only.
