@@ -2,12 +2,13 @@ import { generateKeyPairSync } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { productionEnv } from '../test/helpers/production-env';
 import { ConfigError, loadConfig } from './config';
-import { LOCAL_PAYLOAD_KEY } from './temporal/local-dev-key';
+import { LOCAL_PAYLOAD_KEY, LOCAL_REVIEW_SIGNING_KEY } from './temporal/local-dev-key';
 
 const local = {
   REDDYFIT_LOCAL_MODE: 'true',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 7).toString('base64'),
+  REVIEW_SIGNING_KEY: Buffer.alloc(32, 17).toString('base64'),
   FIREBASE_PROJECT_ID: 'demo-reddyfit',
   FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080',
   FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099',
@@ -146,6 +147,16 @@ describe('production guards', () => {
     expect(problems({ ...local, PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY })).toEqual([]);
     const zero = Buffer.alloc(32).toString('base64');
     expect(problems({ ...local, PAYLOAD_ENCRYPTION_KEY: zero })).toEqual(['PAYLOAD_ENCRYPTION_KEY']);
+  });
+
+  it('refuses the published review signing key outside local mode, an all-zero or a short one always', () => {
+    expect(problems({ ...production, REVIEW_SIGNING_KEY: LOCAL_REVIEW_SIGNING_KEY })).toEqual(['REVIEW_SIGNING_KEY']);
+    expect(message({ ...production, REVIEW_SIGNING_KEY: LOCAL_REVIEW_SIGNING_KEY })).not.toContain(LOCAL_REVIEW_SIGNING_KEY);
+    expect(problems({ ...local, REVIEW_SIGNING_KEY: LOCAL_REVIEW_SIGNING_KEY })).toEqual([]);
+    expect(problems({ ...local, REVIEW_SIGNING_KEY: Buffer.alloc(32).toString('base64') })).toEqual(['REVIEW_SIGNING_KEY']);
+    expect(problems({ ...local, REVIEW_SIGNING_KEY: Buffer.alloc(16, 1).toString('base64') })).toEqual(['REVIEW_SIGNING_KEY']);
+    const { REVIEW_SIGNING_KEY: _, ...unsigned } = production;
+    expect(problems(unsigned)).toEqual(['REVIEW_SIGNING_KEY']);
   });
 
   it('refuses an API key without TLS, Temporal Cloud without TLS, and plain non-loopback Temporal outside local mode', () => {

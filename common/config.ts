@@ -6,7 +6,7 @@ import { TASK_QUEUE } from './contracts/scan';
 import { DEFAULT_PHOTO_DIMENSION_LIMITS } from './photos/limits';
 import { isSecretSetting, SECRET_SETTINGS, type SecretSetting } from './secrets/secret-settings';
 import { payloadKeyId } from './temporal/key-id';
-import { LOCAL_PAYLOAD_KEY_ID } from './temporal/local-dev-key';
+import { LOCAL_PAYLOAD_KEY_ID, LOCAL_REVIEW_SIGNING_KEY_ID } from './temporal/local-dev-key';
 
 // All settings of every process, parsed once at start-up. Temporal names follow @temporalio/envconfig;
 // storage follows the Azure Functions connection convention (`<Name>` = connection string,
@@ -90,6 +90,11 @@ const ConfigObject = z.object({
     .string()
     .refine((ks) => ks.split(',').every((k) => Buffer.from(k, 'base64').length === 32), 'expected comma-separated 32-byte base64 keys')
     .optional(),
+  /**
+   * HMAC-SHA256 key (base64, at least 32 bytes) the functions app signs review decisions with and the
+   * worker verifies them with (common/scans/review-signature.ts); read from Key Vault in Azure.
+   */
+  REVIEW_SIGNING_KEY: z.base64().refine((k) => Buffer.from(k, 'base64').length >= 32, 'expected at least 32 bytes, base64-encoded'),
 
   /**
    * The codec endpoint (`/api/codec/decode`, `/api/codec/encode`) answers only when both are set: the one
@@ -406,6 +411,10 @@ function checkProductionGuards(c: Parsed, ctx: Ctx) {
     if (!c.REDDYFIT_LOCAL_MODE && raw.some((k) => k.length === 32 && payloadKeyId(k) === LOCAL_PAYLOAD_KEY_ID))
       issue(ctx, setting, 'the published local dev key is refused outside REDDYFIT_LOCAL_MODE');
   }
+  const signing = c.REVIEW_SIGNING_KEY ? Buffer.from(c.REVIEW_SIGNING_KEY, 'base64') : undefined;
+  if (signing?.every((b) => b === 0)) issue(ctx, 'REVIEW_SIGNING_KEY', 'an all-zero key is refused');
+  if (signing && !c.REDDYFIT_LOCAL_MODE && payloadKeyId(signing) === LOCAL_REVIEW_SIGNING_KEY_ID)
+    issue(ctx, 'REVIEW_SIGNING_KEY', 'the published local dev key is refused outside REDDYFIT_LOCAL_MODE');
   if (c.REDDYFIT_LOCAL_MODE) return;
   for (const setting of ['FIRESTORE_EMULATOR_HOST', 'FIREBASE_AUTH_EMULATOR_HOST'] as const) {
     if (c[setting])

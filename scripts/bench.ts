@@ -23,9 +23,10 @@ import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { type Config, loadConfig } from '../common/config';
-import { ANGLES, type ReviewDecision, workflowIdForScan } from '../common/contracts/scan';
+import { ANGLES, workflowIdForScan } from '../common/contracts/scan';
 import { submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
+import { parseReviewSigningKey, signReviewDecision } from '../common/scans/review-signature';
 import { sealContainers, sealUploads } from '../common/scans/sealed-photos';
 import { startDailyScan } from '../common/scans/start-scan';
 import { countBillableActions } from '../common/temporal/billable-actions';
@@ -225,7 +226,11 @@ async function actionsPerOutcome(client: Client, config: Config, firebase: Fireb
     const handle = client.workflow.getHandle(workflowIdForScan(scan.scanId));
     if (outcome === 'reviewed') {
       await waitForStatus(firebase, [scan.scanId], 'awaiting_review', 60_000);
-      const decision: ReviewDecision = { decision: 'approve', notes: 'bench', reviewerId: 'bench_reviewer', reviewerRoles: ['reviewer'] };
+      const decision = signReviewDecision(
+        parseReviewSigningKey(cfg.REVIEW_SIGNING_KEY),
+        { decision: 'approve', notes: 'bench', reviewerId: 'bench_reviewer', reviewerRoles: ['reviewer'], scanId: scan.scanId },
+        new Date(),
+      );
       await handle.executeUpdate(submitReviewUpdate, { args: [decision] });
     }
     await handle.result();
@@ -253,7 +258,7 @@ async function orchestrationOverhead(client: Client, connection: NativeConnectio
   const taskQueue = `bench-fast-${Date.now().toString(36)}`;
   const cfg = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: 0 };
   const base = createWorkerActivities(activityDepsFromConfig(cfg, firebase, { uploads: blob, data: blob }));
-  const worker = await createScanWorker({ config: cfg, connection, activities: withRunTimes(base, runTimes), taskQueue });
+  const worker = await createScanWorker({ config: cfg, connection, activities: withRunTimes(base, runTimes), db: firebase.db, taskQueue });
   const running = worker.run();
   try {
     const { latencies, wallMs, workflowIds } = await runScans(client, cfg, firebase, blob, SCANS, CONCURRENCY);
@@ -287,6 +292,7 @@ async function criticalPath(client: Client, connection: NativeConnection, config
     config: cfg,
     connection,
     activities: withLatency(createWorkerActivities(activityDepsFromConfig(cfg, firebase, { uploads: blob, data: blob }))),
+    db: firebase.db,
     taskQueue,
   });
   const running = worker.run();
@@ -514,6 +520,7 @@ async function main() {
     config: actionsCfg,
     connection,
     activities: createWorkerActivities(activityDepsFromConfig(actionsCfg, firebase, { uploads: blob, data: blob })),
+    db: firebase.db,
   });
   const actionsRun = actionsWorker.run();
   try {

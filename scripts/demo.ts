@@ -53,6 +53,7 @@ async function main() {
     config,
     connection,
     activities: createWorkerActivities(activityDepsFromConfig(config, firebase, { uploads: blob, data: blob })),
+    db: firebase.db,
   });
   const running = worker.run();
 

@@ -18,7 +18,7 @@ import type { PushMessage, PushTransport } from '../worker/activities/push/trans
 import { activityDepsFromConfig } from '../worker/create-worker';
 import { TRANSIENT_FAULT_ATTEMPTS } from '../worker/workflows/daily-scan';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
-import { seedLeanerScanYesterday } from './helpers/review';
+import { seedLeanerScanYesterday, signedDecision } from './helpers/review';
 import { measurements, newUserId, pushesFor, scanWorkerSuite, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
@@ -73,12 +73,12 @@ async function updateRejection(handle: WorkflowHandle, decision: ReviewDecision)
   }
 }
 
-const reviewer = (decision: 'approve' | 'reject'): ReviewDecision => ({
-  decision,
-  notes: 'checked the photos',
-  reviewerId: `reviewer_${randomUUID().slice(0, 8)}`,
-  reviewerRoles: ['reviewer'],
-});
+/** A decision as the functions app signs it, for the scan `handle` runs. */
+const reviewer = (handle: WorkflowHandle, decision: 'approve' | 'reject', overrides: Partial<ReviewDecision> = {}): ReviewDecision =>
+  signedDecision(config, handle.workflowId.replace(/^daily-scan-/, ''), decision, {
+    reviewerId: `reviewer_${randomUUID().slice(0, 8)}`,
+    ...overrides,
+  });
 
 describe('the daily scan workflow on the local stack', () => {
   it('completes a scan with four good photos: results, one history entry, one push, audit trail', async () => {
@@ -228,14 +228,14 @@ describe('the daily scan workflow on the local stack', () => {
       expect(Date.parse(waiting.review!.reviewDeadline) - Date.parse(waiting.review!.enteredReviewAt)).toBe(600_000);
       // The member is told once, without health data.
       await expect.poll(async () => (await pushes(scan.scanId)).map((x) => x.body.data.type)).toEqual(['scan_in_review']);
-      expect(await updateRejection(handle, { ...reviewer('approve'), reviewerRoles: [] })).toBe('reviewer_role_required');
-      expect(await updateRejection(handle, { ...reviewer('approve'), reviewerId: scan.ownerId })).toBe('self_review_not_allowed');
-      await handle.executeUpdate(submitReviewUpdate, { args: [reviewer('approve')] });
+      expect(await updateRejection(handle, reviewer(handle, 'approve', { reviewerRoles: [] }))).toBe('reviewer_role_required');
+      expect(await updateRejection(handle, reviewer(handle, 'approve', { reviewerId: scan.ownerId }))).toBe('self_review_not_allowed');
+      await handle.executeUpdate(submitReviewUpdate, { args: [reviewer(handle, 'approve')] });
       expect((await handle.result()).status).toBe('completed');
       const doc = await scanDoc(scan.scanId);
       expect(doc.results?.review).toMatchObject({ required: true, outcome: 'approved', reasons: ['implausible_change'] });
       // No longer waiting: a second decision is refused (the workflow has finished, so the update cannot even be delivered).
-      await expect(handle.executeUpdate(submitReviewUpdate, { args: [reviewer('reject')] })).rejects.toThrow();
+      await expect(handle.executeUpdate(submitReviewUpdate, { args: [reviewer(handle, 'reject')] })).rejects.toThrow();
       expect((await pushes(scan.scanId)).map((x) => x.body.data.type)).toEqual(['scan_in_review', 'scan_completed']);
       expect((await scanDoc(scan.scanId)).review).toMatchObject({ outcome: 'approved' });
       expect(await auditActions(scan.scanId)).toEqual(
@@ -247,7 +247,7 @@ describe('the daily scan workflow on the local stack', () => {
     it('a rejection publishes nothing, refunds the credit and tells the member', async () => {
       const { scan, handle, userId } = await seedFlaggedScan();
       await waitForStatus(handle, 'awaiting_review');
-      await handle.executeUpdate(submitReviewUpdate, { args: [reviewer('reject')] });
+      await handle.executeUpdate(submitReviewUpdate, { args: [reviewer(handle, 'reject')] });
       const result = await handle.result();
       expect(result).toMatchObject({ status: 'rejected', error: { code: 'review_rejected' } });
       const doc = await scanDoc(scan.scanId);

@@ -7,6 +7,7 @@ import { MODEL_IMAGE_MAX_EDGE } from '../worker/model/images';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
 import { azureModelConfig, runScan, scanProbe } from './helpers/model-scan';
 import { imagesIn, ModelServer } from './helpers/model-server';
+import { signedDecision } from './helpers/review';
 import { newUserId, samplePhotos, scanWorkerSuite, seedMember, startTestWorker } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
@@ -179,7 +180,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
       await new Promise((r) => setTimeout(r, 150));
     }
     await handle.executeUpdate(submitReviewUpdate, {
-      args: [{ decision: 'approve', reviewerId: 'reviewer_model', reviewerRoles: ['reviewer'] }],
+      args: [signedDecision(suite.config, scan.scanId, 'approve', { reviewerId: 'reviewer_model' })],
     });
     expect((await handle.result()).status).toBe('completed');
     const r = (await probe.doc(scan.scanId)).results as {

@@ -15,7 +15,7 @@ import { startDailyScan } from '../common/scans/start-scan';
 import type { LocalHost } from '../functions/local-host';
 import { mtlsClientSettings } from '../scripts/lib/local-stack';
 import { api, startFunctionsHost } from './helpers/http';
-import { seedLeanerScanYesterday } from './helpers/review';
+import { seedLeanerScanYesterday, signedDecision } from './helpers/review';
 import { newUserId, pushesArrived, seedMember, seedUploadedScan } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { spawnWorkerProcess } from './helpers/worker-process';
@@ -110,7 +110,7 @@ describe('client certificate rotation without a restart', () => {
     expect(health.json.checks.temporal.ok).toBe(true);
 
     for (const h of handles) {
-      await h.executeUpdate(submitReviewUpdate, { args: [{ decision: 'approve', reviewerId: 'reviewer_1', reviewerRoles: ['reviewer'] }] });
+      await h.executeUpdate(submitReviewUpdate, { args: [signedDecision(config, h.workflowId.replace(/^daily-scan-/, ''), 'approve')] });
     }
     for (const h of handles) expect((await h.result()).status).toBe('completed');
 

@@ -18,7 +18,7 @@ import { freePort } from '../scripts/lib/ports';
 import { pushData, startPushReceiver } from '../scripts/lib/push-receiver';
 import { PUSH_SEND_LEASE_MS, pushMarkerRef } from '../worker/activities/notify';
 import { writeWorkflowBundle } from '../worker/workflow-bundler';
-import { seedLeanerScanYesterday } from './helpers/review';
+import { seedLeanerScanYesterday, signedDecision } from './helpers/review';
 import { newUserId, pushesFor, seedMember, seedUploadedScan } from './helpers/scan';
 import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 import { PROJECT_ROOT, spawnWorkerProcess } from './helpers/worker-process';
@@ -67,7 +67,7 @@ describe('worker process', () => {
 
     worker = await spawnWorkerProcess(env);
     await handle.executeUpdate(submitReviewUpdate, {
-      args: [{ decision: 'approve', reviewerId: 'reviewer_1', reviewerRoles: ['reviewer'] }],
+      args: [signedDecision(config, scan.scanId, 'approve')],
     });
     // Kill again straight after the decision, while persisting and notifying are under way.
     worker.proc.kill('SIGKILL');

@@ -3,13 +3,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
-import { type ReviewDecision, workflowIdForScan } from '../common/contracts/scan';
+import { workflowIdForScan } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
 import { submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { scanRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { becomeCurrentVersion } from '../worker/versioning';
-import { seedLeanerScanYesterday } from './helpers/review';
+import { seedLeanerScanYesterday, signedDecision } from './helpers/review';
 import { newUserId, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
@@ -72,8 +72,6 @@ async function untilAccepted(call: () => Promise<unknown>) {
   }
 }
 
-const approve: ReviewDecision = { decision: 'approve', notes: 'checked', reviewerId: 'reviewer_versioning', reviewerRoles: ['reviewer'] };
-
 describe('versioned workers', () => {
   it('scans parked on build A finish on A after B became current; new scans run on B', async () => {
     const client = await clientReady;
@@ -91,7 +89,12 @@ describe('versioned workers', () => {
       expect(await fresh.handle.result()).toMatchObject({ status: 'completed' });
       expect((await scanDoc(fresh.scanId)).results?.provenance?.buildId).toBe(configB.WORKER_BUILD_ID);
 
-      for (const p of parked) await p.handle.executeUpdate(submitReviewUpdate, { args: [approve] });
+      for (const p of parked) {
+        const scanId = p.handle.workflowId.replace(/^daily-scan-/, '');
+        await p.handle.executeUpdate(submitReviewUpdate, {
+          args: [signedDecision(configA, scanId, 'approve', { notes: 'checked', reviewerId: 'reviewer_versioning' })],
+        });
+      }
       for (const p of parked) {
         expect(await p.handle.result()).toMatchObject({ status: 'completed' });
         expect((await scanDoc(p.scanId)).results?.provenance?.buildId).toBe(configA.WORKER_BUILD_ID);

@@ -4,11 +4,13 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import type { Client } from '@temporalio/client';
 import { type NativeConnection, Worker } from '@temporalio/worker';
+import type { Firestore } from 'firebase-admin/firestore';
 import { getMessaging } from 'firebase-admin/messaging';
 import { archiveKeysFromPayloadKeys } from '../common/archive/member-keys';
 import type { FirebaseClients } from '../common/clients/firebase';
 import type { Config } from '../common/config';
 import { photoDimensionLimits } from '../common/photos/limits';
+import { parseReviewSigningKey } from '../common/scans/review-signature';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
 import { noSpanProcessor } from '../common/tracing';
 import { type ActivityDeps, createWorkerActivities, type WorkerActivities } from './activities';
@@ -18,6 +20,7 @@ import { boundDecoderResources } from './domain/photo-decoder';
 import { PhotoQualityThresholdsSchema } from './domain/photo-quality';
 import { createModelRuntime } from './model/runtime';
 import { modelSettingsFromConfig } from './model/settings';
+import { refusalAudit } from './refusal-audit';
 import { tracedPushTransport, WORKFLOW_INTERCEPTOR_MODULES, workerTracingOptions } from './telemetry';
 import { becomeCurrentVersion, workerDeploymentOptions } from './versioning';
 
@@ -36,6 +39,7 @@ export function activityDepsFromConfig(
       ),
     ),
     db: firebase.db,
+    reviewSigningKey: parseReviewSigningKey(config.REVIEW_SIGNING_KEY),
     blob: blobs.uploads,
     dataBlob: blobs.data,
     uploadsContainer: config.SCAN_UPLOADS_CONTAINER,
@@ -85,6 +89,8 @@ export async function createScanWorker(opts: {
   config: Config;
   connection: NativeConnection;
   activities: WorkerActivities;
+  /** Where the worker audits what it refuses outside activities (plaintext payloads, review decisions). */
+  db: Firestore;
   taskQueue?: string;
   /** Where workflow spans go (startTelemetry's `workflowSpans`); dropped when not given. */
   workflowSpans?: SpanProcessor;
@@ -95,6 +101,7 @@ export async function createScanWorker(opts: {
   const bundle = findWorkflowBundle(config);
   const taskQueue = opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE;
   if (config.WORKER_BECOME_CURRENT) await becomeCurrentVersion(connection, config, taskQueue);
+  const refusals = refusalAudit(opts.db);
   return Worker.create({
     connection,
     namespace: config.TEMPORAL_NAMESPACE,
@@ -102,12 +109,12 @@ export async function createScanWorker(opts: {
     // Versioned: scans are routed to the current build and (pinned) stay on it to their end (./versioning.ts).
     workerDeploymentOptions: workerDeploymentOptions(config, taskQueue),
     activities,
-    // Payloads leave the worker encrypted (they carry health data).
-    dataConverter: payloadDataConverter(config),
+    // Payloads leave the worker encrypted (they carry health data); plaintext ones coming in are refused and audited.
+    dataConverter: payloadDataConverter(config, { onUnencryptedRefused: refusals.unencryptedRefused }),
     ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsSourcePath() }),
     // A prebuilt bundle already contains the workflow interceptor modules (scripts/bundle-workflows.ts).
     interceptors: { ...tracing.interceptors, ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
-    sinks: tracing.sinks,
+    sinks: { ...tracing.sinks, ...refusals.sinks() },
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
     maxConcurrentWorkflowTaskExecutions: config.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
     maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,

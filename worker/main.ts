@@ -42,7 +42,9 @@ async function main() {
       // The archive activities list closed runs and fetch histories through a client on the same connection.
       const temporal = new Client({ connection, namespace: config.TEMPORAL_NAMESPACE, dataConverter: payloadDataConverter(config) });
       const activities = createWorkerActivities(activityDepsFromConfig(config, firebase, blobs, temporal));
-      return { worker: await createScanWorker({ config, connection, activities, workflowSpans: telemetry.workflowSpans }) };
+      return {
+        worker: await createScanWorker({ config, connection, activities, db: firebase.db, workflowSpans: telemetry.workflowSpans }),
+      };
     },
   });
   readiness = () => (rotating.current().getState() === 'RUNNING' ? 'ready' : 'not_ready');

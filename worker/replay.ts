@@ -50,8 +50,9 @@ export async function* historiesFromArchive(
 }
 
 /**
- * Replays every history with the project's payload codec (`keys` decrypt payloads recorded encrypted);
- * a non-determinism, or any other replay failure, is reported by name.
+ * Replays every history with the project's payload codec (`keys` decrypt payloads recorded encrypted, and
+ * payloads recorded before encryption existed are read as they are: replay is tooling, it reads what
+ * Temporal already holds); a non-determinism, or any other replay failure, is reported by name.
  */
 export async function replayAll(
   source: Source,
@@ -61,7 +62,10 @@ export async function replayAll(
 ): Promise<ReplayReport> {
   const workflowBundle = bundle ?? (await bundleWorkflows('WARN'));
   const report: ReplayReport = { replayed: 0, failures: [] };
-  for await (const r of Worker.runReplayHistories({ workflowBundle, dataConverter: payloadDataConverter(keys) }, source)) {
+  for await (const r of Worker.runReplayHistories(
+    { workflowBundle, dataConverter: payloadDataConverter(keys, { readUnencrypted: true }) },
+    source,
+  )) {
     report.replayed++;
     const error = r.error ? `${r.error.name}: ${r.error.message}` : undefined;
     if (error) report.failures.push({ name: r.workflowId, error });

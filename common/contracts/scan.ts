@@ -169,14 +169,31 @@ export const ProgressSchema = z.object({
 });
 export type Progress = z.infer<typeof ProgressSchema>;
 
-/** A reviewer's decision, as the functions app hands it to the running workflow (identity already verified). */
-export const ReviewDecisionSchema = z.object({
+/** What a reviewer decided, as the functions app has verified it (identity from the token, the scan from the URL). */
+export const UnsignedReviewDecisionSchema = z.object({
   decision: z.enum(['approve', 'reject']),
   notes: z.string().max(2000).optional(),
   reviewerId: UserIdSchema,
   reviewerRoles: z.array(z.string()),
+  /** The scan it decides: a decision signed for one scan is refused by every other. */
+  scanId: ScanIdSchema,
+  /** One per decision, so the audit trail names each attempt. */
+  decisionId: z.uuid(),
+  /** When the functions app signed it; the workflow refuses one older than REVIEW_DECISION_MAX_AGE_MS. */
+  signedAt: z.iso.datetime({ offset: false }),
 });
+/**
+ * A reviewer's decision as the functions app hands it to the running workflow: signed with the review
+ * signing key (HMAC-SHA256, common/scans/review-signature.ts), which only the functions app and the worker
+ * hold, so write access to Temporal (even with the payload key) cannot forge one in a reviewer's name.
+ */
+export const ReviewDecisionSchema = UnsignedReviewDecisionSchema.extend({
+  signature: z.string().regex(/^[A-Za-z0-9_-]{43}$/, 'expected a base64url HMAC-SHA256'),
+});
+export type UnsignedReviewDecision = z.infer<typeof UnsignedReviewDecisionSchema>;
 export type ReviewDecision = z.infer<typeof ReviewDecisionSchema>;
+/** How old (or how far ahead, for clock skew) a signed decision may be when the workflow receives it. */
+export const REVIEW_DECISION_MAX_AGE_MS = 5 * 60_000;
 
 /** Member-facing failure, stored on the scan; never carries health data. */
 export const ScanErrorSchema = z.object({

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { Firestore, Transaction } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { Collections } from '../contracts/scan-document';
@@ -38,16 +39,19 @@ export const keyedAuditRef = (db: Firestore, scanId: string, action: string) => 
 
 /**
  * Appends an audit record. An entry about a scan is keyed by scan and action and created once, so a
- * retried activity or event changes nothing; other entries are appended under a fresh id.
+ * retried activity or event changes nothing; other entries are appended under a fresh id. With an
+ * `occurrence` (an activity execution, common to its attempts) the key names it too: the action may
+ * happen again in another execution.
  */
-export async function writeAudit(db: Firestore, entry: AuditEntry, at: Date): Promise<void> {
+export async function writeAudit(db: Firestore, entry: AuditEntry, at: Date, occurrence?: string): Promise<void> {
   const doc = auditRecord(entry, at);
   if (!doc.scanId) {
     await auditLogs(db).add(doc);
     return;
   }
+  const key = occurrence ? `${doc.action}_${createHash('sha256').update(occurrence).digest('hex').slice(0, 16)}` : doc.action;
   try {
-    await keyedAuditRef(db, doc.scanId, doc.action).create(doc);
+    await keyedAuditRef(db, doc.scanId, key).create(doc);
   } catch (err) {
     if (!isAlreadyExists(err)) throw err;
   }

@@ -7,6 +7,7 @@ import { secretsFor } from './secret-settings';
 // What a process in Azure sees on its first deployment: every plain setting from the template, no secret
 // (they live in Key Vault, possibly not put there yet).
 const KEY = Buffer.alloc(32, 7).toString('base64');
+const SIGNING_KEY = Buffer.alloc(32, 8).toString('base64');
 const SERVICE_ACCOUNT = JSON.stringify({ project_id: 'reddyfit-prod', client_email: 'sa@x.iam', private_key: 'sa-key' });
 const azureEnv: Record<string, string> = {
   TEMPORAL_ADDRESS: 'reddyfit.a1b2c.tmprl.cloud:7233',
@@ -42,7 +43,7 @@ describe('startConfigGate', () => {
     const { KEY_VAULT_URL: _, ...env } = azureEnv;
     const gate = startConfigGate(
       'worker',
-      { ...env, PAYLOAD_ENCRYPTION_KEY: KEY, FIREBASE_SERVICE_ACCOUNT_JSON: SERVICE_ACCOUNT },
+      { ...env, PAYLOAD_ENCRYPTION_KEY: KEY, REVIEW_SIGNING_KEY: SIGNING_KEY, FIREBASE_SERVICE_ACCOUNT_JSON: SERVICE_ACCOUNT },
       { log: () => {} },
     );
     expect(gate.current().ready).toBe(true);
@@ -70,13 +71,18 @@ describe('startConfigGate', () => {
     const state = gate.current();
     expect(state.ready).toBe(false);
     if (state.ready) return;
-    expect(state.secrets.map((s) => s.secret).sort()).toEqual(['firebase-worker-service-account', 'payload-encryption-key']);
+    expect(state.secrets.map((s) => s.secret).sort()).toEqual([
+      'firebase-worker-service-account',
+      'payload-encryption-key',
+      'review-signing-key',
+    ]);
     expect(state.secrets.every((s) => s.problem === 'not in the vault (or not granted to this app)')).toBe(true);
     expect(vault.asked[0]).toEqual(secretsFor('worker').map((s) => s.secret));
     expect(logs).toHaveLength(1); // said once, not every second
 
     vault.secrets.set('payload-encryption-key', KEY);
     vault.secrets.set('firebase-worker-service-account', SERVICE_ACCOUNT);
+    vault.secrets.set('review-signing-key', SIGNING_KEY);
     const config = await gate.ready();
     expect(config.PAYLOAD_ENCRYPTION_KEY).toBe(KEY);
     expect(config.FIREBASE_SERVICE_ACCOUNT_JSON).toBe(SERVICE_ACCOUNT);
@@ -87,7 +93,11 @@ describe('startConfigGate', () => {
 
   it('an invalid secret is waited for with what is wrong, never its value', async () => {
     const shortKey = Buffer.alloc(16, 9).toString('base64');
-    const vault = memoryVault({ 'payload-encryption-key': shortKey, 'firebase-worker-service-account': SERVICE_ACCOUNT });
+    const vault = memoryVault({
+      'payload-encryption-key': shortKey,
+      'firebase-worker-service-account': SERVICE_ACCOUNT,
+      'review-signing-key': SIGNING_KEY,
+    });
     const logs: string[] = [];
     const gate = startConfigGate('worker', azureEnv, {
       source: vault.source,
@@ -116,7 +126,7 @@ describe('startConfigGate', () => {
   });
 
   it('a secret set in the environment wins and is not asked for', async () => {
-    const vault = memoryVault({ 'firebase-worker-service-account': SERVICE_ACCOUNT });
+    const vault = memoryVault({ 'firebase-worker-service-account': SERVICE_ACCOUNT, 'review-signing-key': SIGNING_KEY });
     const gate = startConfigGate('worker', { ...azureEnv, PAYLOAD_ENCRYPTION_KEY: KEY }, { source: vault.source, log: () => {} });
     await gate.ready();
     expect(vault.asked[0]).not.toContain('payload-encryption-key');

@@ -1,14 +1,17 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import type { Payload, PayloadCodec } from '@temporalio/common';
+import type { Payload, PayloadCodec, SerializationContext } from '@temporalio/common';
 import { temporalProtoSdk } from '../clients/sdk-modules';
 import { payloadKeyId } from './key-id';
 
 // Workflow payloads carry measurements and results (health data), so they leave the process only
 // encrypted: AES-256-GCM over the whole serialized Payload (metadata included), the Temporal samples'
 // scheme. The key id is derived from the key, so rotating means adding the new key and keeping the old
-// ones for decoding. Payloads written before encryption existed pass through, so old histories replay.
+// ones for decoding. An unencrypted payload is refused: anyone who can write to the namespace could
+// otherwise hand a workflow plaintext (a forged update, a signal) without the key. Only the tools that
+// read what Temporal already holds (replay of recorded and archived histories, the codec endpoints that
+// show them) accept payloads written before encryption existed, by saying so (`readUnencrypted`).
 
 export const ENCRYPTED_ENCODING = 'binary/encrypted';
 const IV_BYTES = 12;
@@ -19,6 +22,21 @@ const text = new TextDecoder();
 export class PayloadDecryptionError extends Error {
   override readonly name = 'PayloadDecryptionError';
   readonly code = 'payload_decryption_failed';
+}
+
+/**
+ * What a plaintext payload becomes in a process that accepts only ciphertext (every worker and client):
+ * nothing of its content, and an encoding no payload converter reads, so the SDK turns it into a refusal
+ * where it is used (an update is rejected before it is accepted; the workflow task does not fail, which
+ * would hold up the scan's real messages).
+ */
+export const REFUSED_UNENCRYPTED_ENCODING = 'binary/unencrypted-refused';
+
+export interface PayloadCodecOptions {
+  /** Pass unencrypted payloads through: only for replay and archive tooling, and the read-only codec endpoints. */
+  readUnencrypted?: boolean;
+  /** Told of each refused plaintext payload, with the SDK's context (which workflow it was meant for), to audit it. */
+  onUnencryptedRefused?: (context: SerializationContext | undefined) => void;
 }
 
 export { payloadKeyId };
@@ -32,10 +50,12 @@ export function parsePayloadKey(base64: string): Buffer {
 export class EncryptionCodec implements PayloadCodec {
   private readonly keys = new Map<string, Buffer>();
   private readonly currentId: string;
+  private readonly opts: PayloadCodecOptions;
 
   /** `current` encrypts; it and `previous` decrypt. */
-  constructor(current: Buffer, previous: Buffer[] = []) {
+  constructor(current: Buffer, previous: Buffer[] = [], opts: PayloadCodecOptions = {}) {
     this.currentId = payloadKeyId(current);
+    this.opts = opts;
     for (const k of [current, ...previous]) this.keys.set(payloadKeyId(k), k);
   }
 
@@ -53,10 +73,14 @@ export class EncryptionCodec implements PayloadCodec {
     });
   }
 
-  async decode(payloads: Payload[]): Promise<Payload[]> {
+  async decode(payloads: Payload[], context?: SerializationContext): Promise<Payload[]> {
     return payloads.map((payload) => {
       const encoding = payload.metadata?.encoding;
-      if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) return payload;
+      if (!encoding || text.decode(encoding) !== ENCRYPTED_ENCODING) {
+        if (this.opts.readUnencrypted) return payload;
+        this.opts.onUnencryptedRefused?.(context);
+        return { metadata: { encoding: utf8.encode(REFUSED_UNENCRYPTED_ENCODING) }, data: new Uint8Array() };
+      }
       const keyIdBytes = payload.metadata?.['encryption-key-id'];
       const keyId = keyIdBytes ? text.decode(keyIdBytes) : '';
       const key = this.keys.get(keyId);
@@ -78,11 +102,17 @@ export class EncryptionCodec implements PayloadCodec {
 /** The failure converter module (message and stack trace encoded), also bundled into the workflow sandbox. */
 export const FAILURE_CONVERTER_PATH = ['.ts', '.js'].map((ext) => path.join(__dirname, `failure-converter${ext}`)).find(existsSync)!;
 
-/** The data converter every client, worker and replayer of this project uses. */
-export function payloadDataConverter(config: { PAYLOAD_ENCRYPTION_KEY: string; PAYLOAD_DECRYPTION_KEYS?: string }) {
+/**
+ * The data converter every client, worker and replayer of this project uses. It refuses unencrypted
+ * payloads unless `readUnencrypted` (replay and archive tooling only).
+ */
+export function payloadDataConverter(
+  config: { PAYLOAD_ENCRYPTION_KEY: string; PAYLOAD_DECRYPTION_KEYS?: string | undefined },
+  opts: PayloadCodecOptions = {},
+) {
   const previous = (config.PAYLOAD_DECRYPTION_KEYS ?? '').split(',').filter(Boolean).map(parsePayloadKey);
   return {
-    payloadCodecs: [new EncryptionCodec(parsePayloadKey(config.PAYLOAD_ENCRYPTION_KEY), previous)],
+    payloadCodecs: [new EncryptionCodec(parsePayloadKey(config.PAYLOAD_ENCRYPTION_KEY), previous, opts)],
     failureConverterPath: FAILURE_CONVERTER_PATH,
   };
 }

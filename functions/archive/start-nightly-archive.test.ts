@@ -8,6 +8,7 @@ const config = loadConfig({
   REDDYFIT_LOCAL_MODE: 'true',
   TEMPORAL_ADDRESS: 'localhost:7233',
   PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  REVIEW_SIGNING_KEY: Buffer.alloc(32, 11).toString('base64'),
   FIREBASE_PROJECT_ID: 'demo-reddyfit',
   FIRESTORE_EMULATOR_HOST: 'localhost:1',
   FIREBASE_AUTH_EMULATOR_HOST: 'localhost:2',

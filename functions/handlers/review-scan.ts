@@ -6,6 +6,7 @@ import { isFinalStatus } from '../../common/contracts/scan';
 import { ReviewUpdateRejection, submitReviewUpdate } from '../../common/contracts/workflow-messages';
 import { writeAudit } from '../../common/scans/audit-log';
 import { scanRef } from '../../common/scans/repository';
+import { parseReviewSigningKey, signReviewDecision } from '../../common/scans/review-signature';
 import { NotAwaitingReviewError, ReviewerRoleRequiredError, ScanFinishedError, SelfReviewError } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan } from '../scans/access';
@@ -13,6 +14,8 @@ import { loadVisibleScan } from '../scans/access';
 /** The workflow's update validator refuses with a typed ApplicationFailure; each type maps to a stable problem. */
 function rejectionOf(err: WorkflowUpdateFailedError): Error {
   const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
+  // This app signed the decision a moment ago: a refused signature is a fault here (clock, key), not the caller's.
+  if (type === ReviewUpdateRejection.DecisionInvalid) return err;
   if (type === ReviewUpdateRejection.SelfReviewNotAllowed) return new SelfReviewError('a reviewer cannot decide on their own scan');
   if (type === ReviewUpdateRejection.ReviewerRoleRequired) return new ReviewerRoleRequiredError('this endpoint is for reviewers');
   return new NotAwaitingReviewError('the scan is not waiting for a review decision');
@@ -44,9 +47,13 @@ export const reviewScan = defineHttp({
     if (scan.status === 'awaiting_upload') throw new NotAwaitingReviewError('the scan has not started yet');
     const client = await deps.temporal();
     try {
-      await client.workflow.getHandle(scan.workflowId).executeUpdate(submitReviewUpdate, {
-        args: [{ decision: body.decision, notes: body.notes, reviewerId: principal.uid, reviewerRoles: principal.roles }],
-      });
+      // Signed here, verified by the worker: Temporal access alone cannot decide in a reviewer's name.
+      const decision = signReviewDecision(
+        parseReviewSigningKey(deps.config.REVIEW_SIGNING_KEY),
+        { decision: body.decision, notes: body.notes, reviewerId: principal.uid, reviewerRoles: principal.roles, scanId: scan.scanId },
+        new Date(), // the wall clock, which the workflow's clock is compared with (not the app's injectable one)
+      );
+      await client.workflow.getHandle(scan.workflowId).executeUpdate(submitReviewUpdate, { args: [decision] });
     } catch (err) {
       if (err instanceof temporalClientSdk().WorkflowUpdateFailedError) throw rejectionOf(err);
       if (err instanceof WorkflowNotFoundError) throw new ScanFinishedError();

@@ -7,7 +7,7 @@ import { Connection } from '@temporalio/client';
 import { DEFAULT_CONTAINERS } from '../../common/config';
 import { searchAttributeRegistrations } from '../../common/contracts/search-attributes';
 import { startCodecServer } from '../../common/temporal/codec-server';
-import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
+import { LOCAL_PAYLOAD_KEY, LOCAL_REVIEW_SIGNING_KEY } from '../../common/temporal/local-dev-key';
 import { EncryptionCodec, parsePayloadKey } from '../../common/temporal/payload-encryption';
 import { findOrInstallNginx, nginxArgs, probeMtlsPeer, writeMtlsPeerConfig } from './mtls-peer';
 import { freePorts, waitFor } from './ports';
@@ -170,7 +170,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
     // The Web UI decodes encrypted payloads through this endpoint; the key stays in this process.
     let uiOrigin: string | undefined;
-    codec = await startCodecServer(new EncryptionCodec(parsePayloadKey(LOCAL_PAYLOAD_KEY)), { port: 0, allowedOrigin: () => uiOrigin });
+    codec = await startCodecServer(new EncryptionCodec(parsePayloadKey(LOCAL_PAYLOAD_KEY), [], { readUnencrypted: true }), {
+      port: 0,
+      allowedOrigin: () => uiOrigin,
+    });
 
     const temporal = startWithRetry(
       'temporal',
@@ -390,6 +393,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       TEMPORAL_NAMESPACE: LOCAL_NAMESPACE,
       TEMPORAL_UI_URL: t.ui,
       PAYLOAD_ENCRYPTION_KEY: LOCAL_PAYLOAD_KEY,
+      REVIEW_SIGNING_KEY: LOCAL_REVIEW_SIGNING_KEY,
       FIREBASE_PROJECT_ID: LOCAL_FIREBASE_PROJECT,
       FIRESTORE_EMULATOR_HOST: f,
       FIREBASE_AUTH_EMULATOR_HOST: fa,

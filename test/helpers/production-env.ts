@@ -14,6 +14,7 @@ export function productionEnv(): Record<string, string> {
     TEMPORAL_ADDRESS: 'reddyfit.a1b2c.tmprl.cloud:7233',
     TEMPORAL_API_KEY: PRODUCTION_SECRETS.temporalApiKey,
     PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 42).toString('base64'),
+    REVIEW_SIGNING_KEY: Buffer.alloc(32, 43).toString('base64'),
     FIREBASE_PROJECT_ID: 'reddyfit-prod',
     FIREBASE_SERVICE_ACCOUNT_JSON: JSON.stringify({
       project_id: 'reddyfit-prod',

@@ -2,12 +2,28 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { expect } from 'vitest';
 import type { FirebaseClients } from '../../common/clients/firebase';
 import type { Config } from '../../common/config';
+import type { ReviewDecision, UnsignedReviewDecision } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
+import { parseReviewSigningKey, signReviewDecision } from '../../common/scans/review-signature';
 import type { LocalHost } from '../../functions/local-host';
 import { idTokenFor } from './auth';
 import { api } from './http';
 import { measurements, newUserId, samplePhotos, seedMember } from './scan';
+
+/** A reviewer's decision for a scan, signed now as the functions app signs it (with the stack's key unless told). */
+export function signedDecision(
+  config: Pick<Config, 'REVIEW_SIGNING_KEY'>,
+  scanId: string,
+  decision: 'approve' | 'reject',
+  overrides: Partial<Omit<UnsignedReviewDecision, 'decisionId' | 'signedAt' | 'scanId'>> = {},
+): ReviewDecision {
+  return signReviewDecision(
+    parseReviewSigningKey(config.REVIEW_SIGNING_KEY),
+    { decision, notes: 'checked the photos', reviewerId: 'reviewer_1', reviewerRoles: ['reviewer'], scanId, ...overrides },
+    new Date(),
+  );
+}
 
 /**
  * Yesterday's scan of a member, far leaner at nearly the same weight: today's equations-only estimate is

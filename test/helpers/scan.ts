@@ -115,6 +115,7 @@ export async function startTestWorker(
     config,
     connection,
     activities: opts.wrap ? opts.wrap(base) : base,
+    db: firebase.db,
     taskQueue: opts.taskQueue,
     workflowSpans: opts.workflowSpans,
   });

@@ -9,6 +9,8 @@ import type { PushTransport } from './push/transport';
 /** Everything an activity touches from outside, handed in by the worker (or a test). */
 export interface ActivityDeps {
   db: Firestore;
+  /** Verifies review decisions before the workflow acts on them (REVIEW_SIGNING_KEY, common/scans/review-signature.ts). */
+  reviewSigningKey: Buffer;
   /** The public upload account (uploadsContainer). */
   blob: BlobServiceClient;
   /** The private account of sealed photos and archives (ScanDataStorage); absent, the upload account's (one Azurite). */

@@ -1,4 +1,4 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { FailureType } from '../../common/contracts/failures';
 import { SCAN_STEP_PERCENT, type ScanStatus, type ScanStep } from '../../common/contracts/scan';
 import type { ScanAuditEntry } from '../../common/scans/audit-log';
@@ -11,6 +11,20 @@ import type { ActivityDeps } from './deps';
 export const WORKER = 'system:worker';
 
 export const progressOf = (status: ScanStatus, step: ScanStep) => ({ status, step, percent: SCAN_STEP_PERCENT[step] });
+
+/**
+ * This activity execution, the same for each of its attempts (workflow run and activity id): what an
+ * earlier attempt wrote is found by it, and a later execution of the same activity is a new occurrence.
+ * Undefined outside an activity (a test calling the function directly).
+ */
+export function activityOccurrence(): string | undefined {
+  try {
+    const { workflowExecution, activityId } = Context.current().info;
+    return workflowExecution ? `${workflowExecution.workflowId}.${workflowExecution.runId}.${activityId}` : undefined;
+  } catch {
+    return undefined;
+  }
+}
 
 /** A scan that vanished cannot be helped by a retry. */
 export function scanNotFound(err: unknown): never {

@@ -4,14 +4,16 @@ import { FailureType } from '../../common/contracts/failures';
 import {
   AngleSchema,
   EndedWithoutResultsSchema,
+  ReviewDecisionSchema,
   ReviewReasonSchema,
   ScanErrorSchema,
   type ScanStatus,
   type ScanStatusSchema,
 } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
-import type { ScanAuditEntry } from '../../common/scans/audit-log';
+import { type ScanAuditEntry, writeAudit } from '../../common/scans/audit-log';
 import { consentRef, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
+import { reviewSignatureValid } from '../../common/scans/review-signature';
 import { endScanWithoutResults } from '../../common/scans/scan-ending';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { agentProvenance, summarizeModelUsage } from '../model/provenance';
@@ -21,12 +23,12 @@ import { parseOrFail } from './validate';
 const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
 
 import { type Provenance, ScanResultsSchema } from '../../common/contracts/scan-results';
-import { progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
+import { activityOccurrence, progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
 
 export { recordScanStep };
 
 export function createScanRecordActivities(deps: ActivityDeps) {
-  const { db, now } = deps;
+  const { db, now, reviewSigningKey } = deps;
   /** No scan_analysis consent: the scan stops without retrying (the member revoked it or never gave it). */
   async function requireScanConsent(userId: string): Promise<void> {
     const consent = await consentRef(db, userId, 'scan_analysis').get();
@@ -96,26 +98,60 @@ export function createScanRecordActivities(deps: ActivityDeps) {
       return { entered: moved.applied };
     },
 
-    /** The review gate opened (decision or timeout): back to running, with who decided what, audited. */
+    /**
+     * The review gate opened (decision or timeout): back to running, with who decided what, audited. A
+     * decision is first verified: signed by the functions app (REVIEW_SIGNING_KEY) for this scan, saying
+     * what the workflow is about to apply. One that is not is refused (audited, the scan left waiting).
+     */
     async leaveReview(input: {
       scanId: string;
       userId: string;
       outcome: 'approved' | 'rejected' | 'timed_out';
       appliedDecision: 'approve' | 'reject';
       reviewerId?: string | undefined;
-    }): Promise<void> {
-      const { scanId, userId, outcome, appliedDecision, reviewerId } = parseOrFail(
+      decision?: unknown;
+    }): Promise<{ refused?: 'signature_invalid' }> {
+      const { scanId, userId, outcome, appliedDecision, reviewerId, decision } = parseOrFail(
         z.object({
           scanId: z.string(),
           userId: z.string(),
           outcome: z.enum(['approved', 'rejected', 'timed_out']),
           appliedDecision: z.enum(['approve', 'reject']),
           reviewerId: z.string().optional(),
+          decision: z.unknown().optional(),
         }),
         input,
         'review exit',
       );
       const at = now();
+      if (outcome !== 'timed_out') {
+        const signed = ReviewDecisionSchema.safeParse(decision);
+        const genuine =
+          signed.success &&
+          reviewSignatureValid(reviewSigningKey, signed.data) &&
+          signed.data.scanId === scanId &&
+          signed.data.reviewerId === reviewerId &&
+          signed.data.decision === appliedDecision;
+        if (!genuine) {
+          await writeAudit(
+            db,
+            {
+              scanId,
+              userId,
+              action: 'review_decision_refused',
+              outcome: 'signature_invalid',
+              actor: WORKER,
+              subject: {
+                ...(reviewerId && /^[A-Za-z0-9_-]{1,64}$/.test(reviewerId) ? { claimedReviewer: reviewerId } : {}),
+                ...(signed.success ? { decisionId: signed.data.decisionId } : {}),
+              },
+            },
+            at,
+            activityOccurrence(),
+          );
+          return { refused: 'signature_invalid' };
+        }
+      }
       const audit: ScanAuditEntry =
         outcome === 'timed_out'
           ? { scanId, userId, action: 'review_timed_out', outcome: appliedDecision, actor: WORKER }
@@ -126,6 +162,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
         fields: { progress: progressOf('running', 'review'), 'review.decidedAt': at.toISOString(), 'review.outcome': outcome },
         audits: [audit],
       }).catch(scanNotFound);
+      return {};
     },
 
     /**

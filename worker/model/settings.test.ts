@@ -6,6 +6,7 @@ const local = {
   REDDYFIT_LOCAL_MODE: 'true',
   TEMPORAL_ADDRESS: '127.0.0.1:7233',
   PAYLOAD_ENCRYPTION_KEY: Buffer.alloc(32, 1).toString('base64'),
+  REVIEW_SIGNING_KEY: Buffer.alloc(32, 11).toString('base64'),
   FIREBASE_PROJECT_ID: 'demo-reddyfit',
   FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080',
   FIREBASE_AUTH_EMULATOR_HOST: '127.0.0.1:9099',

@@ -3,12 +3,14 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { FailureType, MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { type DailyScanInput, DailyScanInputSchema, type ReviewDecision } from '../../common/contracts/scan';
+import { type DailyScanInput, DailyScanInputSchema, type ReviewDecision, type UnsignedReviewDecision } from '../../common/contracts/scan';
 import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { consentRevokedSignal, submitReviewUpdate } from '../../common/contracts/workflow-messages';
 import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
+import { parseReviewSigningKey, signReviewDecision } from '../../common/scans/review-signature';
 import { countBillableActions } from '../../common/temporal/billable-actions';
+import { LOCAL_REVIEW_SIGNING_KEY } from '../../common/temporal/local-dev-key';
 import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
 import { activitiesHoldingTheClock, timeSkippingSuite } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
@@ -162,7 +164,7 @@ function defaultActivities(): { [N in Name]?: Impl<N> } {
     persistResults: async () => ({ written: true }),
     notifyMember: async () => ({ sent: true, delivered: 1 }),
     enterReview: async () => ({ entered: true }),
-    leaveReview: async () => undefined,
+    leaveReview: async () => ({}),
     endScan: async (input) => {
       await othersEnded();
       return { ended: true, refunded: true, status: input.status };
@@ -278,13 +280,25 @@ async function searchStatus(handle: WorkflowHandle): Promise<string | undefined>
   return (await handle.describe()).typedSearchAttributes.get(ScanStatusKey);
 }
 
-const reviewer = (decision: 'approve' | 'reject', overrides: Partial<ReviewDecision> = {}): ReviewDecision => ({
-  decision,
-  notes: 'checked the photos',
-  reviewerId: 'reviewer_7',
-  reviewerRoles: ['reviewer'],
-  ...overrides,
-});
+const SIGNING_KEY = parseReviewSigningKey(LOCAL_REVIEW_SIGNING_KEY);
+
+/** A decision as the functions app signs it for the scan `handle` runs, at the test server's time (or `signedAtMs`). */
+async function reviewer(
+  handle: WorkflowHandle,
+  decision: 'approve' | 'reject',
+  overrides: Partial<Omit<UnsignedReviewDecision, 'decisionId' | 'signedAt'>> = {},
+  signedAtMs?: number,
+): Promise<ReviewDecision> {
+  const fields = {
+    decision,
+    notes: 'checked the photos',
+    reviewerId: 'reviewer_7',
+    reviewerRoles: ['reviewer'],
+    scanId: handle.workflowId.replace(/^daily-scan-/, ''),
+    ...overrides,
+  };
+  return signReviewDecision(SIGNING_KEY, fields, new Date(signedAtMs ?? (await suite.env.currentTimeMs())));
+}
 
 /** The validator's refusal type, or undefined when the update was accepted. */
 async function updateRefusal(handle: WorkflowHandle, decision: ReviewDecision): Promise<string | undefined> {
@@ -429,7 +443,7 @@ describe('dailyScanWorkflowV3 review gate (time-skipping server, mocked activiti
       async ({ handle, rec, input }) => {
         // Before the gate: no decision is taken.
         await rec.until('start:computeDeltas');
-        expect(await updateRefusal(handle, reviewer('approve'))).toBe('not_awaiting_review');
+        expect(await updateRefusal(handle, await reviewer(handle, 'approve'))).toBe('not_awaiting_review');
         releaseDeltas();
 
         await rec.until('end:enterReview');
@@ -448,13 +462,29 @@ describe('dailyScanWorkflowV3 review gate (time-skipping server, mocked activiti
         expect(rec.names()).not.toContain('persistResults');
         expect(await searchStatus(handle)).toBe('awaiting_review');
 
-        expect(await updateRefusal(handle, reviewer('approve', { reviewerId: 'member_1' }))).toBe('self_review_not_allowed');
-        expect(await updateRefusal(handle, reviewer('approve', { reviewerRoles: ['member'] }))).toBe('reviewer_role_required');
-        expect(await updateRefusal(handle, reviewer('approve'))).toBeUndefined();
+        expect(await updateRefusal(handle, await reviewer(handle, 'approve', { reviewerId: 'member_1' }))).toBe('self_review_not_allowed');
+        expect(await updateRefusal(handle, await reviewer(handle, 'approve', { reviewerRoles: ['member'] }))).toBe(
+          'reviewer_role_required',
+        );
+        // Not one the functions app signed for this scan just now: unsigned, signed for another scan, or stale.
+        const { signature: _, ...unsigned } = await reviewer(handle, 'approve');
+        expect(await updateRefusal(handle, unsigned as ReviewDecision)).toBe('review_decision_invalid');
+        expect(await updateRefusal(handle, await reviewer(handle, 'approve', { scanId: 'scan_another1' }))).toBe('review_decision_invalid');
+        const stale = (await suite.env.currentTimeMs()) - 10 * 60_000;
+        expect(await updateRefusal(handle, await reviewer(handle, 'approve', {}, stale))).toBe('review_decision_invalid');
+        expect(await updateRefusal(handle, await reviewer(handle, 'approve'))).toBeUndefined();
 
         expect((await handle.result()).status).toBe('completed');
         expect(rec.inputs('leaveReview')).toEqual([
-          { scanId: input.scanId, userId: 'member_1', outcome: 'approved', appliedDecision: 'approve', reviewerId: 'reviewer_7' },
+          {
+            scanId: input.scanId,
+            userId: 'member_1',
+            outcome: 'approved',
+            appliedDecision: 'approve',
+            reviewerId: 'reviewer_7',
+            // The signed decision itself: leaveReview verifies it before the scan moves on.
+            decision: expect.objectContaining({ scanId: input.scanId, reviewerId: 'reviewer_7', signature: expect.any(String) }),
+          },
         ]);
         const results = ScanResultsSchema.parse(rec.inputs('persistResults')[0]!.results);
         expect(results.review).toEqual({
@@ -475,7 +505,7 @@ describe('dailyScanWorkflowV3 review gate (time-skipping server, mocked activiti
   it('a reviewer rejection ends the scan rejected, publishes nothing, and compensates', async () => {
     await withScan({ overrides: flagged(), input: scanInput({}, 'keep') }, async ({ handle, rec, input }) => {
       await rec.until('end:enterReview');
-      expect(await updateRefusal(handle, reviewer('reject'))).toBeUndefined();
+      expect(await updateRefusal(handle, await reviewer(handle, 'reject'))).toBeUndefined();
       const result = await handle.result();
       expect(result).toEqual({
         scanId: input.scanId,
@@ -523,9 +553,28 @@ describe('dailyScanWorkflowV3 review gate (time-skipping server, mocked activiti
         expect(rec.inputs('endScan')[0]).toMatchObject({ status: 'rejected' });
       }
       // A decision after the deadline finds the scan gone.
-      await expect(handle.executeUpdate(submitReviewUpdate, { args: [reviewer('approve')] })).rejects.toThrow();
+      await expect(handle.executeUpdate(submitReviewUpdate, { args: [await reviewer(handle, 'approve')] })).rejects.toThrow();
     });
     expect(Date.now() - started).toBeLessThan(20_000);
+  });
+
+  it('a decision leaveReview refuses (its signature does not verify) is not applied: the scan waits on and takes a real one', async () => {
+    const verdicts: Array<{ refused?: 'signature_invalid' }> = [{ refused: 'signature_invalid' }, {}];
+    await withScan({ overrides: { ...flagged(), leaveReview: async () => verdicts.shift()! } }, async ({ handle, rec, input }) => {
+      await rec.until('end:enterReview');
+      // Passes the validator (it cannot check the signature), is refused by leaveReview.
+      expect(await updateRefusal(handle, await reviewer(handle, 'approve'))).toBeUndefined();
+      await rec.until('end:leaveReview');
+      // Back at the gate once the workflow has taken the refusal in (until then: not awaiting review).
+      let refusal: string | undefined = 'not_awaiting_review';
+      while (refusal === 'not_awaiting_review') refusal = await updateRefusal(handle, await reviewer(handle, 'reject'));
+      expect(refusal).toBeUndefined();
+      const result = await handle.result();
+      expect(result).toMatchObject({ scanId: input.scanId, status: 'rejected' });
+      expect(rec.inputs('leaveReview').map((l) => l.appliedDecision)).toEqual(['approve', 'reject']);
+      expect(rec.names()).not.toContain('persistResults');
+      expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['in_review', 'rejected']);
+    });
   });
 });
 

@@ -12,6 +12,7 @@ import {
   condition,
   isCancellation,
   proxyActivities,
+  proxySinks,
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
@@ -21,6 +22,7 @@ import {
   type DailyScanInput,
   type EndedWithoutResults,
   type Progress,
+  REVIEW_DECISION_MAX_AGE_MS,
   type ReviewDecision,
   ReviewDecisionSchema,
   type ReviewReason,
@@ -31,7 +33,13 @@ import {
   type ScanStep,
 } from '../../common/contracts/scan';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
-import { consentRevokedSignal, progressQuery, ReviewUpdateRejection, submitReviewUpdate } from '../../common/contracts/workflow-messages';
+import {
+  consentRevokedSignal,
+  progressQuery,
+  type ReviewAuditSinks,
+  ReviewUpdateRejection,
+  submitReviewUpdate,
+} from '../../common/contracts/workflow-messages';
 import type { ScanActivities } from '../activities';
 
 // --- activity options: retry budgets by fault class ---------------------------------------------------
@@ -121,15 +129,36 @@ function endOutcome(err: unknown, consentRevoked: boolean): { status: EndedWitho
   return { status: 'failed', error: { code: 'analysis_failed', message: MEMBER_MESSAGES.failed } };
 }
 
-/** The update validator's refusals, typed so the functions app maps them without reading messages. */
-function validateReviewDecision(d: ReviewDecision, state: { awaitingReview: boolean; decided: boolean; userId: string }): void {
-  ReviewDecisionSchema.parse(d);
-  const refuse = (type: ReviewUpdateRejection) => {
+const { reviewAudit } = proxySinks<ReviewAuditSinks>();
+
+/**
+ * The update validator's refusals, typed so the functions app maps them without reading messages, and
+ * each handed to the worker to audit (a validator runs only live, never on replay). What can be checked
+ * here without the signing key is: a decision signed for this scan, recently. The signature itself is
+ * verified by leaveReview before the decision is applied (the key never enters workflow code or history).
+ */
+function validateReviewDecision(
+  d: ReviewDecision,
+  state: { awaitingReview: boolean; decided: boolean; scanId: string; userId: string },
+): void {
+  const claimed = d as Partial<Record<'reviewerId' | 'decisionId', unknown>> | undefined;
+  const refuse = (type: ReviewUpdateRejection): never => {
+    reviewAudit.decisionRefused({
+      scanId: state.scanId,
+      userId: state.userId,
+      reason: type,
+      ...(typeof claimed?.reviewerId === 'string' ? { claimedReviewerId: claimed.reviewerId } : {}),
+      ...(typeof claimed?.decisionId === 'string' ? { decisionId: claimed.decisionId } : {}),
+    });
     throw ApplicationFailure.create({ type, message: type, nonRetryable: true });
   };
+  if (!ReviewDecisionSchema.safeParse(d).success) refuse(ReviewUpdateRejection.DecisionInvalid);
   if (!state.awaitingReview || state.decided) refuse(ReviewUpdateRejection.NotAwaitingReview);
   if (!d.reviewerRoles.includes('reviewer')) refuse(ReviewUpdateRejection.ReviewerRoleRequired);
   if (d.reviewerId === state.userId) refuse(ReviewUpdateRejection.SelfReviewNotAllowed);
+  // Workflow time (deterministic): a decision captured and sent again later, or for another scan, is stale or misaddressed.
+  if (d.scanId !== state.scanId || Math.abs(Date.now() - Date.parse(d.signedAt)) > REVIEW_DECISION_MAX_AGE_MS)
+    refuse(ReviewUpdateRejection.DecisionInvalid);
 }
 
 // --- the pipeline -------------------------------------------------------------------------------------
@@ -177,7 +206,7 @@ export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyS
       decision = d;
       return { accepted: true } as const;
     },
-    { validator: (d) => validateReviewDecision(d, { awaitingReview, decided: decision !== undefined, userId }) },
+    { validator: (d) => validateReviewDecision(d, { awaitingReview, decided: decision !== undefined, scanId, userId }) },
   );
 
   const pipeline = new CancellationScope();
@@ -273,28 +302,40 @@ export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyS
     await records.enterReview({ scanId, userId, reasons, timeoutSeconds, onTimeout });
     // One push, no health data: the member knows why the scan takes longer.
     const told = early(records.notifyMember({ scanId, userId, outcome: 'in_review' }));
-    const decided = await condition(() => decision !== undefined, timeoutSeconds * 1000);
-    awaitingReview = false;
-    const reviewerDecision = decided ? decision : undefined;
-    const result = reviewerDecision
-      ? {
-          required: true as const,
-          reasons,
-          outcome: reviewerDecision.decision === 'approve' ? ('approved' as const) : ('rejected' as const),
-          appliedDecision: reviewerDecision.decision,
-          reviewerId: reviewerDecision.reviewerId,
-          notes: reviewerDecision.notes,
-        }
-      : { required: true as const, reasons, outcome: 'timed_out' as const, appliedDecision: onTimeout };
-    await told;
-    await records.leaveReview({
-      scanId,
-      userId,
-      outcome: result.outcome,
-      appliedDecision: result.appliedDecision,
-      reviewerId: reviewerDecision?.reviewerId,
-    });
-    reach('review', 'running');
-    return result;
+    // A decision whose signature leaveReview refuses (forged with the payload key) is dropped, and the
+    // scan waits on for a real one until the same deadline. Histories recorded before signatures replay
+    // unchanged: their leaveReview results say nothing about a refusal.
+    const deadline = Date.now() + timeoutSeconds * 1000;
+    for (let waitMs = timeoutSeconds * 1000; ; waitMs = Math.max(1, deadline - Date.now())) {
+      const decided = await condition(() => decision !== undefined, waitMs);
+      awaitingReview = false;
+      const reviewerDecision = decided ? decision : undefined;
+      const result = reviewerDecision
+        ? {
+            required: true as const,
+            reasons,
+            outcome: reviewerDecision.decision === 'approve' ? ('approved' as const) : ('rejected' as const),
+            appliedDecision: reviewerDecision.decision,
+            reviewerId: reviewerDecision.reviewerId,
+            notes: reviewerDecision.notes,
+          }
+        : { required: true as const, reasons, outcome: 'timed_out' as const, appliedDecision: onTimeout };
+      await told;
+      const left = await records.leaveReview({
+        scanId,
+        userId,
+        outcome: result.outcome,
+        appliedDecision: result.appliedDecision,
+        reviewerId: reviewerDecision?.reviewerId,
+        ...(reviewerDecision ? { decision: reviewerDecision } : {}),
+      });
+      if (left?.refused) {
+        decision = undefined;
+        awaitingReview = true;
+        continue;
+      }
+      reach('review', 'running');
+      return result;
+    }
   }
 }
