@@ -65,6 +65,27 @@ export class PayloadNotDecodableError extends ProblemError {
   readonly title = 'Payload cannot be decoded';
 }
 
+export class WorkflowNotNamedError extends ProblemError {
+  override readonly name = 'WorkflowNotNamedError';
+  readonly code = 'workflow_not_named';
+  readonly status = 400;
+  readonly title = 'Name the workflow the payloads belong to';
+}
+
+export class WorkflowUnknownError extends ProblemError {
+  override readonly name = 'WorkflowUnknownError';
+  readonly code = 'workflow_unknown';
+  readonly status = 404;
+  readonly title = 'No such workflow of this app';
+}
+
+export class PayloadNotOfWorkflowError extends ProblemError {
+  override readonly name = 'PayloadNotOfWorkflowError';
+  readonly code = 'payload_not_of_workflow';
+  readonly status = 422;
+  readonly title = 'Payload of another workflow';
+}
+
 export class SelfReviewError extends ProblemError {
   override readonly name = 'SelfReviewError';
   readonly code = 'self_review_not_allowed';

@@ -14,7 +14,8 @@ import { newUserId, seedUploadedScan } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // The codec endpoint as Temporal Cloud's Web UI calls it: real encrypted payloads from a real run's
-// history, operators only, one browser origin, this app's own host name, every decode audited.
+// history, operators only, one browser origin, this app's own host name; every call names its workflow and
+// is audited with its member (encode too).
 
 const UI_ORIGIN = 'https://cloud.temporal.io';
 const HOST = 'scans-api.reddyfit.test';
@@ -59,12 +60,18 @@ describe('codec endpoint for the Web UI', () => {
     await firebase.close();
   });
 
-  const decode = (headers: Record<string, string>, token?: string) =>
-    api(host, '/api/codec/decode', { method: 'POST', token, json: { payloads: encrypted }, headers: { host: HOST, ...headers } });
-  const decodeAudits = async () =>
-    (await firebase.db.collection(Collections.auditLogs).where('scanId', '==', scanId).get()).docs
+  const decode = (headers: Record<string, string>, token?: string, workflowId: string | null = workflowIdForScan(scanId)) =>
+    api(host, `/api/codec/decode${workflowId ? `?workflowId=${workflowId}` : ''}`, {
+      method: 'POST',
+      token,
+      json: { payloads: encrypted },
+      headers: { host: HOST, ...headers },
+    });
+  const codecAudits = async (action = 'payloads_decoded') =>
+    (await firebase.db.collection(Collections.auditLogs).where('userId', '==', userId).get()).docs
       .map((d) => d.data())
-      .filter((a) => a.action === 'payloads_decoded');
+      .filter((a) => a.action === action);
+  const decodeAudits = () => codecAudits('payloads_decoded');
 
   it('the history really holds ciphertext', () => {
     expect(Buffer.from(encrypted[0]!.metadata.encoding!, 'base64').toString()).toBe('binary/encrypted');
@@ -92,9 +99,10 @@ describe('codec endpoint for the Web UI', () => {
     });
   });
 
-  it('encode then decode gives the payload back (for what an operator types in the UI)', async () => {
+  it('encode then decode gives the payload back (for what an operator types in the UI), and the encode is audited too', async () => {
     const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') };
-    const enc = await api(host, '/api/codec/encode', {
+    const workflow = `?workflowId=${workflowIdForScan(scanId)}`;
+    const enc = await api(host, `/api/codec/encode${workflow}`, {
       method: 'POST',
       token: tokens.operator,
       json: { payloads: [plain] },
@@ -102,9 +110,45 @@ describe('codec endpoint for the Web UI', () => {
     });
     expect(enc.status, enc.text).toBe(200);
     expect(Buffer.from(enc.json.payloads[0].metadata.encoding, 'base64').toString()).toBe('binary/encrypted');
-    const dec = await api(host, '/api/codec/decode', { method: 'POST', token: tokens.operator, json: enc.json, headers: { host: HOST } });
+    // Ciphertext minted here is accepted by the workers: who minted it, for which workflow and member, is recorded.
+    expect(await codecAudits('payloads_encoded')).toEqual([
+      expect.objectContaining({
+        scanId,
+        userId,
+        outcome: 'encoded',
+        actor: `operator:${ids.operator}`,
+        subject: expect.objectContaining({ workflowId: workflowIdForScan(scanId), payloads: 1 }),
+      }),
+    ]);
+    const dec = await api(host, `/api/codec/decode${workflow}`, {
+      method: 'POST',
+      token: tokens.operator,
+      json: enc.json,
+      headers: { host: HOST },
+    });
     expect(dec.status, dec.text).toBe(200);
     expect(dec.json.payloads[0]).toEqual(plain);
+  });
+
+  it("refuses a call that does not name its workflow, names one that is not this app's, or names another scan's", async () => {
+    const before = [...(await decodeAudits()), ...(await codecAudits('payloads_encoded'))].length;
+    const unnamed = await decode({ origin: UI_ORIGIN }, tokens.operator, null);
+    expect([unnamed.status, unnamed.json.code]).toEqual([400, 'workflow_not_named']);
+    const unnamedEncode = await api(host, '/api/codec/encode', {
+      method: 'POST',
+      token: tokens.operator,
+      json: { payloads: encrypted },
+      headers: { host: HOST },
+    });
+    expect([unnamedEncode.status, unnamedEncode.json.code]).toEqual([400, 'workflow_not_named']);
+    const unknown = await decode({ origin: UI_ORIGIN }, tokens.operator, 'some-other-workflow');
+    expect([unknown.status, unknown.json.code]).toEqual([404, 'workflow_unknown']);
+    // This scan's input decoded in the name of another member's scan: refused, so no record names the wrong member.
+    const other = await seedUploadedScan(firebase, blob, config);
+    const misattributed = await decode({ origin: UI_ORIGIN }, tokens.operator, workflowIdForScan(other.scanId));
+    expect([misattributed.status, misattributed.json.code]).toEqual([422, 'payload_not_of_workflow']);
+    for (const r of [unnamed, unknown, misattributed]) expect(r.text).not.toContain(userId);
+    expect([...(await decodeAudits()), ...(await codecAudits('payloads_encoded'))]).toHaveLength(before);
   });
 
   it('refuses anonymous, member-only, wrong-origin and wrong-host callers, and audits none of them', async () => {

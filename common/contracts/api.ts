@@ -233,6 +233,14 @@ export const CodecPayloadSchema = z
 export const CodecRequestSchema = z
   .object({ payloads: z.array(CodecPayloadSchema).max(1000) })
   .meta({ id: 'CodecRequest', description: "Temporal's remote codec protocol: payloads to encode or decode" });
+/** Which workflow the payloads belong to: every call names it, so its audit record names whose data it was. */
+export const CodecQuerySchema = z.object({
+  workflowId: z
+    .string()
+    .regex(/^[A-Za-z0-9._:@-]{1,200}$/, 'expected a workflow id')
+    .optional()
+    .meta({ description: 'the workflow the payloads belong to (daily-scan-…, erase-member-…, archive-…); required' }),
+});
 export const CodecResponseSchema = z
   .object({ payloads: z.array(CodecPayloadSchema) })
   .meta({ id: 'CodecResponse', description: 'The payloads encoded or decoded, in the same order' });

@@ -1,16 +1,27 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Payload } from '@temporalio/common';
-import { CodecRequestSchema, CodecResponseSchema } from '../../common/contracts/api';
-import { DailyScanInputSchema, workflowIdForScan } from '../../common/contracts/scan';
+import { CodecQuerySchema, CodecRequestSchema, CodecResponseSchema } from '../../common/contracts/api';
+import { workflowIdForErasure } from '../../common/contracts/erasure';
+import { DailyScanInputSchema, ScanIdSchema, UserIdSchema, workflowIdForScan } from '../../common/contracts/scan';
 import { appendAudit } from '../../common/scans/audit-log';
+import { scanRef } from '../../common/scans/repository';
 import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 import type { Deps } from '../deps';
-import { CodecDisabledError, HostNotAllowedError, OriginNotAllowedError, PayloadNotDecodableError } from '../errors';
+import {
+  CodecDisabledError,
+  HostNotAllowedError,
+  OriginNotAllowedError,
+  PayloadNotDecodableError,
+  PayloadNotOfWorkflowError,
+  WorkflowNotNamedError,
+  WorkflowUnknownError,
+} from '../errors';
 import { type AnyHttpFunction, defineHttp, type Principal } from '../framework/types';
 
 // The codec endpoint Temporal Cloud's Web UI (or `temporal --codec-endpoint`) calls to show encrypted
 // payloads: operators only (Firebase ID token with the operator role), one browser origin (CORS), this
-// app's own Host names only, and every decode audited with who and which scan's workflow. The key stays here.
+// app's own Host names only. Every call names the workflow its payloads belong to and is audited with who,
+// which workflow and whose data (encode too: ciphertext minted here is accepted by the workers). The key stays here.
 
 type JsonPayload = { metadata: Record<string, string>; data: string };
 const fromJson = (p: JsonPayload): Payload => ({
@@ -28,7 +39,9 @@ const toJson = (p: Payload): JsonPayload => ({
 function codecSettings(deps: Deps) {
   const { CODEC_UI_ORIGIN: origin, CODEC_ALLOWED_HOSTS: hosts } = deps.config;
   if (!origin || !hosts) throw new CodecDisabledError('the codec endpoint is not enabled (CODEC_UI_ORIGIN, CODEC_ALLOWED_HOSTS)');
-  return { origin, hosts: hosts.toLowerCase().split(','), codec: payloadDataConverter(deps.config).payloadCodecs[0]! };
+  // The Web UI shows what Temporal holds, histories from before encryption included: plaintext is shown as it is.
+  const codec = payloadDataConverter(deps.config, { readUnencrypted: true }).payloadCodecs[0]!;
+  return { origin, hosts: hosts.toLowerCase().split(','), codec };
 }
 
 /** CORS for the configured Web UI origin only; nothing for any other origin. */
@@ -55,53 +68,82 @@ function checkCaller(request: HttpRequest, deps: Deps) {
   return settings;
 }
 
-/** Which scans (and whose) the decoded payloads belong to: a scan workflow's input names both. */
-function scansIn(decoded: Payload[]): Array<{ scanId: string; userId: string }> {
-  const found = new Map<string, string>();
+const SCAN_PREFIX = workflowIdForScan('');
+const ERASURE_PREFIX = workflowIdForErasure('');
+const ARCHIVE_PREFIX = 'archive-';
+
+/**
+ * Whose data a named workflow holds: a scan's member (its document names the owner), an erasure's member,
+ * nobody's for the archive (identifiers only). Anything else is not a workflow of this app: refused.
+ */
+async function memberOf(deps: Deps, workflowId: string | undefined): Promise<{ workflowId: string; scanId?: string; userId: string }> {
+  if (!workflowId) throw new WorkflowNotNamedError('name the workflow the payloads belong to: ?workflowId=…');
+  if (workflowId.startsWith(SCAN_PREFIX)) {
+    const scanId = workflowId.slice(SCAN_PREFIX.length);
+    const owner = ScanIdSchema.safeParse(scanId).success ? (await scanRef(deps.db, scanId).get()).data()?.ownerId : undefined;
+    if (typeof owner !== 'string') throw new WorkflowUnknownError('no scan of this app runs under that workflow id');
+    return { workflowId, scanId, userId: owner };
+  }
+  if (workflowId.startsWith(ERASURE_PREFIX) && UserIdSchema.safeParse(workflowId.slice(ERASURE_PREFIX.length)).success)
+    return { workflowId, userId: workflowId.slice(ERASURE_PREFIX.length) };
+  if (workflowId.startsWith(ARCHIVE_PREFIX)) return { workflowId, userId: 'none' };
+  throw new WorkflowUnknownError('not a workflow of this app (daily-scan-…, erase-member-…, archive-…)');
+}
+
+/** The scans the decoded payloads name (a scan workflow's input names its scan): none may be another workflow's. */
+function scansNamedIn(decoded: Payload[]): string[] {
+  const found = new Set<string>();
   for (const p of decoded) {
     try {
-      const input = DailyScanInputSchema.pick({ scanId: true, userId: true }).safeParse(
-        JSON.parse(Buffer.from(p.data ?? []).toString('utf8')),
-      );
-      if (input.success) found.set(input.data.scanId, input.data.userId);
+      const input = DailyScanInputSchema.pick({ scanId: true }).safeParse(JSON.parse(Buffer.from(p.data ?? []).toString('utf8')));
+      if (input.success) found.add(input.data.scanId);
     } catch {
       // not JSON: nothing to attribute
     }
   }
-  return [...found].map(([scanId, userId]) => ({ scanId, userId }));
+  return [...found];
 }
 
-async function auditDecode(deps: Deps, operator: Principal, request: HttpRequest, decoded: Payload[]) {
+/** One record per call, naming the operator, the workflow and its member. */
+async function auditCodecCall(
+  deps: Deps,
+  operator: Principal,
+  request: HttpRequest,
+  action: 'payloads_decoded' | 'payloads_encoded',
+  member: Awaited<ReturnType<typeof memberOf>>,
+  payloads: number,
+) {
   const namespace = /^[A-Za-z0-9._-]{1,64}$/.test(request.headers.get('x-namespace') ?? '')
     ? request.headers.get('x-namespace')!
     : 'unknown';
-  const scans = scansIn(decoded);
-  const records = scans.length ? scans : [{ scanId: undefined, userId: 'unknown' }];
-  await Promise.all(
-    records.map((s) =>
-      appendAudit(
-        deps.db,
-        {
-          ...(s.scanId ? { scanId: s.scanId } : {}),
-          userId: s.userId,
-          action: 'payloads_decoded',
-          outcome: 'decoded',
-          actor: `operator:${operator.uid}`,
-          subject: { namespace, payloads: decoded.length, ...(s.scanId ? { workflowId: workflowIdForScan(s.scanId) } : {}) },
-        },
-        deps.now(),
-      ),
-    ),
+  await appendAudit(
+    deps.db,
+    {
+      ...(member.scanId ? { scanId: member.scanId } : {}),
+      userId: member.userId,
+      action,
+      outcome: action === 'payloads_decoded' ? 'decoded' : 'encoded',
+      actor: `operator:${operator.uid}`,
+      subject: { namespace, payloads, workflowId: member.workflowId.slice(0, 64) },
+    },
+    deps.now(),
   );
 }
 
 const codecResponses = {
   200: { description: 'the payloads, in the same order', schema: CodecResponseSchema },
+  400: {
+    description: 'the workflow the payloads belong to is not named, or the request is malformed',
+    codes: ['workflow_not_named', 'validation_failed', 'malformed_json', 'body_required'],
+  },
   403: {
     description: 'not an operator, or a browser origin other than the configured Web UI',
     codes: ['operator_role_required', 'origin_not_allowed'],
   },
-  404: { description: 'the codec endpoint is not enabled', codes: ['codec_disabled'] },
+  404: {
+    description: 'the codec endpoint is not enabled, or the named workflow is not one of this app',
+    codes: ['codec_disabled', 'workflow_unknown'],
+  },
   421: { description: 'a Host this app does not serve the codec under', codes: ['host_not_allowed'] },
 };
 
@@ -111,24 +153,31 @@ export const codecDecode = defineHttp({
   route: 'codec/decode',
   methods: ['POST'],
   auth: 'operator',
-  summary: "Decrypts workflow payloads for Temporal's Web UI (remote codec protocol); every call is audited",
+  summary: "Decrypts one workflow's payloads for Temporal's Web UI (remote codec protocol); every call is audited with its member",
   tags: ['operations'],
+  query: CodecQuerySchema,
   body: CodecRequestSchema,
   maxBodyBytes: 1024 * 1024,
   responseHeaders: corsHeaders,
   responses: {
     ...codecResponses,
-    422: { description: 'a payload is not one this app encrypted, or its key is gone', codes: ['payload_not_decodable'] },
+    422: {
+      description: 'a payload is not one this app encrypted, its key is gone, or it belongs to another workflow than the one named',
+      codes: ['payload_not_decodable', 'payload_not_of_workflow'],
+    },
   },
-  async handler({ body, deps, principal, request }) {
+  async handler({ body, query, deps, principal, request }) {
     const { codec } = checkCaller(request, deps);
+    const member = await memberOf(deps, query.workflowId);
     let decoded: Payload[];
     try {
       decoded = await codec.decode(body.payloads.map(fromJson));
     } catch {
       throw new PayloadNotDecodableError('a payload could not be decrypted with the configured keys');
     }
-    await auditDecode(deps, principal, request, decoded);
+    if (scansNamedIn(decoded).some((scanId) => scanId !== member.scanId))
+      throw new PayloadNotOfWorkflowError('a payload names another scan than the workflow named');
+    await auditCodecCall(deps, principal, request, 'payloads_decoded', member, decoded.length);
     return { status: 200, body: { payloads: decoded.map(toJson) } };
   },
 });
@@ -139,15 +188,20 @@ export const codecEncode = defineHttp({
   route: 'codec/encode',
   methods: ['POST'],
   auth: 'operator',
-  summary: "Encrypts payloads for Temporal's Web UI (remote codec protocol), e.g. a signal typed in the UI",
+  summary:
+    "Encrypts payloads for one workflow for Temporal's Web UI (remote codec protocol), e.g. a signal typed in the UI; every call is audited with its member",
   tags: ['operations'],
+  query: CodecQuerySchema,
   body: CodecRequestSchema,
   maxBodyBytes: 1024 * 1024,
   responseHeaders: corsHeaders,
   responses: codecResponses,
-  async handler({ body, deps, request }) {
+  async handler({ body, query, deps, principal, request }) {
     const { codec } = checkCaller(request, deps);
+    // Ciphertext minted here is accepted by the workers: who minted it for which workflow is recorded.
+    const member = await memberOf(deps, query.workflowId);
     const encoded = await codec.encode(body.payloads.map(fromJson));
+    await auditCodecCall(deps, principal, request, 'payloads_encoded', member, encoded.length);
     return { status: 200, body: { payloads: encoded.map(toJson) } };
   },
 });
