@@ -69,7 +69,8 @@ function checkCaller(request: HttpRequest, deps: Deps) {
 }
 
 const SCAN_PREFIX = workflowIdForScan('');
-const ERASURE_PREFIX = workflowIdForErasure('');
+/** `erase-member-{userId}-{sequence}` (workflowIdForErasure): the member is what lies between. */
+const ERASURE_ID = new RegExp(`^${workflowIdForErasure('(.+)', 0).replace(/0$/, '')}\\d+$`);
 const ARCHIVE_PREFIX = 'archive-';
 
 /**
@@ -84,8 +85,8 @@ async function memberOf(deps: Deps, workflowId: string | undefined): Promise<{ w
     if (typeof owner !== 'string') throw new WorkflowUnknownError('no scan of this app runs under that workflow id');
     return { workflowId, scanId, userId: owner };
   }
-  if (workflowId.startsWith(ERASURE_PREFIX) && UserIdSchema.safeParse(workflowId.slice(ERASURE_PREFIX.length)).success)
-    return { workflowId, userId: workflowId.slice(ERASURE_PREFIX.length) };
+  const erased = ERASURE_ID.exec(workflowId)?.[1];
+  if (erased && UserIdSchema.safeParse(erased).success) return { workflowId, userId: erased };
   if (workflowId.startsWith(ARCHIVE_PREFIX)) return { workflowId, userId: 'none' };
   throw new WorkflowUnknownError('not a workflow of this app (daily-scan-…, erase-member-…, archive-…)');
 }
