@@ -1,9 +1,34 @@
 import { defineConfig } from 'vitest/config';
+import { BaseSequencer, type TestSpecification } from 'vitest/node';
 
-// Two projects: unit tests sit beside the code they pin down and need no services;
-// integration tests under test/ share one real local stack started by the global setup.
+/**
+ * Files that take minutes while the rest take seconds start first, so that none is left running alone at the
+ * end. A repeat run also has vitest's own timings (longest first); a fresh clone, as in CI, has none.
+ */
+const LONGEST_FIRST = [
+  'test/worker-image.test.ts', // the image's build stage: two npm ci (about 6-10 minutes on a fresh clone)
+];
+
+class LongestFirstSequencer extends BaseSequencer {
+  override async sort(files: TestSpecification[]): Promise<TestSpecification[]> {
+    const rank = (spec: TestSpecification) => {
+      const i = LONGEST_FIRST.findIndex((f) => spec.moduleId.endsWith(`/${f}`));
+      return i < 0 ? LONGEST_FIRST.length : i;
+    };
+    return (await super.sort(files))
+      .map((spec, i) => ({ spec, i }))
+      .sort((a, b) => rank(a.spec) - rank(b.spec) || a.i - b.i)
+      .map((e) => e.spec);
+  }
+}
+
+// Two projects: unit tests sit beside the code they pin down and need no services; the integration tests
+// (vitest.integration.config.mts) share one real local stack started by the global setup. Both use the
+// machine's two cores: unit files and most integration files run two at a time (sequence group 1); the
+// integration files that need the stack to themselves run one at a time after them (group 2).
 export default defineConfig({
   test: {
+    sequence: { sequencer: LongestFirstSequencer },
     projects: [
       {
         test: {
@@ -18,22 +43,11 @@ export default defineConfig({
           environment: 'node',
           // Image decoding and replay take a few seconds on a busy 2-core machine; speed is measured by the bench, not here.
           testTimeout: 30_000,
+          maxWorkers: 2,
+          sequence: { groupOrder: 1 },
         },
       },
-      {
-        test: {
-          name: 'integration',
-          include: ['test/**/*.test.ts'],
-          exclude: ['test/helpers/**'], // the helpers' own tests need no stack: they run with the unit tests
-          environment: 'node',
-          globalSetup: ['test/setup/global-stack.ts'],
-          setupFiles: ['test/setup/quiet-temporal.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 180_000,
-          // One stack, many suites: files run one at a time so two suites never fight over one worker.
-          fileParallelism: false,
-        },
-      },
+      './vitest.integration.config.mts',
     ],
   },
 });
