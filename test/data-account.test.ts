@@ -45,7 +45,7 @@ beforeAll(async () => {
   const deadline = Date.now() + 30_000;
   while (
     !(await data
-      .getContainerClient('sealed-photos')
+      .getContainerClient(testConfig().SEALED_PHOTOS_CONTAINER)
       .createIfNotExists()
       .then(
         () => true,

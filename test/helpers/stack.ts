@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { inject } from 'vitest';
-import { DEFAULT_CONTAINERS, loadConfig, type Config } from '../../common/config';
+import { type Config, DEFAULT_CONTAINERS, loadConfig } from '../../common/config';
 
 /**
  * This test file's own Blob containers. Integration files run side by side on one stack, and a Functions host
