@@ -7,6 +7,7 @@ import { defineConfig } from 'vitest/config';
 export const RUNS_ALONE = [
   'test/functions-rejections.test.ts', // "nothing was written" counts every scan and audit record in Firestore
   'test/functions-member-limits.test.ts', // the same snapshot of every scan and audit record
+  'test/functions-fuzz.test.ts', // the same snapshot, around its burst of random requests
   'test/upload-reconcile.test.ts', // runs the reconciliation timer, which cancels every stale scan in Firestore
   'test/review-console.test.ts', // serves dist/review-console/, which test/worker-process.test.ts empties and rebuilds (scripts/build.sh)
 ];
