@@ -117,6 +117,8 @@ const defaults = {
     'WORKER_MAX_CACHED_WORKFLOWS',
     'WORKER_SHUTDOWN_GRACE_SECONDS',
     'WORKER_WORKFLOW_BUNDLE_PATH', // the image has the bundle beside the entry point
+    'WORKER_DEPLOYMENT_NAME', // the task queue's name: one deployment per queue
+    'WORKER_BECOME_CURRENT', // a new build makes itself current until the deploy hook drains old builds (issue 25 item 2)
     'MODEL_DEPLOYMENT_QUALITY', // each falls back to MODEL_DEPLOYMENT_DEFAULT
     'MODEL_DEPLOYMENT_ESTIMATION',
     'MODEL_DEPLOYMENT_NARRATIVE',
@@ -134,6 +136,10 @@ const workerOnly = [
   'WORKER_SHUTDOWN_GRACE_SECONDS',
   'WORKER_HEALTH_PORT',
   'WORKER_WORKFLOW_BUNDLE_PATH',
+  'WORKER_BUILD_ID',
+  'WORKER_DEPLOYMENT_NAME',
+  'WORKER_BECOME_CURRENT',
+  'WORKER_SCAN_VERSIONING',
   'MODEL_PROVIDER',
   'AZURE_OPENAI_ENDPOINT',
   'AZURE_OPENAI_API_VERSION',
