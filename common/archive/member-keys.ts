@@ -62,25 +62,6 @@ function unwrap(doc: z.infer<typeof MemberKeyDocumentSchema>, archiveKeys: Buffe
   return { keyId: doc.keyId, key: open(archiveKey, Buffer.from(doc.wrappedKey, 'base64')) };
 }
 
-/** The member's data key, created on first use (in a transaction: two archivers get the same key). */
-export async function memberDataKey(db: Firestore, archiveKeys: Buffer[], userId: string, now: Date): Promise<MemberDataKey> {
-  const ref = memberKeyRef(db, userId);
-  const stored = await db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    if (snap.exists) return MemberKeyDocumentSchema.parse(snap.data());
-    const key = randomBytes(32);
-    const doc = {
-      wrappedKey: seal(archiveKeys[0]!, key).toString('base64'),
-      archiveKeyId: payloadKeyId(archiveKeys[0]!),
-      keyId: payloadKeyId(key),
-      createdAt: now.toISOString(),
-    };
-    tx.create(ref, doc);
-    return doc;
-  });
-  return unwrap(stored, archiveKeys);
-}
-
 /**
  * What the member's erasure records said when an archiver looked: the archive compares it before and after
  * it seals a history with the member's key (worker/activities/archive.ts).
