@@ -1,7 +1,8 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
-import { ErasureDocumentSchema, erasureSequence } from '../contracts/erasure';
+import { documentConverter } from '../clients/firestore-documents';
+import { erasureSequence } from '../contracts/erasure';
 import { workflowIdForScan } from '../contracts/scan';
 import { Collections } from '../contracts/scan-document';
 import { erasureRef, latestErasure } from '../scans/member-data';
@@ -54,7 +55,8 @@ function open(key: Buffer, sealed: Buffer): Buffer {
   return Buffer.concat([decipher.update(sealed.subarray(IV_BYTES, sealed.length - TAG_BYTES)), decipher.final()]);
 }
 
-const memberKeyRef = (db: Firestore, userId: string) => db.collection(Collections.memberKeys).doc(userId);
+const memberKeyConverter = documentConverter(MemberKeyDocumentSchema);
+const memberKeyRef = (db: Firestore, userId: string) => db.collection(Collections.memberKeys).doc(userId).withConverter(memberKeyConverter);
 
 function unwrap(doc: z.infer<typeof MemberKeyDocumentSchema>, archiveKeys: Buffer[]): MemberDataKey {
   const archiveKey = archiveKeys.find((k) => payloadKeyId(k) === doc.archiveKeyId);
@@ -98,10 +100,11 @@ export async function memberDataKeyUnlessErased(
   const ref = memberKeyRef(db, userId);
   const stored = await db.runTransaction(async (tx) => {
     const [snap, erasure] = await Promise.all([tx.get(ref), tx.get(erasureRef(db, userId))]);
-    const latest = erasure.exists ? ErasureDocumentSchema.parse(erasure.data()) : undefined;
+    const latest = erasure.data();
     const mark: ErasureMark = latest ? { sequence: erasureSequence(latest), status: latest.status, requestedAt: latest.requestedAt } : null;
     if (!sameErasureMark(mark, seen) || mark?.status === 'running') return undefined;
-    if (snap.exists) return MemberKeyDocumentSchema.parse(snap.data());
+    const existing = snap.data();
+    if (existing) return existing;
     const key = randomBytes(32);
     const doc = {
       wrappedKey: seal(archiveKeys[0]!, key).toString('base64'),
@@ -120,7 +123,7 @@ export async function destroyMemberDataKeyIfId(db: Firestore, userId: string, ke
   const ref = memberKeyRef(db, userId);
   return db.runTransaction(async (tx) => {
     const snap = await tx.get(ref);
-    if (!snap.exists || MemberKeyDocumentSchema.parse(snap.data()).keyId !== keyId) return false;
+    if (snap.data()?.keyId !== keyId) return false;
     tx.delete(ref);
     return true;
   });
@@ -128,8 +131,8 @@ export async function destroyMemberDataKeyIfId(db: Firestore, userId: string, ke
 
 /** The member's data key if it still exists (undefined once erased). */
 export async function existingMemberDataKey(db: Firestore, archiveKeys: Buffer[], userId: string): Promise<MemberDataKey | undefined> {
-  const snap = await memberKeyRef(db, userId).get();
-  return snap.exists ? unwrap(MemberKeyDocumentSchema.parse(snap.data()), archiveKeys) : undefined;
+  const stored = (await memberKeyRef(db, userId).get()).data();
+  return stored ? unwrap(stored, archiveKeys) : undefined;
 }
 
 /** Destroys the member's data key: their archived payloads become unreadable. Idempotent. */

@@ -78,10 +78,31 @@ export const ScanDocumentSchema = z.object({
 export type ScanDocument = z.infer<typeof ScanDocumentSchema>;
 
 export const ConsentTypeSchema = z.enum(['scan_analysis']);
+export type ConsentType = z.infer<typeof ConsentTypeSchema>;
+/** users/{uid}/consents/{type}: the member's consent as last given (PUT /api/consents/{type}). */
 export const ConsentDocumentSchema = z.object({
   type: ConsentTypeSchema,
   status: z.enum(['granted', 'revoked']),
   version: z.string(),
   updatedAt: z.string(),
+  /** Counts the changes (1 for the first); records written before it was counted have none. */
+  revision: z.number().int().positive().optional(),
 });
 export type ConsentDocument = z.infer<typeof ConsentDocumentSchema>;
+
+/**
+ * users/{uid}: the member's scan credits and the bookkeeping every create writes in its transaction.
+ * Fields other writers add (an account system) are kept.
+ */
+export const UserDocumentSchema = z
+  .object({
+    scanCredits: z.number().optional(),
+    /** The latest capturedAt of the member's scans: a new scan must be captured after it. */
+    lastCapturedAt: z.string().optional(),
+    /** Creates on the UTC day `day` (the daily limit; cancelled scans count). */
+    scanCreates: z.object({ day: z.string(), count: z.number().int().nonnegative() }).optional(),
+    /** Until when the upload URLs last handed to the member are valid (the erasure's last sweep waits for it). */
+    uploadUrlsValidUntil: z.string().optional(),
+  })
+  .loose();
+export type UserDocument = z.infer<typeof UserDocumentSchema>;

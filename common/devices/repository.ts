@@ -1,17 +1,15 @@
-import type { Firestore, FirestoreDataConverter } from 'firebase-admin/firestore';
+import type { Firestore } from 'firebase-admin/firestore';
+import { documentConverter } from '../clients/firestore-documents';
 import { type DeviceDocument, DeviceDocumentSchema, MAX_DEVICES_PER_MEMBER } from '../contracts/devices';
-import { ErasureDocumentSchema } from '../contracts/erasure';
 import { Collections } from '../contracts/scan-document';
+import { erasureRef } from '../scans/refs';
 import { ErasureInProgressError, userRef } from '../scans/repository';
 
 // users/{uid}/devices/{installationId}: written by the devices endpoints, read (and pruned of dead
 // tokens) by the FCM transport, deleted with the user document on erasure (Subcollections.users).
 
 /** Documents are parsed as they are read: a device without the shape fails here, not at FCM. */
-const deviceConverter: FirestoreDataConverter<DeviceDocument> = {
-  toFirestore: (device) => device,
-  fromFirestore: (snap) => DeviceDocumentSchema.parse(snap.data()),
-};
+const deviceConverter = documentConverter(DeviceDocumentSchema);
 
 export const devicesCollection = (db: Firestore, uid: string) =>
   userRef(db, uid).collection(Collections.devices).withConverter(deviceConverter);
@@ -41,8 +39,8 @@ export async function registerDevice(
   now: Date,
 ): Promise<{ device: DeviceDocument; created: boolean }> {
   return db.runTransaction(async (tx) => {
-    const [erasure, all] = await Promise.all([tx.get(db.collection(Collections.erasures).doc(uid)), tx.get(devicesCollection(db, uid))]);
-    if (erasure.exists && ErasureDocumentSchema.parse(erasure.data()).status === 'running') throw new ErasureInProgressError();
+    const [erasure, all] = await Promise.all([tx.get(erasureRef(db, uid)), tx.get(devicesCollection(db, uid))]);
+    if (erasure.data()?.status === 'running') throw new ErasureInProgressError();
     const devices = all.docs.map((d) => d.data());
     const existing = devices.find((d) => d.installationId === installationId);
     const at = now.toISOString();

@@ -1,25 +1,20 @@
 import type { ContainerClient } from '@azure/storage-blob';
 import type { Firestore } from 'firebase-admin/firestore';
 import { anyBlobUnder } from '../clients/blob-delete';
-import { type ErasureDocument, ErasureDocumentSchema } from '../contracts/erasure';
+import type { ErasureDocument } from '../contracts/erasure';
 import { Collections, Subcollections } from '../contracts/scan-document';
-import { ErasureInProgressError, userRef } from './repository';
+import { erasureRef, erasureRunRef } from './refs';
+import { ErasureInProgressError, scansCollection, userRef } from './repository';
+
+export { erasureRef, erasureRunRef };
 
 // What a member's erasable data is, and the erasure records that say when it was last erased. The
 // erasure workflow (worker/activities/erasure.ts) deletes exactly these; DELETE /api/me asks whether any
 // of it exists again after the last completed erasure before it starts another.
 
-/** erasures/{uid}: the member's latest erasure (the tombstone the create, consent and archive paths read). */
-export const erasureRef = (db: Firestore, userId: string) => db.collection(Collections.erasures).doc(userId);
-
-/** erasures/{uid}/runs/{sequence}: one erasure's own record. */
-export const erasureRunRef = (db: Firestore, userId: string, sequence: number) =>
-  erasureRef(db, userId).collection(Collections.erasureRuns).doc(String(sequence));
-
 /** The member's latest erasure, if they ever asked for one. */
 export async function latestErasure(db: Firestore, userId: string): Promise<ErasureDocument | undefined> {
-  const snap = await erasureRef(db, userId).get();
-  return snap.exists ? ErasureDocumentSchema.parse(snap.data()) : undefined;
+  return (await erasureRef(db, userId).get()).data();
 }
 
 /** True while the member's erasure runs: nothing may write their data then. */
@@ -39,7 +34,7 @@ export async function memberHasData(
   const checks: Array<() => Promise<boolean>> = [
     async () => (await user.get()).exists,
     ...Subcollections.users.map((sub) => async () => !(await user.collection(sub).limit(1).get()).empty),
-    async () => !(await db.collection(Collections.scans).where('ownerId', '==', userId).limit(1).get()).empty,
+    async () => !(await scansCollection(db).where('ownerId', '==', userId).limit(1).get()).empty,
     async () => (await db.collection(Collections.memberKeys).doc(userId).get()).exists,
     ...[containers.uploads, containers.sealed].map((c) => () => anyBlobUnder(c, `${userId}/`)),
   ];
@@ -59,8 +54,8 @@ export const SWEEP_AFTER_URL_EXPIRY_MS = 60_000;
 export async function recordUploadUrlsHandedOut(db: Firestore, userId: string, validUntil: Date): Promise<void> {
   const ref = userRef(db, userId);
   await db.runTransaction(async (tx) => {
-    const current = (await tx.get(ref)).get('uploadUrlsValidUntil') as unknown;
-    if (typeof current === 'string' && Date.parse(current) >= validUntil.getTime()) return;
+    const current = (await tx.get(ref)).data()?.uploadUrlsValidUntil;
+    if (current !== undefined && Date.parse(current) >= validUntil.getTime()) return;
     tx.update(ref, { uploadUrlsValidUntil: validUntil.toISOString() });
   });
   if (isErasing(await latestErasure(db, userId))) throw new ErasureInProgressError();
@@ -68,7 +63,7 @@ export async function recordUploadUrlsHandedOut(db: Firestore, userId: string, v
 
 /** When an erasure that starts now may sweep the member's uploads for the last time (never before `now`). */
 export async function lastSweepAfter(db: Firestore, userId: string, now: Date): Promise<Date> {
-  const recorded = (await userRef(db, userId).get()).get('uploadUrlsValidUntil') as unknown;
-  const expiry = typeof recorded === 'string' ? Date.parse(recorded) : Number.NaN;
+  const recorded = (await userRef(db, userId).get()).data()?.uploadUrlsValidUntil;
+  const expiry = recorded === undefined ? Number.NaN : Date.parse(recorded);
   return new Date(Number.isNaN(expiry) ? now.getTime() : Math.max(now.getTime(), expiry + SWEEP_AFTER_URL_EXPIRY_MS));
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { DocumentReference, Firestore } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { documentConverter } from '../clients/firestore-documents';
 import { firestoreSdk } from '../clients/sdk-modules';
-import { ErasureDocumentSchema } from '../contracts/erasure';
 import { MEMBER_MESSAGES } from '../contracts/failures';
 import {
   ANGLES,
@@ -13,14 +13,14 @@ import {
   uploadBlobName,
   workflowIdForScan,
 } from '../contracts/scan';
-import { Collections, type ConsentDocument, type ScanDocument } from '../contracts/scan-document';
+import { Collections, type ConsentDocument, type ScanDocument, type UserDocument } from '../contracts/scan-document';
 import { isAlreadyExists } from './already-exists';
 import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
 import { filtered, Queries } from './queries';
-import { ScanMissingError, scanRef, scansCollection, userRef } from './refs';
+import { consentRef, erasureRef, ScanMissingError, scanRef, scansCollection, userRef } from './refs';
 import { readForEnding, type ScanEnding, writeEnding } from './scan-ending';
 
-export { ScanMissingError, scanRef, scansCollection, userRef };
+export { consentRef, ScanMissingError, scanRef, scansCollection, userRef };
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 
@@ -81,10 +81,7 @@ export interface CreateLimits {
 }
 
 /** Per-member bookkeeping on the user document, written by every create in its transaction. */
-interface CreateCounters {
-  lastCapturedAt?: string;
-  scanCreates?: { day: string; count: number };
-}
+type CreateCounters = Pick<UserDocument, 'lastCapturedAt' | 'scanCreates'>;
 
 /** The key of a create request and a fingerprint of its body; a retry with the same key returns the same scan. */
 export interface IdempotencyInput {
@@ -93,12 +90,14 @@ export interface IdempotencyInput {
 }
 const IdempotencyRecordSchema = z.object({ scanId: z.string(), fingerprint: z.string(), createdAt: z.string() });
 type IdempotencyRecord = z.infer<typeof IdempotencyRecordSchema>;
+const idempotencyConverter = documentConverter(IdempotencyRecordSchema);
 
 /** Keys are stored hashed: any client string becomes a safe document id. */
 export const idempotencyRef = (db: Firestore, uid: string, key: string) =>
-  userRef(db, uid).collection(Collections.idempotency).doc(createHash('sha256').update(key).digest('hex'));
-
-export const consentRef = (db: Firestore, uid: string, type: string) => userRef(db, uid).collection(Collections.consents).doc(type);
+  userRef(db, uid)
+    .collection(Collections.idempotency)
+    .doc(createHash('sha256').update(key).digest('hex'))
+    .withConverter(idempotencyConverter);
 
 export function hasConsent(doc: Partial<ConsentDocument> | undefined): boolean {
   return doc?.status === 'granted';
@@ -137,19 +136,19 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
   return db.runTransaction(async (tx) => {
     const keyRef = idempotency ? idempotencyRef(db, userId, idempotency.key) : undefined;
     const [erasure, user, consent, keyed, open] = await Promise.all([
-      tx.get(db.collection(Collections.erasures).doc(userId)),
+      tx.get(erasureRef(db, userId)),
       tx.get(userRef(db, userId)),
       tx.get(consentRef(db, userId, 'scan_analysis')),
       keyRef ? tx.get(keyRef) : Promise.resolve(undefined),
       limits
-        ? tx.get(filtered(db.collection(Collections.scans), Queries.memberScansByStatus, { ownerId: userId, status: OPEN_STATUSES }))
+        ? tx.get(filtered(scansCollection(db), Queries.memberScansByStatus, { ownerId: userId, status: OPEN_STATUSES }))
         : Promise.resolve(undefined),
     ]);
     // Read in this transaction, so a DELETE /api/me that commits first is seen, and one that commits
     // later made this transaction retry: no scan is created once the member's erasure has begun.
-    if (erasure.exists && ErasureDocumentSchema.parse(erasure.data()).status === 'running') throw new ErasureInProgressError();
+    if (erasure.data()?.status === 'running') throw new ErasureInProgressError();
     if (keyed?.exists) {
-      const record = IdempotencyRecordSchema.parse(keyed.data());
+      const record = keyed.data()!;
       if (record.fingerprint !== idempotency!.fingerprint)
         throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
       const existing = (await tx.get(scanRef(db, record.scanId))).data();
@@ -161,14 +160,14 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
     }
     args.checkFresh?.();
     if (!hasConsent(consent.data())) throw new ConsentRequiredError('scan_analysis consent is not granted');
-    const counters = (user.data() ?? {}) as CreateCounters;
+    const counters: CreateCounters = user.data() ?? {};
     const day = now.toISOString().slice(0, 10);
     const createdToday = counters.scanCreates?.day === day ? counters.scanCreates.count : 0;
     let refunds = 0;
     if (limits) {
       if (counters.lastCapturedAt && Date.parse(measurements.capturedAt) <= Date.parse(counters.lastCapturedAt))
         throw new CapturedBeforePreviousScanError('capturedAt is not after the previous scan');
-      const scans = (open?.docs ?? []).map((d) => d.data() as ScanDocument);
+      const scans = (open?.docs ?? []).map((d) => d.data());
       // Upload URLs expired: no photo can arrive any more, so such a scan ends here, through the one
       // ending (refunded and audited in this transaction; its photos are handled by the sweep after it).
       const expired = scans.filter(
@@ -184,7 +183,7 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
       if (stillOpen.length >= limits.maxOpen) throw new ScanInProgressError(stillOpen[0]!.scanId);
       if (createdToday >= limits.dailyLimit) throw new DailyScanLimitError('daily scan limit reached');
     }
-    const credits = Number(user.data()?.scanCredits ?? 0) + refunds;
+    const credits = (user.data()?.scanCredits ?? 0) + refunds;
     if (!(credits >= 1)) throw new NoScanCreditError('no scan credit left');
     const doc: ScanDocument = {
       scanId,

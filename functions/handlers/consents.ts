@@ -1,21 +1,18 @@
 import { WorkflowNotFoundError } from '@temporalio/common';
 import { ConsentListResponseSchema, ConsentParamsSchema, ConsentStateSchema, PutConsentRequestSchema } from '../../common/contracts/api';
-import { ErasureDocumentSchema } from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { Collections, type ConsentDocument, ConsentTypeSchema, type ScanDocument } from '../../common/contracts/scan-document';
+import { type ConsentDocument, ConsentTypeSchema, type ScanDocument } from '../../common/contracts/scan-document';
 import { consentRevokedSignal } from '../../common/contracts/workflow-messages';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import { erasureRef, isErasing } from '../../common/scans/member-data';
 import { filtered, Queries } from '../../common/scans/queries';
-import { consentRef, OPEN_STATUSES } from '../../common/scans/repository';
+import { consentRef, OPEN_STATUSES, scansCollection } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { ErasureInProgressProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 import { endBeforeStart, scanLock } from '../scans/start-when-ready';
 
-type StoredConsent = ConsentDocument & { revision?: number };
-
-function view(type: ConsentDocument['type'], doc: StoredConsent | undefined) {
+function view(type: ConsentDocument['type'], doc: ConsentDocument | undefined) {
   return {
     type,
     status: doc?.status ?? ('not_set' as const),
@@ -39,9 +36,7 @@ export const getConsents = defineHttp({
   },
   async handler({ principal, deps }) {
     const items = await Promise.all(
-      ConsentTypeSchema.options.map(async (type) =>
-        view(type, (await consentRef(deps.db, principal.uid, type).get()).data() as StoredConsent | undefined),
-      ),
+      ConsentTypeSchema.options.map(async (type) => view(type, (await consentRef(deps.db, principal.uid, type).get()).data())),
     );
     return { status: 200, body: { items } };
   },
@@ -70,7 +65,7 @@ function endUnstartedScan(deps: Deps, scan: ScanDocument): Promise<boolean> {
  * after this reads the revoked consent in its first step. A scan without a workflow ends here.
  */
 async function stopOpenScans(deps: Deps, uid: string): Promise<number> {
-  const snap = await filtered(deps.db.collection(Collections.scans), Queries.memberScansByStatus, {
+  const snap = await filtered(scansCollection(deps.db), Queries.memberScansByStatus, {
     ownerId: uid,
     status: OPEN_STATUSES,
   }).get();
@@ -78,7 +73,7 @@ async function stopOpenScans(deps: Deps, uid: string): Promise<number> {
   const client = await deps.temporal();
   const results = await Promise.all(
     snap.docs.map(async (d) => {
-      const scan = d.data() as ScanDocument;
+      const scan = d.data();
       try {
         await client.workflow.getHandle(scan.workflowId).signal(consentRevokedSignal);
         return true;
@@ -116,10 +111,10 @@ export const putConsent = defineHttp({
     // erasure record is read in it: a consent written during an erasure would outlive it.
     const stored = await deps.db.runTransaction(async (tx) => {
       const [snap, erasure] = await Promise.all([tx.get(ref), tx.get(erasureRef(deps.db, principal.uid))]);
-      if (erasure.exists && isErasing(ErasureDocumentSchema.parse(erasure.data()))) throw new ErasureInProgressProblem();
-      const current = snap.data() as StoredConsent | undefined;
+      if (isErasing(erasure.data())) throw new ErasureInProgressProblem();
+      const current = snap.data();
       if (current && current.status === body.status && current.version === body.version) return { doc: current, changed: false };
-      const doc: StoredConsent = {
+      const doc: ConsentDocument = {
         type: params.type,
         status: body.status,
         version: body.version,

@@ -1,13 +1,7 @@
 import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/common';
 import { temporalClientSdk } from '../../common/clients/sdk-modules';
 import { ErasureResponseSchema } from '../../common/contracts/api';
-import {
-  type EraseMemberInput,
-  type ErasureDocument,
-  ErasureDocumentSchema,
-  erasureSequence,
-  workflowIdForErasure,
-} from '../../common/contracts/erasure';
+import { type EraseMemberInput, type ErasureDocument, erasureSequence, workflowIdForErasure } from '../../common/contracts/erasure';
 import { ERASE_MEMBER_WORKFLOW } from '../../common/contracts/workflow-types';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import { erasureRef, erasureRunRef, lastSweepAfter, latestErasure, memberHasData } from '../../common/scans/member-data';
@@ -31,8 +25,7 @@ function view(doc: ErasureDocument, statusUrl: string) {
 async function openErasure(deps: Deps, userId: string, after: ErasureDocument | undefined): Promise<ErasureDocument> {
   const ref = erasureRef(deps.db, userId);
   return deps.db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const current = snap.exists ? ErasureDocumentSchema.parse(snap.data()) : undefined;
+    const current = (await tx.get(ref)).data();
     // Another request opened one since this one looked: that one stands.
     if (current && (current.status === 'running' || !after || erasureSequence(current) !== erasureSequence(after))) return current;
     const sequence = current ? erasureSequence(current) + 1 : 1;

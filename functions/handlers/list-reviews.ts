@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { type ReviewQueueItem, ReviewQueueQuerySchema, ReviewQueueResponseSchema } from '../../common/contracts/api';
 import { ScanAnalysisSchema } from '../../common/contracts/deltas';
-import { ANGLES, ageAtCapture, ScanIdSchema } from '../../common/contracts/scan';
-import { Collections, type ScanDocument, ScanDocumentSchema } from '../../common/contracts/scan-document';
+import { ANGLES, ageAtCapture } from '../../common/contracts/scan';
+import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
 import { Queries } from '../../common/scans/queries';
-import { userRef } from '../../common/scans/repository';
+import { scanHistoryCollection } from '../../common/scans/refs';
+import { scansCollection } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { defineHttp, type Principal } from '../framework/types';
 import { auditHealthDataRead, statusPath } from '../scans/access';
@@ -24,7 +25,6 @@ const ReviewEntrySchema = z.object({
   onTimeout: z.enum(['approve', 'reject']).optional(),
 });
 const ReviewRequestedAuditSchema = z.object({ outcome: z.string(), at: z.string() });
-const HistoryDocSchema = z.object({ takenAt: z.string(), bodyFatPercent: z.number(), weightKg: z.number() });
 
 // The cursor has the shape of GET /api/scans' (epoch ms and scan id), here of the time the scan started waiting.
 const reviewCursor = (scan: Pick<ScanDocument, 'updatedAt' | 'scanId'>) => encodeCursor({ createdAt: scan.updatedAt, scanId: scan.scanId });
@@ -60,13 +60,13 @@ export const listReviews = defineHttp({
     const after = query.cursor ? decodeCursor(query.cursor) : undefined;
     // Entering review is the scan's last write until a decision, so updatedAt is when it started waiting.
     const snap = await keysetPage(
-      deps.db.collection(Collections.scans),
+      scansCollection(deps.db),
       Queries.reviewQueue,
       { status: 'awaiting_review' },
       after && { value: after.createdAt, id: after.scanId },
       limit,
     );
-    const docs = snap.map((d) => ScanDocumentSchema.loose().parse(d.data()));
+    const docs = snap.map((d) => d.data());
     const page = docs.slice(0, limit);
     const last = page[page.length - 1];
     // A reviewer never decides on their own scan; it stays in the queue for the others.
@@ -133,9 +133,9 @@ async function reviewEntry(deps: Deps, scan: ScanDocument) {
 
 /** The member's last scans, oldest first: numbers for a body-fat / weight chart. */
 async function recentHistory(deps: Deps, ownerId: string) {
-  const snap = await userRef(deps.db, ownerId).collection(Collections.scanHistory).orderBy('takenAt', 'desc').limit(HISTORY_POINTS).get();
+  const snap = await scanHistoryCollection(deps.db, ownerId).orderBy('takenAt', 'desc').limit(HISTORY_POINTS).get();
   return snap.docs
-    .map((d) => HistoryDocSchema.safeParse(d.data()))
-    .flatMap((p) => (p.success ? [{ takenAt: p.data.takenAt, bodyFatPercent: p.data.bodyFatPercent, weightKg: p.data.weightKg }] : []))
+    .map((d) => d.data())
+    .map((p) => ({ takenAt: p.takenAt, bodyFatPercent: p.bodyFatPercent, weightKg: p.weightKg }))
     .reverse();
 }

@@ -1,7 +1,6 @@
 import { memberTrend } from '../../common/body-composition/member-trend';
 import { MemberTrendQuerySchema, MemberTrendResponseSchema, TREND_DAYS } from '../../common/contracts/member-trend';
-import { Collections } from '../../common/contracts/scan-document';
-import { ScanPointSchema } from '../../common/contracts/scan-history';
+import { scanHistoryCollection } from '../../common/scans/refs';
 import { defineHttp } from '../framework/types';
 
 /** More than a member can take in a year at the daily cap; the window bounds the read, this bounds the worst case. */
@@ -26,15 +25,12 @@ export const getMemberTrend = defineHttp({
     const days = Number(query.days ?? TREND_DAYS.default);
     const now = deps.now();
     const since = new Date(now.getTime() - days * 86_400_000).toISOString();
-    const snap = await deps.db
-      .collection(Collections.users)
-      .doc(principal.uid)
-      .collection(Collections.scanHistory)
+    const snap = await scanHistoryCollection(deps.db, principal.uid)
       .where('takenAt', '>=', since)
       .orderBy('takenAt', 'asc')
       .limit(MAX_POINTS)
       .get();
-    const history = snap.docs.map((d) => ScanPointSchema.parse(d.data()));
+    const history = snap.docs.map((d) => d.data());
     return { status: 200, body: memberTrend({ history, metric: query.metric, days, now }) };
   },
 });

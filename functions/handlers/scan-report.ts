@@ -1,8 +1,8 @@
 import { memberTrend } from '../../common/body-composition/member-trend';
 import { ScanParamsSchema } from '../../common/contracts/api';
-import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
-import { ScanPointSchema } from '../../common/contracts/scan-history';
+import type { ScanDocument } from '../../common/contracts/scan-document';
 import { ScanResultsSchema } from '../../common/contracts/scan-results';
+import { scanHistoryCollection } from '../../common/scans/refs';
 import type { Deps } from '../deps';
 import { ReportNotReadyProblem, ScanEndedProblem } from '../errors';
 import type { Principal } from '../framework/types';
@@ -26,15 +26,8 @@ async function loadReport(deps: Deps, scanId: string, principal: Principal) {
   const results = ScanResultsSchema.parse(scan.results);
   const capturedMs = Date.parse(scan.measurements.capturedAt);
   const since = new Date(capturedMs - REPORT_TREND_DAYS * 86_400_000).toISOString();
-  const snap = await deps.db
-    .collection(Collections.users)
-    .doc(scan.ownerId)
-    .collection(Collections.scanHistory)
-    .where('takenAt', '>=', since)
-    .orderBy('takenAt', 'asc')
-    .limit(2000)
-    .get();
-  const history = snap.docs.map((d) => ScanPointSchema.parse(d.data()));
+  const snap = await scanHistoryCollection(deps.db, scan.ownerId).where('takenAt', '>=', since).orderBy('takenAt', 'asc').limit(2000).get();
+  const history = snap.docs.map((d) => d.data());
   const trend = memberTrend({ history, metric: 'bodyFatPercent', days: REPORT_TREND_DAYS, now: new Date(capturedMs) });
   return reportContent({ ...scan, results }, trend);
 }

@@ -1,4 +1,5 @@
 import { deleteBlobEntirely } from '../../common/clients/blob-delete';
+import { scanRef } from '../../common/scans/refs';
 import { defineBlob } from '../framework/types';
 import { parseUploadBlobName } from '../scans/blob-name';
 import { startWhenReady } from '../scans/start-when-ready';
@@ -24,8 +25,8 @@ export const uploadTrigger = defineBlob({
       return;
     }
     const { scanId, userId, angle } = parsed;
-    const snap = await deps.db.collection('scans').doc(scanId).get();
-    if (!snap.exists || snap.get('ownerId') !== userId) {
+    const scan = (await scanRef(deps.db, scanId).get()).data();
+    if (scan?.ownerId !== userId) {
       // No scan of this member by this id: erased (an upload URL outlives the erasure by up to its
       // lifetime), or a path naming someone else. Nothing here is analysed or kept, so it goes.
       await deleteBlobEntirely(deps.blob.getContainerClient(deps.config.SCAN_UPLOADS_CONTAINER), event.name);

@@ -46,8 +46,7 @@ export async function auditHealthDataRead(
 }
 
 export async function readScan(deps: Deps, scanId: string): Promise<ScanDocument | undefined> {
-  const snap = await scanRef(deps.db, scanId).get();
-  return snap.data() as ScanDocument | undefined;
+  return (await scanRef(deps.db, scanId).get()).data();
 }
 
 /**

@@ -3,11 +3,11 @@ import { z } from 'zod';
 import { EstimateSummarySchema, type ScanAnalysis, type Trend, TrendSchema } from '../../common/contracts/deltas';
 import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
-import { Collections } from '../../common/contracts/scan-document';
 import { EstimateSchema } from '../../common/contracts/scan-results';
+import { scanHistoryCollection } from '../../common/scans/refs';
 import { scanRef } from '../../common/scans/repository';
 import { anthropometricPrior } from '../domain/anthropometric-prior';
-import { ScanPointSchema, scanTrend } from '../domain/trend';
+import { scanTrend } from '../domain/trend';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
 
@@ -27,15 +27,8 @@ export function createDeltaActivities({ db, now }: ActivityDeps) {
     async computeDeltas(input: z.input<typeof DeltaInputSchema>): Promise<Trend> {
       const { userId, scanId, capturedAt, measurements: m, estimate } = parseOrFail(DeltaInputSchema, input, 'delta input');
       const since = new Date(new Date(capturedAt).getTime() - HISTORY_DAYS * 86_400_000).toISOString();
-      const snap = await db
-        .collection(Collections.users)
-        .doc(userId)
-        .collection(Collections.scanHistory)
-        .where('takenAt', '>=', since)
-        .orderBy('takenAt', 'desc')
-        .limit(200)
-        .get();
-      const history = snap.docs.map((d) => ScanPointSchema.parse(d.data()));
+      const snap = await scanHistoryCollection(db, userId).where('takenAt', '>=', since).orderBy('takenAt', 'desc').limit(200).get();
+      const history = snap.docs.map((d) => d.data());
       const current = {
         scanId,
         takenAt: capturedAt,

@@ -7,19 +7,13 @@ import type { DocumentReference } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { destroyMemberDataKey } from '../../common/archive/member-keys';
 import { deleteBlobsUnder } from '../../common/clients/blob-delete';
-import {
-  EraseMemberInputSchema,
-  type ErasureCounts,
-  ErasureCountsSchema,
-  ErasureDocumentSchema,
-  erasureSequence,
-} from '../../common/contracts/erasure';
+import { EraseMemberInputSchema, type ErasureCounts, ErasureCountsSchema, erasureSequence } from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { workflowIdForScan } from '../../common/contracts/scan';
-import { Collections, type ScanDocument, Subcollections } from '../../common/contracts/scan-document';
+import { Collections, Subcollections } from '../../common/contracts/scan-document';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import { erasureRef, erasureRunRef } from '../../common/scans/member-data';
-import { OPEN_STATUSES, scanRef, userRef } from '../../common/scans/repository';
+import { OPEN_STATUSES, scanRef, scansCollection, userRef } from '../../common/scans/repository';
 import { type ActivityDeps, photoContainers } from './deps';
 import { parseOrFail } from './validate';
 
@@ -39,8 +33,7 @@ export function createErasureActivities(deps: ActivityDeps) {
       nonRetryable: true,
     });
   };
-  const memberScans = async (userId: string) =>
-    (await db.collection(Collections.scans).where('ownerId', '==', userId).get()).docs.map((d) => d.data() as ScanDocument);
+  const memberScans = async (userId: string) => (await scansCollection(db).where('ownerId', '==', userId).get()).docs.map((d) => d.data());
 
   /**
    * A document and its known subcollections (Subcollections: the local Firestore emulator lists no
@@ -192,7 +185,7 @@ export function createErasureActivities(deps: ActivityDeps) {
         const own = run ?? latest;
         if (own.data()?.status === 'completed') return;
         if (runRef) tx.set(runRef, completed, { merge: true });
-        const latestDoc = latest.exists ? ErasureDocumentSchema.parse(latest.data()) : undefined;
+        const latestDoc = latest.data();
         if (!runRef || (latestDoc && erasureSequence(latestDoc) === sequence)) tx.set(latestRef, completed, { merge: true });
         writeAuditInTransaction(tx, db, { userId, action: 'member_erased', outcome: 'completed', actor: 'system:worker' }, at);
       });

@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
+import { documentConverter } from '../../common/clients/firestore-documents';
 import { Collections } from '../../common/contracts/scan-document';
 import { auditRecord, keyedAuditRef } from '../../common/scans/audit-log';
 import type { ActivityDeps } from './deps';
@@ -30,8 +31,22 @@ const WORDING: Record<PushOutcome, { title: string; body: string }> = {
 export const PUSH_SEND_LEASE_MS = 20_000;
 export const PushInFlight = 'PushInFlight';
 
+/** scans/{scanId}/notifications/{outcome}: the one push of an outcome, claimed ("sending") then "sent". */
+const PushMarkerSchema = z
+  .object({
+    state: z.enum(['sending', 'sent']),
+    transport: z.string(),
+    attempts: z.number().int().positive(),
+    claimedAt: z.string(),
+    leaseUntil: z.string(),
+    delivered: z.number().int().nonnegative().optional(),
+    sentAt: z.string().optional(),
+  })
+  .loose();
+const pushMarkerConverter = documentConverter(PushMarkerSchema);
+
 export const pushMarkerRef = (db: ActivityDeps['db'], scanId: string, outcome: PushOutcome) =>
-  db.collection(Collections.scans).doc(scanId).collection(Collections.notifications).doc(outcome);
+  db.collection(Collections.scans).doc(scanId).collection(Collections.notifications).doc(outcome).withConverter(pushMarkerConverter);
 
 export function createNotifyActivities({ db, push, now }: ActivityDeps) {
   return {
@@ -46,10 +61,9 @@ export function createNotifyActivities({ db, push, now }: ActivityDeps) {
       const { scanId, userId, outcome } = parseOrFail(NotifyInputSchema, input, 'notification');
       const marker = pushMarkerRef(db, scanId, outcome);
       const claim = await db.runTransaction(async (tx) => {
-        const snap = await tx.get(marker);
-        const data = snap.data() as { state?: string; leaseUntil?: string; attempts?: number } | undefined;
+        const data = (await tx.get(marker)).data();
         if (data?.state === 'sent') return 'already_sent' as const;
-        if (data?.state === 'sending' && data.leaseUntil && Date.parse(data.leaseUntil) > now().getTime()) return 'leased' as const;
+        if (data?.state === 'sending' && Date.parse(data.leaseUntil) > now().getTime()) return 'leased' as const;
         const at = now();
         tx.set(marker, {
           state: 'sending',

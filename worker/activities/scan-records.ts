@@ -10,8 +10,8 @@ import {
   type ScanStatus,
   type ScanStatusSchema,
 } from '../../common/contracts/scan';
-import { Collections } from '../../common/contracts/scan-document';
 import { type ScanAuditEntry, writeAudit } from '../../common/scans/audit-log';
+import { scanHistoryCollection } from '../../common/scans/refs';
 import { consentRef, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
 import { reviewSignatureValid } from '../../common/scans/review-signature';
 import { endScanWithoutResults } from '../../common/scans/scan-ending';
@@ -188,7 +188,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
         input,
         'results',
       );
-      const history = db.collection(Collections.users).doc(userId).collection(Collections.scanHistory).doc(scanId);
+      const history = scanHistoryCollection(db, userId).doc(scanId);
       const at = now();
       const modelUsage = summarizeModelUsage(results);
       const provenance: Provenance = { workflowType, buildId: deps.buildId, agents: agentProvenance(results) };
