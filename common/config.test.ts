@@ -50,6 +50,13 @@ describe('config', () => {
     expect(problems({ ...local, REVIEW_MIN_CONFIDENCE: 'high' })).toEqual(['REVIEW_MIN_CONFIDENCE']);
   });
 
+  it('keeps an event stream open at most 180 s by default, always ended by the server before the host cuts it at 300 s', () => {
+    const c = loadConfig(local);
+    expect({ max: c.SCAN_EVENTS_MAX_SECONDS, heartbeat: c.SCAN_EVENTS_HEARTBEAT_SECONDS }).toEqual({ max: 180, heartbeat: 15 });
+    expect(problems({ ...local, SCAN_EVENTS_MAX_SECONDS: '291' })).toEqual(['SCAN_EVENTS_MAX_SECONDS']);
+    expect(problems({ ...local, SCAN_EVENTS_HEARTBEAT_SECONDS: '0' })).toEqual(['SCAN_EVENTS_HEARTBEAT_SECONDS']);
+  });
+
   it('limits photo dimensions to 40 MP and 12,000 px by default, within what sharp can be capped at and what the quality check needs', () => {
     const c = loadConfig(local);
     expect({ pixels: c.MAX_PHOTO_PIXELS, side: c.MAX_PHOTO_LONGEST_SIDE }).toEqual({ pixels: 40_000_000, side: 12_000 });

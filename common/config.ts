@@ -192,6 +192,16 @@ const ConfigObject = z.object({
   /** Scans a member may create per UTC day, cancelled ones included; another create answers 429. */
   SCAN_DAILY_CREATE_LIMIT: int(1, 1000).default(5),
 
+  // The live status stream (GET /api/scans/{scanId}/events)
+  /**
+   * How long one event stream stays open before the server closes it (the client reconnects with
+   * Last-Event-ID). An open stream is a running invocation: billed while open, and cut by the host at
+   * host.json's functionTimeout (5 minutes), which the server's own limit must come before.
+   */
+  SCAN_EVENTS_MAX_SECONDS: int(1, 290).default(180),
+  /** A comment line this often keeps proxies (Azure's load balancer drops a connection idle for 230 s) and the client from calling a quiet stream dead. */
+  SCAN_EVENTS_HEARTBEAT_SECONDS: int(1, 60).default(15),
+
   // Pipeline policy
   REVIEW_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(48 * 3600),
   REVIEW_TIMEOUT_DECISION: z.enum(['approve', 'reject']).default('reject'),

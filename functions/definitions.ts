@@ -16,6 +16,7 @@ import { openApiFunction } from './handlers/openapi';
 import { reconcileUploads } from './handlers/reconcile-uploads';
 import { reviewConsole } from './handlers/review-console';
 import { reviewScan } from './handlers/review-scan';
+import { scanEvents } from './handlers/scan-events';
 import { getScanReport, getScanReportPdf } from './handlers/scan-report';
 import { submitScan } from './handlers/submit-scan';
 import { uploadTrigger } from './handlers/upload-trigger';
@@ -28,6 +29,7 @@ export const functions: readonly FunctionDefinition[] = [
   createScan,
   listScans,
   getScan,
+  scanEvents,
   getScanReport,
   getScanReportPdf,
   submitScan,

@@ -248,14 +248,18 @@ export class IdempotencyKeyReusedProblem extends ProblemError {
 }
 
 /** The scan ended without results; the member-facing reason from the scan record is the detail. */
+/** The member-facing reason a scan ended without results: the one stored on it, else one naming the status. */
+export function endReason(scanStatus: 'rejected' | 'failed' | 'cancelled', error: ScanError | undefined): ScanError {
+  return error ?? { code: `scan_${scanStatus}`, message: `The scan was ${scanStatus}.` };
+}
+
 export class ScanEndedProblem extends ProblemError {
   override readonly name = 'ScanEndedProblem';
   readonly code: string;
   readonly status: number;
   readonly title: string;
   constructor(scanStatus: 'rejected' | 'failed' | 'cancelled', scanId: string, error: ScanError | undefined) {
-    const fallback: ScanError = { code: `scan_${scanStatus}`, message: `The scan was ${scanStatus}.` };
-    const e = error ?? fallback;
+    const e = endReason(scanStatus, error);
     super(e.message, { extensions: { scanId, scanStatus, scanError: e } });
     this.code = e.code;
     this.status = scanStatus === 'cancelled' ? 410 : 422;

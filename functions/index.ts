@@ -12,6 +12,9 @@ import { hostRoute } from './framework/types';
 // waited for (every route answers 503 until they are there; health says "starting").
 const config = sharedConfigGate().startup;
 startTelemetry(config, 'reddyfit-scan-functions'); // traces and metrics to Application Insights when configured
+// Responses may be streamed (the scan's event stream); the host then hands request and response bodies to
+// the worker as streams, which the pipeline reads the same way. Must come before any registration.
+app.setup({ enableHttpStream: true });
 const { http, blob, timer } = registrations();
 
 for (const def of http) {

@@ -1,6 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import { ReadableStream } from 'node:stream/web';
 import { type HttpHandler, HttpRequest, HttpResponse, type HttpResponseInit, InvocationContext, type LogLevel } from '@azure/functions';
 import { Cron } from 'croner';
 import { sharedTemporalClient, TemporalConnectionError } from '../common/clients/temporal';
@@ -86,6 +89,11 @@ async function writeResponse(res: http.ServerResponse, out: HttpResponseInit | H
     res.end(JSON.stringify(out.jsonBody));
   } else if (typeof out.body === 'string' || out.body instanceof Uint8Array) {
     res.end(out.body);
+  } else if (out.body instanceof ReadableStream) {
+    // Written as produced (the scan's event stream). A client that goes away ends the pipeline, which
+    // cancels the stream (its listener stops).
+    res.flushHeaders();
+    await pipeline(Readable.fromWeb(out.body), res).catch(() => undefined);
   } else {
     res.end();
   }

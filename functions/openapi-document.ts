@@ -58,6 +58,26 @@ function objectProperties(schemas: DocumentSchemas, schema: z.ZodType | undefine
   return Object.entries(props).map(([name, s]) => [name, s, required.has(name)]);
 }
 
+export const EVENT_STREAM = 'text/event-stream';
+/** Where the document names each event's data schema (OpenAPI 3.1 has no keyword for a stream's items). */
+export const EVENTS_EXTENSION = 'x-sse-events';
+
+/**
+ * A Server-Sent Events body: a string to OpenAPI 3.1, with the data schema of each event name beside it
+ * in an extension (the event schemas themselves are ordinary components).
+ */
+function eventStreamMedia(events: Record<string, z.ZodType>, schemas: DocumentSchemas) {
+  return {
+    schema: {
+      type: 'string',
+      description:
+        'Server-Sent Events: each event has `id`, `event` (its name) and one `data` line of JSON, whose schema per event name is in ' +
+        `\`${EVENTS_EXTENSION}\`; lines starting with \`:\` are heartbeats`,
+    },
+    [EVENTS_EXTENSION]: Object.fromEntries(Object.entries(events).map(([name, schema]) => [name, schemas.of(schema, 'output')])),
+  };
+}
+
 function operation(def: AnyHttpFunction, schemas: DocumentSchemas) {
   const parameters = [
     ...objectProperties(schemas, def.params).map(([name, schema]) => ({ name, in: 'path', required: true, schema })),
@@ -85,11 +105,15 @@ function operation(def: AnyHttpFunction, schemas: DocumentSchemas) {
         : {
             content: isProblem
               ? { [PROBLEM_CONTENT_TYPE]: { schema: { $ref: `${COMPONENT_REF}Problem` } } }
-              : doc.contentType
-                ? {
-                    [doc.contentType]: { schema: { type: 'string', ...(doc.contentType.startsWith('text/') ? {} : { format: 'binary' }) } },
-                  }
-                : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
+              : doc.events
+                ? { [EVENT_STREAM]: eventStreamMedia(doc.events, schemas) }
+                : doc.contentType
+                  ? {
+                      [doc.contentType]: {
+                        schema: { type: 'string', ...(doc.contentType.startsWith('text/') ? {} : { format: 'binary' }) },
+                      },
+                    }
+                  : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
           }),
     };
   }

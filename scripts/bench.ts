@@ -12,6 +12,8 @@
 //  6. Cold load of the Functions entry module in a fresh process.
 //  7. Worker resident memory (its own process, prebuilt bundle) with 1, 50 and 200 scans in flight.
 //  8. Archive: histories per second and peak memory (scripts/lib/archive-bench.ts).
+//  9. Scan event stream: a change written to the scan document → its event at a client of
+//     GET /api/scans/{scanId}/events (Functions host in its own process).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -25,12 +27,13 @@ import { createTemporalClient } from '../common/clients/temporal';
 import { type Config, loadConfig } from '../common/config';
 import { ANGLES, workflowIdForScan } from '../common/contracts/scan';
 import { submitReviewUpdate } from '../common/contracts/workflow-messages';
-import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
+import { consentRef, createScanWithCredit, scanRef, updateScan, userRef } from '../common/scans/repository';
 import { parseReviewSigningKey, signReviewDecision } from '../common/scans/review-signature';
 import { sealContainers, sealUploads } from '../common/scans/sealed-photos';
 import { startDailyScan } from '../common/scans/start-scan';
 import { countBillableActions } from '../common/temporal/billable-actions';
 import type { WorkerActivities } from '../worker/activities';
+import { progressOf } from '../worker/activities/scan-progress';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
 import { runArchiveBench } from './lib/archive-bench';
 import { idTokenFor } from './lib/auth-emulator';
@@ -388,6 +391,91 @@ async function uploadTrigger(env: Record<string, string>, config: Config, fireba
   }
 }
 
+const EVENT_CHANGES = 100;
+
+/**
+ * One client watches one scan while the bench writes its progress, one change at a time: the time from
+ * starting the write (as the worker's activities write it) to the change's event arriving, which is the
+ * write's own round trip plus the listener, the host and the stream. Goal: within a second (issue 28).
+ */
+async function eventLatency(env: Record<string, string>, config: Config, firebase: Firebase) {
+  log(
+    `\nScan event stream: ${EVENT_CHANGES} progress changes written one at a time → each one's event at the client (Functions host in its own process)`,
+  );
+  const port = await freePort();
+  const host = spawnNode(['--import', 'tsx', 'functions/local-host.ts'], { ...env, FUNCTIONS_HTTP_PORT: String(port), LOG_LEVEL: 'warn' });
+  const abort = new AbortController();
+  try {
+    await waitFor(
+      'functions host',
+      async () => (await fetch(`http://127.0.0.1:${port}/api/health`).catch(() => undefined))?.ok,
+      120_000,
+      250,
+    );
+    const uid = `bench_events_${Date.now().toString(36)}`;
+    await seedMember(firebase, uid, 1);
+    const token = await idTokenFor(firebase.auth, config, uid);
+    const scan = await createScanWithCredit(firebase.db, {
+      scanId: `${uid}_scan`,
+      userId: uid,
+      now: new Date(),
+      measurements: {
+        weightKg: 80,
+        heightCm: 178,
+        age: 40,
+        sex: 'male',
+        capturedAt: new Date().toISOString(),
+        activityLevel: 'moderate',
+        goal: 'maintain',
+        trainingLevel: 'beginner',
+        exerciseMinutesPerDay: 30,
+      },
+    });
+    await updateScan(firebase.db, scan.scanId, { now: new Date(), to: 'running', fields: { progress: progressOf('running', 'consent') } });
+    const res = await fetch(`http://127.0.0.1:${port}/api/scans/${scan.scanId}/events`, {
+      headers: { authorization: `Bearer ${token}`, accept: 'text/event-stream' },
+      signal: abort.signal,
+    });
+    if (res.status !== 200 || !res.body) throw new Error(`the event stream answered ${res.status}`);
+    const reader = res.body.pipeThrough(new TextDecoderStream()).getReader();
+    let buffer = '';
+    /** Resolves with the step of the next `status` event. */
+    const nextStep = async (): Promise<string> => {
+      for (;;) {
+        const end = buffer.indexOf('\n\n');
+        if (end !== -1) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const data = block.split('\n').find((l) => l.startsWith('data: '));
+          if (block.includes('event: status') && data) return JSON.parse(data.slice('data: '.length)).progress.step;
+          continue;
+        }
+        const { value, done } = await reader.read();
+        if (done) throw new Error('the event stream closed early');
+        buffer += value;
+      }
+    };
+    if ((await nextStep()) !== 'consent') throw new Error('the first event is not the current state');
+    const latencies: number[] = [];
+    for (let i = 0; i < EVENT_CHANGES; i++) {
+      const step = i % 2 === 0 ? 'quality' : 'estimate';
+      const t0 = performance.now();
+      await updateScan(firebase.db, scan.scanId, { now: new Date(), fields: { progress: progressOf('running', step) } });
+      if ((await nextStep()) !== step) throw new Error('an event arrived out of order');
+      latencies.push(performance.now() - t0);
+    }
+    latencies.sort((a, b) => a - b);
+    const [p50, p99, max] = [percentile(latencies, 50), percentile(latencies, 99), latencies.at(-1)!];
+    report.add('scan events', 'change → event: p50', p50, 'ms');
+    report.add('scan events', 'change → event: p99', p99, 'ms', { op: '<', value: 1000 });
+    report.add('scan events', 'change → event: max', max, 'ms');
+    log(`  p50 ${p50.toFixed(1)} ms  p99 ${p99.toFixed(1)} ms  max ${max.toFixed(1)} ms`);
+  } finally {
+    abort.abort();
+    await stopChild(host);
+  }
+}
+
 async function coldLoad(env: Record<string, string>) {
   log('\nFunctions entry cold load (a fresh process loading the compiled entry module, as Azure does; best of 3 after one warm-up)');
   ensureBuilt();
@@ -531,6 +619,7 @@ async function main() {
     if (runs('critical-path')) await criticalPath(client, connection, config, firebase, blob);
     if (runs('upload')) await uploadTrigger(env, config, firebase);
     if (runs('cold-load')) await coldLoad(env);
+    if (runs('events')) await eventLatency(env, config, firebase);
     if (runs('memory')) await workerMemory(env, client, config, firebase, blob);
     if (runs('archive') && ARCHIVE_COUNTS.length) {
       log('');

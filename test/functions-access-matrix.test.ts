@@ -92,6 +92,15 @@ describe('functions: authorisation matrix', () => {
       ['decider'],
     ],
     [
+      // A finished scan's stream sends its end event and closes, so the whole answer can be read here.
+      'watch a completed scan (event stream)',
+      'GET',
+      () => `/api/scans/${decided.scanId}/events`,
+      undefined,
+      { anonymous: 401, owner: 200, other: 404, pendingReviewer: 404, decider: 200, otherReviewer: 404, operator: 404 },
+      ['decider'],
+    ],
+    [
       "read a completed scan's report page",
       'GET',
       () => `/api/scans/${decided.scanId}/report`,
@@ -242,7 +251,7 @@ describe('functions: authorisation matrix', () => {
         if (audited.includes(caller)) {
           expect(after.length, `${caller}: one audit record`).toBe(before + 1);
           const record = after.find((a) => a.actor === `reviewer:${ids[caller as keyof typeof ids]}` && a.at >= started);
-          const what = /\/report(\.pdf)?$/.test(path()) ? 'report' : 'scan';
+          const what = /\/events$/.test(path()) ? 'scan_events' : /\/report(\.pdf)?$/.test(path()) ? 'report' : 'scan';
           expect(record).toMatchObject({ userId: ids.owner, subject: { why: 'review', what }, at: expect.any(String) });
           // Identifiers only: no health data in the audit trail.
           expect(JSON.stringify(record)).not.toMatch(/bodyFat|weightKg|measurements|results/);

@@ -72,6 +72,7 @@ describe('functions: consents, health and OpenAPI', () => {
       '/api/scans',
       '/api/scans/{scanId}',
       '/api/scans/{scanId}/cancel',
+      '/api/scans/{scanId}/events',
       '/api/scans/{scanId}/report',
       '/api/scans/{scanId}/report.pdf',
       '/api/scans/{scanId}/review',

@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { EstimateSummarySchema, TrendSchema } from './deltas';
 import { AppVersionSchema, DevicePlatformSchema, FcmTokenSchema, InstallationIdSchema, LocaleSchema } from './devices';
-import { AngleSchema, ProgressSchema, ScanErrorSchema, ScanIdSchema, ScanMeasurementsRequestSchema, ScanStatusSchema } from './scan';
+import {
+  AngleSchema,
+  FINAL_STATUSES,
+  ProgressSchema,
+  ScanErrorSchema,
+  ScanIdSchema,
+  ScanMeasurementsRequestSchema,
+  ScanStatusSchema,
+} from './scan';
 import { ConsentTypeSchema } from './scan-document';
 import { ScanResultsSchema } from './scan-results';
 
@@ -120,6 +128,42 @@ export const ScanCompletedResponseSchema = z.object({
   updatedAt: z.string(),
   endedAt: z.string().optional(),
 });
+
+// ---- the event stream of GET /api/scans/{scanId}/events ------------------------------------------
+// Server-Sent Events; each event's `data` is one JSON object of the schema its event name says. Status,
+// step names, links and the member-facing reason only: never a measurement or a result.
+
+/** `Last-Event-ID`: the `id` of the last event received on an earlier connection (opaque; names a state of the scan). */
+export const ScanEventIdSchema = z.string().regex(/^[A-Za-z0-9_-]{22}$/, 'expected the id of an event of this stream');
+
+/** Event `status`: where a live scan is; sent at once, then once per change. */
+export const ScanStatusEventSchema = z
+  .object({
+    scanId: ScanIdSchema,
+    status: ScanStatusSchema.exclude([...FINAL_STATUSES]),
+    progress: ProgressSchema,
+    /** While a person reviews the scan: what the member is told and when the timeout decides at the latest. */
+    review: z.object({ message: z.string(), reviewDeadline: z.string() }).optional(),
+    statusUrl: z.string(),
+  })
+  .meta({ id: 'ScanStatusEvent', description: 'event `status`: the state of a live scan, sent at once and on every change' });
+export type ScanStatusEvent = z.infer<typeof ScanStatusEventSchema>;
+
+/** Event `end`: how the scan ended; the stream's last event. */
+export const ScanEndEventSchema = z
+  .discriminatedUnion('status', [
+    z.object({ scanId: ScanIdSchema, status: z.literal('completed'), resultsUrl: z.string(), reportUrl: z.string() }),
+    z.object({ scanId: ScanIdSchema, status: z.enum(['rejected', 'failed', 'cancelled']), reason: ScanErrorSchema, statusUrl: z.string() }),
+  ])
+  .meta({
+    id: 'ScanEndEvent',
+    description: 'event `end`: the last event, then the server closes the stream: where the results are, or the member-facing reason',
+  });
+export type ScanEndEvent = z.infer<typeof ScanEndEventSchema>;
+
+/** The event names of the stream and the shape of each one's data. */
+export const SCAN_EVENT_SCHEMAS = { status: ScanStatusEventSchema, end: ScanEndEventSchema } as const;
+export type ScanEventName = keyof typeof SCAN_EVENT_SCHEMAS;
 
 export const ScanSummarySchema = z.object({
   scanId: ScanIdSchema,

@@ -108,6 +108,7 @@ export function problemResponse(err: ProblemError): HttpResponseInit {
 function toResponse(res: ApiResponse): HttpResponseInit {
   const headers = { ...COMMON_HEADERS, ...(res.headers ?? {}) };
   if (res.rawBody) return { status: res.status, headers, body: res.rawBody };
+  if (res.stream) return { status: res.status, headers, body: res.stream };
   if (res.body === undefined) return { status: res.status, headers };
   return { status: res.status, headers: { 'Content-Type': 'application/json; charset=utf-8', ...headers }, body: JSON.stringify(res.body) };
 }

@@ -1,3 +1,4 @@
+import type { ReadableStream } from 'node:stream/web';
 import type { HttpMethod, HttpRequest, InvocationContext } from '@azure/functions';
 import type { z } from 'zod';
 import type { StartupConfig } from '../../common/config';
@@ -24,6 +25,12 @@ export interface ApiResponse {
   body?: unknown;
   /** Bytes sent as they are (static files), with their Content-Type in `headers`; instead of a JSON `body`. */
   rawBody?: Uint8Array;
+  /**
+   * A body written as it is produced (Server-Sent Events), with its Content-Type in `headers`. Azure streams
+   * it (app.setup enableHttpStream in functions/index.ts); the local host pipes it. Cancelled when the
+   * client goes away.
+   */
+  stream?: ReadableStream<Uint8Array>;
   headers?: Record<string, string>;
 }
 
@@ -35,6 +42,8 @@ export interface ResponseDoc {
   headers?: Record<string, string>;
   /** A body that is not JSON (an HTML page, a PDF): its media type, shown as a string body in the document. */
   contentType?: string;
+  /** A `text/event-stream` body: each event name and the schema of its `data` (JSON). */
+  events?: Record<string, z.ZodType>;
 }
 
 type Parsed<S> = S extends z.ZodType ? z.output<S> : undefined;

@@ -1,9 +1,9 @@
 import { ScanCompletedResponseSchema, ScanParamsSchema, ScanPendingResponseSchema } from '../../common/contracts/api';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
-import type { Progress } from '../../common/contracts/scan';
 import { ScanEndedProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
+import { liveProgress } from '../scans/progress';
 import { inspectUploads } from '../scans/start-when-ready';
 
 export const getScan = defineHttp({
@@ -56,7 +56,7 @@ export const getScan = defineHttp({
         throw new ScanEndedProblem(scan.status, scan.scanId, scan.error);
       case 'awaiting_upload': {
         const { missing } = await inspectUploads(deps, scan);
-        const progress: Progress = { status: 'awaiting_upload', step: 'awaiting_upload', percent: 0 };
+        const progress = liveProgress(scan);
         return {
           status: 202,
           body: {
@@ -72,9 +72,7 @@ export const getScan = defineHttp({
         };
       }
       default: {
-        // From the scan document, which the worker's activities keep current: no workflow query, so
-        // watching a scan costs no Temporal action and no worker task.
-        const progress: Progress = { ...(scan.progress ?? { step: scan.status, percent: 0 }), status: scan.status };
+        const progress = liveProgress(scan);
         const review =
           scan.status === 'awaiting_review' && scan.review
             ? {

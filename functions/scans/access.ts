@@ -13,12 +13,17 @@ import type { Principal } from '../framework/types';
 export type ReadPurpose = 'review';
 
 /** What was read (for the audit record). */
-export type HealthDataRead = 'scan' | 'review_queue_entry' | 'photo_read_url' | 'report';
+export type HealthDataRead = 'scan' | 'scan_events' | 'review_queue_entry' | 'photo_read_url' | 'report';
 
 /** The one rule of what a reviewer may see: a scan waiting for a review, or one this reviewer decided. */
 export function reviewerMaySee(scan: Pick<ScanDocument, 'status' | 'ownerId' | 'reviewedBy'>, reviewer: Principal): boolean {
   if (!reviewer.isReviewer || scan.ownerId === reviewer.uid) return false;
   return scan.status === 'awaiting_review' || scan.reviewedBy === reviewer.uid;
+}
+
+/** Whether this caller may see the scan at all: its owner, or a reviewer with a need. */
+export function maySee(scan: Pick<ScanDocument, 'status' | 'ownerId' | 'reviewedBy'>, who: Principal): boolean {
+  return scan.ownerId === who.uid || reviewerMaySee(scan, who);
 }
 
 /** Audit record of a read of a member's health data by someone else: who, what, when (`at`), why. */

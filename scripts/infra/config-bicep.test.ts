@@ -97,6 +97,8 @@ const defaults = {
     'CAPTURED_AT_MAX_AGE_HOURS',
     'SCAN_MAX_OPEN_PER_MEMBER',
     'SCAN_DAILY_CREATE_LIMIT',
+    'SCAN_EVENTS_MAX_SECONDS',
+    'SCAN_EVENTS_HEARTBEAT_SECONDS',
     'MAX_PHOTO_BYTES',
     'MAX_PHOTO_PIXELS',
     'MAX_PHOTO_LONGEST_SIDE',
@@ -145,8 +147,14 @@ const workerOnly = [
   'AZURE_OPENAI_API_VERSION',
   'MODEL_DEPLOYMENT_DEFAULT',
 ];
-// The worker serves no HTTP API: the codec endpoint's settings are the Functions app's.
-const functionsOnly = ['CODEC_UI_ORIGIN', 'CODEC_ALLOWED_HOSTS', 'FIREBASE_WEB_API_KEY'];
+// The worker serves no HTTP API: the codec endpoint's and the event stream's settings are the Functions app's.
+const functionsOnly = [
+  'CODEC_UI_ORIGIN',
+  'CODEC_ALLOWED_HOSTS',
+  'FIREBASE_WEB_API_KEY',
+  'SCAN_EVENTS_MAX_SECONDS',
+  'SCAN_EVENTS_HEARTBEAT_SECONDS',
+];
 const intentionallyUnset = new Set([...secrets.keys, ...laptopOnly.keys, ...defaults.keys]);
 
 // Set by the templates, read by the Functions host, the Azure SDKs or Node rather than by the schema.

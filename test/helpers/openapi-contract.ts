@@ -3,7 +3,7 @@ import addFormats from 'ajv-formats';
 import { functions, registrations } from '../../functions/definitions';
 import { PROBLEM_CONTENT_TYPE } from '../../functions/framework/problem';
 import { resolveRoute } from '../../functions/framework/routes';
-import { buildOpenApi } from '../../functions/openapi-document';
+import { buildOpenApi, EVENT_STREAM, EVENTS_EXTENSION } from '../../functions/openapi-document';
 
 // Every answer the integration suites receive is checked against the OpenAPI document the API serves:
 // the status is documented for the operation the host routed to, the media type is the documented one
@@ -91,4 +91,23 @@ export function contractViolations(method: string, rawPath: string, res: Receive
   const validate = validatorAt(schemaRef);
   if (validate(res.json)) return [];
   return (validate.errors ?? []).map((e) => `${where} ${res.status}: body${e.instancePath} ${e.message ?? 'is invalid'}`);
+}
+
+/**
+ * Why one Server-Sent Event of a streamed answer breaks the document: its name must be one the operation
+ * documents (`x-sse-events`) and its data must match that event's schema. Empty when it conforms.
+ */
+export function eventViolations(method: string, rawPath: string, status: number, eventName: string, data: unknown): string[] {
+  const op = operationFor(method, rawPath);
+  if (!op) return [`${method.toUpperCase()} ${rawPath}: an event stream outside any operation`];
+  const where = `${op.method.toUpperCase()} ${op.path} ${status}`;
+  const media = op.responses[String(status)]?.content?.[EVENT_STREAM] as Record<string, Record<string, unknown>> | undefined;
+  if (!media?.[EVENTS_EXTENSION]) return [`${where}: no event stream is documented`];
+  if (!(eventName in media[EVENTS_EXTENSION]))
+    return [`${where}: event ${eventName} is not one of ${Object.keys(media[EVENTS_EXTENSION]).join(', ')}`];
+  const validate = validatorAt(
+    `${DOC_ID}#/${pointer('paths', op.path, op.method, 'responses', String(status), 'content', EVENT_STREAM, EVENTS_EXTENSION, eventName)}`,
+  );
+  if (validate(data)) return [];
+  return (validate.errors ?? []).map((e) => `${where}: event ${eventName} data${e.instancePath} ${e.message ?? 'is invalid'}`);
 }
