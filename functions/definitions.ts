@@ -14,6 +14,7 @@ import { getMemberTrend } from './handlers/member-trend';
 import { nightlyArchive } from './handlers/nightly-archive';
 import { openApiFunction } from './handlers/openapi';
 import { reconcileUploads } from './handlers/reconcile-uploads';
+import { createReportShare, getSharedReport, getSharedReportPdf, listReportShares, revokeReportShare } from './handlers/report-shares';
 import { reviewConsole } from './handlers/review-console';
 import { reviewScan } from './handlers/review-scan';
 import { scanEvents } from './handlers/scan-events';
@@ -32,6 +33,11 @@ export const functions: readonly FunctionDefinition[] = [
   scanEvents,
   getScanReport,
   getScanReportPdf,
+  createReportShare,
+  listReportShares,
+  revokeReportShare,
+  getSharedReport,
+  getSharedReportPdf,
   submitScan,
   listReviews,
   reviewScan,

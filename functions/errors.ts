@@ -373,3 +373,40 @@ export class ReportNotReadyProblem extends ProblemError {
     super('the report exists once the scan has completed; GET /api/scans/{scanId} says how far it is');
   }
 }
+
+/** A share link that does not exist, or a string that is no link: one answer, so guesses learn nothing. */
+export class ShareNotFoundProblem extends ProblemError {
+  override readonly name = 'ShareNotFoundProblem';
+  readonly code = 'share_not_found';
+  readonly status = 404;
+  readonly title = 'No such link';
+  constructor() {
+    super('there is no report at this link');
+  }
+}
+
+/** A share link that was revoked, has expired, or whose member's data was erased: one answer for all three. */
+export class ShareGoneProblem extends ProblemError {
+  override readonly name = 'ShareGoneProblem';
+  readonly code = 'share_gone';
+  readonly status = 410;
+  readonly title = 'This link no longer opens the report';
+  constructor() {
+    super('the link was revoked or has expired; ask the member for a new one');
+  }
+}
+
+export class ShareLimitProblem extends ProblemError {
+  override readonly name = 'ShareLimitProblem';
+  readonly code = 'share_limit_reached';
+  readonly status = 409;
+  readonly title = 'Too many links for this scan';
+  constructor(limit: number, counted: 'active' | 'ever') {
+    super(
+      counted === 'active'
+        ? `at most ${limit} links of one scan may be open at once; revoke one first`
+        : `at most ${limit} links can ever be made for one scan`,
+      { extensions: { limit } },
+    );
+  }
+}

@@ -76,7 +76,11 @@ describe('functions: consents, health and OpenAPI', () => {
       '/api/scans/{scanId}/report',
       '/api/scans/{scanId}/report.pdf',
       '/api/scans/{scanId}/review',
+      '/api/scans/{scanId}/shares',
+      '/api/scans/{scanId}/shares/{shareId}',
       '/api/scans/{scanId}/submit',
+      '/api/shared/{token}',
+      '/api/shared/{token}/report.pdf',
     ]);
     const create = doc.paths['/api/scans'].post;
     expect(create.requestBody.content['application/json'].schema.required).toEqual(

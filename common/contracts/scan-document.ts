@@ -24,6 +24,7 @@ export const Collections = {
   erasures: 'erasures', // erasures/{uid}: the member's latest erasure and its progress (identifiers and counts only)
   erasureRuns: 'runs', // erasures/{uid}/runs/{sequence}: each erasure of the member, its own record
   memberKeys: 'memberKeys', // memberKeys/{uid}: the member's archive data key, wrapped; deleted on erasure
+  reportShares: 'reportShares', // reportShares/{shareId}: a member's link to one report; only the token's hash is stored
 } as const;
 
 /** The subcollections under each document kind (the emulator cannot list them; erasure walks these). */

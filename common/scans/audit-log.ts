@@ -14,7 +14,9 @@ export const AuditEntrySchema = z
     userId: z.string(),
     action: z.string().regex(/^[a-z_]+$/),
     outcome: z.string().regex(/^[a-z_,.-]+$/),
-    actor: z.string().regex(/^(system:[a-z-]+|reviewer:[A-Za-z0-9_-]+|member:[A-Za-z0-9_-]+|operator:[A-Za-z0-9_-]+)$/),
+    actor: z
+      .string()
+      .regex(/^(system:[a-z-]+|reviewer:[A-Za-z0-9_-]+|member:[A-Za-z0-9_-]+|operator:[A-Za-z0-9_-]+|share:[A-Za-z0-9_-]+)$/),
     /** Identifiers of what the action touched (a consent type, a text version, a revision). */
     subject: z.record(z.string().regex(/^[A-Za-z]{1,32}$/), z.union([z.string().max(64), z.number()])).optional(),
   })

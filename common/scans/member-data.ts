@@ -4,6 +4,7 @@ import { anyBlobUnder } from '../clients/blob-delete';
 import type { ErasureDocument } from '../contracts/erasure';
 import { Collections, Subcollections } from '../contracts/scan-document';
 import { erasureRef, erasureRunRef } from './refs';
+import { memberHasShares } from './report-shares';
 import { ErasureInProgressError, scansCollection, userRef } from './repository';
 
 export { erasureRef, erasureRunRef };
@@ -22,7 +23,7 @@ export const isErasing = (erasure: ErasureDocument | undefined) => erasure?.stat
 
 /**
  * Whether anything an erasure deletes exists for the member: their user document or anything under it,
- * a scan they own, their archive data key, or any blob (snapshots and versions included) under their
+ * a scan they own, a link to one of their reports, their archive data key, or any blob (snapshots and versions included) under their
  * prefix in the photo containers. Audit and erasure records are not the member's data (identifiers only).
  */
 export async function memberHasData(
@@ -35,6 +36,7 @@ export async function memberHasData(
     async () => (await user.get()).exists,
     ...Subcollections.users.map((sub) => async () => !(await user.collection(sub).limit(1).get()).empty),
     async () => !(await scansCollection(db).where('ownerId', '==', userId).limit(1).get()).empty,
+    () => memberHasShares(db, userId),
     async () => (await db.collection(Collections.memberKeys).doc(userId).get()).exists,
     ...[containers.uploads, containers.sealed].map((c) => () => anyBlobUnder(c, `${userId}/`)),
   ];

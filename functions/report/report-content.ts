@@ -11,6 +11,17 @@ export const NOT_A_MEDICAL_DEVICE =
 export const RANGE_EXPLAINED =
   'Each figure is shown with its 95 % range: the published error of the method that produced it. The true value lies in that range for 95 of 100 people like you.';
 
+/**
+ * Who the report is rendered for: the member (default), or whoever opens a link the member shared, who
+ * sees no identity but the first name the member chose to show.
+ */
+export interface ReportAudience {
+  shared: { firstName?: string | undefined };
+}
+
+export const SHARED_NOTE =
+  'The member shared this report with you through a private link. Please do not pass the link on; the member can revoke it at any time.';
+
 export interface Figure {
   label: string;
   value: string;
@@ -30,6 +41,8 @@ export interface ReportContent {
   hydration: string[];
   howMade: string[];
   notes: string[];
+  /** Said to whoever opens a shared link; null on the member's own report. */
+  sharedNote: string | null;
 }
 
 const fmt = (v: number, digits = 1) => v.toFixed(digits);
@@ -84,13 +97,23 @@ function howMade(results: ScanResults): string[] {
   return lines;
 }
 
-export function reportContent(scan: ScanDocument & { results: ScanResults }, trend: MemberTrendResponse): ReportContent {
+function title(capturedAt: string, audience: ReportAudience | undefined): string {
+  if (!audience) return `Your body-composition scan of ${day(capturedAt)}`;
+  const name = audience.shared.firstName;
+  return `${name ? `${name}'s body-composition scan` : 'A body-composition scan'} of ${day(capturedAt)}, shared with you`;
+}
+
+export function reportContent(
+  scan: ScanDocument & { results: ScanResults },
+  trend: MemberTrendResponse,
+  audience?: ReportAudience,
+): ReportContent {
   const r = scan.results;
   const n = r.nutrition;
   const w = r.workout;
   const h = r.hydration;
   return {
-    title: `Your body-composition scan of ${day(scan.measurements.capturedAt)}`,
+    title: title(scan.measurements.capturedAt, audience),
     capturedAt: scan.measurements.capturedAt,
     figures: figures(r),
     rangeSource: r.estimate.ranges?.source ?? null,
@@ -118,5 +141,6 @@ export function reportContent(scan: ScanDocument & { results: ScanResults }, tre
     ],
     howMade: howMade(r),
     notes: [RANGE_EXPLAINED, NOT_A_MEDICAL_DEVICE],
+    sharedNote: audience ? SHARED_NOTE : null,
   };
 }

@@ -64,7 +64,7 @@ export function reportHtml(c: ReportContent): string {
 <style>${STYLE}</style>
 </head>
 <body>
-<header><h1>${e(c.title)}</h1><p class="notice" id="not-medical">${e(c.notes[1] ?? '')}</p></header>
+<header><h1>${e(c.title)}</h1>${c.sharedNote ? `<p id="shared-note">${e(c.sharedNote)}</p>` : ''}<p class="notice" id="not-medical">${e(c.notes[1] ?? '')}</p></header>
 <section id="figures"><h2>Your figures</h2><table>${figures}</table><p>${e(c.notes[0] ?? '')}</p>${
     c.rangeSource ? `<p class="within">Error figures: ${e(c.rangeSource)}.</p>` : ''
   }</section>

@@ -89,6 +89,7 @@ export function reportPdf(c: ReportContent): Promise<Uint8Array> {
     doc.on('error', reject);
   });
   doc.font('Helvetica-Bold').fontSize(17).text(plain(c.title));
+  if (c.sharedNote) doc.moveDown(0.3).font('Helvetica').fontSize(10).text(plain(c.sharedNote));
   doc
     .moveDown(0.4)
     .font('Helvetica')

@@ -9,8 +9,11 @@ import type { Principal } from '../framework/types';
 // waits for a review, or once they decided it; every other scan is 404 to them, exactly as a scan that
 // does not exist. Every read of a member's health data by someone other than the owner is audited.
 
-/** Why someone other than the owner reads a scan; the only reason today is a review. */
-export type ReadPurpose = 'review';
+/** Why someone other than the owner reads a scan: a review, or a link the member shared (a coach). */
+export type ReadPurpose = 'review' | 'shared_link';
+
+/** Who read: a signed-in reviewer, or whoever holds one of the member's share links (named by the link). */
+export type Reader = Principal | { shareId: string };
 
 /** What was read (for the audit record). */
 export type HealthDataRead = 'scan' | 'scan_events' | 'review_queue_entry' | 'photo_read_url' | 'report';
@@ -30,7 +33,7 @@ export function maySee(scan: Pick<ScanDocument, 'status' | 'ownerId' | 'reviewed
 export async function auditHealthDataRead(
   deps: Deps,
   scan: Pick<ScanDocument, 'scanId' | 'ownerId' | 'status'>,
-  reader: Principal,
+  reader: Reader,
   what: HealthDataRead,
   why: ReadPurpose = 'review',
   angle?: string,
@@ -43,8 +46,14 @@ export async function auditHealthDataRead(
       userId: scan.ownerId,
       action: 'health_data_read',
       outcome: what,
-      actor: `reviewer:${reader.uid}`,
-      subject: { what, why, scanStatus: scan.status, ...(angle ? { angle } : {}) },
+      actor: 'shareId' in reader ? `share:${reader.shareId}` : `reviewer:${reader.uid}`,
+      subject: {
+        what,
+        why,
+        scanStatus: scan.status,
+        ...(angle ? { angle } : {}),
+        ...('shareId' in reader ? { shareId: reader.shareId } : {}),
+      },
     },
     deps.now(),
   );

@@ -13,6 +13,7 @@ import { workflowIdForScan } from '../../common/contracts/scan';
 import { Collections, Subcollections } from '../../common/contracts/scan-document';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import { erasureRef, erasureRunRef } from '../../common/scans/member-data';
+import { eraseMemberShares } from '../../common/scans/report-shares';
 import { OPEN_STATUSES, scanRef, scansCollection, userRef } from '../../common/scans/repository';
 import { type ActivityDeps, photoContainers } from './deps';
 import { parseOrFail } from './validate';
@@ -146,12 +147,15 @@ export function createErasureActivities(deps: ActivityDeps) {
     },
 
     /**
-     * The member's documents: their scans (with notifications), and the user document with everything
-     * under it: scan history, consents (the member's link to health processing), push tokens, credits,
-     * idempotency keys. Audit records stay (identifiers only).
+     * The member's documents: their report links first (each left as a tombstone of its token's hash, so
+     * a coach holding one reads 410), their scans (with notifications), and the user document with
+     * everything under it: scan history, consents (the member's link to health processing), push tokens,
+     * credits, idempotency keys. Audit records stay (identifiers only).
      */
     async deleteMemberRecords(input: z.infer<typeof ScanIdsInputSchema>): Promise<{ deleted: number }> {
       const { userId, scanIds } = parseOrFail(ScanIdsInputSchema, input, 'erasure');
+      await eraseMemberShares(db, userId, now());
+      heartbeat();
       const ids = new Set([...scanIds, ...(await memberScans(userId)).map((s) => s.scanId)]);
       for (const scanId of ids) await deleteWithSubcollections(db.collection(Collections.scans).doc(scanId), Subcollections.scans);
       await deleteWithSubcollections(userRef(db, userId), Subcollections.users);
