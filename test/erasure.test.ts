@@ -8,6 +8,7 @@ import type { ArchiveWorkflowResult } from '../common/contracts/archive';
 import { workflowIdForErasure } from '../common/contracts/erasure';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { Collections, type ScanDocument, Subcollections } from '../common/contracts/scan-document';
+import { erasedShareDocId } from '../common/scans/report-shares';
 import { createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
@@ -103,7 +104,14 @@ describe('erasure: DELETE /api/me', () => {
     const ids = [userId, ...scanIds];
     const found: Record<string, string[]> = {};
     const groups = [
-      ...[Collections.users, Collections.scans, Collections.auditLogs, Collections.erasures, Collections.memberKeys].map((c) => ({
+      ...[
+        Collections.users,
+        Collections.scans,
+        Collections.auditLogs,
+        Collections.erasures,
+        Collections.memberKeys,
+        Collections.reportShares,
+      ].map((c) => ({
         name: c,
         query: firebase.db.collection(c),
       })),
@@ -140,6 +148,15 @@ describe('erasure: DELETE /api/me', () => {
     const from = new Date(Date.now() - 1000).toISOString();
     const done = await completedScan(member);
     const othersDone = await completedScan(other);
+    // A link for a coach to the completed scan's report, made and opened through the API.
+    const shared = await api(suite.host, `/api/scans/${done.scanId}/shares`, {
+      method: 'POST',
+      token,
+      json: { lifetimeDays: 30, firstName: 'Erin' },
+    });
+    expect(shared.status, shared.text).toBe(201);
+    const sharedPath = new URL(shared.json.url).pathname;
+    expect((await api(suite.host, sharedPath)).status).toBe(200);
     // Open scans: one waiting for its photos, one whose workflow waits for a review (its photos are
     // deleted by its own retention when the erasure cancels it: 4 photos are left for the photo step).
     const waiting = await createScanWithCredit(firebase.db, {
@@ -189,6 +206,13 @@ describe('erasure: DELETE /api/me', () => {
     await maybeRecordHistory(suite.client.workflow.getHandle(workflowIdForErasure(member, 1)), 'erase-member-last-sweep');
     const repeat = await api(suite.host, '/api/me', { method: 'DELETE', token });
     expect({ status: repeat.status, requestedAt: repeat.json.requestedAt }).toEqual({ status: 200, requestedAt: first.json.requestedAt });
+
+    // The coach's link: gone (410, not 404), and what is left of it is its token's hash and expiry.
+    const gone = await api(suite.host, sharedPath);
+    expect({ status: gone.status, code: gone.json?.code }).toEqual({ status: 410, code: 'share_gone' });
+    expect((await firebase.db.collection(Collections.reportShares).doc(shared.json.shareId).get()).exists).toBe(false);
+    const tombstone = (await firebase.db.collection(Collections.reportShares).doc(erasedShareDocId(shared.json.shareId)).get()).data();
+    expect(Object.keys(tombstone ?? {}).sort()).toEqual(['erasedAt', 'expiresAt', 'shareId', 'tokenHash']);
 
     // Firestore: only the audit trail and the erasure record name the member, with identifiers only.
     const mentions = await firestoreMentions(

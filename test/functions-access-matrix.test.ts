@@ -4,6 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
+import { createShare } from '../common/scans/report-shares';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
@@ -34,6 +35,7 @@ describe('functions: authorisation matrix', () => {
   const tokens = {} as Record<keyof typeof ids, string>;
   let pending: ScanDocument; // awaiting review: any reviewer has a need
   let decided: ScanDocument; // completed, decided by `decider`
+  let sharedToken: string; // a link the owner made to `decided`'s report
 
   beforeAll(async () => {
     client = await createTemporalClient(config);
@@ -53,6 +55,7 @@ describe('functions: authorisation matrix', () => {
       results: await sampleScanResults(),
       reviewedBy: ids.decider,
     });
+    sharedToken = (await createShare(firebase.db, { scanId: decided.scanId, ownerId: ids.owner, lifetimeDays: 1, now: new Date() })).token;
     host = await startFunctionsHost(config);
   });
   afterAll(async () => {
@@ -115,6 +118,30 @@ describe('functions: authorisation matrix', () => {
       undefined,
       { anonymous: 401, owner: 200, other: 404, pendingReviewer: 404, decider: 200, otherReviewer: 404, operator: 404 },
       ['decider'],
+    ],
+    [
+      "share a completed scan's report",
+      'POST',
+      () => `/api/scans/${decided.scanId}/shares`,
+      { lifetimeDays: 1 },
+      { anonymous: 401, owner: 201, other: 404, pendingReviewer: 404, decider: 403, otherReviewer: 404, operator: 404 },
+      [],
+    ],
+    [
+      "list a completed scan's share links",
+      'GET',
+      () => `/api/scans/${decided.scanId}/shares`,
+      undefined,
+      { anonymous: 401, owner: 200, other: 404, pendingReviewer: 404, decider: 403, otherReviewer: 404, operator: 404 },
+      [],
+    ],
+    [
+      'open a shared report (the link is the credential; a token is ignored)',
+      'GET',
+      () => `/api/shared/${sharedToken}`,
+      undefined,
+      { anonymous: 200, owner: 200, other: 200, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 200 },
+      callers,
     ],
     [
       'report of a scan waiting for review (no results yet)',
@@ -240,7 +267,8 @@ describe('functions: authorisation matrix', () => {
 
   for (const [name, method, path, json, expected, audited] of rows) {
     it(`${method} ${name}`, async () => {
-      const scanId = /scans\/([^/]+)/.exec(path())?.[1];
+      const shared = path().startsWith('/api/shared/');
+      const scanId = shared ? decided.scanId : /scans\/([^/]+)/.exec(path())?.[1];
       for (const caller of callers) {
         const before = scanId ? (await readAudits(scanId)).length : 0;
         const started = new Date().toISOString();
@@ -250,9 +278,12 @@ describe('functions: authorisation matrix', () => {
         const after = await readAudits(scanId);
         if (audited.includes(caller)) {
           expect(after.length, `${caller}: one audit record`).toBe(before + 1);
-          const record = after.find((a) => a.actor === `reviewer:${ids[caller as keyof typeof ids]}` && a.at >= started);
-          const what = /\/events$/.test(path()) ? 'scan_events' : /\/report(\.pdf)?$/.test(path()) ? 'report' : 'scan';
-          expect(record).toMatchObject({ userId: ids.owner, subject: { why: 'review', what }, at: expect.any(String) });
+          // A shared link's reader is the link, whoever holds it; anyone else's read is a reviewer's.
+          const actor = shared ? /^share:/ : new RegExp(`^reviewer:${ids[caller as keyof typeof ids]}$`);
+          const record = after.find((a) => actor.test(a.actor) && a.at >= started);
+          const what = /\/events$/.test(path()) ? 'scan_events' : shared || /\/report(\.pdf)?$/.test(path()) ? 'report' : 'scan';
+          const why = shared ? 'shared_link' : 'review';
+          expect(record).toMatchObject({ userId: ids.owner, subject: { why, what }, at: expect.any(String) });
           // Identifiers only: no health data in the audit trail.
           expect(JSON.stringify(record)).not.toMatch(/bodyFat|weightKg|measurements|results/);
         } else {

@@ -143,6 +143,12 @@ describe('report share links', () => {
     }
     expect(await sharedReads(made.json.shareId)).toHaveLength(reads); // nothing was read
     expect((await api(host, path, { method: 'DELETE', token: tokens.owner })).status).toBe(204);
+    // Making and revoking are the member's own actions, audited once each (the second revoke changed nothing).
+    const memberActions = (await firebase.db.collection(Collections.auditLogs).where('actor', '==', `member:${owner}`).get()).docs
+      .map((d) => d.data())
+      .filter((a) => a.subject?.shareId === made.json.shareId)
+      .map((a) => a.action);
+    expect(memberActions.sort()).toEqual(['share_created', 'share_revoked']);
     const listed = await api(host, `/api/scans/${completed.scanId}/shares`, { token: tokens.owner });
     expect(listed.json.items.find((s: { shareId: string }) => s.shareId === made.json.shareId)).toMatchObject({
       state: 'revoked',
@@ -190,7 +196,12 @@ describe('report share links', () => {
   });
 
   it('only a completed scan can be shared, answered as its report is', async () => {
-    const open = await createScanWithCredit(firebase.db, { scanId: newScanId(), userId: owner, measurements: measurements(), now: new Date() });
+    const open = await createScanWithCredit(firebase.db, {
+      scanId: newScanId(),
+      userId: owner,
+      measurements: measurements(),
+      now: new Date(),
+    });
     await scanRef(firebase.db, open.scanId).update({ status: 'awaiting_review' });
     const cancelled = await createScanWithCredit(firebase.db, {
       scanId: newScanId(),

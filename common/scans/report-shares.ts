@@ -83,22 +83,21 @@ export async function listShares(db: Firestore, scanId: string): Promise<ShareDo
 }
 
 /**
- * Revokes one link of the scan; revoking it again changes nothing. Undefined when the scan has no such
- * link (another scan's link is not this scan's).
+ * Revokes one link of the scan; revoking it again changes nothing (`revokedNow` false). Undefined when the
+ * scan has no such link (another scan's link is not this scan's).
  */
 export async function revokeShare(
   db: Firestore,
   input: { scanId: string; shareId: string; now: Date },
-): Promise<ShareDocument | undefined> {
+): Promise<{ share: ShareDocument; revokedNow: boolean } | undefined> {
   const ref = sharesCollection(db).doc(input.shareId);
   return db.runTransaction(async (tx) => {
-    const snap = await tx.get(ref);
-    const share = snap.data();
+    const share = (await tx.get(ref)).data();
     if (!share || isErasedShare(share) || share.scanId !== input.scanId) return undefined;
-    if (share.revokedAt) return share;
+    if (share.revokedAt) return { share, revokedNow: false };
     const revoked = { ...share, revokedAt: input.now.toISOString() };
     tx.set(ref, revoked);
-    return revoked;
+    return { share: revoked, revokedNow: true };
   });
 }
 
@@ -109,9 +108,14 @@ export async function findShareByToken(db: Firestore, token: string): Promise<St
   return snap.docs[0]?.data();
 }
 
+/** Where an erased link's tombstone lives: beside the link, under its own id (see eraseMemberShares). */
+export const erasedShareDocId = (shareId: string) => `erased_${shareId}`;
+
 /**
  * Erasure: every link of the member becomes a tombstone of its token's hash and expiry (its holder reads
- * 410, not 404), with nothing of the member or the scan. Idempotent: a tombstone has no owner to find.
+ * 410, not 404), with nothing of the member or the scan. The tombstone is written under its own id and
+ * the link deleted after it, so a crash between the two leaves the link to be found by the next attempt
+ * (and a set never has to replace a document: the local Firestore stand-in merges a set into what is there).
  */
 export async function eraseMemberShares(db: Firestore, userId: string, now: Date): Promise<number> {
   const snap = await sharesCollection(db).where('ownerId', '==', userId).get();
@@ -123,7 +127,8 @@ export async function eraseMemberShares(db: Firestore, userId: string, now: Date
       expiresAt: share.expiresAt,
       erasedAt: now.toISOString(),
     };
-    await doc.ref.set(tombstone);
+    await sharesCollection(db).doc(erasedShareDocId(share.shareId)).set(tombstone);
+    await doc.ref.delete();
   }
   return snap.size;
 }

@@ -12,6 +12,7 @@ import {
   ShareParamsSchema,
   shareState,
 } from '../../common/contracts/report-shares';
+import { appendAudit } from '../../common/scans/audit-log';
 import { createShare, findShareByToken, listShares, revokeShare, ShareLimitError } from '../../common/scans/report-shares';
 import { ErasureInProgressError } from '../../common/scans/repository';
 import type { Deps } from '../deps';
@@ -34,6 +35,7 @@ import {
 // revokes them (owner only: a reviewer cannot share what they review); whoever holds a link opens the
 // report page and PDF without signing in, sees no identity but the first name the member chose to show,
 // and every opening is audited as a read by someone other than the owner (actor `share:{shareId}`).
+// Making and revoking a link are audited too: they decide who else may read the member's data.
 
 const view = (s: ShareDocument, now: Date): Share => ({
   shareId: s.shareId,
@@ -83,6 +85,18 @@ export const createReportShare = defineHttp({
         firstName: body.firstName,
         now,
       });
+      await appendAudit(
+        deps.db,
+        {
+          scanId: scan.scanId,
+          userId: scan.ownerId,
+          action: 'share_created',
+          outcome: 'created',
+          actor: `member:${principal.uid}`,
+          subject: { shareId: share.shareId, lifetimeDays: body.lifetimeDays },
+        },
+        now,
+      );
       const url = urlFor(sharedReportPath(token));
       return { status: 201, body: { ...view(share, now), url, pdfUrl: `${url}/report.pdf` }, headers: { Location: url } };
     } catch (err) {
@@ -136,6 +150,20 @@ export const revokeReportShare = defineHttp({
     const scan = await loadVisibleScan(deps, params.scanId, principal);
     const revoked = await revokeShare(deps.db, { scanId: scan.scanId, shareId: params.shareId, now: deps.now() });
     if (!revoked) throw new ShareNotFoundProblem();
+    if (revoked.revokedNow) {
+      await appendAudit(
+        deps.db,
+        {
+          scanId: scan.scanId,
+          userId: scan.ownerId,
+          action: 'share_revoked',
+          outcome: 'revoked',
+          actor: `member:${principal.uid}`,
+          subject: { shareId: params.shareId },
+        },
+        deps.now(),
+      );
+    }
     return { status: 204 };
   },
 });
