@@ -3,12 +3,15 @@
 // starts the stack (or reuses the one named by REDDYFIT_STACK_ENV), the worker and the Functions local
 // host; signs a member in with the Auth emulator, grants consent, gives credits, asks for upload URLs,
 // uploads four generated sample photos through the SAS URLs (the upload trigger starts the workflow),
-// follows the status endpoint with a progress display, and prints the results, the plausibility reasoning
-// and the Temporal Web UI link of each run. `--review` adds a scan that goes to review (a weight typo) and
+// follows the status endpoint with a progress display, and prints the results (each figure with its 95 %
+// range, the change against day-to-day variation), the plausibility reasoning, the report's address (its
+// PDF saved under .data/demo/, a link for a coach) and the Temporal Web UI link of each run. `--review` adds a scan that goes to review (a weight typo) and
 // is approved by a reviewer through the API the console at /review/ uses. `--keep` leaves everything
 // running afterwards, with the console and a reviewer account to sign in with.
 
 import { randomUUID } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import type { z } from 'zod';
 import { createBlobService } from '../common/clients/blob';
@@ -35,6 +38,8 @@ const mtls = process.argv.includes('--mtls');
 /** Also a flagged scan, approved by a reviewer through the API the console at /review/ uses. */
 const review = process.argv.includes('--review');
 const say = (s: string) => console.log(s);
+/** Where the demo leaves what it made (the reports' PDFs). */
+const DEMO_DATA = path.resolve(__dirname, '..', '.data', 'demo');
 
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
@@ -152,14 +157,36 @@ async function main() {
     return final;
   };
 
-  const printResults = async (scanId: string, final: { status: number; json: any }) => {
+  /** A figure with its 95 % range, as the report shows it. */
+  const withRange = (value: number, unit: string, range?: { low: number; high: number }) =>
+    `${value.toFixed(1)} ${unit}${range ? `  (95 % range ${range.low.toFixed(1)}–${range.high.toFixed(1)} ${unit})` : ''}`;
+
+  /** The report: its address, its PDF saved under .data/demo/, and a link a coach could open without signing in. */
+  const reportOf = async (scanId: string, token: string) => {
+    const page = `${host.url}/api/scans/${scanId}/report`;
+    const pdf = await fetch(`${page}.pdf`, { headers: { authorization: `Bearer ${token}` } });
+    if (pdf.status !== 200) throw new Error(`GET /api/scans/${scanId}/report.pdf answered ${pdf.status}`);
+    mkdirSync(DEMO_DATA, { recursive: true });
+    const file = path.join(DEMO_DATA, `report-${scanId}.pdf`);
+    writeFileSync(file, Buffer.from(await pdf.arrayBuffer()));
+    say(`  Report            ${page} (with the member's token)`);
+    say(`  Report PDF        saved to ${path.relative(process.cwd(), file)}`);
+    const link = await call('POST', `/api/scans/${scanId}/shares`, token, { lifetimeDays: 7 });
+    say(`  Link for a coach  ${link.json.url} (no sign-in; valid 7 days${keep ? '' : ', while the host runs: --keep'})`);
+  };
+
+  const printResults = async (scanId: string, final: { status: number; json: any }, token: string) => {
     const r = final.json.results;
     if (r) {
+      const e = r.estimate;
+      say(`  Body fat          ${withRange(e.bodyFatPercent, '%', e.ranges?.bodyFatPercent)}; ${e.method}, confidence ${e.confidence}`);
+      say(`  Fat mass          ${withRange(e.fatMassKg, 'kg', e.ranges?.fatMassKg)}`);
+      say(`  Lean mass         ${withRange(e.leanMassKg, 'kg', e.ranges?.leanMassKg)}`);
+      if (e.ranges) say(`  Ranges from       ${e.ranges.source}`);
+      // The change as the member reads it: against the method's day-to-day variation, not as a bare trend.
+      const previous = r.deltas.previous;
       say(
-        `  Body fat          ${r.estimate.bodyFatPercent}%  (fat ${r.estimate.fatMassKg} kg, lean ${r.estimate.leanMassKg} kg; confidence ${r.estimate.confidence}; ${r.estimate.method})`,
-      );
-      say(
-        `  Trend             ${r.deltas.previous ? `${r.deltas.previous.bodyFatPercent} pp, ${r.deltas.previous.weightKg} kg since the last scan (${r.deltas.previous.days} days)` : 'first scan: no earlier scan to compare'}`,
+        `  Change            ${previous ? (previous.significance?.summary ?? `${previous.bodyFatPercent} pp, ${previous.weightKg} kg since the last scan`) : 'first scan: no earlier scan to compare'}`,
       );
       const p = r.deltas.plausibility;
       if (p && p.reason !== 'first_scan')
@@ -175,6 +202,7 @@ async function main() {
         `  Workout           ${r.workout.daysPerWeek} days/week, ${r.workout.weeklyAerobicMinutes} min aerobic, ${r.workout.strengthDays} strength days`,
       );
       for (const f of r.insights.findings) say(`  Insight           ${f.message}`);
+      await reportOf(scanId, token);
     } else {
       say(`  ${final.json.detail ?? JSON.stringify(final.json)}`);
     }
@@ -204,9 +232,9 @@ async function main() {
     // A daily scan, as members live it: yesterday's and today's, with ordinary weight fluctuation (80.0 -> 81.0 kg).
     const member = await newMember('member', 2);
     const day1 = await scanOnce(member, 'Day 1', { weightKg: 80.0, capturedAt: new Date(Date.now() - DAY) });
-    await printResults(day1.scanId, day1.final);
+    await printResults(day1.scanId, day1.final, member.token);
     const day2 = await scanOnce(member, 'Day 2', { weightKg: 81.0, capturedAt: new Date() });
-    await printResults(day2.scanId, day2.final);
+    await printResults(day2.scanId, day2.final, member.token);
 
     const reviewer = review || keep ? await reviewerAccount() : undefined;
     if (review && reviewer) {
@@ -244,7 +272,7 @@ async function main() {
       });
       say(`POST /api/scans/${flagged.scanId}/review {approve}: ${decided.status}; the scan continues at once`);
       const final = await follow(other.token, flagged.scanId, 'end');
-      await printResults(flagged.scanId, final);
+      await printResults(flagged.scanId, final, other.token);
     }
     if (reviewer && keep) {
       say('');
