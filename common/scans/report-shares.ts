@@ -1,6 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { Firestore, FirestoreDataConverter } from 'firebase-admin/firestore';
-import { ErasureDocumentSchema } from '../contracts/erasure';
+import type { Firestore } from 'firebase-admin/firestore';
+import { documentConverter } from '../clients/firestore-documents';
 import {
   type ErasedShareDocument,
   isErasedShare,
@@ -14,15 +14,13 @@ import {
   shareState,
 } from '../contracts/report-shares';
 import { Collections } from '../contracts/scan-document';
+import { erasureRef } from './refs';
 import { ErasureInProgressError } from './repository';
 
 // reportShares/{shareId}: the member's links to one report (common/contracts/report-shares.ts). Written by
 // the share endpoints, read when a link is opened, turned into hash-only tombstones by the erasure.
 
-const shareConverter: FirestoreDataConverter<StoredShare> = {
-  toFirestore: (share) => share,
-  fromFirestore: (snap) => StoredShareSchema.parse(snap.data()),
-};
+const shareConverter = documentConverter(StoredShareSchema);
 
 export const sharesCollection = (db: Firestore) => db.collection(Collections.reportShares).withConverter(shareConverter);
 
@@ -64,10 +62,10 @@ export async function createShare(
   };
   await db.runTransaction(async (tx) => {
     const [erasure, existing] = await Promise.all([
-      tx.get(db.collection(Collections.erasures).doc(input.ownerId)),
+      tx.get(erasureRef(db, input.ownerId)),
       tx.get(sharesCollection(db).where('scanId', '==', input.scanId)),
     ]);
-    if (erasure.exists && ErasureDocumentSchema.parse(erasure.data()).status === 'running') throw new ErasureInProgressError();
+    if (erasure.data()?.status === 'running') throw new ErasureInProgressError();
     const shares = live(existing.docs.map((d) => d.data()));
     if (shares.length >= MAX_SHARES_PER_SCAN) throw new ShareLimitError(MAX_SHARES_PER_SCAN, 'ever');
     if (shares.filter((s) => shareState(s, input.now) === 'active').length >= MAX_ACTIVE_SHARES_PER_SCAN)
