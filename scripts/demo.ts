@@ -172,7 +172,7 @@ async function main() {
     say(`  Report            ${page} (with the member's token)`);
     say(`  Report PDF        saved to ${path.relative(process.cwd(), file)}`);
     const link = await call('POST', `/api/scans/${scanId}/shares`, token, { lifetimeDays: 7 });
-    say(`  Link for a coach  ${link.json.url} (no sign-in; valid 7 days${keep ? '' : ', while the host runs: --keep'})`);
+    say(`  Link for a coach  ${link.json.url} (no sign-in; valid 7 days${keep ? '' : '; add --keep to open it before the demo stops'})`);
   };
 
   const printResults = async (scanId: string, final: { status: number; json: any }, token: string) => {
