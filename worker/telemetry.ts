@@ -52,9 +52,9 @@ export function workerTracingOptions(workflowSpans: SpanProcessor, serviceName: 
 export function tracedPushTransport(transport: PushTransport): PushTransport {
   return {
     kind: transport.kind,
-    send: (message) =>
+    send: (message, alreadyAccepted) =>
       inSpan(SpanNames.pushSend, { kind: SpanKind.CLIENT, attributes: { 'push.transport': transport.kind } }, async (span) => {
-        const out = await transport.send(message);
+        const out = await transport.send(message, alreadyAccepted);
         span.setAttribute('push.delivered', out.delivered);
         return out;
       }),

@@ -148,3 +148,27 @@ export function makeTestCertificates(dir: string): TestCertificates {
   makeLeaf(dir, 'ca', 'expired-client', 'reddyfit-worker', client, { start: '20200101000000Z', end: '20200201000000Z' });
   return certs;
 }
+
+/** The Google API hosts the FCM stand-in answers for (scripts/lib/fcm-stand-in.ts). */
+export const GOOGLE_API_TEST_HOSTS = ['fcm.googleapis.com', 'oauth2.googleapis.com'] as const;
+
+/**
+ * A test CA and a server certificate for GOOGLE_API_TEST_HOSTS: the FCM stand-in serves it, and a process
+ * that trusts the CA (NODE_EXTRA_CA_CERTS) reaches the stand-in under Google's names. Reused when present.
+ */
+export function makeGoogleApiCertificates(dir: string): Pick<TestCertificates, 'dir' | 'caCert' | 'serverCert' | 'serverKey'> {
+  const p = (f: string) => path.join(dir, f);
+  const certs = { dir, caCert: p('ca.pem'), serverCert: p('google-apis.pem'), serverKey: p('google-apis.key') };
+  if ([certs.caCert, certs.serverCert, certs.serverKey].every((f) => existsSync(f))) return certs;
+  mkdirSync(dir, { recursive: true });
+  makeCa(dir, 'ca', 'ReddyFit local Google API stand-in CA');
+  const names = GOOGLE_API_TEST_HOSTS.map((h) => `DNS:${h}`).join(',');
+  makeLeaf(
+    dir,
+    'ca',
+    'google-apis',
+    GOOGLE_API_TEST_HOSTS[0],
+    `keyUsage = critical,digitalSignature\nextendedKeyUsage = serverAuth\nsubjectAltName = ${names}`,
+  );
+  return certs;
+}

@@ -4,7 +4,7 @@ import { documentConverter } from '../../common/clients/firestore-documents';
 import { Collections } from '../../common/contracts/scan-document';
 import { auditRecord, keyedAuditRef } from '../../common/scans/audit-log';
 import type { ActivityDeps } from './deps';
-import type { PushMessage } from './push/transport';
+import { type PushMessage, PushNotAccepted } from './push/transport';
 import { parseOrFail } from './validate';
 
 const NotifyInputSchema = z.object({
@@ -30,6 +30,8 @@ const WORDING: Record<PushOutcome, { title: string; body: string }> = {
  */
 export const PUSH_SEND_LEASE_MS = 20_000;
 export const PushInFlight = 'PushInFlight';
+/** Some recipients have not taken the push yet (FCM 429/5xx): retried, after the provider's Retry-After. */
+export const PushRetryLater = 'PushRetryLater';
 
 /** scans/{scanId}/notifications/{outcome}: the one push of an outcome, claimed ("sending") then "sent". */
 const PushMarkerSchema = z
@@ -41,6 +43,8 @@ const PushMarkerSchema = z
     leaseUntil: z.string(),
     delivered: z.number().int().nonnegative().optional(),
     sentAt: z.string().optional(),
+    /** Recipients (FCM: installation ids) an earlier attempt reached: a retry does not send to them again. */
+    acceptedBy: z.array(z.string()).optional(),
   })
   .loose();
 const pushMarkerConverter = documentConverter(PushMarkerSchema);
@@ -55,27 +59,31 @@ export function createNotifyActivities({ db, push, now }: ActivityDeps) {
      * after the provider accepted the message; a "sending" marker whose lease expired (a worker died
      * mid-send) is claimed again and the message resent with the same idempotency/collapse key, which the
      * webhook receiver and FCM devices collapse. A live lease makes this attempt retry later instead of
-     * sending twice at once. The audit record is written with the "sent" marker, in one transaction.
+     * sending twice at once. When only some recipients took it (FCM answered 429 or 503 for the others), the
+     * marker keeps the ones that did and the retry sends to the rest. The audit record is written with the
+     * "sent" marker, in one transaction.
      */
     async notifyMember(input: z.infer<typeof NotifyInputSchema>): Promise<{ sent: boolean; delivered?: number }> {
       const { scanId, userId, outcome } = parseOrFail(NotifyInputSchema, input, 'notification');
       const marker = pushMarkerRef(db, scanId, outcome);
       const claim = await db.runTransaction(async (tx) => {
         const data = (await tx.get(marker)).data();
-        if (data?.state === 'sent') return 'already_sent' as const;
-        if (data?.state === 'sending' && Date.parse(data.leaseUntil) > now().getTime()) return 'leased' as const;
+        if (data?.state === 'sent') return { state: 'already_sent' as const };
+        if (data?.state === 'sending' && Date.parse(data.leaseUntil) > now().getTime()) return { state: 'leased' as const };
         const at = now();
+        const acceptedBy = data?.acceptedBy ?? [];
         tx.set(marker, {
           state: 'sending',
           transport: push.kind,
           attempts: (data?.attempts ?? 0) + 1,
+          acceptedBy,
           claimedAt: at.toISOString(),
           leaseUntil: new Date(at.getTime() + PUSH_SEND_LEASE_MS).toISOString(),
         });
-        return 'claimed' as const;
+        return { state: 'claimed' as const, acceptedBy };
       });
-      if (claim === 'already_sent') return { sent: false };
-      if (claim === 'leased') {
+      if (claim.state === 'already_sent') return { sent: false };
+      if (claim.state === 'leased') {
         throw ApplicationFailure.create({ type: PushInFlight, message: 'another attempt holds the push lease', nonRetryable: false });
       }
       const message: PushMessage = {
@@ -86,10 +94,19 @@ export function createNotifyActivities({ db, push, now }: ActivityDeps) {
       };
       let delivered: number;
       try {
-        ({ delivered } = await push.send(message));
+        delivered = claim.acceptedBy.length + (await push.send(message, claim.acceptedBy)).delivered;
       } catch (err) {
-        // Not accepted: release the claim so the next attempt sends at once.
-        await marker.delete();
+        // Not (all) accepted: release the claim so the next attempt sends at once, to whom has not taken it.
+        const acceptedBy = err instanceof PushNotAccepted ? [...new Set([...claim.acceptedBy, ...err.acceptedBy])] : claim.acceptedBy;
+        await marker.update({ leaseUntil: now().toISOString(), acceptedBy });
+        if (err instanceof PushNotAccepted) {
+          throw ApplicationFailure.create({
+            type: PushRetryLater,
+            message: err.message,
+            nonRetryable: false,
+            ...(err.retryAfterMs ? { nextRetryDelay: err.retryAfterMs } : {}),
+          });
+        }
         throw err;
       }
       const action = outcome === 'in_review' ? 'member_told_in_review' : 'member_notified';
