@@ -5,7 +5,8 @@ import { MEMBER_MESSAGES } from '../common/contracts/failures';
 import type { ScanStatus, ScanStep } from '../common/contracts/scan';
 import { Collections } from '../common/contracts/scan-document';
 import { createScanWithCredit, scanRef, updateScan } from '../common/scans/repository';
-import type { LocalHost } from '../functions/local-host';
+import { createDeps, type Deps } from '../functions/deps';
+import { type LocalHost, startLocalHost } from '../functions/local-host';
 import { progressOf, recordScanStep } from '../worker/activities/scan-progress';
 import { idTokenFor } from './helpers/auth';
 import { api, problemOf, startFunctionsHost } from './helpers/http';
@@ -52,17 +53,31 @@ describe('functions: a scan watched live (Server-Sent Events)', () => {
   let ownerToken: string;
   let strangerToken: string;
   const open: EventStream[] = [];
+  let ownDeps: Deps | undefined;
+  let temporalCalls = 0;
 
   beforeAll(async () => {
     await seedMember(firebase.db, owner, { credits: 10 });
     await seedMember(firebase.db, stranger, { credits: 0 });
     ownerToken = await idTokenFor(firebase.auth, config, owner);
     strangerToken = await idTokenFor(firebase.auth, config, stranger);
-    [host, shortHost] = await Promise.all([startFunctionsHost(config), startFunctionsHost(shortConfig)]);
+    // The main host's Temporal client counts its uses: watching a scan must make none (no query, no action).
+    ownDeps = createDeps(config, {
+      firebaseAppName: `fn-events-host-${randomUUID()}`,
+      temporal: () => {
+        temporalCalls++;
+        return Promise.reject(new Error('the event stream must not reach Temporal'));
+      },
+    });
+    [host, shortHost] = await Promise.all([
+      startLocalHost({ config, port: 0, deps: ownDeps, timers: false }),
+      startFunctionsHost(shortConfig),
+    ]);
   });
   afterAll(async () => {
     for (const s of open) s.close();
     await Promise.all([host?.close(), shortHost?.close()]);
+    await ownDeps?.close();
     await firebase.close();
   });
 
@@ -144,6 +159,7 @@ describe('functions: a scan watched live (Server-Sent Events)', () => {
       expect([...keysOf(e.data)].filter((k) => !allowed.has(k))).toEqual([]);
     }
     expect(stream.messages[0]).toEqual({ kind: 'retry', ms: 2000 });
+    expect(temporalCalls).toBe(0);
   });
 
   it('ends with the member-facing reason when the scan ends without results', async () => {
