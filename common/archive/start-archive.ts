@@ -3,6 +3,8 @@ import { WorkflowIdConflictPolicy, WorkflowIdReusePolicy } from '@temporalio/com
 import { temporalClientSdk } from '../clients/sdk-modules';
 import type { Config } from '../config';
 import { type ArchiveTuning, type ArchiveWindow, ArchiveWindowSchema, type ArchiveWorkflowInput } from '../contracts/archive';
+import { ARCHIVE_WORKFLOW } from '../contracts/workflow-types';
+import { BACKGROUND_PRIORITY } from '../temporal/priority';
 import { archiveWorkflowId } from './layout';
 
 /** The archive's tuning from config (page size, concurrency, pages per run). */
@@ -26,8 +28,9 @@ export async function startArchive(client: Client, config: Config, window: Archi
   const workflowId = archiveWorkflowId(w);
   const input: ArchiveWorkflowInput = { ...w, tuning: { ...archiveTuning(config), ...opts.tuning } };
   try {
-    const handle = await client.workflow.start('archiveWorkflow', {
+    const handle = await client.workflow.start(ARCHIVE_WORKFLOW, {
       taskQueue: opts.taskQueue ?? config.TEMPORAL_TASK_QUEUE,
+      priority: BACKGROUND_PRIORITY,
       workflowId,
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

@@ -12,3 +12,6 @@ export const DAILY_SCAN_WORKFLOW = 'dailyScanWorkflowV3';
  * sweep after the upload URLs expired replay their recorded path, new ones take the patched branch.
  */
 export const ERASE_MEMBER_WORKFLOW = 'eraseMemberWorkflow';
+
+/** The nightly archive of closed histories (worker/workflows/archive.ts). */
+export const ARCHIVE_WORKFLOW = 'archiveWorkflow';

@@ -6,6 +6,7 @@ import { type DailyScanInput, DailyScanInputSchema, workflowIdForScan } from '..
 import type { ScanDocument } from '../contracts/scan-document';
 import { ScanProgressKey, ScanStatusKey } from '../contracts/search-attributes';
 import { DAILY_SCAN_WORKFLOW } from '../contracts/workflow-types';
+import { INTERACTIVE_PRIORITY } from '../temporal/priority';
 
 /** The workflow input for a scan record, with the pipeline policy taken from config. */
 export function dailyScanInput(scan: ScanDocument, config: Config): DailyScanInput {
@@ -32,6 +33,7 @@ export async function startDailyScan(client: Client, config: Config, scan: ScanD
   try {
     const handle = await client.workflow.start(DAILY_SCAN_WORKFLOW, {
       taskQueue,
+      priority: INTERACTIVE_PRIORITY,
       workflowId,
       args: [dailyScanInput(scan, config)],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

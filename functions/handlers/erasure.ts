@@ -6,6 +6,7 @@ import { ERASE_MEMBER_WORKFLOW } from '../../common/contracts/workflow-types';
 import { writeAuditInTransaction } from '../../common/scans/audit-log';
 import { erasureRef, erasureRunRef, lastSweepAfter, latestErasure, memberHasData } from '../../common/scans/member-data';
 import { sealContainers } from '../../common/scans/sealed-photos';
+import { BACKGROUND_PRIORITY } from '../../common/temporal/priority';
 import type { Deps } from '../deps';
 import { ErasureNotFoundError } from '../errors';
 import { type ApiResponse, defineHttp } from '../framework/types';
@@ -60,6 +61,7 @@ async function startErasure(deps: Deps, doc: ErasureDocument): Promise<void> {
   try {
     await client.workflow.start(ERASE_MEMBER_WORKFLOW, {
       taskQueue: deps.config.TEMPORAL_TASK_QUEUE,
+      priority: BACKGROUND_PRIORITY,
       workflowId: doc.workflowId,
       args: [input],
       workflowIdConflictPolicy: WorkflowIdConflictPolicy.USE_EXISTING,

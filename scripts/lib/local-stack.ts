@@ -166,6 +166,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   try {
     const cli = await findOrBuildTemporalCli(TOOLS_DIR, log);
     const saArgs = Object.entries(SEARCH_ATTRIBUTES).flatMap(([k, t]) => ['--search-attribute', `${k}=${t}`]);
+    // Task queue priority (common/temporal/priority.ts) orders a backlog within one partition; the dev
+    // server splits each queue into four, which would let a background task in another partition go first.
+    // One worker process polls here, so one partition costs nothing. The priority matcher is named, not left
+    // to the server's default, so a CLI upgrade cannot switch it off unnoticed (test/task-priority.test.ts).
+    const serverArgs = [
+      ...saArgs,
+      ...['matching.useNewMatcher=true', 'matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'].flatMap((v) => [
+        '--dynamic-config-value',
+        v,
+      ]),
+    ];
     const temporalCliSource = cli ? `${cli.source}: ${cli.path}` : 'downloaded by @temporalio/testing';
 
     // The Web UI decodes encrypted payloads through this endpoint; the key stays in this process.
@@ -212,7 +223,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
               uiPort: ui,
               namespace: LOCAL_NAMESPACE,
               dbFilename: options.persistent ? path.join(dataDir, 'temporal.sqlite') : undefined,
-              extraArgs: saArgs,
+              extraArgs: serverArgs,
             },
           }).catch((err: Error) => {
             throw new Error(`@temporalio/testing could not download the dev server either (${err.message})\n${TEMPORAL_CLI_HELP}`);
@@ -237,7 +248,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
           String(metrics),
           '--namespace',
           LOCAL_NAMESPACE,
-          ...saArgs,
+          ...serverArgs,
           '--log-level',
           'warn',
           '--ui-codec-endpoint',

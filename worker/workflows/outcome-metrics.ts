@@ -11,10 +11,8 @@ import {
   type WorkflowInterceptors,
   workflowInfo,
 } from '@temporalio/workflow';
-import { DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
+import { ARCHIVE_WORKFLOW, DAILY_SCAN_WORKFLOW } from '../../common/contracts/workflow-types';
 import { OUTCOME_ATTRIBUTE, ScanMetrics, type ScanOutcome } from '../../common/telemetry-names';
-
-const ARCHIVE_WORKFLOW = 'archiveWorkflow';
 
 function scanOutcomeOf(result: unknown): ScanOutcome {
   const status = (result as { status?: unknown } | undefined)?.status;
