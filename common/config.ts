@@ -2,7 +2,7 @@ import { createPrivateKey, X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { DEFAULT_ARCHIVE_TUNING } from './contracts/archive';
-import { TASK_QUEUE } from './contracts/scan';
+import { PhotoRetentionSchema, ReviewVerdictSchema, TASK_QUEUE } from './contracts/scan';
 import { DEFAULT_PHOTO_DIMENSION_LIMITS } from './photos/limits';
 import { isSecretSetting, SECRET_SETTINGS, type SecretSetting } from './secrets/secret-settings';
 import { payloadKeyId } from './temporal/key-id';
@@ -204,9 +204,9 @@ const ConfigObject = z.object({
 
   // Pipeline policy
   REVIEW_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(48 * 3600),
-  REVIEW_TIMEOUT_DECISION: z.enum(['approve', 'reject']).default('reject'),
+  REVIEW_TIMEOUT_DECISION: ReviewVerdictSchema.default('reject'),
   REVIEW_MIN_CONFIDENCE: num(0, 1).default(0.5),
-  PHOTO_RETENTION_ON_FAILURE: z.enum(['delete', 'keep']).default('delete'),
+  PHOTO_RETENTION_ON_FAILURE: PhotoRetentionSchema.default('delete'),
   QUALITY_MIN_WIDTH: int(64, 10_000).optional(),
   QUALITY_MIN_HEIGHT: int(64, 10_000).optional(),
   QUALITY_MIN_SHARPNESS: num(0, 100_000).optional(),

@@ -4,7 +4,7 @@ import { WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { decodeVersioningBehavior } from '@temporalio/common';
 import { describe, expect, it } from 'vitest';
 import { FailureType, MEMBER_MESSAGES } from '../common/contracts/failures';
-import { type ReviewDecision, workflowIdForScan } from '../common/contracts/scan';
+import { type ReviewDecision, type ReviewVerdict, workflowIdForScan } from '../common/contracts/scan';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
@@ -74,7 +74,7 @@ async function updateRejection(handle: WorkflowHandle, decision: ReviewDecision)
 }
 
 /** A decision as the functions app signs it, for the scan `handle` runs. */
-const reviewer = (handle: WorkflowHandle, decision: 'approve' | 'reject', overrides: Partial<ReviewDecision> = {}): ReviewDecision =>
+const reviewer = (handle: WorkflowHandle, decision: ReviewVerdict, overrides: Partial<ReviewDecision> = {}): ReviewDecision =>
   signedDecision(config, handle.workflowId.replace(/^daily-scan-/, ''), decision, {
     reviewerId: `reviewer_${randomUUID().slice(0, 8)}`,
     ...overrides,

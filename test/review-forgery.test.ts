@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { Client, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
-import { type ReviewDecision, workflowIdForScan } from '../common/contracts/scan';
+import { type ReviewDecision, type ReviewVerdict, workflowIdForScan } from '../common/contracts/scan';
 import { Collections } from '../common/contracts/scan-document';
 import { submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { scanRef } from '../common/scans/repository';
@@ -43,7 +43,7 @@ describe('Temporal is not a way around the API: forged and replayed review decis
     }
   }
   /** A reviewer deciding through the API, the one door a decision is meant to come through. */
-  async function decideOverHttp(scanId: string, decision: 'approve' | 'reject') {
+  async function decideOverHttp(scanId: string, decision: ReviewVerdict) {
     const token = await idTokenFor(firebase.auth, config, reviewerId, { reviewer: true });
     // Right after a refused decision the workflow may still be taking it in (409 not_awaiting_review): asked again.
     for (let attempt = 0; ; attempt++) {

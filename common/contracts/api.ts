@@ -5,6 +5,7 @@ import {
   AngleSchema,
   FINAL_STATUSES,
   ProgressSchema,
+  ReviewVerdictSchema,
   ScanErrorSchema,
   ScanIdSchema,
   ScanMeasurementsRequestSchema,
@@ -54,7 +55,7 @@ export const ReviewQueueQuerySchema = z.object({
 
 export const ReviewRequestSchema = z
   .object({
-    decision: z.enum(['approve', 'reject']),
+    decision: ReviewVerdictSchema,
     notes: z.string().max(2000).optional(),
   })
   .strict();
@@ -188,7 +189,7 @@ export const ReviewQueueItemSchema = z.object({
   enteredReviewAt: z.string(),
   reviewDeadline: z.string(),
   /** What happens at the deadline without a decision. */
-  onTimeout: z.enum(['approve', 'reject']),
+  onTimeout: ReviewVerdictSchema,
   waitingSeconds: z.number().int().nonnegative(),
   secondsLeft: z.number().int().nonnegative(),
   measurements: z.object({
@@ -213,7 +214,7 @@ export const ReviewQueueResponseSchema = z.object({
   nextCursor: z.string().nullable(),
 });
 
-export const ReviewResponseSchema = z.object({ scanId: ScanIdSchema, accepted: z.literal(true), decision: z.enum(['approve', 'reject']) });
+export const ReviewResponseSchema = z.object({ scanId: ScanIdSchema, accepted: z.literal(true), decision: ReviewVerdictSchema });
 export const CancelResponseSchema = z.object({ scanId: ScanIdSchema, status: ScanStatusSchema, statusUrl: z.string() });
 
 export const ConsentStateSchema = z.object({

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { EstimateFusionSchema, EstimateMethodSchema, TrendSchema } from './deltas';
 import { EstimateRangesSchema, RepeatabilitySchema } from './measurement-uncertainty';
-import { AngleSchema } from './scan';
+import { AngleSchema, ReviewGateOutcomeSchema, ReviewVerdictSchema } from './scan';
 
 // What a completed scan's analysis holds: one entry per agent and the review. The worker's agents return
 // these shapes, persistResults stores them as `scans/{scanId}.results`, and GET /api/scans/{scanId}
@@ -240,8 +240,8 @@ export const ReviewOutcomeSchema = z.union([
   z.object({
     required: z.literal(true),
     reasons: z.array(z.string()),
-    outcome: z.enum(['approved', 'rejected', 'timed_out']),
-    appliedDecision: z.enum(['approve', 'reject']),
+    outcome: ReviewGateOutcomeSchema,
+    appliedDecision: ReviewVerdictSchema,
     reviewerId: z.string().optional(),
     notes: z.string().optional(),
   }),

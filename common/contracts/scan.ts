@@ -115,6 +115,14 @@ export function canMoveStatus(from: ScanStatus, to: ScanStatus): boolean {
   return STATUS_RANK[to] > STATUS_RANK[from] || (STATUS_RANK[to] === 2 && STATUS_RANK[from] === 2);
 }
 
+/** What a reviewer decides, and what the review timeout applies when no reviewer has (REVIEW_TIMEOUT_DECISION). */
+export const ReviewVerdictSchema = z.enum(['approve', 'reject']);
+export type ReviewVerdict = z.infer<typeof ReviewVerdictSchema>;
+/** How a scan's review gate opened: a reviewer's approval or rejection, or the timeout. */
+export const ReviewGateOutcomeSchema = z.enum(['approved', 'rejected', 'timed_out']);
+/** What happens to a scan's sealed photos when it ends without results (PHOTO_RETENTION_ON_FAILURE). */
+export const PhotoRetentionSchema = z.enum(['delete', 'keep']);
+
 /** Why a scan waits for a human: typed, so the queue, the workflow and the results agree on the words. */
 export const ReviewReasonSchema = z.enum(['low_confidence', 'implausible_change', 'model_prior_disagreement']);
 export type ReviewReason = z.infer<typeof ReviewReasonSchema>;
@@ -125,15 +133,15 @@ export const ScanReviewStateSchema = z.object({
   enteredReviewAt: z.iso.datetime(),
   /** When the review timeout decides (REVIEW_TIMEOUT_DECISION) if no reviewer has. */
   reviewDeadline: z.iso.datetime(),
-  onTimeout: z.enum(['approve', 'reject']),
+  onTimeout: ReviewVerdictSchema,
   decidedAt: z.iso.datetime().optional(),
-  outcome: z.enum(['approved', 'rejected', 'timed_out']).optional(),
+  outcome: ReviewGateOutcomeSchema.optional(),
 });
 export type ScanReviewState = z.infer<typeof ScanReviewStateSchema>;
 
 export const ReviewPolicySchema = z.object({
   timeoutSeconds: z.number().int().positive(),
-  onTimeout: z.enum(['approve', 'reject']),
+  onTimeout: ReviewVerdictSchema,
   minConfidence: z.number().min(0).max(1),
 });
 
@@ -143,7 +151,7 @@ export const DailyScanInputSchema = z.object({
   measurements: ScanMeasurementsSchema,
   photos: z.record(AngleSchema, z.string().min(1)),
   review: ReviewPolicySchema,
-  photoRetentionOnFailure: z.enum(['delete', 'keep']),
+  photoRetentionOnFailure: PhotoRetentionSchema,
 });
 export type DailyScanInput = z.infer<typeof DailyScanInputSchema>;
 
@@ -171,7 +179,7 @@ export type Progress = z.infer<typeof ProgressSchema>;
 
 /** What a reviewer decided, as the functions app has verified it (identity from the token, the scan from the URL). */
 export const UnsignedReviewDecisionSchema = z.object({
-  decision: z.enum(['approve', 'reject']),
+  decision: ReviewVerdictSchema,
   notes: z.string().max(2000).optional(),
   reviewerId: UserIdSchema,
   reviewerRoles: z.array(z.string()),

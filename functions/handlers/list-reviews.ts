@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { type ReviewQueueItem, ReviewQueueQuerySchema, ReviewQueueResponseSchema } from '../../common/contracts/api';
 import { ScanAnalysisSchema } from '../../common/contracts/deltas';
-import { ANGLES, ageAtCapture } from '../../common/contracts/scan';
+import { ANGLES, ageAtCapture, ReviewVerdictSchema } from '../../common/contracts/scan';
 import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
 import { Queries } from '../../common/scans/queries';
 import { scanHistoryCollection } from '../../common/scans/refs';
@@ -22,7 +22,7 @@ const ReviewEntrySchema = z.object({
   reasons: z.array(z.string()).optional(),
   enteredReviewAt: z.string().optional(),
   reviewDeadline: z.string().optional(),
-  onTimeout: z.enum(['approve', 'reject']).optional(),
+  onTimeout: ReviewVerdictSchema.optional(),
 });
 const ReviewRequestedAuditSchema = z.object({ outcome: z.string(), at: z.string() });
 

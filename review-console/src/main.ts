@@ -15,6 +15,7 @@ import {
   ReviewConsoleConfigSchema,
   type ReviewQueueItem,
   ReviewQueueResponseSchema,
+  type ReviewRequest,
   ReviewResponseSchema,
 } from '../../common/contracts/api';
 import { historyChart } from './chart';
@@ -265,7 +266,7 @@ function detailView(scanId: string) {
   const result = h('p', { id: 'decision-result', role: 'alert', class: 'error' });
   const approve = h('button', { type: 'button', class: 'approve' }, 'Approve') as HTMLButtonElement;
   const reject = h('button', { type: 'button', class: 'reject' }, 'Reject') as HTMLButtonElement;
-  const decide = async (decision: 'approve' | 'reject') => {
+  const decide = async (decision: ReviewRequest['decision']) => {
     approve.disabled = reject.disabled = true;
     result.textContent = '';
     try {

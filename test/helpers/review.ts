@@ -2,7 +2,7 @@ import type { Firestore } from 'firebase-admin/firestore';
 import { expect } from 'vitest';
 import type { FirebaseClients } from '../../common/clients/firebase';
 import type { Config } from '../../common/config';
-import type { ReviewDecision, UnsignedReviewDecision } from '../../common/contracts/scan';
+import type { ReviewDecision, ReviewVerdict, UnsignedReviewDecision } from '../../common/contracts/scan';
 import { Collections } from '../../common/contracts/scan-document';
 import { userRef } from '../../common/scans/repository';
 import { parseReviewSigningKey, signReviewDecision } from '../../common/scans/review-signature';
@@ -15,7 +15,7 @@ import { measurements, newUserId, samplePhotos, seedMember } from './scan';
 export function signedDecision(
   config: Pick<Config, 'REVIEW_SIGNING_KEY'>,
   scanId: string,
-  decision: 'approve' | 'reject',
+  decision: ReviewVerdict,
   overrides: Partial<Omit<UnsignedReviewDecision, 'decisionId' | 'signedAt' | 'scanId'>> = {},
 ): ReviewDecision {
   return signReviewDecision(

@@ -20,6 +20,11 @@ import { parseOrFail } from './validate';
 // The four advice agents. Deterministic cores; a model (when configured) only words them, and its wording
 // is kept only when every number in it comes from the computed facts (else the deterministic wording).
 
+const HydrationInputSchema = z.object({ measurements: ScanMeasurementsSchema });
+/** What the nutrition and workout plans are made from. */
+const PlanInputSchema = HydrationInputSchema.extend({ estimate: EstimateSchema });
+const InsightsInputSchema = PlanInputSchema.extend({ deltas: TrendSchema });
+
 export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
   /** The result as is without a model; with one, plus the narrative and how it was made. */
   async function word<T extends object>(
@@ -39,20 +44,8 @@ export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
   }
 
   return {
-    async generateInsights(input: {
-      measurements: z.input<typeof ScanMeasurementsSchema>;
-      estimate: z.input<typeof EstimateSchema>;
-      deltas: z.input<typeof TrendSchema>;
-    }) {
-      const {
-        measurements: m,
-        estimate,
-        deltas,
-      } = parseOrFail(
-        z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema, deltas: TrendSchema }),
-        input,
-        'insights input',
-      );
+    async generateInsights(input: z.input<typeof InsightsInputSchema>) {
+      const { measurements: m, estimate, deltas } = parseOrFail(InsightsInputSchema, input, 'insights input');
       const findings = insightsFrom({ sex: m.sex, age: ageAtCapture(m), estimate, trend: deltas });
       const [first, ...rest] = findings.map((f) => f.message);
       return InsightsResultSchema.parse(
@@ -68,12 +61,8 @@ export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
       );
     },
 
-    async planNutrition(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema> }) {
-      const { measurements: m, estimate } = parseOrFail(
-        z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema }),
-        input,
-        'nutrition input',
-      );
+    async planNutrition(input: z.input<typeof PlanInputSchema>) {
+      const { measurements: m, estimate } = parseOrFail(PlanInputSchema, input, 'nutrition input');
       const plan = energyPlan({
         weightKg: m.weightKg,
         heightCm: m.heightCm,
@@ -96,12 +85,8 @@ export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
       );
     },
 
-    async planWorkout(input: { measurements: z.input<typeof ScanMeasurementsSchema>; estimate: z.input<typeof EstimateSchema> }) {
-      const { measurements: m, estimate } = parseOrFail(
-        z.object({ measurements: ScanMeasurementsSchema, estimate: EstimateSchema }),
-        input,
-        'workout input',
-      );
+    async planWorkout(input: z.input<typeof PlanInputSchema>) {
+      const { measurements: m, estimate } = parseOrFail(PlanInputSchema, input, 'workout input');
       const plan = workoutPlan({ goal: m.goal, trainingLevel: m.trainingLevel, bodyFatPercent: estimate.bodyFatPercent, sex: m.sex });
       return WorkoutResultSchema.parse(
         await word(
@@ -116,8 +101,8 @@ export function createAdviceActivities({ model }: Pick<ActivityDeps, 'model'>) {
       );
     },
 
-    async planHydration(input: { measurements: z.input<typeof ScanMeasurementsSchema> }) {
-      const { measurements: m } = parseOrFail(z.object({ measurements: ScanMeasurementsSchema }), input, 'hydration input');
+    async planHydration(input: z.input<typeof HydrationInputSchema>) {
+      const { measurements: m } = parseOrFail(HydrationInputSchema, input, 'hydration input');
       const plan = hydrationPlan({
         weightKg: m.weightKg,
         age: ageAtCapture(m),

@@ -7,7 +7,7 @@ import type { DocumentReference } from 'firebase-admin/firestore';
 import { z } from 'zod';
 import { destroyMemberDataKey } from '../../common/archive/member-keys';
 import { deleteBlobsUnder } from '../../common/clients/blob-delete';
-import { EraseMemberInputSchema, type ErasureCounts, ErasureCountsSchema, erasureSequence } from '../../common/contracts/erasure';
+import { EraseMemberInputSchema, ErasureCountsSchema, erasureSequence } from '../../common/contracts/erasure';
 import { MEMBER_MESSAGES } from '../../common/contracts/failures';
 import { workflowIdForScan } from '../../common/contracts/scan';
 import { Collections, Subcollections } from '../../common/contracts/scan-document';
@@ -21,6 +21,7 @@ import { parseOrFail } from './validate';
 export const ErasureFailureType = { NotConfigured: 'ErasureNotConfigured' } as const;
 
 const ScanIdsInputSchema = EraseMemberInputSchema.extend({ scanIds: z.array(z.string()) });
+const CompleteErasureInputSchema = EraseMemberInputSchema.pick({ userId: true, sequence: true }).extend({ counts: ErasureCountsSchema });
 /** gRPC NOT_FOUND */
 const NOT_FOUND = 5;
 
@@ -173,12 +174,8 @@ export function createErasureActivities(deps: ActivityDeps) {
      * member's record (erasures/{uid}) say completed, with counts; one audit record names the member and
      * nothing else. An erasure started before they were numbered has only the member's record.
      */
-    async completeErasure(input: { userId: string; sequence?: number | undefined; counts: ErasureCounts }): Promise<void> {
-      const { userId, sequence, counts } = parseOrFail(
-        EraseMemberInputSchema.pick({ userId: true, sequence: true }).extend({ counts: ErasureCountsSchema }),
-        input,
-        'erasure',
-      );
+    async completeErasure(input: z.input<typeof CompleteErasureInputSchema>): Promise<void> {
+      const { userId, sequence, counts } = parseOrFail(CompleteErasureInputSchema, input, 'erasure');
       const at = now();
       const latestRef = erasureRef(db, userId);
       const runRef = sequence === undefined ? undefined : erasureRunRef(db, userId, sequence);

@@ -4,12 +4,15 @@ import { FailureType } from '../../common/contracts/failures';
 import {
   AngleSchema,
   EndedWithoutResultsSchema,
+  PhotoRetentionSchema,
   ReviewDecisionSchema,
+  ReviewGateOutcomeSchema,
   ReviewReasonSchema,
+  ReviewVerdictSchema,
   ScanErrorSchema,
   type ScanStatus,
-  type ScanStatusSchema,
 } from '../../common/contracts/scan';
+import { type Provenance, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { type ScanAuditEntry, writeAudit } from '../../common/scans/audit-log';
 import { scanHistoryCollection } from '../../common/scans/refs';
 import { consentRef, hasConsent, scanRef, updateScan } from '../../common/scans/repository';
@@ -18,14 +21,39 @@ import { endScanWithoutResults } from '../../common/scans/scan-ending';
 import { deleteScanPhotos } from '../../common/scans/sealed-photos';
 import { agentProvenance, summarizeModelUsage } from '../model/provenance';
 import { type ActivityDeps, photoContainers } from './deps';
+import { activityOccurrence, progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
 import { parseOrFail } from './validate';
 
-const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
-
-import { type Provenance, ScanResultsSchema } from '../../common/contracts/scan-results';
-import { activityOccurrence, progressOf, recordScanStep, scanNotFound, WORKER } from './scan-progress';
-
 export { recordScanStep };
+
+// Each activity's input, declared once: the activity's parameter type is inferred from it.
+const ScanRefSchema = z.object({ scanId: z.string(), userId: z.string() });
+const EnterReviewInputSchema = ScanRefSchema.extend({
+  reasons: z.array(ReviewReasonSchema).min(1),
+  timeoutSeconds: z.number().int().positive(),
+  onTimeout: ReviewVerdictSchema,
+});
+const LeaveReviewInputSchema = ScanRefSchema.extend({
+  outcome: ReviewGateOutcomeSchema,
+  appliedDecision: ReviewVerdictSchema,
+  reviewerId: z.string().optional(),
+  /** The signed decision as the workflow received it; verified here, so anything is accepted as input. */
+  decision: z.unknown().optional(),
+});
+const PersistResultsInputSchema = ScanRefSchema.extend({
+  capturedAt: z.string(),
+  /** The run's workflow type (workflowInfo()); the build id is this worker's own. */
+  workflowType: z.string().min(1),
+  results: ScanResultsSchema,
+});
+const EndScanInputSchema = ScanRefSchema.extend({
+  status: EndedWithoutResultsSchema,
+  error: ScanErrorSchema,
+  photos: z.record(AngleSchema, z.string()),
+  policy: PhotoRetentionSchema,
+  /** The run's workflow type (workflowInfo()); the build id is this worker's own. */
+  workflowType: z.string().min(1),
+});
 
 export function createScanRecordActivities(deps: ActivityDeps) {
   const { db, now, reviewSigningKey } = deps;
@@ -62,24 +90,8 @@ export function createScanRecordActivities(deps: ActivityDeps) {
      * The scan waits for a human: status, what the reviewer queue needs (reasons, when it entered, when
      * the timeout decides) and the audit record, in one transaction.
      */
-    async enterReview(input: {
-      scanId: string;
-      userId: string;
-      reasons: z.infer<typeof ReviewReasonSchema>[];
-      timeoutSeconds: number;
-      onTimeout: 'approve' | 'reject';
-    }): Promise<{ entered: boolean }> {
-      const { scanId, userId, reasons, timeoutSeconds, onTimeout } = parseOrFail(
-        z.object({
-          scanId: z.string(),
-          userId: z.string(),
-          reasons: z.array(ReviewReasonSchema).min(1),
-          timeoutSeconds: z.number().int().positive(),
-          onTimeout: z.enum(['approve', 'reject']),
-        }),
-        input,
-        'review entry',
-      );
+    async enterReview(input: z.input<typeof EnterReviewInputSchema>): Promise<{ entered: boolean }> {
+      const { scanId, userId, reasons, timeoutSeconds, onTimeout } = parseOrFail(EnterReviewInputSchema, input, 'review entry');
       const at = now();
       const moved = await updateScan(db, scanId, {
         now: at,
@@ -103,26 +115,8 @@ export function createScanRecordActivities(deps: ActivityDeps) {
      * decision is first verified: signed by the functions app (REVIEW_SIGNING_KEY) for this scan, saying
      * what the workflow is about to apply. One that is not is refused (audited, the scan left waiting).
      */
-    async leaveReview(input: {
-      scanId: string;
-      userId: string;
-      outcome: 'approved' | 'rejected' | 'timed_out';
-      appliedDecision: 'approve' | 'reject';
-      reviewerId?: string | undefined;
-      decision?: unknown;
-    }): Promise<{ refused?: 'signature_invalid' }> {
-      const { scanId, userId, outcome, appliedDecision, reviewerId, decision } = parseOrFail(
-        z.object({
-          scanId: z.string(),
-          userId: z.string(),
-          outcome: z.enum(['approved', 'rejected', 'timed_out']),
-          appliedDecision: z.enum(['approve', 'reject']),
-          reviewerId: z.string().optional(),
-          decision: z.unknown().optional(),
-        }),
-        input,
-        'review exit',
-      );
+    async leaveReview(input: z.input<typeof LeaveReviewInputSchema>): Promise<{ refused?: 'signature_invalid' }> {
+      const { scanId, userId, outcome, appliedDecision, reviewerId, decision } = parseOrFail(LeaveReviewInputSchema, input, 'review exit');
       const at = now();
       if (outcome !== 'timed_out') {
         const signed = ReviewDecisionSchema.safeParse(decision);
@@ -169,25 +163,8 @@ export function createScanRecordActivities(deps: ActivityDeps) {
      * Writes the results, the member's history entry, the final status and the audit records in one
      * transaction. Running it again (a retry, a restarted worker) finds the results there and writes nothing.
      */
-    async persistResults(input: {
-      scanId: string;
-      userId: string;
-      capturedAt: string;
-      /** The run's workflow type (workflowInfo()); the build id is this worker's own. */
-      workflowType: string;
-      results: z.input<typeof ScanResultsSchema>;
-    }): Promise<{ written: boolean }> {
-      const { scanId, userId, capturedAt, workflowType, results } = parseOrFail(
-        z.object({
-          scanId: z.string(),
-          userId: z.string(),
-          capturedAt: z.string(),
-          workflowType: z.string().min(1),
-          results: ScanResultsSchema,
-        }),
-        input,
-        'results',
-      );
+    async persistResults(input: z.input<typeof PersistResultsInputSchema>): Promise<{ written: boolean }> {
+      const { scanId, userId, capturedAt, workflowType, results } = parseOrFail(PersistResultsInputSchema, input, 'results');
       const history = scanHistoryCollection(db, userId).doc(scanId);
       const at = now();
       const modelUsage = summarizeModelUsage(results);
@@ -224,29 +201,8 @@ export function createScanRecordActivities(deps: ActivityDeps) {
      * The workflow's end without results (failed, rejected, cancelled): the same path as a rejected
      * upload or a cancel before start (see endScanWithoutResults).
      */
-    async endScan(input: {
-      scanId: string;
-      userId: string;
-      status: z.infer<typeof EndedWithoutResultsSchema>;
-      error: z.infer<typeof ScanErrorSchema>;
-      photos: Partial<Record<z.infer<typeof AngleSchema>, string>>;
-      policy: 'delete' | 'keep';
-      /** The run's workflow type (workflowInfo()); the build id is this worker's own. */
-      workflowType: string;
-    }): Promise<{ ended: boolean; refunded: boolean; status: z.infer<typeof ScanStatusSchema> }> {
-      const args = parseOrFail(
-        z.object({
-          scanId: z.string(),
-          userId: z.string(),
-          status: EndedWithoutResultsSchema,
-          error: ScanErrorSchema,
-          photos: z.record(AngleSchema, z.string()),
-          policy: z.enum(['delete', 'keep']),
-          workflowType: z.string().min(1),
-        }),
-        input,
-        'scan end',
-      );
+    async endScan(input: z.input<typeof EndScanInputSchema>): Promise<{ ended: boolean; refunded: boolean; status: ScanStatus }> {
+      const args = parseOrFail(EndScanInputSchema, input, 'scan end');
       const { ended, refunded, status } = await endScanWithoutResults(db, {
         scanId: args.scanId,
         status: args.status,

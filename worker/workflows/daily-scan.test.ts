@@ -3,7 +3,13 @@ import { ApplicationFailure, Context } from '@temporalio/activity';
 import { CancelledFailure, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
 import { describe, expect, it } from 'vitest';
 import { FailureType, MEMBER_MESSAGES } from '../../common/contracts/failures';
-import { type DailyScanInput, DailyScanInputSchema, type ReviewDecision, type UnsignedReviewDecision } from '../../common/contracts/scan';
+import {
+  type DailyScanInput,
+  DailyScanInputSchema,
+  type ReviewDecision,
+  type ReviewVerdict,
+  type UnsignedReviewDecision,
+} from '../../common/contracts/scan';
 import { type Estimate, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { consentRevokedSignal, submitReviewUpdate } from '../../common/contracts/workflow-messages';
@@ -204,7 +210,10 @@ interface ScanRun {
   handle: WorkflowHandle<typeof dailyScanWorkflowV3>;
 }
 
-function scanInput(review: Partial<DailyScanInput['review']> = {}, policy: 'delete' | 'keep' = 'delete'): DailyScanInput {
+function scanInput(
+  review: Partial<DailyScanInput['review']> = {},
+  policy: DailyScanInput['photoRetentionOnFailure'] = 'delete',
+): DailyScanInput {
   const scanId = `scan_${randomUUID().replaceAll('-', '').slice(0, 16)}`;
   return DailyScanInputSchema.parse({
     scanId,
@@ -285,7 +294,7 @@ const SIGNING_KEY = parseReviewSigningKey(LOCAL_REVIEW_SIGNING_KEY);
 /** A decision as the functions app signs it for the scan `handle` runs, at the test server's time (or `signedAtMs`). */
 async function reviewer(
   handle: WorkflowHandle,
-  decision: 'approve' | 'reject',
+  decision: ReviewVerdict,
   overrides: Partial<Omit<UnsignedReviewDecision, 'decisionId' | 'signedAt'>> = {},
   signedAtMs?: number,
 ): Promise<ReviewDecision> {
