@@ -7,7 +7,9 @@
 // range, the change against day-to-day variation), the plausibility reasoning, the report's address (its
 // PDF saved under .data/demo/, a link for a coach) and the Temporal Web UI link of each run. `--review` adds a scan that goes to review (a weight typo) and
 // is approved by a reviewer through the API the console at /review/ uses. `--keep` leaves everything
-// running afterwards, with the console and a reviewer account to sign in with.
+// running afterwards, with the console and a reviewer account to sign in with. `--fcm` pushes through
+// firebase-admin's FCM path to the FCM stand-in (PUSH_TRANSPORT=fcm): the member registers two phones
+// through PUT /api/me/devices/{installationId}, and the demo prints the messages the stand-in received.
 
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -25,6 +27,7 @@ import { startLocalHost } from '../functions/local-host';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
 import { connectWorkerToTemporal } from '../worker/temporal-connection';
 import { idTokenFor } from './lib/auth-emulator';
+import { type AcceptedFcmMessage, reachFcmStandInFromThisProcess } from './lib/fcm-stand-in';
 import { mtlsClientSettings, useOrStartStack } from './lib/local-stack';
 import { progressPrinter } from './lib/progress-bar';
 import { buildReviewConsole } from './lib/review-console';
@@ -37,6 +40,8 @@ const keep = process.argv.includes('--keep');
 const mtls = process.argv.includes('--mtls');
 /** Also a flagged scan, approved by a reviewer through the API the console at /review/ uses. */
 const review = process.argv.includes('--review');
+/** Push through FCM to the FCM stand-in, to two phones the member registers. */
+const fcm = process.argv.includes('--fcm');
 const say = (s: string) => console.log(s);
 /** Where the demo leaves what it made (the reports' PDFs). */
 const DEMO_DATA = path.resolve(__dirname, '..', '.data', 'demo');
@@ -44,10 +49,15 @@ const DEMO_DATA = path.resolve(__dirname, '..', '.data', 'demo');
 async function main() {
   Runtime.install({ logger: new DefaultLogger('WARN') });
   say('Starting the local stack (Temporal dev server, Azurite, Firestore and Auth emulators)…');
-  const stack = await useOrStartStack('demo', (l) => say(`  ${l}`), { mtls });
+  const stack = await useOrStartStack('demo', (l) => say(`  ${l}`), { mtls, fcm });
   const env = mtls ? { ...stack.env, ...mtlsClientSettings(stack.env) } : stack.env;
   if (mtls) say(`Temporal over mTLS through ${env.TEMPORAL_ADDRESS} (client certificate from the test CA)`);
-  const pushList = env.PUSH_RECEIVER_LIST_URL;
+  const fcmList = fcm ? env.FCM_STAND_IN_LIST_URL : undefined;
+  if (fcm && !fcmList) throw new Error('the running stack has no FCM stand-in: start it with `npm run stack -- --fcm`');
+  // The worker runs in this process, which started without the stand-in's preload: route it now.
+  if (fcm) reachFcmStandInFromThisProcess(env);
+  if (fcm) say(`Push through FCM (PUSH_TRANSPORT=${env.PUSH_TRANSPORT}) to the FCM stand-in; received messages at ${fcmList}`);
+  const pushList = fcm ? undefined : env.PUSH_RECEIVER_LIST_URL;
   const config = loadConfig({ ...env, LOG_LEVEL: 'warn' });
   const firebase = createFirebase(config);
   const blob = createBlobService(config);
@@ -98,6 +108,16 @@ async function main() {
     // Credits are bought in the app (not part of this backend): give them directly.
     await userRef(firebase.db, uid).set({ scanCredits: credits }, { merge: true });
     say(`Member ${uid} signed in with the Auth emulator (real ID token), consent granted, ${credits} scan credits given`);
+    if (fcm) {
+      for (const [i, platform] of (['android', 'ios'] as const).entries()) {
+        const installationId = `demo-${platform}-${randomUUID().slice(0, 8)}`;
+        const registration = { token: `demo-${platform}-${randomUUID()}`, platform, appVersion: '2.3.1+104', locale: 'en-GB' };
+        const res = await call('PUT', `/api/me/devices/${installationId}`, token, registration);
+        say(
+          `PUT /api/me/devices/${installationId}: ${res.status} (phone ${i + 1}, ${platform}, FCM token …${registration.token.slice(-6)})`,
+        );
+      }
+    }
     return { uid, token };
   };
 
@@ -214,6 +234,21 @@ async function main() {
         pushes = ((await (await fetch(pushList)).json()) as typeof pushes).filter((p) => p.body.data.scanId === scanId);
       }
       say(`  Pushes received   ${pushes.map((p) => `"${p.body.title}"`).join(', ') || 'none'}`);
+    }
+    if (fcmList) {
+      const ofScan = async () =>
+        ((await (await fetch(fcmList)).json()) as AcceptedFcmMessage[]).filter((m) => m.message.data?.scanId === scanId);
+      // Both phones' copies of the end's push (the in-review push, if any, came earlier).
+      const ended = (ms: AcceptedFcmMessage[]) => ms.filter((m) => m.message.data?.type !== 'scan_in_review').length >= 2;
+      let messages = await ofScan();
+      for (const end = Date.now() + 15_000; !ended(messages) && Date.now() < end; await new Promise((r) => setTimeout(r, 250)))
+        messages = await ofScan();
+      say(`  FCM stand-in      ${messages.length} messages for this scan (HTTP v1 messages:send, from firebase-admin):`);
+      for (const m of messages) {
+        say(
+          `    to …${m.token.slice(-6)}  "${m.message.notification?.title}"  data ${JSON.stringify(m.message.data)}  collapse key ${m.message.android?.collapse_key}`,
+        );
+      }
     }
     const run = await client.workflow
       .getHandle(workflowIdForScan(scanId))

@@ -12,7 +12,9 @@ async function main() {
   const envFile = path.join(path.dirname(dataDir), 'stack.env');
   // --mtls: also the mTLS peer (nginx demanding a client certificate) in front of Temporal.
   const mtls = process.argv.includes('--mtls');
-  const stack = await startLocalStack({ dataDir, persistent: true, mtls, log: (l) => console.log(`[stack] ${l}`) });
+  // --fcm: push through FCM (PUSH_TRANSPORT=fcm) to the FCM stand-in rather than the signed webhook.
+  const fcm = process.argv.includes('--fcm');
+  const stack = await startLocalStack({ dataDir, persistent: true, mtls, fcm, log: (l) => console.log(`[stack] ${l}`) });
   writeFileSync(envFile, toEnvFile(stackEntries(stack, dataDir)));
   console.log(`
 Local stack is up (Temporal from ${stack.temporalCliSource})
@@ -22,7 +24,7 @@ ${stack.mtls ? `  Temporal mTLS     ${stack.mtls.address}   server name ${TLS_SE
   Firestore         ${stack.urls.firestore}
   Firebase Auth     ${stack.urls.auth}
   Push receiver     ${stack.urls.pushList}
-Settings written to ${path.relative(PROJECT_ROOT, envFile)}. Ctrl-C stops everything.`);
+${stack.urls.fcmList ? `  FCM stand-in      ${stack.urls.fcmList}   (PUSH_TRANSPORT=fcm; npm run worker reaches it through NODE_OPTIONS in the settings)\n` : ''}Settings written to ${path.relative(PROJECT_ROOT, envFile)}. Ctrl-C stops everything.`);
 
   let stopping = false;
   const shutdown = async () => {

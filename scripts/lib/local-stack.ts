@@ -9,6 +9,7 @@ import { searchAttributeRegistrations } from '../../common/contracts/search-attr
 import { startCodecServer } from '../../common/temporal/codec-server';
 import { LOCAL_PAYLOAD_KEY, LOCAL_REVIEW_SIGNING_KEY } from '../../common/temporal/local-dev-key';
 import { EncryptionCodec, parsePayloadKey } from '../../common/temporal/payload-encryption';
+import { type FcmStandIn, startFcmStandIn } from './fcm-stand-in';
 import { findOrInstallNginx, nginxArgs, probeMtlsPeer, writeMtlsPeerConfig } from './mtls-peer';
 import { freePorts, waitFor } from './ports';
 import { startPushReceiver } from './push-receiver';
@@ -32,6 +33,11 @@ export interface LocalStackOptions {
   persistent: boolean;
   /** Also start the mTLS peer (nginx demanding a client certificate from the test CA) in front of Temporal. */
   mtls?: boolean;
+  /**
+   * Push through FCM (PUSH_TRANSPORT=fcm) to the FCM stand-in (scripts/lib/fcm-stand-in.ts) instead of the
+   * signed webhook; the webhook receiver still runs, for whoever sets PUSH_TRANSPORT=webhook.
+   */
+  fcm?: boolean;
   log?: (line: string) => void;
 }
 
@@ -53,6 +59,8 @@ export interface LocalStack {
     auth: string;
     push: string;
     pushList: string;
+    /** The messages the FCM stand-in accepted (GET, JSON); only with `fcm`. */
+    fcmList?: string;
   };
   temporalCliSource: string;
   /** The `temporal` CLI the stack runs, when it runs one (tests use it to export histories). */
@@ -152,6 +160,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   let stopTemporalDownload: (() => Promise<void>) | undefined;
   let stopping = false;
   let push: Awaited<ReturnType<typeof startPushReceiver>> | undefined;
+  let fcm: FcmStandIn | undefined;
   let codec: Awaited<ReturnType<typeof startCodecServer>> | undefined;
   let temporalSupervisor: Supervisor | undefined;
   const supervised = new Set<string>();
@@ -160,6 +169,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     await Promise.all(services.map(stopService));
     await stopTemporalDownload?.();
     await push?.close();
+    await fcm?.close();
     await codec?.close();
   };
 
@@ -392,6 +402,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const [t, a, f, fa] = await Promise.all([temporal, azurite, firestore, auth]);
     const mtls = options.mtls ? await startMtlsPeer(t.address, dataDir, logDir, services, log) : undefined;
     push = await startPushReceiver(0);
+    if (options.fcm) fcm = await startFcmStandIn({ projectId: LOCAL_FIREBASE_PROJECT, certDir: path.join(dataDir, 'fcm-stand-in') });
     for (const s of services.filter((s) => !supervised.has(s.name))) {
       s.proc.once('exit', (code) => {
         if (!stopping) log(`${s.name} exited unexpectedly (code ${code}); its log ends:\n${tail(s.logFile)}`);
@@ -412,6 +423,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       PUSH_TRANSPORT: 'webhook',
       PUSH_WEBHOOK_URL: push.url,
       PUSH_WEBHOOK_SECRET: push.secret,
+      // PUSH_TRANSPORT=fcm, the stand-in's service account, and how a process reaches it (NODE_OPTIONS).
+      ...fcm?.clientEnv,
     };
     return {
       env,
@@ -424,6 +437,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         auth: `http://${fa}`,
         push: push.url,
         pushList: push.listUrl,
+        fcmList: fcm?.listUrl,
       },
       temporalCliSource,
       temporalCliPath: cli?.path,
@@ -481,6 +495,7 @@ export function stackEntries(stack: LocalStack, dataDir: string): Record<string,
   return {
     ...stack.env,
     PUSH_RECEIVER_LIST_URL: stack.urls.pushList,
+    ...(stack.urls.fcmList ? { FCM_STAND_IN_LIST_URL: stack.urls.fcmList } : {}),
     TEMPORAL_CODEC_URL: stack.urls.codec,
     TEMPORAL_CLI: stack.temporalCliPath ?? '',
     STACK_DATA_DIR: dataDir,
@@ -501,7 +516,7 @@ export function readStackEnvFile(file: string): Record<string, string> {
  * The stack named by REDDYFIT_STACK_ENV (a running `npm run stack`), or a throw-away one on free ports
  * that `stop()` ends and deletes. The demo, the benchmarks and the test setup all start this way.
  */
-export async function useOrStartStack(name: string, log: (line: string) => void = () => {}, opts: { mtls?: boolean } = {}) {
+export async function useOrStartStack(name: string, log: (line: string) => void = () => {}, opts: { mtls?: boolean; fcm?: boolean } = {}) {
   const file = process.env.REDDYFIT_STACK_ENV;
   if (file) {
     log(`using the running stack from ${file}`);
@@ -509,7 +524,7 @@ export async function useOrStartStack(name: string, log: (line: string) => void 
   }
   const dataDir = mkdtempSync(path.join(os.tmpdir(), `reddyfit-${name}-`));
   const started = Date.now();
-  const stack = await startLocalStack({ dataDir, persistent: false, log, mtls: opts.mtls });
+  const stack = await startLocalStack({ dataDir, persistent: false, log, mtls: opts.mtls, fcm: opts.fcm });
   log(`up in ${((Date.now() - started) / 1000).toFixed(1)}s (Temporal from ${stack.temporalCliSource}); Web UI ${stack.urls.temporalUi}`);
   return {
     env: stackEntries(stack, dataDir),
