@@ -7,7 +7,7 @@ import { createFirebase } from '../common/clients/firebase';
 import { sharedTemporalClient } from '../common/clients/temporal';
 import type { Config } from '../common/config';
 import { type ConfigGate, startConfigGateOrExit } from '../common/secrets/config-gate';
-import { SecretsPendingError } from './errors';
+import { secretsPending } from './errors';
 import { createUploadSigner, type UploadSigner } from './scans/upload-urls';
 
 /** Everything a handler needs, created once per process and reused across invocations. */
@@ -65,11 +65,11 @@ export function sharedConfigGate(): ConfigGate {
   return gate;
 }
 
-/** The Functions host's dependencies, once the configuration is complete; until then SecretsPendingError (503). */
+/** The Functions host's dependencies, once the configuration is complete; until then the secrets_pending problem (503). */
 export function sharedDeps(): Deps {
   if (shared) return shared;
   const state = sharedConfigGate().current();
-  if (!state.ready) throw new SecretsPendingError(sharedConfigGate().startup.KEY_VAULT_REFRESH_SECONDS);
+  if (!state.ready) throw secretsPending(sharedConfigGate().startup.KEY_VAULT_REFRESH_SECONDS);
   shared = createDeps(state.config);
   return shared;
 }

@@ -10,7 +10,7 @@ import { sharedTemporalClient, TemporalConnectionError } from '../common/clients
 import { type Config, loadConfigOrExit } from '../common/config';
 import { registrations } from './definitions';
 import { createDeps, type Deps } from './deps';
-import { InternalError, MalformedUrlError, MethodNotAllowedError, NotFoundError, PayloadTooLargeError } from './errors';
+import { ApiProblem, internalError, methodNotAllowed, payloadTooLarge } from './errors';
 import { DEFAULT_MAX_BODY_BYTES, httpHandlerFor, inTriggerSpan, problemResponse } from './framework/pipeline';
 import type { ProblemError } from './framework/problem';
 import { ALL_METHODS, matchRoute, resolveRoute } from './framework/routes';
@@ -116,7 +116,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
   const server = http.createServer((req, res) => {
     handle(req, res).catch((err) => {
       log('error', `local host: ${err instanceof Error ? err.name : 'error'} while answering`);
-      if (!res.headersSent) void writeProblem(res, new InternalError('local-host')).catch(() => res.destroy());
+      if (!res.headersSent) void writeProblem(res, internalError('local-host')).catch(() => res.destroy());
       else res.destroy();
     });
   });
@@ -138,16 +138,16 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     try {
       segments = rest.split('/').map((s) => decodeURIComponent(s));
     } catch {
-      return writeProblem(res, new MalformedUrlError('the path has an invalid percent-encoding'));
+      return writeProblem(res, new ApiProblem('malformed_url', 'the path has an invalid percent-encoding'));
     }
     if (!underApi && !defs.some((d) => matchRoute(d.route, segments)))
-      return writeProblem(res, new NotFoundError('no function serves this path'));
+      return writeProblem(res, new ApiProblem('not_found', 'no function serves this path'));
 
     const match = resolveRoute(defs, method, segments);
     if (!match) {
       const used = new Set<string>(defs.filter((d) => !d.internal && matchRoute(d.route, segments)).flatMap((d) => d.methods));
       const allowed = ALL_METHODS.filter((m) => used.has(m));
-      return writeProblem(res, allowed.length ? new MethodNotAllowedError(allowed) : new NotFoundError('no function serves this path'));
+      return writeProblem(res, allowed.length ? methodNotAllowed(allowed) : new ApiProblem('not_found', 'no function serves this path'));
     }
 
     // The body, within the host's cap (the function's own, smaller limit is applied by the pipeline).
@@ -155,7 +155,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
     if (Number(req.headers['content-length'] ?? 0) > HOST_MAX_BODY_BYTES) {
       res.setHeader('Connection', 'close');
       req.resume(); // drain in the background; the answer does not wait for it
-      return writeProblem(res, new PayloadTooLargeError(limitFor413));
+      return writeProblem(res, payloadTooLarge(limitFor413));
     }
     const chunks: Buffer[] = [];
     let size = 0;
@@ -163,7 +163,7 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       size += (chunk as Buffer).length;
       if (size <= HOST_MAX_BODY_BYTES) chunks.push(chunk as Buffer);
     }
-    if (size > HOST_MAX_BODY_BYTES) return writeProblem(res, new PayloadTooLargeError(limitFor413));
+    if (size > HOST_MAX_BODY_BYTES) return writeProblem(res, payloadTooLarge(limitFor413));
 
     const headers: Record<string, string> = {};
     for (const [k, v] of Object.entries(req.headers)) if (v !== undefined) headers[k] = Array.isArray(v) ? v.join(', ') : v;
@@ -181,8 +181,8 @@ export async function startLocalHost(opts: LocalHostOptions): Promise<LocalHost>
       return writeProblem(
         res,
         match.def.internal
-          ? new MethodNotAllowedError(allowedOn(match.def.route))
-          : new MalformedUrlError('the request cannot be represented'),
+          ? methodNotAllowed(allowedOn(match.def.route))
+          : new ApiProblem('malformed_url', 'the request cannot be represented'),
       );
     }
     const out = await handlers.get(match.def)!(request, contextFor(match.def.name, log));

@@ -6,7 +6,7 @@ import { createTemporalClient } from '../common/clients/temporal';
 import { workflowIdForErasure } from '../common/contracts/erasure';
 import type { ScanMeasurements } from '../common/contracts/scan';
 import { Collections } from '../common/contracts/scan-document';
-import { createScanWithCredit, ErasureInProgressError, userRef } from '../common/scans/repository';
+import { createScanWithCredit, userRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
 import { api, snapshotState, startFunctionsHost } from './helpers/http';
@@ -181,7 +181,7 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
     const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
     await expect(
       createScanWithCredit(firebase.db, { scanId: `scan-${randomUUID()}`, userId: uid, measurements: measurements(), now: new Date() }),
-    ).rejects.toBeInstanceOf(ErasureInProgressError);
+    ).rejects.toMatchObject({ name: 'RefusedError', code: 'erasure_in_progress' });
     expect(await snapshotState(firebase.db, client, taskQueue, [uid])).toEqual(before);
   });
 });

@@ -3,7 +3,7 @@ import { documentConverter } from '../clients/firestore-documents';
 import { type DeviceDocument, DeviceDocumentSchema, MAX_DEVICES_PER_MEMBER } from '../contracts/devices';
 import { Collections } from '../contracts/scan-document';
 import { erasureRef } from '../scans/refs';
-import { ErasureInProgressError, userRef } from '../scans/repository';
+import { erasureInProgress, userRef } from '../scans/repository';
 
 // users/{uid}/devices/{installationId}: written by the devices endpoints, read (and pruned of dead
 // tokens) by the FCM transport, deleted with the user document on erasure (Subcollections.users).
@@ -40,7 +40,7 @@ export async function registerDevice(
 ): Promise<{ device: DeviceDocument; created: boolean }> {
   return db.runTransaction(async (tx) => {
     const [erasure, all] = await Promise.all([tx.get(erasureRef(db, uid)), tx.get(devicesCollection(db, uid))]);
-    if (erasure.data()?.status === 'running') throw new ErasureInProgressError();
+    if (erasure.data()?.status === 'running') throw erasureInProgress();
     const devices = all.docs.map((d) => d.data());
     const existing = devices.find((d) => d.installationId === installationId);
     const at = now.toISOString();

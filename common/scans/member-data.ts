@@ -5,7 +5,7 @@ import type { ErasureDocument } from '../contracts/erasure';
 import { Collections, Subcollections } from '../contracts/scan-document';
 import { erasureRef, erasureRunRef } from './refs';
 import { memberHasShares } from './report-shares';
-import { ErasureInProgressError, scansCollection, userRef } from './repository';
+import { erasureInProgress, scansCollection, userRef } from './repository';
 
 export { erasureRef, erasureRunRef };
 
@@ -49,7 +49,7 @@ export const SWEEP_AFTER_URL_EXPIRY_MS = 60_000;
 
 /**
  * Records, before the member sees them, until when the upload URLs just signed for them are valid, then
- * refuses them (ErasureInProgressError) if the member's erasure began meanwhile. Written first, read
+ * refuses them (erasure_in_progress) if the member's erasure began meanwhile. Written first, read
  * after: an erasure whose record this read did not see reads this expiry when it starts, and its last
  * sweep of the member's uploads waits for it.
  */
@@ -60,7 +60,7 @@ export async function recordUploadUrlsHandedOut(db: Firestore, userId: string, v
     if (current !== undefined && Date.parse(current) >= validUntil.getTime()) return;
     tx.update(ref, { uploadUrlsValidUntil: validUntil.toISOString() });
   });
-  if (isErasing(await latestErasure(db, userId))) throw new ErasureInProgressError();
+  if (isErasing(await latestErasure(db, userId))) throw erasureInProgress();
 }
 
 /** When an erasure that starts now may sweep the member's uploads for the last time (never before `now`). */

@@ -15,7 +15,7 @@ import {
 } from '../contracts/report-shares';
 import { Collections } from '../contracts/scan-document';
 import { erasureRef } from './refs';
-import { ErasureInProgressError } from './repository';
+import { erasureInProgress } from './repository';
 
 // reportShares/{shareId}: the member's links to one report (common/contracts/report-shares.ts). Written by
 // the share endpoints, read when a link is opened, turned into hash-only tombstones by the erasure.
@@ -65,7 +65,7 @@ export async function createShare(
       tx.get(erasureRef(db, input.ownerId)),
       tx.get(sharesCollection(db).where('scanId', '==', input.scanId)),
     ]);
-    if (erasure.data()?.status === 'running') throw new ErasureInProgressError();
+    if (erasure.data()?.status === 'running') throw erasureInProgress();
     const shares = live(existing.docs.map((d) => d.data()));
     if (shares.length >= MAX_SHARES_PER_SCAN) throw new ShareLimitError(MAX_SHARES_PER_SCAN, 'ever');
     if (shares.filter((s) => shareState(s, input.now) === 'active').length >= MAX_ACTIVE_SHARES_PER_SCAN)

@@ -24,47 +24,34 @@ export { consentRef, ScanMissingError, scanRef, scansCollection, userRef };
 
 // Scan records and credits: every change that must be all-or-nothing runs in one transaction.
 
-export class NoScanCreditError extends Error {
-  override readonly name = 'NoScanCreditError';
-  readonly code = 'no_scan_credit';
-}
-export class ConsentRequiredError extends Error {
-  override readonly name = 'ConsentRequiredError';
-  readonly code = 'consent_required';
-}
+/** Why a write of member data is refused; each is also the API's problem code for it (functions/errors.ts). */
+export type RefusalCode =
+  | 'no_scan_credit'
+  | 'consent_required'
+  /** An Idempotency-Key seen before with a different request (RFC draft "idempotency-key-header": 422). */
+  | 'idempotency_key_reused'
+  /** capturedAt is not after the capture time of the member's previous scan (back-dating feeds the trend). */
+  | 'captured_at_before_previous_scan'
+  /** The member's erasure (DELETE /api/me) is running: no new health data until it completed. */
+  | 'erasure_in_progress'
+  /** The member already has as many open scans as allowed (the oldest one's id in `extensions.openScanId`). */
+  | 'scan_in_progress'
+  /** The member created as many scans today (UTC) as allowed; cancelled ones count. */
+  | 'daily_scan_limit';
 
-/** An Idempotency-Key seen before with a different request (RFC draft "idempotency-key-header": 422). */
-export class IdempotencyKeyReusedError extends Error {
-  override readonly name = 'IdempotencyKeyReusedError';
-  readonly code = 'idempotency_key_reused';
-}
-
-/** capturedAt is not after the capture time of the member's previous scan (back-dating feeds the trend). */
-export class CapturedBeforePreviousScanError extends Error {
-  override readonly name = 'CapturedBeforePreviousScanError';
-  readonly code = 'captured_at_before_previous_scan';
-}
-/** The member's erasure (DELETE /api/me) is running: no new health data until it completed. */
-export class ErasureInProgressError extends Error {
-  override readonly name = 'ErasureInProgressError';
-  readonly code = 'erasure_in_progress';
-  constructor() {
-    super("the member's erasure is running");
+/** A refused write, by its code; `extensions` are identifiers the caller may be told (never health data). */
+export class RefusedError extends Error {
+  override readonly name = 'RefusedError';
+  constructor(
+    readonly code: RefusalCode,
+    message: string,
+    readonly extensions?: Record<string, string>,
+  ) {
+    super(message);
   }
 }
-/** The member already has as many open scans as allowed. */
-export class ScanInProgressError extends Error {
-  override readonly name = 'ScanInProgressError';
-  readonly code = 'scan_in_progress';
-  constructor(readonly openScanId: string) {
-    super('another scan is still open');
-  }
-}
-/** The member created as many scans today (UTC) as allowed; cancelled ones count. */
-export class DailyScanLimitError extends Error {
-  override readonly name = 'DailyScanLimitError';
-  readonly code = 'daily_scan_limit';
-}
+
+export const erasureInProgress = () => new RefusedError('erasure_in_progress', "the member's erasure is running");
 
 /** Statuses of a scan that is still open (not finished). */
 export const OPEN_STATUSES: readonly ScanStatus[] = ['awaiting_upload', 'queued', 'running', 'awaiting_review'];
@@ -146,27 +133,28 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
     ]);
     // Read in this transaction, so a DELETE /api/me that commits first is seen, and one that commits
     // later made this transaction retry: no scan is created once the member's erasure has begun.
-    if (erasure.data()?.status === 'running') throw new ErasureInProgressError();
+    if (erasure.data()?.status === 'running') throw erasureInProgress();
     if (keyed?.exists) {
       const record = keyed.data()!;
       if (record.fingerprint !== idempotency!.fingerprint)
-        throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
+        throw new RefusedError('idempotency_key_reused', 'the Idempotency-Key was used with a different request');
       const existing = (await tx.get(scanRef(db, record.scanId))).data();
-      if (!existing) throw new IdempotencyKeyReusedError('the scan of this Idempotency-Key no longer exists');
+      if (!existing) throw new RefusedError('idempotency_key_reused', 'the scan of this Idempotency-Key no longer exists');
       // The record names a scan; only the caller's own is ever answered (a record pointing elsewhere was
       // not written by this code, and must not hand out another member's scan or its upload URLs).
-      if (existing.ownerId !== userId) throw new IdempotencyKeyReusedError('the Idempotency-Key was used with a different request');
+      if (existing.ownerId !== userId)
+        throw new RefusedError('idempotency_key_reused', 'the Idempotency-Key was used with a different request');
       return existing;
     }
     args.checkFresh?.();
-    if (!hasConsent(consent.data())) throw new ConsentRequiredError('scan_analysis consent is not granted');
+    if (!hasConsent(consent.data())) throw new RefusedError('consent_required', 'scan_analysis consent is not granted');
     const counters: CreateCounters = user.data() ?? {};
     const day = now.toISOString().slice(0, 10);
     const createdToday = counters.scanCreates?.day === day ? counters.scanCreates.count : 0;
     let refunds = 0;
     if (limits) {
       if (counters.lastCapturedAt && Date.parse(measurements.capturedAt) <= Date.parse(counters.lastCapturedAt))
-        throw new CapturedBeforePreviousScanError('capturedAt is not after the previous scan');
+        throw new RefusedError('captured_at_before_previous_scan', 'capturedAt is not after the previous scan');
       const scans = (open?.docs ?? []).map((d) => d.data());
       // Upload URLs expired: no photo can arrive any more, so such a scan ends here, through the one
       // ending (refunded and audited in this transaction; its photos are handled by the sweep after it).
@@ -180,11 +168,12 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
       });
       const stillOpen = scans.filter((s) => !expired.includes(s));
       stillOpen.sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-      if (stillOpen.length >= limits.maxOpen) throw new ScanInProgressError(stillOpen[0]!.scanId);
-      if (createdToday >= limits.dailyLimit) throw new DailyScanLimitError('daily scan limit reached');
+      if (stillOpen.length >= limits.maxOpen)
+        throw new RefusedError('scan_in_progress', 'another scan is still open', { openScanId: stillOpen[0]!.scanId });
+      if (createdToday >= limits.dailyLimit) throw new RefusedError('daily_scan_limit', 'daily scan limit reached');
     }
     const credits = (user.data()?.scanCredits ?? 0) + refunds;
-    if (!(credits >= 1)) throw new NoScanCreditError('no scan credit left');
+    if (!(credits >= 1)) throw new RefusedError('no_scan_credit', 'no scan credit left');
     const doc: ScanDocument = {
       scanId,
       ownerId: userId,

@@ -1,12 +1,6 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Auth } from 'firebase-admin/auth';
-import {
-  InvalidTokenError,
-  OperatorRoleRequiredError,
-  ReviewerRoleRequiredError,
-  ServiceUnavailableError,
-  UnauthenticatedError,
-} from '../errors';
+import { ApiProblem } from '../errors';
 import type { AuthRequirement, Principal } from './types';
 
 const BEARER = /^Bearer ([A-Za-z0-9_.-]{20,4096})$/;
@@ -27,22 +21,23 @@ export function rolesFromClaims(claims: Record<string, unknown>): string[] {
 export async function authenticate(request: HttpRequest, auth: Auth, requirement: AuthRequirement): Promise<Principal> {
   if (requirement === 'anonymous') return { uid: 'anonymous', roles: [], isReviewer: false };
   const header = request.headers.get('authorization');
-  if (!header) throw new UnauthenticatedError();
+  if (!header) throw new ApiProblem('unauthenticated');
   const match = BEARER.exec(header.trim());
-  if (!match) throw new InvalidTokenError('expected "Authorization: Bearer <Firebase ID token>"');
+  if (!match) throw new ApiProblem('invalid_token', 'expected "Authorization: Bearer <Firebase ID token>"');
   let claims: Record<string, unknown> & { uid: string };
   try {
     claims = await auth.verifyIdToken(match[1]!, true);
   } catch (err) {
     // A token we cannot verify is the caller's problem; an Auth service we cannot reach is ours.
     const code = String((err as { code?: unknown }).code ?? '');
-    if (code.startsWith('auth/') && code !== 'auth/internal-error') throw new InvalidTokenError();
-    throw new ServiceUnavailableError('the identity service could not be reached');
+    if (code.startsWith('auth/') && code !== 'auth/internal-error') throw new ApiProblem('invalid_token');
+    throw new ApiProblem('service_unavailable', 'the identity service could not be reached');
   }
-  if (!/^[A-Za-z0-9_-]{1,128}$/.test(claims.uid)) throw new InvalidTokenError('this account id is not supported');
+  if (!/^[A-Za-z0-9_-]{1,128}$/.test(claims.uid)) throw new ApiProblem('invalid_token', 'this account id is not supported');
   const roles = rolesFromClaims(claims);
   const principal: Principal = { uid: claims.uid, roles, isReviewer: roles.includes('reviewer') };
-  if (requirement === 'reviewer' && !principal.isReviewer) throw new ReviewerRoleRequiredError('this endpoint is for reviewers');
-  if (requirement === 'operator' && !roles.includes('operator')) throw new OperatorRoleRequiredError('this endpoint is for operators');
+  if (requirement === 'reviewer' && !principal.isReviewer) throw new ApiProblem('reviewer_role_required', 'this endpoint is for reviewers');
+  if (requirement === 'operator' && !roles.includes('operator'))
+    throw new ApiProblem('operator_role_required', 'this endpoint is for operators');
   return principal;
 }

@@ -3,15 +3,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { contextFromHeaders, inSpan, tracer } from '../../common/tracing';
 import type { Deps } from '../deps';
-import {
-  BodyRequiredError,
-  InternalError,
-  MalformedJsonError,
-  PayloadTooLargeError,
-  SecretsPendingError,
-  UnsupportedMediaTypeError,
-  ValidationProblem,
-} from '../errors';
+import { ApiProblem, internalError, isProblem, payloadTooLarge, validationProblem } from '../errors';
 import { authenticate } from './auth';
 import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from './problem';
 import { type AnyHttpFunction, type ApiResponse, hostRoute, type ResponseDoc } from './types';
@@ -24,7 +16,7 @@ const COMMON_HEADERS = { 'Cache-Control': 'no-store', 'X-Content-Type-Options': 
 function parse<S extends z.ZodType>(schema: S | undefined, value: unknown, where: ProblemLocation): unknown {
   if (!schema) return undefined;
   const parsed = schema.safeParse(value);
-  if (!parsed.success) throw new ValidationProblem(fieldErrorsFrom(parsed.error, where));
+  if (!parsed.success) throw validationProblem(fieldErrorsFrom(parsed.error, where));
   return parsed.data;
 }
 
@@ -37,7 +29,7 @@ function queryRecord(request: HttpRequest): Record<string, string> {
     out[k] = v;
   }
   if (repeated.length) {
-    throw new ValidationProblem(
+    throw validationProblem(
       [...new Set(repeated)].map((k) => ({
         in: 'query',
         path: /^[A-Za-z0-9_.-]{1,64}$/.test(k) ? k : '(unprintable)',
@@ -54,18 +46,18 @@ function queryRecord(request: HttpRequest): Record<string, string> {
 async function readBody(def: AnyHttpFunction, request: HttpRequest): Promise<unknown> {
   const limit = def.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   const declared = Number(request.headers.get('content-length') ?? '0');
-  if (Number.isFinite(declared) && declared > limit) throw new PayloadTooLargeError(limit);
+  if (Number.isFinite(declared) && declared > limit) throw payloadTooLarge(limit);
   if (request.method === 'GET' || request.method === 'HEAD') return undefined;
   const bytes = Buffer.from(await request.arrayBuffer());
-  if (bytes.length > limit) throw new PayloadTooLargeError(limit);
+  if (bytes.length > limit) throw payloadTooLarge(limit);
   if (!def.body) return undefined; // endpoints without a body ignore one
-  if (bytes.length === 0) throw new BodyRequiredError('send the request fields as a JSON object');
+  if (bytes.length === 0) throw new ApiProblem('body_required', 'send the request fields as a JSON object');
   if (!JSON_TYPE.test(request.headers.get('content-type') ?? ''))
-    throw new UnsupportedMediaTypeError('send the body with Content-Type: application/json');
+    throw new ApiProblem('unsupported_media_type', 'send the body with Content-Type: application/json');
   try {
     return JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch {
-    throw new MalformedJsonError('the body could not be parsed as UTF-8 JSON');
+    throw new ApiProblem('malformed_json', 'the body could not be parsed as UTF-8 JSON');
   }
 }
 
@@ -184,7 +176,7 @@ function untracedHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpHand
       status = res.status;
       return withExtra(toResponse(res));
     } catch (err) {
-      if (err instanceof SecretsPendingError && def.whileStarting) {
+      if (isProblem(err, 'secrets_pending') && def.whileStarting) {
         const res = def.whileStarting();
         status = res.status;
         return withExtra(toResponse(res));
@@ -194,7 +186,7 @@ function untracedHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpHand
         return withExtra(problemResponse(err));
       }
       context.error(`${def.name} failed: ${err instanceof Error ? `${err.name}: ${err.message}` : 'non-error thrown'}`);
-      return withExtra(problemResponse(new InternalError(context.invocationId)));
+      return withExtra(problemResponse(internalError(context.invocationId)));
     } finally {
       context.log(`${def.name} ${request.method} -> ${status} in ${Date.now() - started} ms`);
     }

@@ -1,5 +1,5 @@
 import type { HttpMethod } from '@azure/functions';
-import { MethodNotAllowedError } from '../errors';
+import { methodNotAllowed } from '../errors';
 import type { AnyHttpFunction, FunctionDefinition } from './types';
 
 // Route templates in Azure syntax (`scans/{scanId}`), matched the way the Functions host does it:
@@ -69,7 +69,7 @@ export function methodNotAllowedFunctions(defs: readonly FunctionDefinition[]): 
       responses: { 405: { description: 'method not allowed', codes: ['method_not_allowed'] } },
       internal: true,
       handler: async () => {
-        throw new MethodNotAllowedError(allowed);
+        throw methodNotAllowed(allowed);
       },
     } as AnyHttpFunction;
   });

@@ -6,7 +6,7 @@ import type { ScanDocument } from '../../common/contracts/scan-document';
 import { writeAudit } from '../../common/scans/audit-log';
 import { scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
-import { ScanFinishedError } from '../errors';
+import { scanFinished } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
 import { endBeforeStart, scanLock } from '../scans/start-when-ready';
@@ -42,14 +42,13 @@ export const cancelScan = defineHttp({
       headers: { Location: 'status URL' },
     },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
     404: { description: 'no such scan for this caller', codes: ['scan_not_found'] },
     410: { description: 'the scan has finished', codes: ['scan_finished'] },
   },
   async handler({ params, principal, deps, urlFor }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal);
-    if (isFinalStatus(scan.status)) throw new ScanFinishedError(scan.status);
+    if (isFinalStatus(scan.status)) throw scanFinished(scan.status);
     const statusUrl = urlFor(statusPath(scan.scanId));
     if (
       scan.status === 'awaiting_upload' &&
@@ -62,7 +61,7 @@ export const cancelScan = defineHttp({
       await client.workflow.getHandle(scan.workflowId).cancel();
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) {
-        throw new ScanFinishedError(await currentStatus(deps, scan.scanId));
+        throw scanFinished(await currentStatus(deps, scan.scanId));
       }
       throw err;
     }

@@ -7,15 +7,7 @@ import { appendAudit } from '../../common/scans/audit-log';
 import { scanRef } from '../../common/scans/repository';
 import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 import type { Deps } from '../deps';
-import {
-  CodecDisabledError,
-  HostNotAllowedError,
-  OriginNotAllowedError,
-  PayloadNotDecodableError,
-  PayloadNotOfWorkflowError,
-  WorkflowNotNamedError,
-  WorkflowUnknownError,
-} from '../errors';
+import { ApiProblem } from '../errors';
 import { type AnyHttpFunction, defineHttp, type Principal } from '../framework/types';
 
 // The codec endpoint Temporal Cloud's Web UI (or `temporal --codec-endpoint`) calls to show encrypted
@@ -38,7 +30,7 @@ const toJson = (p: Payload): JsonPayload => ({
 /** The codec, the allowed origin and hosts; the endpoint is off (404) unless both settings are there. */
 function codecSettings(deps: Deps) {
   const { CODEC_UI_ORIGIN: origin, CODEC_ALLOWED_HOSTS: hosts } = deps.config;
-  if (!origin || !hosts) throw new CodecDisabledError('the codec endpoint is not enabled (CODEC_UI_ORIGIN, CODEC_ALLOWED_HOSTS)');
+  if (!origin || !hosts) throw new ApiProblem('codec_disabled', 'the codec endpoint is not enabled (CODEC_UI_ORIGIN, CODEC_ALLOWED_HOSTS)');
   // The Web UI shows what Temporal holds, histories from before encryption included: plaintext is shown as it is.
   const codec = payloadDataConverter(deps.config, { readUnencrypted: true }).payloadCodecs[0]!;
   return { origin, hosts: hosts.toLowerCase().split(','), codec };
@@ -62,9 +54,10 @@ function corsHeaders(request: HttpRequest, deps: Deps): Record<string, string> {
 function checkCaller(request: HttpRequest, deps: Deps) {
   const settings = codecSettings(deps);
   const host = (request.headers.get('host') ?? '').toLowerCase();
-  if (!settings.hosts.includes(host)) throw new HostNotAllowedError('this endpoint answers only under its own host names');
+  if (!settings.hosts.includes(host)) throw new ApiProblem('host_not_allowed', 'this endpoint answers only under its own host names');
   const origin = request.headers.get('origin');
-  if (origin !== null && origin !== settings.origin) throw new OriginNotAllowedError('this origin may not call the codec endpoint');
+  if (origin !== null && origin !== settings.origin)
+    throw new ApiProblem('origin_not_allowed', 'this origin may not call the codec endpoint');
   return settings;
 }
 
@@ -78,17 +71,17 @@ const ARCHIVE_PREFIX = 'archive-';
  * nobody's for the archive (identifiers only). Anything else is not a workflow of this app: refused.
  */
 async function memberOf(deps: Deps, workflowId: string | undefined): Promise<{ workflowId: string; scanId?: string; userId: string }> {
-  if (!workflowId) throw new WorkflowNotNamedError('name the workflow the payloads belong to: ?workflowId=…');
+  if (!workflowId) throw new ApiProblem('workflow_not_named', 'name the workflow the payloads belong to: ?workflowId=…');
   if (workflowId.startsWith(SCAN_PREFIX)) {
     const scanId = workflowId.slice(SCAN_PREFIX.length);
     const owner = ScanIdSchema.safeParse(scanId).success ? (await scanRef(deps.db, scanId).get()).data()?.ownerId : undefined;
-    if (typeof owner !== 'string') throw new WorkflowUnknownError('no scan of this app runs under that workflow id');
+    if (typeof owner !== 'string') throw new ApiProblem('workflow_unknown', 'no scan of this app runs under that workflow id');
     return { workflowId, scanId, userId: owner };
   }
   const erased = ERASURE_ID.exec(workflowId)?.[1];
   if (erased && UserIdSchema.safeParse(erased).success) return { workflowId, userId: erased };
   if (workflowId.startsWith(ARCHIVE_PREFIX)) return { workflowId, userId: 'none' };
-  throw new WorkflowUnknownError('not a workflow of this app (daily-scan-…, erase-member-…, archive-…)');
+  throw new ApiProblem('workflow_unknown', 'not a workflow of this app (daily-scan-…, erase-member-…, archive-…)');
 }
 
 /** The scans the decoded payloads name (a scan workflow's input names its scan): none may be another workflow's. */
@@ -174,10 +167,10 @@ export const codecDecode = defineHttp({
     try {
       decoded = await codec.decode(body.payloads.map(fromJson));
     } catch {
-      throw new PayloadNotDecodableError('a payload could not be decrypted with the configured keys');
+      throw new ApiProblem('payload_not_decodable', 'a payload could not be decrypted with the configured keys');
     }
     if (scansNamedIn(decoded).some((scanId) => scanId !== member.scanId))
-      throw new PayloadNotOfWorkflowError('a payload names another scan than the workflow named');
+      throw new ApiProblem('payload_not_of_workflow', 'a payload names another scan than the workflow named');
     await auditCodecCall(deps, principal, request, 'payloads_decoded', member, decoded.length);
     return { status: 200, body: { payloads: decoded.map(toJson) } };
   },

@@ -8,7 +8,7 @@ import { erasureRef, isErasing } from '../../common/scans/member-data';
 import { filtered, Queries } from '../../common/scans/queries';
 import { consentRef, OPEN_STATUSES, scansCollection } from '../../common/scans/repository';
 import type { Deps } from '../deps';
-import { ErasureInProgressProblem } from '../errors';
+import { ApiProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 import { endBeforeStart, scanLock } from '../scans/start-when-ready';
 
@@ -32,7 +32,6 @@ export const getConsents = defineHttp({
   tags: ['consents'],
   responses: {
     200: { description: 'every consent type with its state', schema: ConsentListResponseSchema },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   },
   async handler({ principal, deps }) {
     const items = await Promise.all(
@@ -100,7 +99,6 @@ export const putConsent = defineHttp({
   responses: {
     200: { description: 'the consent as stored now', schema: ConsentStateSchema },
     400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     409: { description: "the caller's erasure is running: nothing is stored until it completed", codes: ['erasure_in_progress'] },
   },
   async handler({ params, body, principal, deps }) {
@@ -111,7 +109,7 @@ export const putConsent = defineHttp({
     // erasure record is read in it: a consent written during an erasure would outlive it.
     const stored = await deps.db.runTransaction(async (tx) => {
       const [snap, erasure] = await Promise.all([tx.get(ref), tx.get(erasureRef(deps.db, principal.uid))]);
-      if (isErasing(erasure.data())) throw new ErasureInProgressProblem();
+      if (isErasing(erasure.data())) throw new ApiProblem('erasure_in_progress');
       const current = snap.data();
       if (current && current.status === body.status && current.version === body.version) return { doc: current, changed: false };
       const doc: ConsentDocument = {

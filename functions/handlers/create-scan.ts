@@ -8,28 +8,8 @@ import {
 } from '../../common/contracts/api';
 import { ANGLES, ageRuleViolation, type ScanMeasurements } from '../../common/contracts/scan';
 import { recordUploadUrlsHandedOut } from '../../common/scans/member-data';
-import {
-  CapturedBeforePreviousScanError,
-  ConsentRequiredError,
-  createScanWithCredit,
-  DailyScanLimitError,
-  ErasureInProgressError,
-  IdempotencyKeyReusedError,
-  NoScanCreditError,
-  ScanInProgressError,
-} from '../../common/scans/repository';
-import {
-  AgeNotAllowedProblem,
-  CAPTURED_AT_CODES,
-  CapturedAtOutOfWindowProblem,
-  ConsentRequiredProblem,
-  DailyScanLimitProblem,
-  ErasureInProgressProblem,
-  IdempotencyKeyReusedProblem,
-  NoScanCreditProblem,
-  ScanInProgressProblem,
-  ValidationProblem,
-} from '../errors';
+import { createScanWithCredit, RefusedError } from '../../common/scans/repository';
+import { ApiProblem, CAPTURED_AT_CODES, problemOf, validationProblem } from '../errors';
 import { KeyedLock } from '../framework/keyed-lock';
 import { fieldErrorsFrom } from '../framework/problem';
 import { defineHttp } from '../framework/types';
@@ -62,18 +42,15 @@ export function requestFingerprint(value: unknown): string {
 /** Who may be scanned and when the photos may have been taken; nothing is read or written before this. */
 function checkEligibility(m: ScanMeasurements, config: Config, now: Date): void {
   const age = ageRuleViolation(m);
-  if (age) throw new AgeNotAllowedProblem(age);
+  if (age) throw new ApiProblem(age);
   const captured = Date.parse(m.capturedAt);
   if (captured > now.getTime() + config.CAPTURED_AT_MAX_FUTURE_SECONDS * 1000)
-    throw new CapturedAtOutOfWindowProblem(
+    throw new ApiProblem(
       'captured_at_in_future',
       `capturedAt may be at most ${config.CAPTURED_AT_MAX_FUTURE_SECONDS} seconds in the future`,
     );
   if (captured < now.getTime() - config.CAPTURED_AT_MAX_AGE_HOURS * 3_600_000)
-    throw new CapturedAtOutOfWindowProblem(
-      'captured_at_too_old',
-      `capturedAt may be at most ${config.CAPTURED_AT_MAX_AGE_HOURS} hours old`,
-    );
+    throw new ApiProblem('captured_at_too_old', `capturedAt may be at most ${config.CAPTURED_AT_MAX_AGE_HOURS} hours old`);
 }
 
 const secondsToNextUtcDay = (now: Date) =>
@@ -105,7 +82,6 @@ export const createScan = defineHttp({
       description: 'invalid request; adults only (18-100 at capturedAt); capturedAt within the window and after the previous scan',
       codes: ['validation_failed', 'malformed_json', 'body_required', 'age_out_of_range', 'age_mismatch', ...CAPTURED_AT_CODES],
     },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     402: { description: 'no scan credit left', codes: ['no_scan_credit'] },
     403: { description: 'consent missing', codes: ['consent_required'] },
     413: { description: 'body too large', codes: ['payload_too_large'] },
@@ -130,7 +106,7 @@ export const createScan = defineHttp({
     if (rawKey !== null) {
       const key = IdempotencyKeySchema.safeParse(rawKey);
       if (!key.success)
-        throw new ValidationProblem(
+        throw validationProblem(
           fieldErrorsFrom(key.error, 'header').map((e) => ({ ...e, path: 'Idempotency-Key', pointer: '#/Idempotency-Key' })),
         );
       idempotency = { key: key.data, fingerprint: requestFingerprint(body) };
@@ -142,7 +118,7 @@ export const createScan = defineHttp({
     if (!idempotency) checkEligibility(body, config, now);
     else {
       const age = ageRuleViolation(body);
-      if (age) throw new AgeNotAllowedProblem(age);
+      if (age) throw new ApiProblem(age);
     }
     const limits = {
       maxOpen: config.SCAN_MAX_OPEN_PER_MEMBER,
@@ -164,15 +140,15 @@ export const createScan = defineHttp({
       // One member's creates run one at a time per process: credits and keys are never raced from here.
       scan = await memberLock.run(principal.uid, create);
     } catch (err) {
-      if (err instanceof ConsentRequiredError) throw new ConsentRequiredProblem();
-      if (err instanceof NoScanCreditError) throw new NoScanCreditProblem('buy or earn a scan credit to start a scan');
-      if (err instanceof IdempotencyKeyReusedError) throw new IdempotencyKeyReusedProblem(err.message);
-      if (err instanceof CapturedBeforePreviousScanError)
-        throw new CapturedAtOutOfWindowProblem('captured_at_before_previous_scan', "capturedAt must be after the previous scan's");
-      if (err instanceof ScanInProgressError) throw new ScanInProgressProblem(err.openScanId);
-      // No new health data while the member's erasure (DELETE /api/me) runs (read in the create transaction).
-      if (err instanceof ErasureInProgressError) throw new ErasureInProgressProblem();
-      if (err instanceof DailyScanLimitError) throw new DailyScanLimitProblem(config.SCAN_DAILY_CREATE_LIMIT, secondsToNextUtcDay(now));
+      // A refusal carries its problem's code; only the daily limit adds what the request's time says.
+      if (err instanceof RefusedError)
+        throw err.code === 'daily_scan_limit'
+          ? problemOf(err, {
+              detail: `at most ${config.SCAN_DAILY_CREATE_LIMIT} scans may be started per UTC day, cancelled ones included`,
+              headers: { 'Retry-After': String(secondsToNextUtcDay(now)) },
+              extensions: { dailyLimit: config.SCAN_DAILY_CREATE_LIMIT },
+            })
+          : problemOf(err);
       throw err;
     }
     const replayed = scan.scanId !== requestedId;
@@ -198,7 +174,7 @@ export const createScan = defineHttp({
       try {
         await recordUploadUrlsHandedOut(deps.db, principal.uid, validUntil);
       } catch (err) {
-        if (err instanceof ErasureInProgressError) throw new ErasureInProgressProblem();
+        if (err instanceof RefusedError) throw problemOf(err);
         throw err;
       }
     }

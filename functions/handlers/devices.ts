@@ -1,8 +1,8 @@
 import { DeviceListResponseSchema, DeviceParamsSchema, DeviceSchema, PutDeviceRequestSchema } from '../../common/contracts/api';
 import { type DeviceDocument, MAX_DEVICES_PER_MEMBER } from '../../common/contracts/devices';
 import { listDevices, registerDevice, removeDevice } from '../../common/devices/repository';
-import { ErasureInProgressError } from '../../common/scans/repository';
-import { ErasureInProgressProblem } from '../errors';
+import { RefusedError } from '../../common/scans/repository';
+import { problemOf } from '../errors';
 import { KeyedLock } from '../framework/keyed-lock';
 import { defineHttp } from '../framework/types';
 
@@ -24,7 +24,6 @@ export const listMyDevices = defineHttp({
   tags: ['account'],
   responses: {
     200: { description: 'the installations', schema: DeviceListResponseSchema },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   },
   async handler({ principal, deps }) {
     return { status: 200, body: { items: (await listDevices(deps.db, principal.uid)).map(view) } };
@@ -45,7 +44,6 @@ export const putMyDevice = defineHttp({
     201: { description: 'registered', schema: DeviceSchema },
     200: { description: 'refreshed', schema: DeviceSchema },
     400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     409: { description: "the member's erasure is running", codes: ['erasure_in_progress'] },
     413: { description: 'body too large', codes: ['payload_too_large'] },
     415: { description: 'not JSON', codes: ['unsupported_media_type'] },
@@ -57,8 +55,8 @@ export const putMyDevice = defineHttp({
       );
       return { status: created ? 201 : 200, body: view(device) };
     } catch (err) {
-      if (err instanceof ErasureInProgressError)
-        throw new ErasureInProgressProblem('no device can be registered while your erasure runs (GET /api/me/erasure)');
+      if (err instanceof RefusedError)
+        throw problemOf(err, { detail: 'no device can be registered while your erasure runs (GET /api/me/erasure)' });
       throw err;
     }
   },
@@ -76,7 +74,6 @@ export const deleteMyDevice = defineHttp({
   responses: {
     204: { description: 'removed (or was not registered)' },
     400: { description: 'invalid installation id', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   },
   async handler({ params, principal, deps }) {
     await memberLock.run(principal.uid, () => removeDevice(deps.db, principal.uid, params.installationId));

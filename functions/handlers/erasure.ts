@@ -8,7 +8,7 @@ import { erasureRef, erasureRunRef, lastSweepAfter, latestErasure, memberHasData
 import { sealContainers } from '../../common/scans/sealed-photos';
 import { BACKGROUND_PRIORITY } from '../../common/temporal/priority';
 import type { Deps } from '../deps';
-import { ErasureNotFoundError } from '../errors';
+import { ApiProblem } from '../errors';
 import { type ApiResponse, defineHttp } from '../framework/types';
 
 // The right to erasure: every DELETE /api/me that finds data of the member created after their last
@@ -93,7 +93,6 @@ export const eraseMe = defineHttp({
       schema: ErasureResponseSchema,
       headers: { Location: 'status URL' },
     },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   },
   async handler({ principal, deps, urlFor }): Promise<ApiResponse> {
     const userId = principal.uid;
@@ -119,12 +118,11 @@ export const getErasure = defineHttp({
   tags: ['account'],
   responses: {
     200: { description: 'the latest erasure', schema: ErasureResponseSchema },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     404: { description: 'no erasure was requested', codes: ['erasure_not_found'] },
   },
   async handler({ principal, deps, urlFor }) {
     const latest = await latestErasure(deps.db, principal.uid);
-    if (!latest) throw new ErasureNotFoundError();
+    if (!latest) throw new ApiProblem('erasure_not_found');
     return { status: 200, body: view(latest, urlFor(ERASURE_PATH)) };
   },
 });

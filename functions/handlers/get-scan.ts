@@ -23,7 +23,6 @@ export const getScan = defineHttp({
       headers: { 'Retry-After': 'seconds', Location: 'status URL' },
     },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     404: {
       description: 'no such scan for this caller: the owner sees theirs, a reviewer one waiting for review or one they decided (audited)',
       codes: ['scan_not_found'],

@@ -52,8 +52,6 @@ export const listReviews = defineHttp({
   responses: {
     200: { description: 'one page', schema: ReviewQueueResponseSchema },
     400: { description: 'invalid limit or cursor', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
-    403: { description: 'not a reviewer', codes: ['reviewer_role_required'] },
   },
   async handler({ query, principal, deps, urlFor }) {
     const limit = Number(query.limit ?? DEFAULT_LIMIT);

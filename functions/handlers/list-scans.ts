@@ -32,7 +32,6 @@ export const listScans = defineHttp({
   responses: {
     200: { description: 'one page', schema: ListScansResponseSchema },
     400: { description: 'invalid limit or cursor', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   },
   async handler({ query, principal, deps, urlFor }) {
     const limit = Math.min(Number(query.limit ?? DEFAULT_LIMIT), MAX_LIMIT);

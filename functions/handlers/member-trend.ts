@@ -19,7 +19,6 @@ export const getMemberTrend = defineHttp({
   responses: {
     200: { description: 'the window, oldest scan first', schema: MemberTrendResponseSchema },
     400: { description: 'unknown metric or days outside 7..365', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   },
   async handler({ query, principal, deps }) {
     const days = Number(query.days ?? TREND_DAYS.default);

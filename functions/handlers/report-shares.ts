@@ -14,9 +14,9 @@ import {
 } from '../../common/contracts/report-shares';
 import { appendAudit } from '../../common/scans/audit-log';
 import { createShare, findShareByToken, listShares, revokeShare, ShareLimitError } from '../../common/scans/report-shares';
-import { ErasureInProgressError } from '../../common/scans/repository';
+import { RefusedError } from '../../common/scans/repository';
 import type { Deps } from '../deps';
-import { ErasureInProgressProblem, ShareGoneProblem, ShareLimitProblem, ShareNotFoundProblem } from '../errors';
+import { ApiProblem, problemOf, shareLimitReached } from '../errors';
 import { ProblemError } from '../framework/problem';
 import { type ApiResponse, defineHttp } from '../framework/types';
 import type { ReportContent } from '../report/report-content';
@@ -63,7 +63,6 @@ export const createReportShare = defineHttp({
   responses: {
     201: { description: 'the link; its token is shown only in this answer', schema: CreatedShareSchema, headers: { Location: 'the link' } },
     400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
     ...REPORT_STATE_RESPONSES,
     409: {
@@ -100,8 +99,8 @@ export const createReportShare = defineHttp({
       const url = urlFor(sharedReportPath(token));
       return { status: 201, body: { ...view(share, now), url, pdfUrl: `${url}/report.pdf` }, headers: { Location: url } };
     } catch (err) {
-      if (err instanceof ShareLimitError) throw new ShareLimitProblem(err.limit, err.counted);
-      if (err instanceof ErasureInProgressError) throw new ErasureInProgressProblem('no link can be made while your erasure runs');
+      if (err instanceof ShareLimitError) throw shareLimitReached(err.limit, err.counted);
+      if (err instanceof RefusedError) throw problemOf(err, { detail: 'no link can be made while your erasure runs' });
       throw err;
     }
   },
@@ -119,7 +118,6 @@ export const listReportShares = defineHttp({
   responses: {
     200: { description: 'the links', schema: ShareListResponseSchema },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
     404: REPORT_STATE_RESPONSES[404],
   },
@@ -142,14 +140,13 @@ export const revokeReportShare = defineHttp({
   responses: {
     204: { description: 'revoked (or was already)' },
     400: { description: 'invalid scan or share id', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
     404: { description: 'no such scan for this caller, or no such link of this scan', codes: ['scan_not_found', 'share_not_found'] },
   },
   async handler({ params, principal, deps }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal);
     const revoked = await revokeShare(deps.db, { scanId: scan.scanId, shareId: params.shareId, now: deps.now() });
-    if (!revoked) throw new ShareNotFoundProblem();
+    if (!revoked) throw new ApiProblem('share_not_found');
     if (revoked.revokedNow) {
       await appendAudit(
         deps.db,
@@ -174,14 +171,14 @@ export const revokeReportShare = defineHttp({
  */
 async function openShared(deps: Deps, token: string): Promise<ReportContent> {
   const share = await findShareByToken(deps.db, token);
-  if (!share) throw new ShareNotFoundProblem();
-  if (isErasedShare(share) || shareState(share, deps.now()) !== 'active') throw new ShareGoneProblem();
+  if (!share) throw new ApiProblem('share_not_found');
+  if (isErasedShare(share) || shareState(share, deps.now()) !== 'active') throw new ApiProblem('share_gone');
   const scan = await readScan(deps, share.scanId);
-  if (!scan) throw new ShareGoneProblem();
+  if (!scan) throw new ApiProblem('share_gone');
   try {
     completedResults(scan); // a completed scan stays completed; anything else is not shown, nor described
   } catch (err) {
-    if (err instanceof ProblemError) throw new ShareGoneProblem();
+    if (err instanceof ProblemError) throw new ApiProblem('share_gone');
     throw err;
   }
   await auditHealthDataRead(deps, scan, { shareId: share.shareId }, 'report', 'shared_link');

@@ -3,7 +3,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { ReviewConsoleConfigSchema } from '../../common/contracts/api';
 import type { Deps } from '../deps';
-import { NotFoundError, ServiceUnavailableError } from '../errors';
+import { ApiProblem } from '../errors';
 import { defineHttp } from '../framework/types';
 
 // The reviewer's console (review-console/, built by Vite into dist/review-console/): its files under
@@ -88,7 +88,7 @@ export const reviewConsole = defineHttp({
     if (file === 'config.json') {
       const c = deps.config;
       const apiKey = c.FIREBASE_WEB_API_KEY ?? (c.FIREBASE_AUTH_EMULATOR_HOST ? 'local-emulator' : undefined);
-      if (!apiKey) throw new ServiceUnavailableError('the review console is not configured here (FIREBASE_WEB_API_KEY)');
+      if (!apiKey) throw new ApiProblem('service_unavailable', 'the review console is not configured here (FIREBASE_WEB_API_KEY)');
       const body = ReviewConsoleConfigSchema.parse({
         firebase: { apiKey, projectId: c.FIREBASE_PROJECT_ID, authDomain: `${c.FIREBASE_PROJECT_ID}.firebaseapp.com` },
         ...(c.FIREBASE_AUTH_EMULATOR_HOST ? { authEmulatorUrl: `http://${c.FIREBASE_AUTH_EMULATOR_HOST}` } : {}),
@@ -98,10 +98,10 @@ export const reviewConsole = defineHttp({
     }
     const dist = path.join(appRoot(), REVIEW_CONSOLE_DIST);
     if (!existsSync(path.join(dist, 'index.html')))
-      throw new ServiceUnavailableError('the review console is not built (npm run build, or npm run demo builds it)');
+      throw new ApiProblem('service_unavailable', 'the review console is not built (npm run build, or npm run demo builds it)');
     const full = path.join(dist, file);
     if (!full.startsWith(dist + path.sep) || !statSync(full, { throwIfNoEntry: false })?.isFile())
-      throw new NotFoundError('no such console file');
+      throw new ApiProblem('not_found', 'no such console file');
     const type = CONTENT_TYPES[path.extname(full)] ?? 'application/octet-stream';
     // Vite names built assets by content hash: they may be cached for good; the page itself is re-read.
     const cache: Record<string, string> = file.startsWith('assets/') ? { 'Cache-Control': 'public, max-age=31536000, immutable' } : {};

@@ -7,7 +7,7 @@ import { ReviewUpdateRejection, submitReviewUpdate } from '../../common/contract
 import { writeAudit } from '../../common/scans/audit-log';
 import { scanRef } from '../../common/scans/repository';
 import { parseReviewSigningKey, signReviewDecision } from '../../common/scans/review-signature';
-import { NotAwaitingReviewError, ReviewerRoleRequiredError, ScanFinishedError, SelfReviewError } from '../errors';
+import { ApiProblem, scanFinished } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan } from '../scans/access';
 
@@ -16,9 +16,11 @@ function rejectionOf(err: WorkflowUpdateFailedError): Error {
   const type = err.cause instanceof ApplicationFailure ? err.cause.type : undefined;
   // This app signed the decision a moment ago: a refused signature is a fault here (clock, key), not the caller's.
   if (type === ReviewUpdateRejection.DecisionInvalid) return err;
-  if (type === ReviewUpdateRejection.SelfReviewNotAllowed) return new SelfReviewError('a reviewer cannot decide on their own scan');
-  if (type === ReviewUpdateRejection.ReviewerRoleRequired) return new ReviewerRoleRequiredError('this endpoint is for reviewers');
-  return new NotAwaitingReviewError('the scan is not waiting for a review decision');
+  if (type === ReviewUpdateRejection.SelfReviewNotAllowed)
+    return new ApiProblem('self_review_not_allowed', 'a reviewer cannot decide on their own scan');
+  if (type === ReviewUpdateRejection.ReviewerRoleRequired)
+    return new ApiProblem('reviewer_role_required', 'this endpoint is for reviewers');
+  return new ApiProblem('not_awaiting_review', 'the scan is not waiting for a review decision');
 }
 
 export const reviewScan = defineHttp({
@@ -34,7 +36,6 @@ export const reviewScan = defineHttp({
   responses: {
     200: { description: 'decision accepted by the workflow', schema: ReviewResponseSchema },
     400: { description: 'invalid request', codes: ['validation_failed', 'malformed_json', 'body_required'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'not a reviewer, or own scan', codes: ['reviewer_role_required', 'self_review_not_allowed'] },
     404: { description: 'no such scan waiting for this reviewer (or decided by them)', codes: ['scan_not_found'] },
     409: { description: 'the scan is not waiting for a review', codes: ['not_awaiting_review'] },
@@ -42,9 +43,9 @@ export const reviewScan = defineHttp({
   },
   async handler({ params, body, principal, deps }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal, 'decide');
-    if (isFinalStatus(scan.status)) throw new ScanFinishedError(scan.status);
-    if (scan.ownerId === principal.uid) throw new SelfReviewError('a reviewer cannot decide on their own scan');
-    if (scan.status === 'awaiting_upload') throw new NotAwaitingReviewError('the scan has not started yet');
+    if (isFinalStatus(scan.status)) throw scanFinished(scan.status);
+    if (scan.ownerId === principal.uid) throw new ApiProblem('self_review_not_allowed', 'a reviewer cannot decide on their own scan');
+    if (scan.status === 'awaiting_upload') throw new ApiProblem('not_awaiting_review', 'the scan has not started yet');
     const client = await deps.temporal();
     try {
       // Signed here, verified by the worker: Temporal access alone cannot decide in a reviewer's name.
@@ -56,7 +57,7 @@ export const reviewScan = defineHttp({
       await client.workflow.getHandle(scan.workflowId).executeUpdate(submitReviewUpdate, { args: [decision] });
     } catch (err) {
       if (err instanceof temporalClientSdk().WorkflowUpdateFailedError) throw rejectionOf(err);
-      if (err instanceof WorkflowNotFoundError) throw new ScanFinishedError();
+      if (err instanceof WorkflowNotFoundError) throw scanFinished();
       throw err;
     }
     // The decider keeps access to the scan they decided (see reviewerMaySee).

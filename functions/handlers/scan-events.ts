@@ -1,5 +1,5 @@
 import { SCAN_EVENT_SCHEMAS, ScanEventIdSchema, ScanParamsSchema } from '../../common/contracts/api';
-import { ValidationProblem } from '../errors';
+import { validationProblem } from '../errors';
 import { fieldErrorsFrom } from '../framework/problem';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan } from '../scans/access';
@@ -37,7 +37,7 @@ export const scanEvents = defineHttp({
     const rawLastEventId = request.headers.get('last-event-id');
     const lastEventId = rawLastEventId === null ? undefined : ScanEventIdSchema.safeParse(rawLastEventId);
     if (lastEventId && !lastEventId.success)
-      throw new ValidationProblem(
+      throw validationProblem(
         fieldErrorsFrom(lastEventId.error, 'header').map((e) => ({ ...e, path: 'Last-Event-ID', pointer: '#/Last-Event-ID' })),
       );
     // The same rule and audit as GET /api/scans/{scanId}; the stream checks the rule again on every change.

@@ -4,7 +4,7 @@ import type { ScanDocument } from '../../common/contracts/scan-document';
 import { type ScanResults, ScanResultsSchema } from '../../common/contracts/scan-results';
 import { scanHistoryCollection } from '../../common/scans/refs';
 import type { Deps } from '../deps';
-import { ReportNotReadyProblem, ScanEndedProblem } from '../errors';
+import { ApiProblem, ScanEndedProblem } from '../errors';
 import type { ApiResponse, Principal } from '../framework/types';
 import { defineHttp } from '../framework/types';
 import { type ReportAudience, type ReportContent, reportContent } from '../report/report-content';
@@ -25,7 +25,7 @@ export const REPORT_TREND_DAYS = 90;
 export function completedResults(scan: ScanDocument): ScanResults {
   if (scan.status === 'rejected' || scan.status === 'failed' || scan.status === 'cancelled')
     throw new ScanEndedProblem(scan.status, scan.scanId, scan.error);
-  if (scan.status !== 'completed' || !scan.results) throw new ReportNotReadyProblem();
+  if (scan.status !== 'completed' || !scan.results) throw new ApiProblem('report_not_ready');
   return ScanResultsSchema.parse(scan.results);
 }
 
@@ -89,7 +89,6 @@ export const REPORT_STATE_RESPONSES = {
 const responses = (ok: { description: string; contentType: string; headers: Record<string, string> }) => ({
   200: { description: ok.description, contentType: ok.contentType, headers: ok.headers },
   400: { description: 'invalid scan id', codes: ['validation_failed'] },
-  401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
   ...REPORT_STATE_RESPONSES,
 });
 

@@ -1,6 +1,6 @@
 import { ScanParamsSchema, SubmitScanResponseSchema } from '../../common/contracts/api';
 import { UPLOAD_CHECK_CODES } from '../../common/contracts/failures';
-import { PhotosMissingError, PhotosRejectedProblem, ScanNotFoundError } from '../errors';
+import { ApiProblem, photosMissing, photosRejected } from '../errors';
 import { defineHttp } from '../framework/types';
 import { loadVisibleScan, statusPath } from '../scans/access';
 import { startWhenReady } from '../scans/start-when-ready';
@@ -21,7 +21,6 @@ export const submitScan = defineHttp({
       headers: { Location: 'status URL', 'Retry-After': 'seconds' },
     },
     400: { description: 'invalid scan id', codes: ['validation_failed'] },
-    401: { description: 'no or invalid token', codes: ['unauthenticated', 'invalid_token'] },
     403: { description: 'a reviewer who is not the owner', codes: ['owner_only'] },
     404: { description: 'no such scan for this caller', codes: ['scan_not_found'] },
     409: { description: 'photos still missing (named in missingPhotos)', codes: ['photos_missing'] },
@@ -35,9 +34,9 @@ export const submitScan = defineHttp({
   async handler({ params, principal, deps, urlFor }) {
     const scan = await loadVisibleScan(deps, params.scanId, principal);
     const outcome = await startWhenReady(deps, scan.scanId);
-    if (outcome.kind === 'not_found') throw new ScanNotFoundError();
-    if (outcome.kind === 'missing') throw new PhotosMissingError(outcome.missing);
-    if (outcome.kind === 'rejected') throw new PhotosRejectedProblem(outcome.error);
+    if (outcome.kind === 'not_found') throw new ApiProblem('scan_not_found');
+    if (outcome.kind === 'missing') throw photosMissing(outcome.missing);
+    if (outcome.kind === 'rejected') throw photosRejected(outcome.error);
     // Started now, started before, or already finished: the status URL tells which.
     const status = outcome.kind === 'started' ? outcome.status : outcome.scan.status;
     const statusUrl = urlFor(statusPath(scan.scanId));

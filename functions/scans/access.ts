@@ -2,7 +2,7 @@ import type { ScanDocument } from '../../common/contracts/scan-document';
 import { appendAudit } from '../../common/scans/audit-log';
 import { scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
-import { OwnerOnlyError, ScanNotFoundError } from '../errors';
+import { ApiProblem } from '../errors';
 import type { Principal } from '../framework/types';
 
 // Access by need. A member sees their own scans. A reviewer sees another member's scan only while it
@@ -76,10 +76,10 @@ export async function loadVisibleScan(
   reviewers: { read: HealthDataRead } | 'decide' | 'none' = 'none',
 ): Promise<ScanDocument> {
   const scan = await readScan(deps, scanId);
-  if (!scan) throw new ScanNotFoundError();
+  if (!scan) throw new ApiProblem('scan_not_found');
   if (scan.ownerId === who.uid) return scan;
-  if (!reviewerMaySee(scan, who)) throw new ScanNotFoundError();
-  if (reviewers === 'none') throw new OwnerOnlyError('only the owner of the scan can do this');
+  if (!reviewerMaySee(scan, who)) throw new ApiProblem('scan_not_found');
+  if (reviewers === 'none') throw new ApiProblem('owner_only', 'only the owner of the scan can do this');
   if (reviewers !== 'decide') await auditHealthDataRead(deps, scan, who, reviewers.read);
   return scan;
 }
