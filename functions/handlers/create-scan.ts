@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { canonicalJson } from '../../common/archive/canonical-json';
 import type { Config } from '../../common/config';
 import {
   CreateScanRequestSchema,
@@ -23,21 +24,7 @@ const UPLOAD_GRACE_MS = 5 * 60_000;
 export const newScanId = () => `scan_${randomUUID().replaceAll('-', '')}`;
 
 /** The same body gives the same fingerprint whatever the key order (stored with an Idempotency-Key). */
-export function requestFingerprint(value: unknown): string {
-  const canonical = (v: unknown): unknown =>
-    Array.isArray(v)
-      ? v.map(canonical)
-      : v && typeof v === 'object'
-        ? Object.fromEntries(
-            Object.keys(v)
-              .sort()
-              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
-          )
-        : v;
-  return createHash('sha256')
-    .update(JSON.stringify(canonical(value)))
-    .digest('hex');
-}
+export const requestFingerprint = (value: unknown): string => createHash('sha256').update(canonicalJson(value)).digest('hex');
 
 /** Who may be scanned and when the photos may have been taken; nothing is read or written before this. */
 function checkEligibility(m: ScanMeasurements, config: Config, now: Date): void {
