@@ -8,6 +8,8 @@
 //
 //   npm run chaos                      all scenarios
 //   npm run chaos -- worker-kills      some of them, by name
+//   npm run chaos -- --fcm             push through FCM (PUSH_TRANSPORT=fcm) to the FCM stand-in, to two
+//                                      registered devices per member; reports deliveries per device
 import { type ChildProcess, spawn } from 'node:child_process';
 import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -19,15 +21,21 @@ import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
 import { ANGLES, canMoveStatus, isFinalStatus, type ScanStatus } from '../common/contracts/scan';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
+import { registerDevice } from '../common/devices/repository';
 import { consentRef, createScanWithCredit, scanRef, userRef } from '../common/scans/repository';
 import { type Behaviour, ModelServer } from '../test/helpers/model-server';
 import { writeWorkflowBundle } from '../worker/workflow-bundler';
+import { type FcmStandIn, startFcmStandIn } from './lib/fcm-stand-in';
 import { type LocalStack, PROJECT_ROOT, startLocalStack } from './lib/local-stack';
 import { freePort, waitFor } from './lib/ports';
 import { pushData, startPushReceiver } from './lib/push-receiver';
 import { makeSampleScanPhotos } from './lib/sample-photos';
 
 const TOTAL_BUDGET_MS = 14 * 60_000;
+/** --fcm: push through FCM to the FCM stand-in rather than the signed webhook. */
+const FCM = process.argv.includes('--fcm');
+/** With --fcm, each member registers this many phones. */
+const DEVICES_PER_MEMBER = 2;
 /**
  * Two workers, the Temporal dev server, the emulators and the Functions host share 2 cores here. With the
  * production slot counts (40 workflow tasks, 20 activities per worker, sized for a worker container of
@@ -107,6 +115,8 @@ interface ScenarioResult {
   outcomes: Record<string, number>;
   problems: string[];
   seconds: number;
+  /** With --fcm: how many devices got the outcome's push how many times ({ "1": 14, "2": 2 }). */
+  copiesPerDevice?: Record<string, number>;
 }
 
 interface Ctx {
@@ -116,6 +126,8 @@ interface Ctx {
   client: Client;
   /** The stack's phone stand-in, with a delay when a scenario sets one. */
   push: Awaited<ReturnType<typeof startPushReceiver>>;
+  /** With --fcm: the FCM stand-in the workers push through (it holds its answers when a scenario says). */
+  fcm?: FcmStandIn;
   photos: Awaited<ReturnType<typeof makeSampleScanPhotos>>;
   functionsPort: number;
   /** Prebuilt workflow bundle: a restarted worker is polling again in seconds, not after a rebuild. */
@@ -148,7 +160,53 @@ async function createScan(ctx: Ctx, prefix: string, i: number) {
     },
     now: new Date(),
   });
+  if (ctx.fcm) {
+    for (let d = 0; d < DEVICES_PER_MEMBER; d++) {
+      const registration = {
+        token: `${uid}-phone${d}-${'x'.repeat(32)}`,
+        platform: d % 2 ? 'ios' : 'android',
+        appVersion: '2.3.1',
+        locale: 'en-GB',
+      } as const;
+      await registerDevice(db, uid, `${uid}-phone${d}`, registration, new Date(Date.now() + d));
+    }
+  }
   return scan;
+}
+
+/** A slow push provider for the push-delay scenario: the webhook receiver, or FCM's answers held. */
+function delayPushes(ctx: Ctx, ms: number) {
+  if (ctx.fcm) ctx.fcm.holdAnswersMs(ms);
+  else ctx.push.setDelay(ms);
+}
+const pushesHeld = (ctx: Ctx) => (ctx.fcm ? ctx.fcm.holding() : ctx.push.holding());
+
+/**
+ * With --fcm, per scan: every registered device got the outcome's push (and the in-review push when the
+ * scan went through review) at least once, never anything of another type. A device may get a second copy
+ * with the same collapse key when a worker died after FCM accepted and before the marker said so (FCM has
+ * no idempotency key); how often that happened is counted, not failed.
+ */
+function verifyFcm(ctx: Ctx, fcm: FcmStandIn, doc: ScanDocument, copies: Record<string, number>, say: (p: string) => void) {
+  const got = fcm.accepted.filter((m) => m.message.data?.scanId === doc.scanId);
+  const tokens = Array.from({ length: DEVICES_PER_MEMBER }, (_, d) => `${doc.ownerId}-phone${d}-${'x'.repeat(32)}`);
+  for (const token of tokens) {
+    const mine = got.filter((m) => m.token === token);
+    const outcome = mine.filter((m) => m.message.data?.type !== 'scan_in_review');
+    const inReview = mine.filter((m) => m.message.data?.type === 'scan_in_review');
+    if (isFinalStatus(doc.status)) {
+      if (outcome.length === 0) say(`device ${token.slice(-40, -33)}: no push accepted (${doc.status})`);
+      for (const m of outcome)
+        if (m.message.data?.type !== `scan_${doc.status}`) say(`push ${m.message.data?.type} for a ${doc.status} scan`);
+      const keys = new Set(outcome.map((m) => m.message.android?.collapse_key));
+      if (keys.size > 1) say(`copies with different collapse keys: ${[...keys].join(', ')}`);
+      copies[String(outcome.length)] = (copies[String(outcome.length)] ?? 0) + 1;
+    }
+    if (doc.review && inReview.length === 0 && doc.status !== 'awaiting_review')
+      say('went through review but a device got no in_review push');
+    if (!doc.review && inReview.length > 0) say('in_review push for a scan that never entered review');
+  }
+  void ctx;
 }
 
 async function uploadPhotos(ctx: Ctx, scan: ScanDocument) {
@@ -230,7 +288,7 @@ async function pendingWork(ctx: Ctx, workflowId: string): Promise<string> {
   }
 }
 
-async function verify(ctx: Ctx, scanIds: string[], outcomes: Record<string, number>, problems: string[]) {
+async function verify(ctx: Ctx, scanIds: string[], outcomes: Record<string, number>, problems: string[], copies: Record<string, number>) {
   const db = ctx.firebase.db;
   for (const scanId of scanIds) {
     const doc = (await scanRef(db, scanId).get()).data() as ScanDocument;
@@ -255,24 +313,26 @@ async function verify(ctx: Ctx, scanIds: string[], outcomes: Record<string, numb
       if (history !== 0) say(`${history} history entries for a ${doc.status} scan`);
       if (credits !== 1 || doc.credit.state !== 'refunded') say(`credit ${doc.credit.state}, balance ${credits} (want refunded, 1)`);
     }
+    if (ctx.fcm) verifyFcm(ctx, ctx.fcm, doc, copies, say);
     // One push for the outcome, plus one "in review" push for a scan that went through review.
-    const all = ctx.push.received.map(pushData).filter((p) => p.scanId === scanId);
+    const all = ctx.fcm ? [] : ctx.push.received.map(pushData).filter((p) => p.scanId === scanId);
     const pushes = all.filter((p) => p.type !== 'scan_in_review');
     const toldInReview = all.filter((p) => p.type === 'scan_in_review');
-    if (isFinalStatus(doc.status)) {
+    if (isFinalStatus(doc.status) && !ctx.fcm) {
       if (pushes.length === 0) say(`no push accepted (${doc.status})`);
       if (pushes.length > 1) say(`${pushes.length} pushes accepted: ${pushes.map((p) => p.type).join(', ')}`);
       if (pushes.length === 1 && pushes[0]!.type !== `scan_${doc.status}`) say(`push ${pushes[0]!.type} for a ${doc.status} scan`);
     }
-    if (doc.review && toldInReview.length === 0 && doc.status !== 'awaiting_review')
+    if (!ctx.fcm && doc.review && toldInReview.length === 0 && doc.status !== 'awaiting_review')
       say('went through review but no in_review push accepted');
-    if (!doc.review && toldInReview.length > 0) say('in_review push for a scan that never entered review');
+    if (!ctx.fcm && !doc.review && toldInReview.length > 0) say('in_review push for a scan that never entered review');
     if (toldInReview.length > 1) say(`${toldInReview.length} in_review pushes accepted`);
     const audits = await db.collection(Collections.auditLogs).where('scanId', '==', scanId).get();
     const byAction = new Map<string, number>();
     for (const a of audits.docs) byAction.set(a.get('action'), (byAction.get(a.get('action')) ?? 0) + 1);
     for (const [action, n] of byAction) if (n > 1) say(`audit ${action} written ${n} times`);
-    if (pushes.length === 1 && !byAction.has('member_notified')) say('push accepted but no member_notified audit record');
+    if ((pushes.length === 1 || (ctx.fcm && isFinalStatus(doc.status))) && !byAction.has('member_notified'))
+      say('push accepted but no member_notified audit record');
     if (toldInReview.length === 1 && !byAction.has('member_told_in_review'))
       say('in_review push accepted but no member_told_in_review audit record');
   }
@@ -317,6 +377,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
   const injected: string[] = [];
   const problems: string[] = [];
   const outcomes: Record<string, number> = {};
+  const copiesPerDevice: Record<string, number> = {};
   const repeatsBefore = ctx.push.repeats();
   const abandonedBefore = ctx.push.abandoned();
   const teardown = await spec.setup?.(ctx);
@@ -366,7 +427,7 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
     await sleep(3000); // a late write after the final status would show up in the watcher now
     await watcher.stop();
     for (const b of watcher.backwards) problems.push(`status went backwards: ${b}`);
-    await verify(ctx, scanIds, outcomes, problems);
+    await verify(ctx, scanIds, outcomes, problems, copiesPerDevice);
     const repeated = ctx.push.repeats() - repeatsBefore;
     if (repeated)
       injected.push(`(seen) ${repeated} repeated push deliveries of an accepted key, answered 409 as the webhook contract says`);
@@ -377,7 +438,15 @@ async function runScenario(ctx: Ctx, spec: ScenarioSpec, extraEnv: Record<string
     await Promise.all([...run.workers, run.host].map((p) => killProc(p, 'SIGTERM')));
     await teardown?.();
   }
-  return { name: spec.name, injected, scans: scanIds.length, outcomes, problems, seconds: Math.round((Date.now() - started) / 1000) };
+  return {
+    name: spec.name,
+    injected,
+    scans: scanIds.length,
+    outcomes,
+    problems,
+    seconds: Math.round((Date.now() - started) / 1000),
+    ...(ctx.fcm ? { copiesPerDevice } : {}),
+  };
 }
 
 /** Kills a random worker every few seconds and starts it again, at least `min` times and at most `max`. */
@@ -413,16 +482,16 @@ const SCENARIOS: ScenarioSpec[] = [
     // (a passing run took 155 s against the old 150 s budget).
     budgetSeconds: 240,
     async setup(ctx) {
-      ctx.push.setDelay(3000);
-      return async () => ctx.push.setDelay(0);
+      delayPushes(ctx, 3000);
+      return async () => delayPushes(ctx, 0);
     },
     async inject(ctx, run, done) {
       // Whenever a push sits in the receiver's delay, kill both workers (the sender is one of them).
       let kills = 0;
       for (let i = 0; i < 600 && kills < 4 && !done(); i++) {
         await sleep(100);
-        if (ctx.push.holding() === 0) continue;
-        run.injected.push(`SIGKILL both workers while ${ctx.push.holding()} push(es) sat in the 3 s delay`);
+        if (pushesHeld(ctx) === 0) continue;
+        run.injected.push(`SIGKILL both workers while ${pushesHeld(ctx)} push(es) sat in the 3 s delay`);
         await Promise.all(run.workers.map((w) => killProc(w)));
         await Promise.all(run.workers.map((_, j) => run.restartWorker(j)));
         kills++;
@@ -503,6 +572,8 @@ async function main() {
   say('chaos: starting a throw-away local stack (Temporal file-backed and supervised)…');
   const stack = await startLocalStack({ dataDir, persistent: false, log: (l) => say(`  [stack] ${l.split('\n')[0]}`) });
   const push = await startPushReceiver(0);
+  const fcm = FCM ? await startFcmStandIn({ projectId: stack.env.FIREBASE_PROJECT_ID!, certDir: path.join(dataDir, 'fcm') }) : undefined;
+  if (fcm) say(`chaos: push through FCM to the FCM stand-in, ${DEVICES_PER_MEMBER} devices per member`);
   const bundlePath = path.join(dataDir, 'workflow-bundle.js');
   await writeWorkflowBundle(bundlePath, 'WARN'); // as production bundles it (failure converter included)
 
@@ -516,6 +587,7 @@ async function main() {
     // them awaiting_review past every budget.) The review path is exercised under faults this way.
     REVIEW_TIMEOUT_SECONDS: '20',
     REVIEW_TIMEOUT_DECISION: 'approve',
+    ...fcm?.clientEnv,
   };
   const config = loadConfig(env);
   const ctx: Ctx = {
@@ -524,6 +596,7 @@ async function main() {
     firebase: createFirebase(config, `chaos-${Date.now()}`),
     client: await createTemporalClient(config),
     push,
+    fcm,
     photos: await makeSampleScanPhotos('good'),
     functionsPort: await freePort(),
     bundlePath,
@@ -574,6 +647,7 @@ async function main() {
       results.push(r);
       for (const line of r.injected) say(`  injected: ${line}`);
       say(`  outcomes (status/workflow): ${JSON.stringify(r.outcomes)}`);
+      if (r.copiesPerDevice) say(`  FCM copies of the outcome push per device (copies: devices): ${JSON.stringify(r.copiesPerDevice)}`);
       say(`  ${r.problems.length ? `FAIL, ${r.problems.length} problem(s):` : 'PASS'} in ${r.seconds}s`);
       for (const p of r.problems.slice(0, 30)) say(`    - ${p}`);
     }
@@ -582,6 +656,7 @@ async function main() {
     await ctx.client.connection.close();
     await ctx.firebase.close();
     await push.close();
+    await fcm?.close();
     await stack.stop();
     rmSync(dataDir, { recursive: true, force: true });
   }
