@@ -1,6 +1,6 @@
 import type OpenAI from 'openai';
+import { Semaphore } from '../../common/semaphore';
 import { createModelClient } from './client';
-import { Semaphore } from './semaphore';
 import type { ModelSettings } from './settings';
 import { defaultModelTelemetry, type ModelTelemetry } from './telemetry';
 
