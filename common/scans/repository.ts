@@ -15,7 +15,7 @@ import {
 } from '../contracts/scan';
 import { Collections, type ConsentDocument, type ScanDocument, type UserDocument } from '../contracts/scan-document';
 import { isAlreadyExists } from './already-exists';
-import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
+import { prepareAudits, type ScanAuditEntry } from './audit-log';
 import { filtered, Queries } from './queries';
 import { consentRef, erasureRef, ScanMissingError, scanRef, scansCollection, userRef } from './refs';
 import { readForEnding, type ScanEnding, writeEnding } from './scan-ending';
@@ -234,14 +234,15 @@ export async function updateScan(
     onlyFrom?: readonly ScanStatus[];
     fields?: Record<string, unknown>;
     audits?: readonly ScanAuditEntry[];
+    /** The activity execution writing them (activityOccurrence): a retry of it records nothing again. */
+    occurrence?: string | undefined;
     /** Extra writes that belong to the same change (a credit refund, a history entry). */
     also?: (write: TransactionWrites, current: { ownerId: string; creditState: string | undefined }) => void;
   },
 ): Promise<{ applied: boolean; status: ScanStatus; ownerId: string; creditState: string | undefined }> {
   const ref = scanRef(db, scanId);
   return db.runTransaction(async (tx) => {
-    const audits = change.audits ?? [];
-    const [snap, ...auditSnaps] = await Promise.all([tx.get(ref), ...audits.map((a) => tx.get(keyedAuditRef(db, a.scanId, a.action)))]);
+    const [snap, writeAudits] = await Promise.all([tx.get(ref), prepareAudits(tx, db, change.audits ?? [], change.occurrence)]);
     if (!snap.exists) throw new ScanMissingError(`scan ${scanId} not found`);
     const scan = snap.data()!;
     const status = scan.status;
@@ -253,9 +254,7 @@ export async function updateScan(
     if (!allowed) return { applied: false, status, ownerId, creditState };
     const at = change.now.toISOString();
     tx.update(ref, { ...(change.to ? { status: change.to } : {}), ...(change.fields ?? {}), updatedAt: at });
-    audits.forEach((a, i) => {
-      if (!auditSnaps[i]!.exists) tx.create(keyedAuditRef(db, a.scanId, a.action), auditRecord(a, change.now));
-    });
+    writeAudits(change.now);
     change.also?.({ update: (r, d) => tx.update(r, d), set: (r, d) => tx.set(r, d) }, { ownerId, creditState });
     return { applied: true, status: change.to ?? status, ownerId, creditState };
   });

@@ -3,7 +3,7 @@ import { firestoreSdk } from '../clients/sdk-modules';
 import { canMoveStatus, ENDED_WITHOUT_RESULTS, type EndedWithoutResults, type ScanError, type ScanStatus } from '../contracts/scan';
 import type { ScanDocument } from '../contracts/scan-document';
 import type { Provenance } from '../contracts/scan-results';
-import { auditRecord, keyedAuditRef, type ScanAuditEntry } from './audit-log';
+import { type ScanAuditEntry, writeAuditInTransaction } from './audit-log';
 import { ScanMissingError, scanRef, scansCollection, userRef } from './refs';
 
 // The one way a scan ends without results, on either side and at any point: rejected at upload, upload
@@ -22,7 +22,7 @@ export interface ScanEnding {
   scanId: string;
   status: EndedWithoutResults;
   error: ScanError;
-  /** The one audit record of this ending (keyed by scan and action; its outcome is the final status). */
+  /** The one audit record of this ending (its outcome is the final status); written only with the status move. */
   audit: Omit<ScanAuditEntry, 'scanId' | 'outcome'>;
   /** The statuses it may end from (e.g. an end before start leaves only awaiting_upload). */
   onlyFrom?: readonly ScanStatus[];
@@ -33,7 +33,6 @@ export interface ScanEnding {
 /** What step 1 reads, in its transaction, before any write. */
 export interface EndingRead {
   scan: ScanDocument | undefined;
-  auditExists: boolean;
 }
 
 export interface EndingWrite {
@@ -46,12 +45,8 @@ export interface EndingWrite {
 }
 
 /** Step 1's reads: call in the transaction before any write (Firestore reads come first). */
-export async function readForEnding(tx: Transaction, db: Firestore, ending: Pick<ScanEnding, 'scanId' | 'audit'>): Promise<EndingRead> {
-  const [scan, audit] = await Promise.all([
-    tx.get(scanRef(db, ending.scanId)),
-    tx.get(keyedAuditRef(db, ending.scanId, ending.audit.action)),
-  ]);
-  return { scan: scan.data(), auditExists: audit.exists };
+export async function readForEnding(tx: Transaction, db: Firestore, ending: Pick<ScanEnding, 'scanId'>): Promise<EndingRead> {
+  return { scan: (await tx.get(scanRef(db, ending.scanId))).data() };
 }
 
 /**
@@ -77,10 +72,8 @@ export function writeEnding(tx: Transaction, db: Firestore, read: EndingRead, en
     ...(refunded ? { 'credit.state': 'refunded' } : {}),
   });
   if (refunded) tx.update(userRef(db, scan.ownerId), { scanCredits: firestoreSdk().FieldValue.increment(1) });
-  if (!read.auditExists) {
-    const entry = { ...ending.audit, scanId: ending.scanId, outcome: ending.status };
-    tx.create(keyedAuditRef(db, ending.scanId, ending.audit.action), auditRecord(entry, now));
-  }
+  // A new record: the status moved in this very transaction, so no earlier run of the ending recorded it.
+  writeAuditInTransaction(tx, db, { ...ending.audit, scanId: ending.scanId, outcome: ending.status }, now);
   return { applied: true, status: ending.status, refunded };
 }
 

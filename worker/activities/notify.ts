@@ -2,9 +2,10 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { documentConverter } from '../../common/clients/firestore-documents';
 import { Collections } from '../../common/contracts/scan-document';
-import { auditRecord, keyedAuditRef } from '../../common/scans/audit-log';
+import { prepareAudits } from '../../common/scans/audit-log';
 import type { ActivityDeps } from './deps';
 import { type PushMessage, PushNotAccepted } from './push/transport';
+import { activityOccurrence, WORKER } from './scan-progress';
 import { parseOrFail } from './validate';
 
 const NotifyInputSchema = z.object({
@@ -111,17 +112,14 @@ export function createNotifyActivities({ db, push, now }: ActivityDeps) {
       }
       const action = outcome === 'in_review' ? 'member_told_in_review' : 'member_notified';
       await db.runTransaction(async (tx) => {
-        const audit = keyedAuditRef(db, scanId, action);
-        const existing = await tx.get(audit);
+        // What really happened: the transport and whether any device got it (FCM with no token: 0).
+        const delivery = delivered > 0 ? `sent.${push.kind}` : `no_device.${push.kind}`;
+        const entry = { scanId, userId, action, outcome: delivery, actor: WORKER };
+        // A new record, never an overwrite; a retry of this execution finds its own.
+        const writeAudits = await prepareAudits(tx, db, [entry], activityOccurrence());
         const at = now();
         tx.update(marker, { state: 'sent', delivered, sentAt: at.toISOString() });
-        // What really happened: the transport and whether any device got it (FCM with no token: 0).
-        const record = auditRecord(
-          { scanId, userId, action, outcome: delivered > 0 ? `sent.${push.kind}` : `no_device.${push.kind}`, actor: 'system:worker' },
-          at,
-        );
-        if (!existing.exists) tx.create(audit, record);
-        else tx.set(audit, record);
+        writeAudits(at);
       });
       return { sent: true, delivered };
     },

@@ -43,5 +43,10 @@ export async function recordScanStep(
 ): Promise<void> {
   const audits: ScanAuditEntry[] =
     step.audit && step.userId ? [{ scanId: step.scanId, userId: step.userId, actor: WORKER, ...step.audit }] : [];
-  await updateScan(db, step.scanId, { now: now(), fields: { progress: progressOf('running', step.step) }, audits }).catch(scanNotFound);
+  await updateScan(db, step.scanId, {
+    now: now(),
+    fields: { progress: progressOf('running', step.step) },
+    audits,
+    occurrence: activityOccurrence(),
+  }).catch(scanNotFound);
 }

@@ -79,6 +79,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
       await requireScanConsent(userId);
       const moved = await updateScan(db, scanId, {
         now: now(),
+        occurrence: activityOccurrence(),
         to: 'running',
         fields: { progress: progressOf('running', 'consent') },
         audits: [{ scanId, userId, action: 'scan_started', outcome: 'ok', actor: WORKER }],
@@ -95,6 +96,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
       const at = now();
       const moved = await updateScan(db, scanId, {
         now: at,
+        occurrence: activityOccurrence(),
         to: 'awaiting_review',
         fields: {
           progress: progressOf('awaiting_review', 'review'),
@@ -152,6 +154,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
           : { scanId, userId, action: 'review_decided', outcome: appliedDecision, actor: `reviewer:${reviewerId}` };
       await updateScan(db, scanId, {
         now: at,
+        occurrence: activityOccurrence(),
         to: 'running',
         fields: { progress: progressOf('running', 'review'), 'review.decidedAt': at.toISOString(), 'review.outcome': outcome },
         audits: [audit],
@@ -171,6 +174,7 @@ export function createScanRecordActivities(deps: ActivityDeps) {
       const provenance: Provenance = { workflowType, buildId: deps.buildId, agents: agentProvenance(results) };
       const written = await updateScan(db, scanId, {
         now: at,
+        occurrence: activityOccurrence(),
         to: 'completed',
         fields: {
           results: { ...results, ...(modelUsage ? { modelUsage } : {}), provenance },
