@@ -1,9 +1,11 @@
-// `npm run replay -- --dir <folder>` or `npm run replay -- --blob --from <ISO> --to <ISO> [--task-queue <q>]`:
+// `npm run replay -- --dir <folder>` or
+// `npm run replay -- --blob --operator <id> --from <ISO> --to <ISO> [--task-queue <q>]`:
 // replays recorded or archived histories against the current workflow code; exits 1 on any
-// non-determinism (or any history that does not replay) and names it.
+// non-determinism (or any history that does not replay) and names it. Opening an archived scan history
+// decrypts a member's data, so each one opened is audited under the operator named.
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 import { archiveKeysFromPayloadKeys, openArchivedScanHistory } from '../common/archive/member-keys';
-import { createBlobService } from '../common/clients/blob';
+import { createDataBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { loadConfigOrExit } from '../common/config';
 import { LOCAL_PAYLOAD_KEY } from '../common/temporal/local-dev-key';
@@ -11,13 +13,17 @@ import { historiesFromArchive, historiesFromDir, replayAll } from '../worker/rep
 import { args, fail, WINDOW_OPTIONS, windowFromArgs } from './lib/archive-cli';
 
 async function main() {
-  const values = args({ ...WINDOW_OPTIONS, dir: { type: 'string' }, blob: { type: 'boolean' } });
+  const values = args({ ...WINDOW_OPTIONS, dir: { type: 'string' }, blob: { type: 'boolean' }, operator: { type: 'string' } });
   Runtime.install({ logger: new DefaultLogger('WARN') });
   let source;
   let firebase: ReturnType<typeof createFirebase> | undefined;
   if (values.dir && !values.blob) {
     source = historiesFromDir(values.dir);
   } else if (values.blob && !values.dir) {
+    // Who opens members' histories, for their audit records (the payload key's reader in Key Vault is the proof).
+    if (!values.operator || !/^[A-Za-z0-9_-]{1,64}$/.test(values.operator))
+      fail("replay --blob decrypts members' archived histories: name yourself with --operator <id> (letters, digits, _ or -)");
+    const actor = `operator:${values.operator}`;
     const config = loadConfigOrExit();
     // Scan histories are sealed with their member's key (docs/api.md "Right to erasure"): opened with it here;
     // an erased member's are skipped, since nothing can open them any more.
@@ -29,16 +35,16 @@ async function main() {
       ),
     );
     source = historiesFromArchive(
-      createBlobService(config).getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER),
+      createDataBlobService(config).getContainerClient(config.WORKFLOW_ARCHIVES_CONTAINER),
       windowFromArgs(values),
       async (entry, history) => {
-        const opened = await openArchivedScanHistory(db, archiveKeys, entry.workflowId, history);
+        const opened = await openArchivedScanHistory(db, archiveKeys, entry.workflowId, history, { actor, now: () => new Date() });
         if (opened === undefined) console.log(`skip ${entry.blob}: its member's key was destroyed (erased)`);
         return opened;
       },
     );
   } else {
-    fail('usage: replay --dir <folder> | replay --blob --from <ISO> --to <ISO> [--task-queue <q>]');
+    fail('usage: replay --dir <folder> | replay --blob --operator <id> --from <ISO> --to <ISO> [--task-queue <q>]');
   }
   // Histories recorded on a local stack use its published dev key; real archives need the real keys.
   const keys = process.env.PAYLOAD_ENCRYPTION_KEY

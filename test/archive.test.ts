@@ -4,6 +4,7 @@ import { gzipSync } from 'node:zlib';
 import { type Client, WorkflowFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { auditRecordsInWindow } from '../common/archive/audit-trail';
 import { canonicalJson } from '../common/archive/canonical-json';
 import { archiveWorkflowId, closedInWindowQuery, historyBlobPath, utcDayPath } from '../common/archive/layout';
 import { archiveKeysFromPayloadKeys, openArchivedScanHistory } from '../common/archive/member-keys';
@@ -15,6 +16,7 @@ import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { ArchiveMetadata, type ArchiveWindow, type ArchiveWorkflowResult, type ManifestEntry } from '../common/contracts/archive';
 import { workflowIdForScan } from '../common/contracts/scan';
+import { Collections } from '../common/contracts/scan-document';
 import { progressQuery } from '../common/contracts/workflow-messages';
 import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
 import { startDailyScan } from '../common/scans/start-scan';
@@ -100,9 +102,13 @@ async function runArchive(window: ArchiveWindow, cfg = config, tuning = {}, reco
   return result;
 }
 
+/** Who opens archived histories in this file (each opening is audited under this name). */
+const opener = { actor: 'operator:archive-test', now: () => new Date() };
+
 describe('archive of a batch of scans', () => {
   let window: ArchiveWindow;
   let runs: Array<{ workflowId: string; runId: string; closeTime: string }>;
+  let scanIds: string[];
 
   beforeAll(async () => {
     const from = new Date(Date.now() - 1000).toISOString();
@@ -115,6 +121,7 @@ describe('archive of a batch of scans', () => {
     await seedMember(firebase.db, userId, { credits: 1 });
     await seedLeanerScanYesterday(firebase.db, userId, { leanMassKg: 75.4 });
     const flagged = await seedUploadedScan(firebase, blob, config, { userId });
+    scanIds = [good, bad, flagged].map((s) => s.scanId);
     for (const s of [good, bad, flagged]) await startDailyScan(client, config, s, scanQueue);
     const handle = (id: string) => client.workflow.getHandle(workflowIdForScan(id));
     expect((await handle(good.scanId).result()).status).toBe('completed');
@@ -138,6 +145,17 @@ describe('archive of a batch of scans', () => {
     const result = await runArchive(window, config, {}, 'archive');
     expect(result.counts).toEqual({ listed: 3, written: 3, alreadyArchived: 0, conflicts: 0 });
     expect(result.manifest).toMatchObject({ count: 3, outcome: 'written' });
+    // The window's audit records went with it, hash-chained, written once beside the manifest.
+    // (Other files' records of the same minutes are in it too: the trail is the window's, not the task queue's.)
+    const audits = await auditRecordsInWindow(firebase.db, window);
+    expect(result.manifest.auditTrail).toMatchObject({ count: audits.length, outcome: 'written' });
+    const trail = (await container.getBlockBlobClient(result.manifest.auditTrail!.blob).downloadToBuffer()).toString();
+    const lines = trail.trim().split('\n');
+    expect(lines).toHaveLength(audits.length + 2); // header, records, footer
+    const archived = lines.slice(1, -1).map((l) => JSON.parse(l) as { n: number; id: string; record: { scanId?: string; action: string } });
+    expect(archived.map((l) => [l.n, l.id])).toEqual(audits.map((a, i) => [i + 1, a.id]));
+    for (const scanId of scanIds) expect(archived.filter((l) => l.record.scanId === scanId).length).toBeGreaterThanOrEqual(2);
+    expect(trail).not.toMatch(/"weightKg"|"bodyFatPercent"/);
 
     const expected = runs.map(historyBlobPath).sort();
     expect(await archivedBlobsOf(window, new Set(runs.map((r) => r.workflowId)))).toEqual(expected);
@@ -150,7 +168,7 @@ describe('archive of a batch of scans', () => {
       // again with the scan owner's archive key (docs/api.md "Right to erasure"): opened with it, byte for byte.
       const live = canonicalJson(JSON.parse(historyToJSON(await client.workflow.getHandle(run.workflowId, run.runId).fetchHistory())));
       expect(sha256).toBe(sha256Hex(canonicalJson(history)));
-      expect(canonicalJson(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, history))).toBe(live);
+      expect(canonicalJson(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, history, opener))).toBe(live);
       expect(canonicalJson(history)).not.toBe(live);
       expect(metadata[ArchiveMetadata.sha256]).toBe(sha256);
       expect(metadata[ArchiveMetadata.workflowType]).toBe(DAILY_SCAN_WORKFLOW);
@@ -183,7 +201,7 @@ describe('archive of a batch of scans', () => {
         { encoding: 'utf8', maxBuffer: 64 << 20 },
       );
       const archived = (await readArchivedHistory(container.getBlockBlobClient(historyBlobPath(run)))).history;
-      expect(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, archived)).toEqual(JSON.parse(shown));
+      expect(await openArchivedScanHistory(firebase.db, archiveKeys, run.workflowId, archived, opener)).toEqual(JSON.parse(shown));
     }
 
     const manifest = JSON.parse((await container.getBlockBlobClient(result.manifest.blob).downloadToBuffer()).toString()) as {
@@ -196,9 +214,10 @@ describe('archive of a batch of scans', () => {
     expect(manifest.entries.map((e) => e.blob).sort()).toEqual(expected);
   });
 
-  it('archive:verify re-reads every blob and passes', async () => {
-    const report = await verifyArchive({ client, container, window });
+  it('archive:verify re-reads every blob and the audit trail, and passes', async () => {
+    const report = await verifyArchive({ client, container, window, db: firebase.db });
     expect(report).toMatchObject({ ok: true, closedExecutions: 3, manifestCount: 3, verifiedBlobs: 3, problems: [] });
+    expect(report.auditRecords).toBe((await auditRecordsInWindow(firebase.db, window)).length);
     const cli = await runScript('scripts/archive-verify.ts', windowArgs(window));
     expect(cli.code, cli.stderr).toBe(0);
     expect(cli.stdout).toContain('archive verified');
@@ -214,14 +233,85 @@ describe('archive of a batch of scans', () => {
     expect(result.workflowId).toBe(archiveWorkflowId(window));
     expect(result.counts).toEqual({ listed: 3, written: 0, alreadyArchived: 3, conflicts: 0 });
     expect(result.manifest.outcome).toBe('already_archived');
+    expect(result.manifest.auditTrail?.outcome).toBe('already_archived');
     const after = await Promise.all(runs.map(async (r) => (await container.getBlockBlobClient(historyBlobPath(r)).getProperties()).etag));
     expect(after).toEqual(before);
   });
 
-  it('npm run replay replays the archived histories against the current workflow code', async () => {
-    const cli = await runScript('scripts/replay.ts', ['--blob', ...windowArgs(window)]);
+  it('npm run replay replays the archived histories against the current workflow code, each opening audited', async () => {
+    const opened = async () =>
+      (await firebase.db.collection(Collections.auditLogs).where('action', '==', 'archived_history_opened').get()).docs
+        .map((d) => d.data())
+        .filter((r) => scanIds.includes(r.scanId) && r.actor === 'operator:replay-test');
+    // Decrypting members' histories without saying who you are is refused, and opens nothing.
+    const anonymous = await runScript('scripts/replay.ts', ['--blob', ...windowArgs(window)]);
+    expect(anonymous.code).toBe(64);
+    expect(anonymous.stderr).toContain('--operator');
+    expect(await opened()).toEqual([]);
+
+    const cli = await runScript('scripts/replay.ts', ['--blob', '--operator', 'replay-test', ...windowArgs(window)]);
     expect(cli.code, cli.stdout + cli.stderr).toBe(0);
     expect(cli.stdout).toContain('"replayed":3');
+    // One record per history opened, naming the scan, its member and who opened it.
+    const records = await opened();
+    expect(records.map((r) => r.scanId).sort()).toEqual([...scanIds].sort());
+    for (const r of records)
+      expect(r).toMatchObject({ outcome: 'opened', userId: expect.any(String), subject: { workflowId: expect.any(String) } });
+  });
+
+  it('an audit record edited or deleted after the archive, or a line cut from the trail, is named by archive:verify', async () => {
+    // Two of this file's own records (other files' records of the window are theirs to read).
+    const ours = (await auditRecordsInWindow(firebase.db, window)).filter((r) => scanIds.includes(String(r.record.scanId)));
+    const [edited, deleted] = [ours[0]!.id, ours[1]!.id];
+    const ref = (id: string) => firebase.db.collection(Collections.auditLogs).doc(id);
+    const originals = await Promise.all([edited, deleted].map(async (id) => (await ref(id).get()).data()!));
+    // Someone with database access rewrites who acted in one record and removes another.
+    await ref(edited).update({ actor: 'reviewer:someone_else' });
+    await ref(deleted).delete();
+    try {
+      const report = await verifyArchive({ client, container, window, db: firebase.db });
+      expect(report.ok).toBe(false);
+      expect(report.problems).toHaveLength(2);
+      expect(report.problems).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ blob: `auditLogs/${edited}`, problem: 'audit_record_edited' }),
+          expect.objectContaining({ blob: `auditLogs/${deleted}`, problem: 'audit_record_deleted' }),
+        ]),
+      );
+      const cli = await runScript('scripts/archive-verify.ts', windowArgs(window));
+      expect(cli.code).toBe(1);
+      expect(cli.stderr).toContain(`BAD auditLogs/${edited}: audit_record_edited`);
+      expect(cli.stderr).toContain(`BAD auditLogs/${deleted}: audit_record_deleted`);
+    } finally {
+      await ref(edited).set(originals[0]!);
+      await ref(deleted).set(originals[1]!);
+    }
+    expect((await verifyArchive({ client, container, window, db: firebase.db })).ok).toBe(true);
+
+    // The trail itself, a line cut where Azure's immutability policy would refuse it (Azurite has none):
+    // its checksum no longer matches, and the chain names the record after the gap.
+    const trailBlob = container.getBlockBlobClient((await runArchive(window)).manifest.auditTrail!.blob);
+    const original = await trailBlob.downloadToBuffer();
+    const props = await trailBlob.getProperties();
+    const lines = original.toString().trimEnd().split('\n');
+    const cut = Buffer.from(`${lines.filter((_, i) => i !== 2).join('\n')}\n`);
+    await trailBlob.upload(cut, cut.length, { metadata: props.metadata });
+    try {
+      const report = await verifyArchive({ client, container, window, db: firebase.db });
+      const removed = JSON.parse(lines[2]!).id as string;
+      const after = JSON.parse(lines[3]!).id as string;
+      expect(report.problems).toHaveLength(3);
+      expect(report.problems).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ blob: trailBlob.name, problem: 'checksum_mismatch' }),
+          expect.objectContaining({ blob: `auditLogs/${after}`, problem: 'audit_record_removed_from_trail' }),
+          expect.objectContaining({ blob: `auditLogs/${removed}`, problem: 'audit_record_not_in_trail' }),
+        ]),
+      );
+    } finally {
+      await trailBlob.upload(original, original.length, { metadata: props.metadata });
+    }
+    expect((await verifyArchive({ client, container, window, db: firebase.db })).ok).toBe(true);
   });
 
   it('a tampered blob makes archive:verify fail and name it; a re-run alerts instead of overwriting', async () => {
@@ -307,8 +397,9 @@ describe('archive run with a worker crash', () => {
     expect(before).toBeLessThan(count); // killed mid-run
 
     proc = await spawnWorkerProcess(env);
+    let result: ArchiveWorkflowResult;
     try {
-      const result = (await client.workflow.getHandle(workflowId).result()) as ArchiveWorkflowResult;
+      result = (await client.workflow.getHandle(workflowId).result()) as ArchiveWorkflowResult;
       expect(result.counts.listed).toBe(count);
       expect(result.counts.written + result.counts.alreadyArchived).toBe(count);
       expect(result.counts.conflicts).toBe(0);
@@ -324,8 +415,10 @@ describe('archive run with a worker crash', () => {
     const blobs = await archivedBlobsOf(window, idSet);
     expect(blobs).toHaveLength(count);
     expect(new Set(blobs.map((b) => b.split('/')[3])).size).toBe(count); // one per run, none twice
-    const report = await verifyArchive({ client, container, window });
+    // The window's audit records (every file's of those minutes) went with it and verify too.
+    const report = await verifyArchive({ client, container, window, db: firebase.db });
     expect(report.problems).toEqual([]);
     expect(report).toMatchObject({ ok: true, closedExecutions: count, verifiedBlobs: count });
+    expect(result.manifest.auditTrail?.count).toBe(report.auditRecords);
   }, 240_000);
 });

@@ -59,6 +59,11 @@ export const manifestPath = (w: ArchiveWindow) => `${manifestBase(w)}.json`;
 /** A revision written when a manifest already exists with other content (the archive never overwrites). */
 export const manifestRevisionPath = (w: ArchiveWindow, sha256: string) => `${manifestBase(w)}.${sha256.slice(0, 16)}.json`;
 
+/** The window's audit trail (hash-chained, common/archive/audit-trail.ts), beside its manifest. */
+export const auditTrailPath = (w: ArchiveWindow) => `${manifestBase(w)}.audit-trail.jsonl`;
+/** A revision of it, written when the window's records changed after it was written (never an overwrite). */
+export const auditTrailRevisionPath = (w: ArchiveWindow, sha256: string) => `${manifestBase(w)}.audit-trail.${sha256.slice(0, 16)}.jsonl`;
+
 /** Part `{page}-{sha}` of a manifest: the entries of one page, content-addressed so a retry finds its own part. */
 export const manifestPartKey = (page: number, sha256: string) => `${pad(page, 6)}-${sha256.slice(0, 16)}`;
 export const manifestPartPath = (w: ArchiveWindow, key: string) => `${manifestBase(w)}.parts/${key}.json`;

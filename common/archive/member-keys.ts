@@ -5,6 +5,7 @@ import { documentConverter } from '../clients/firestore-documents';
 import { erasureSequence } from '../contracts/erasure';
 import { workflowIdForScan } from '../contracts/scan';
 import { Collections } from '../contracts/scan-document';
+import { appendAudit } from '../scans/audit-log';
 import { erasureRef, latestErasure } from '../scans/member-data';
 import { scanRef } from '../scans/repository';
 import { payloadKeyId } from '../temporal/key-id';
@@ -197,11 +198,33 @@ export function openHistoryPayloads(history: unknown, members: MemberDataKey[]):
 /**
  * A scan history as archived, with its payloads opened by its member's key (read from the scan's owner),
  * for replay; undefined when that key is gone (the member was erased: the history stays unreadable).
+ * Opening a member's history is a read of their data by someone else: it is audited first, naming who
+ * opens it (`actor`), and not opened when the record cannot be written.
  */
-export async function openArchivedScanHistory(db: Firestore, archiveKeys: Buffer[], workflowId: string, history: unknown) {
+export async function openArchivedScanHistory(
+  db: Firestore,
+  archiveKeys: Buffer[],
+  workflowId: string,
+  history: unknown,
+  audit: { actor: string; now: () => Date },
+) {
   if (!JSON.stringify(history).includes(b64(MEMBER_SEALED_ENCODING))) return history;
   const prefix = workflowIdForScan('');
-  const owner = workflowId.startsWith(prefix) ? (await scanRef(db, workflowId.slice(prefix.length)).get()).data()?.ownerId : undefined;
+  const scanId = workflowId.startsWith(prefix) ? workflowId.slice(prefix.length) : undefined;
+  const owner = scanId ? (await scanRef(db, scanId).get()).data()?.ownerId : undefined;
   const key = owner ? await existingMemberDataKey(db, archiveKeys, owner) : undefined;
-  return key ? openHistoryPayloads(history, [key]) : undefined;
+  if (!key || !owner) return undefined;
+  await appendAudit(
+    db,
+    {
+      scanId,
+      userId: owner,
+      action: 'archived_history_opened',
+      outcome: 'opened',
+      actor: audit.actor,
+      subject: { workflowId: workflowId.slice(0, 64) },
+    },
+    audit.now(),
+  );
+  return openHistoryPayloads(history, [key]);
 }

@@ -1,10 +1,13 @@
 // Verifies a window's archive against Temporal: every closed execution has its blob, every blob's bytes
-// hash to the checksum in its metadata and in the manifest, and the counts agree.
+// hash to the checksum in its metadata and in the manifest, and the counts agree. With the database, also
+// the window's audit trail: its hash chain, and the live audit records against it (common/archive/audit-trail.ts).
 import type { ContainerClient } from '@azure/storage-blob';
 import type { Client } from '@temporalio/client';
+import type { Firestore } from 'firebase-admin/firestore';
 import { ArchiveMetadata, type ArchiveWindow, type ManifestEntry, ManifestEntrySchema } from '../contracts/archive';
-import { closedInWindowQuery, historyBlobPath } from './layout';
-import { downloadText, findManifestBlob, readGzipBlob } from './store';
+import { type AuditTrailProblem, auditRecordsInWindow, compareWithLive, verifyAuditTrail } from './audit-trail';
+import { auditTrailPath, closedInWindowQuery, historyBlobPath, manifestBase } from './layout';
+import { downloadText, findManifestBlob, readGzipBlob, sha256Hex } from './store';
 
 export interface VerifyProblem {
   /** The blob concerned (or the manifest). */
@@ -17,7 +20,10 @@ export interface VerifyProblem {
     | 'not_in_manifest'
     | 'not_closed_in_window'
     | 'manifest_missing'
-    | 'count_mismatch';
+    | 'count_mismatch'
+    | 'audit_trail_missing'
+    | 'audit_trail_revised'
+    | AuditTrailProblem['problem'];
   detail?: string;
 }
 
@@ -28,7 +34,30 @@ export interface VerifyReport {
   closedExecutions: number;
   manifestCount: number;
   verifiedBlobs: number;
+  /** Records in the window's audit trail (when the database was given). */
+  auditRecords?: number;
   problems: VerifyProblem[];
+}
+
+/** The window's audit trail: its checksum and chain, then each live record against it; every problem names a record or a line. */
+async function verifyWindowAuditTrail(container: ContainerClient, db: Firestore, window: ArchiveWindow) {
+  const problems: VerifyProblem[] = [];
+  const path = auditTrailPath(window);
+  const blob = container.getBlockBlobClient(path);
+  if (!(await blob.exists())) return { problems: [{ blob: path, problem: 'audit_trail_missing' as const }], records: 0 };
+  const [text, props] = await Promise.all([downloadText(blob), blob.getProperties()]);
+  const recorded = props.metadata?.[ArchiveMetadata.sha256];
+  if (sha256Hex(text) !== recorded)
+    problems.push({ blob: path, problem: 'checksum_mismatch', detail: `stored ${sha256Hex(text)}, metadata ${recorded ?? '(none)'}` });
+  const { problems: chain, archived } = verifyAuditTrail(window, text);
+  const live = await auditRecordsInWindow(db, window);
+  for (const p of [...chain, ...compareWithLive(archived, live)])
+    problems.push({ blob: p.where.startsWith('line') ? `${path} ${p.where}` : p.where, problem: p.problem, detail: p.detail });
+  // A revision means the records changed after the night's export (it is the alert the export raised).
+  for await (const b of container.listBlobsFlat({ prefix: `${manifestBase(window)}.audit-trail.` }))
+    if (b.name !== path)
+      problems.push({ blob: b.name, problem: 'audit_trail_revised', detail: "the window's records changed after the trail was written" });
+  return { problems, records: archived.size };
 }
 
 export async function verifyArchive(opts: {
@@ -37,6 +66,8 @@ export async function verifyArchive(opts: {
   window: ArchiveWindow;
   concurrency?: number;
   onProgress?: (verified: number) => void;
+  /** The database whose audit records the window's trail is checked against; without it the trail is not checked. */
+  db?: Firestore;
 }): Promise<VerifyReport> {
   const { client, container, window } = opts;
   const problems: VerifyProblem[] = [];
@@ -118,6 +149,8 @@ export async function verifyArchive(opts: {
       detail: `${closed} closed executions in the window, manifest lists ${manifestCount}`,
     });
   }
+  const trail = opts.db ? await verifyWindowAuditTrail(container, opts.db, window) : undefined;
+  problems.push(...(trail?.problems ?? []));
   problems.sort((a, b) => a.blob.localeCompare(b.blob));
   return {
     ok: problems.length === 0,
@@ -126,6 +159,7 @@ export async function verifyArchive(opts: {
     closedExecutions: closed,
     manifestCount,
     verifiedBlobs: verified,
+    ...(trail ? { auditRecords: trail.records } : {}),
     problems,
   };
 }

@@ -73,7 +73,14 @@ export interface ArchiveWorkflowInput extends ArchiveWindow {
 export interface ArchiveWorkflowResult {
   window: ArchiveWindow;
   counts: ArchiveCounts;
-  manifest: { blob: string; sha256: string; count: number; outcome: 'written' | 'already_archived' | 'revised' };
+  manifest: {
+    blob: string;
+    sha256: string;
+    count: number;
+    outcome: 'written' | 'already_archived' | 'revised';
+    /** The window's audit records, hash-chained (common/archive/audit-trail.ts); absent in runs from before it. */
+    auditTrail?: { blob: string; sha256: string; count: number; outcome: 'written' | 'already_archived' | 'revised' };
+  };
   pages: number;
   continuedRuns: number;
 }

@@ -14,8 +14,11 @@ import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-w
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import type { temporal } from '@temporalio/proto';
 import { z } from 'zod';
+import { AUDIT_TRAIL_FORMAT, auditRecordsInWindow, buildAuditTrail } from '../../common/archive/audit-trail';
 import { canonicalJson } from '../../common/archive/canonical-json';
 import {
+  auditTrailPath,
+  auditTrailRevisionPath,
   closedInWindowQuery,
   closeStatusName,
   historyBlobPath,
@@ -164,6 +167,37 @@ export function createArchiveActivities(deps: ActivityDeps) {
       Context.current().log.warn('erasure began while a scan history was archived: its member key destroyed', { workflowId });
     };
     return { kind: 'sealed' as const, member, recheck };
+  }
+
+  /**
+   * The window's audit records as a hash-chained file, written once beside the manifest. Records that
+   * changed after it was written (edited or deleted) give another file: a revision beside it, never an
+   * overwrite, and the alert `AuditTrailChanged`; `archive:verify` names the records.
+   */
+  async function exportAuditTrail(w: ArchiveWindow): Promise<NonNullable<ArchiveWorkflowResult['manifest']['auditTrail']>> {
+    const ctx = Context.current();
+    // A day's records are read a page at a time; each page is a heartbeat, so a long read is not taken for a dead worker.
+    const records = await auditRecordsInWindow(deps.db, w, { onPage: (read) => ctx.heartbeat(`audit-trail:${read}`) });
+    const trail = buildAuditTrail(w, records);
+    const body = Buffer.from(trail.text, 'utf8');
+    const sha256 = sha256Hex(body);
+    const options = {
+      sha256,
+      contentType: 'application/x-ndjson',
+      metadata: { [ArchiveMetadata.format]: AUDIT_TRAIL_FORMAT, count: String(trail.count) },
+    };
+    const target = auditTrailPath(w);
+    const first = await writeOnce(container().getBlockBlobClient(target), body, options);
+    if (first.outcome !== 'conflict') return { blob: target, sha256, count: trail.count, outcome: first.outcome };
+    const revision = auditTrailRevisionPath(w, sha256);
+    const rev = await writeOnce(container().getBlockBlobClient(revision), body, options);
+    if (rev.outcome === 'conflict') throw new Error(`audit trail revision ${revision} exists with other content`);
+    ctx.log.warn('audit records of an archived window changed since its trail was written; wrote a revision', {
+      alert: 'AuditTrailChanged',
+      auditTrail: target,
+      revision,
+    });
+    return { blob: revision, sha256, count: trail.count, outcome: 'revised' };
   }
 
   /** One history: fetch, serialise, checksum, gzip, write once. Conflicts are reported, never overwritten. */
@@ -415,21 +449,26 @@ export function createArchiveActivities(deps: ActivityDeps) {
         }
       }
 
-      const target = manifestPath(w);
-      const existing = container().getBlockBlobClient(target);
-      if (!(await existing.exists())) {
-        const first = await commit(target);
-        if (first.outcome === 'written') return { blob: target, sha256: first.sha256, count: counted, outcome: 'written' };
+      async function writeManifest(): Promise<Omit<ArchiveWorkflowResult['manifest'], 'auditTrail'>> {
+        const target = manifestPath(w);
+        const existing = container().getBlockBlobClient(target);
+        if (!(await existing.exists())) {
+          const first = await commit(target);
+          if (first.outcome === 'written') return { blob: target, sha256: first.sha256, count: counted, outcome: 'written' };
+        }
+        const ours = await stream();
+        const theirs = (await existing.getProperties()).metadata?.[ArchiveMetadata.sha256];
+        if (theirs === ours.sha256) return { blob: target, sha256: ours.sha256, count: counted, outcome: 'already_archived' };
+        // Another run saw another set of executions (late visibility, a changed filter): keep both, never overwrite.
+        const revision = manifestRevisionPath(w, ours.sha256);
+        const rev = container().getBlockBlobClient(revision);
+        if (!(await rev.exists())) await commit(revision);
+        ctx.log.warn('archive manifest differs from the one already stored; wrote a revision', { manifest: target, revision });
+        return { blob: revision, sha256: ours.sha256, count: counted, outcome: 'revised' };
       }
-      const ours = await stream();
-      const theirs = (await existing.getProperties()).metadata?.[ArchiveMetadata.sha256];
-      if (theirs === ours.sha256) return { blob: target, sha256: ours.sha256, count: counted, outcome: 'already_archived' };
-      // Another run saw another set of executions (late visibility, a changed filter): keep both, never overwrite.
-      const revision = manifestRevisionPath(w, ours.sha256);
-      const rev = container().getBlockBlobClient(revision);
-      if (!(await rev.exists())) await commit(revision);
-      ctx.log.warn('archive manifest differs from the one already stored; wrote a revision', { manifest: target, revision });
-      return { blob: revision, sha256: ours.sha256, count: counted, outcome: 'revised' };
+      const manifest = await writeManifest();
+      // The window's audit records go with it, in the same activity (no new workflow step: histories replay).
+      return { ...manifest, auditTrail: await exportAuditTrail(w) };
     },
   };
 }
