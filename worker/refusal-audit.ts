@@ -1,6 +1,7 @@
 import type { SerializationContext } from '@temporalio/common';
 import type { InjectedSinks } from '@temporalio/worker';
 import type { Firestore } from 'firebase-admin/firestore';
+import { memberOfErasureWorkflow } from '../common/contracts/erasure';
 import { workflowIdForScan } from '../common/contracts/scan';
 import type { ReviewAuditSinks, ReviewRefusal } from '../common/contracts/workflow-messages';
 import { appendAudit } from '../common/scans/audit-log';
@@ -15,8 +16,10 @@ const SCAN_PREFIX = workflowIdForScan('');
 /** What a refused message claimed is kept only when it looks like an identifier (it is the sender's text). */
 const identifier = (value: string | undefined) => (value && /^[A-Za-z0-9_-]{1,64}$/.test(value) ? value : undefined);
 
-/** The scan and member a workflow id names (a scan workflow's document names its owner). */
+/** The scan and member a workflow id names (a scan workflow's document names its owner; an erasure's id its member). */
 async function memberOf(db: Firestore, workflowId: string | undefined): Promise<{ scanId?: string; userId: string }> {
+  const erased = workflowId && memberOfErasureWorkflow(workflowId);
+  if (erased) return { userId: erased };
   if (!workflowId?.startsWith(SCAN_PREFIX)) return { userId: 'unknown' };
   const scanId = workflowId.slice(SCAN_PREFIX.length);
   const owner = (await scanRef(db, scanId).get()).data()?.ownerId;

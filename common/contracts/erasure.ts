@@ -41,6 +41,14 @@ export const erasureSequence = (doc: Pick<ErasureDocument, 'sequence'>) => doc.s
  */
 export const workflowIdForErasure = (userId: string, sequence: number) => `erase-member-${userId}-${sequence}`;
 
+/** `erase-member-{userId}-{sequence}`, read back from workflowIdForErasure's own format. */
+const ERASURE_WORKFLOW_ID = new RegExp(`^${workflowIdForErasure('(.+)', 0).replace(/0$/, '')}\\d+$`);
+/** The member an erasure's workflow id names (what lies between the prefix and the number), if it is one. */
+export function memberOfErasureWorkflow(workflowId: string): string | undefined {
+  const userId = ERASURE_WORKFLOW_ID.exec(workflowId)?.[1];
+  return userId && UserIdSchema.safeParse(userId).success ? userId : undefined;
+}
+
 export const EraseMemberInputSchema = z.object({
   userId: UserIdSchema,
   /** Which erasure of the member this is (absent in erasures started before they were numbered). */

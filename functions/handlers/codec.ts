@@ -1,8 +1,8 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Payload } from '@temporalio/common';
 import { CodecQuerySchema, CodecRequestSchema, CodecResponseSchema } from '../../common/contracts/api';
-import { workflowIdForErasure } from '../../common/contracts/erasure';
-import { DailyScanInputSchema, ScanIdSchema, UserIdSchema, workflowIdForScan } from '../../common/contracts/scan';
+import { memberOfErasureWorkflow } from '../../common/contracts/erasure';
+import { DailyScanInputSchema, ScanIdSchema, workflowIdForScan } from '../../common/contracts/scan';
 import { appendAudit } from '../../common/scans/audit-log';
 import { scanRef } from '../../common/scans/repository';
 import { payloadDataConverter } from '../../common/temporal/payload-encryption';
@@ -62,8 +62,6 @@ function checkCaller(request: HttpRequest, deps: Deps) {
 }
 
 const SCAN_PREFIX = workflowIdForScan('');
-/** `erase-member-{userId}-{sequence}` (workflowIdForErasure): the member is what lies between. */
-const ERASURE_ID = new RegExp(`^${workflowIdForErasure('(.+)', 0).replace(/0$/, '')}\\d+$`);
 const ARCHIVE_PREFIX = 'archive-';
 
 /**
@@ -78,8 +76,8 @@ async function memberOf(deps: Deps, workflowId: string | undefined): Promise<{ w
     if (typeof owner !== 'string') throw new ApiProblem('workflow_unknown', 'no scan of this app runs under that workflow id');
     return { workflowId, scanId, userId: owner };
   }
-  const erased = ERASURE_ID.exec(workflowId)?.[1];
-  if (erased && UserIdSchema.safeParse(erased).success) return { workflowId, userId: erased };
+  const erased = memberOfErasureWorkflow(workflowId);
+  if (erased) return { workflowId, userId: erased };
   if (workflowId.startsWith(ARCHIVE_PREFIX)) return { workflowId, userId: 'none' };
   throw new ApiProblem('workflow_unknown', 'not a workflow of this app (daily-scan-…, erase-member-…, archive-…)');
 }
