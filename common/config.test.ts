@@ -50,6 +50,13 @@ describe('config', () => {
     expect(problems({ ...local, REVIEW_MIN_CONFIDENCE: 'high' })).toEqual(['REVIEW_MIN_CONFIDENCE']);
   });
 
+  it("ends a decider's access 24 h after the decision and alerts above 200 reviewer reads an hour by default", () => {
+    const c = loadConfig(local);
+    expect({ after: c.REVIEW_ACCESS_AFTER_DECISION_SECONDS, reads: c.REVIEW_READS_ALERT_PER_HOUR }).toEqual({ after: 86_400, reads: 200 });
+    expect(problems({ ...local, REVIEW_ACCESS_AFTER_DECISION_SECONDS: '-1' })).toEqual(['REVIEW_ACCESS_AFTER_DECISION_SECONDS']);
+    expect(problems({ ...local, REVIEW_READS_ALERT_PER_HOUR: '0' })).toEqual(['REVIEW_READS_ALERT_PER_HOUR']);
+  });
+
   it('keeps an event stream open at most 180 s by default, always ended by the server before the host cuts it at 300 s', () => {
     const c = loadConfig(local);
     expect({ max: c.SCAN_EVENTS_MAX_SECONDS, heartbeat: c.SCAN_EVENTS_HEARTBEAT_SECONDS }).toEqual({ max: 180, heartbeat: 15 });

@@ -206,6 +206,13 @@ const ConfigObject = z.object({
   REVIEW_TIMEOUT_SECONDS: int(1, 30 * 24 * 3600).default(48 * 3600),
   REVIEW_TIMEOUT_DECISION: ReviewVerdictSchema.default('reject'),
   REVIEW_MIN_CONFIDENCE: num(0, 1).default(0.5),
+  /** How long a reviewer who decided a scan can still read it after the decision (then 404 like any other scan). */
+  REVIEW_ACCESS_AFTER_DECISION_SECONDS: int(0, 30 * 24 * 3600).default(24 * 3600),
+  /**
+   * Reads of members' health data by one reviewer within one clock hour above which each further read
+   * records the alert's metric (reddyfit_reviewer_reads_over_threshold). An opened packet and each photo count.
+   */
+  REVIEW_READS_ALERT_PER_HOUR: int(1, 100_000).default(200),
   PHOTO_RETENTION_ON_FAILURE: PhotoRetentionSchema.default('delete'),
   QUALITY_MIN_WIDTH: int(64, 10_000).optional(),
   QUALITY_MIN_HEIGHT: int(64, 10_000).optional(),

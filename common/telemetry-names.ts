@@ -16,6 +16,14 @@ export const METER_NAME: string = names.meterName;
  */
 export const ScanMetrics = names.scanMetrics;
 
+/**
+ * Review metrics, recorded by the Functions app (functions/scans/reviewer-reads.ts):
+ * - readsOverThreshold: counter of health-data reads by one reviewer beyond REVIEW_READS_ALERT_PER_HOUR
+ *   in one clock hour, attribute `reviewer` (the reviewer's uid: staff, never a member or a scan)
+ */
+export const ReviewMetrics = names.reviewMetrics;
+export const REVIEWER_ATTRIBUTE: string = names.reviewerAttribute;
+
 /** Values of the `outcome` attribute. No other label is ever attached (never health data). */
 export const ScanOutcome = names.scanOutcomes as unknown as readonly ['completed', 'rejected', 'failed', 'cancelled'];
 export type ScanOutcome = (typeof ScanOutcome)[number];

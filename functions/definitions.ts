@@ -16,6 +16,7 @@ import { openApiFunction } from './handlers/openapi';
 import { reconcileUploads } from './handlers/reconcile-uploads';
 import { createReportShare, getSharedReport, getSharedReportPdf, listReportShares, revokeReportShare } from './handlers/report-shares';
 import { reviewConsole } from './handlers/review-console';
+import { getReviewPacket, getReviewPhoto } from './handlers/review-packet';
 import { reviewScan } from './handlers/review-scan';
 import { scanEvents } from './handlers/scan-events';
 import { getScanReport, getScanReportPdf } from './handlers/scan-report';
@@ -40,6 +41,8 @@ export const functions: readonly FunctionDefinition[] = [
   getSharedReportPdf,
   submitScan,
   listReviews,
+  getReviewPacket,
+  getReviewPhoto,
   reviewScan,
   cancelScan,
   getConsents,

@@ -108,11 +108,11 @@ function operation(def: AnyHttpFunction, schemas: DocumentSchemas) {
               : doc.events
                 ? { [EVENT_STREAM]: eventStreamMedia(doc.events, schemas) }
                 : doc.contentType
-                  ? {
-                      [doc.contentType]: {
-                        schema: { type: 'string', ...(doc.contentType.startsWith('text/') ? {} : { format: 'binary' }) },
-                      },
-                    }
+                  ? Object.fromEntries(
+                      [doc.contentType]
+                        .flat()
+                        .map((type) => [type, { schema: { type: 'string', ...(type.startsWith('text/') ? {} : { format: 'binary' }) } }]),
+                    )
                   : { 'application/json': { schema: doc.schema ? schemas.of(doc.schema, 'output') : { type: 'object' } } },
           }),
     };

@@ -20,7 +20,7 @@ import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { loadConfig } from '../common/config';
-import type { CreateScanResponse, ReviewQueueResponseSchema } from '../common/contracts/api';
+import type { CreateScanResponse, ReviewPacketSchema, ReviewQueueResponseSchema } from '../common/contracts/api';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { userRef } from '../common/scans/repository';
 import { startLocalHost } from '../functions/local-host';
@@ -34,6 +34,7 @@ import { buildReviewConsole } from './lib/review-console';
 import { makeSampleScanPhotos } from './lib/sample-photos';
 
 type ReviewQueue = z.output<typeof ReviewQueueResponseSchema>;
+type ReviewPacket = z.output<typeof ReviewPacketSchema>;
 
 const keep = process.argv.includes('--keep');
 /** Reach Temporal through the mTLS peer with a client certificate, as against Temporal Cloud. */
@@ -290,14 +291,19 @@ async function main() {
         `  Member is told    "${flagged.final.json.review?.message ?? 'in review'}" (Retry-After ${flagged.final.headers.get('retry-after')} s)`,
       );
       const queue = await call('GET', '/api/reviews?limit=25', reviewer.token);
-      const item = (queue.json as ReviewQueue).items.find((i) => i.scanId === flagged.scanId);
-      if (!item) throw new Error('the flagged scan is not in the review queue');
+      const listed = (queue.json as ReviewQueue).items.find((i) => i.scanId === flagged.scanId);
+      if (!listed) throw new Error('the flagged scan is not in the review queue');
+      say(`GET /api/reviews as reviewer ${reviewer.email}: ${queue.json.items.length} waiting (ids, reasons and times only)`);
+      const opened = await call('GET', `/api/reviews/${flagged.scanId}`, reviewer.token);
+      const item = opened.json as ReviewPacket;
       const p = item.deltas?.plausibility;
-      say(`GET /api/reviews as reviewer ${reviewer.email}: ${queue.json.items.length} waiting; this scan:`);
+      say(`GET /api/reviews/${flagged.scanId}: the packet of this one scan (the opening audited):`);
       say(
         `  Reasons           ${item.reasons.join(', ')}${p ? ` (${p.reason}: ${p.observed.weightKg} kg in ${p.days} days, band ±${p.expectedBand.weightKg} kg)` : ''}`,
       );
-      say(`  Photos            ${item.photos.map((ph) => ph.angle).join(', ')} (read URLs valid 5 min, each audited)`);
+      say(
+        `  Photos            ${item.photos.map((ph) => ph.angle).join(', ')} (served by the API with the reviewer's token, each read audited)`,
+      );
       say(
         `  History points    ${item.history.length} for the chart; decision due in ${Math.round(item.secondsLeft / 3600)} h, then ${item.onTimeout}`,
       );

@@ -54,6 +54,7 @@ describe('functions: authorisation matrix', () => {
       'credit.state': 'consumed',
       results: await sampleScanResults(),
       reviewedBy: ids.decider,
+      reviewedAt: new Date().toISOString(), // within REVIEW_ACCESS_AFTER_DECISION_SECONDS: the decider still has a need
     });
     sharedToken = (await createShare(firebase.db, { scanId: decided.scanId, ownerId: ids.owner, lifetimeDays: 1, now: new Date() })).token;
     host = await startFunctionsHost(config);
@@ -192,6 +193,31 @@ describe('functions: authorisation matrix', () => {
       [],
     ],
     [
+      "open a scan's review packet while it waits",
+      'GET',
+      () => `/api/reviews/${pending.scanId}`,
+      undefined,
+      { anonymous: 401, owner: 403, other: 403, pendingReviewer: 200, decider: 200, otherReviewer: 200, operator: 403 },
+      ['pendingReviewer', 'decider', 'otherReviewer'],
+    ],
+    [
+      "open a decided scan's review packet",
+      'GET',
+      () => `/api/reviews/${decided.scanId}`,
+      undefined,
+      { anonymous: 401, owner: 403, other: 403, pendingReviewer: 404, decider: 200, otherReviewer: 404, operator: 403 },
+      ['decider'],
+    ],
+    [
+      // This document has no sealed photos: a reviewer with a need gets not_found, and nothing is read.
+      'read a photo of a scan waiting for review',
+      'GET',
+      () => `/api/reviews/${pending.scanId}/photos/front`,
+      undefined,
+      { anonymous: 401, owner: 403, other: 403, pendingReviewer: 404, decider: 404, otherReviewer: 404, operator: 403 },
+      [],
+    ],
+    [
       'list own scans',
       'GET',
       () => '/api/scans',
@@ -268,7 +294,7 @@ describe('functions: authorisation matrix', () => {
   for (const [name, method, path, json, expected, audited] of rows) {
     it(`${method} ${name}`, async () => {
       const shared = path().startsWith('/api/shared/');
-      const scanId = shared ? decided.scanId : /scans\/([^/]+)/.exec(path())?.[1];
+      const scanId = shared ? decided.scanId : /(?:scans|reviews)\/([^/]+)/.exec(path())?.[1];
       for (const caller of callers) {
         const before = scanId ? (await readAudits(scanId)).length : 0;
         const started = new Date().toISOString();
@@ -281,7 +307,13 @@ describe('functions: authorisation matrix', () => {
           // A shared link's reader is the link, whoever holds it; anyone else's read is a reviewer's.
           const actor = shared ? /^share:/ : new RegExp(`^reviewer:${ids[caller as keyof typeof ids]}$`);
           const record = after.find((a) => actor.test(a.actor) && a.at >= started);
-          const what = /\/events$/.test(path()) ? 'scan_events' : shared || /\/report(\.pdf)?$/.test(path()) ? 'report' : 'scan';
+          const what = /\/events$/.test(path())
+            ? 'scan_events'
+            : shared || /\/report(\.pdf)?$/.test(path())
+              ? 'report'
+              : /\/api\/reviews\//.test(path())
+                ? 'review_packet'
+                : 'scan';
           const why = shared ? 'shared_link' : 'review';
           expect(record).toMatchObject({ userId: ids.owner, subject: { why, what }, at: expect.any(String) });
           // Identifiers only: no health data in the audit trail.

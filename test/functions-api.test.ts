@@ -69,6 +69,8 @@ describe('functions: consents, health and OpenAPI', () => {
       '/api/me/trend',
       '/api/openapi.json',
       '/api/reviews',
+      '/api/reviews/{scanId}',
+      '/api/reviews/{scanId}/photos/{angle}',
       '/api/scans',
       '/api/scans/{scanId}',
       '/api/scans/{scanId}/cancel',
@@ -91,6 +93,11 @@ describe('functions: consents, health and OpenAPI', () => {
     // The codec endpoint's refusals are documented with their codes (the CORS preflight is not an API operation).
     expect(Object.keys(doc.paths['/api/codec/decode'])).toEqual(['post']);
     expect(doc.paths['/api/codec/decode'].post.responses['421']).toBeTruthy();
+    // A review photo is the image itself, never cached; the queue's items carry no health data.
+    const photo = doc.paths['/api/reviews/{scanId}/photos/{angle}'].get.responses['200'];
+    expect(Object.keys(photo.content).sort()).toEqual(['image/jpeg', 'image/png', 'image/webp']);
+    expect(Object.keys(photo.headers)).toEqual(['Cache-Control']);
+    expect(doc.paths['/api/reviews/{scanId}'].get.responses['404']).toBeTruthy();
     expect(doc.components.securitySchemes.firebaseIdToken).toMatchObject({ type: 'http', scheme: 'bearer' });
   });
 });

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { metrics } from '@opentelemetry/api';
 import {
   AggregationTemporality,
@@ -6,13 +7,18 @@ import {
   type MetricData,
   PeriodicExportingMetricReader,
 } from '@opentelemetry/sdk-metrics';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workflowIdForScan } from '../common/contracts/scan';
+import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import { startDailyScan } from '../common/scans/start-scan';
-import { OUTCOME_ATTRIBUTE, ScanMetrics, TemporalSdkMetrics } from '../common/telemetry-names';
+import { OUTCOME_ATTRIBUTE, REVIEWER_ATTRIBUTE, ReviewMetrics, ScanMetrics, TemporalSdkMetrics } from '../common/telemetry-names';
+import { createDeps, type Deps } from '../functions/deps';
+import { type LocalHost, startLocalHost } from '../functions/local-host';
 import { makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { temporalMetricsForwarder } from '../worker/telemetry';
-import { scanWorkerSuite, seedUploadedScan } from './helpers/scan';
+import { idTokenFor } from './helpers/auth';
+import { api } from './helpers/http';
+import { measurements, newScanId, newUserId, scanWorkerSuite, seedMember, seedUploadedScan } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // The metrics the alerts read (common/telemetry-names.ts) are recorded: the Runtime is installed as the
@@ -82,5 +88,57 @@ describe('metrics: scan outcomes and Temporal SDK metrics reach OpenTelemetry', 
     }
     const pollers = named(all, TemporalSdkMetrics.pollers)!;
     expect(pollers.dataPoints.some((p) => p.attributes.task_queue === config.TEMPORAL_TASK_QUEUE && (p.value as number) > 0)).toBe(true);
+  });
+});
+
+describe('metrics: reads of health data per reviewer and hour', () => {
+  const threshold = 3;
+  const readsConfig = testConfig({ TEMPORAL_TASK_QUEUE: config.TEMPORAL_TASK_QUEUE, REVIEW_READS_ALERT_PER_HOUR: String(threshold) });
+  let clock = new Date('2026-12-01T10:05:00.000Z');
+  let deps: Deps;
+  let host: LocalHost;
+  beforeAll(async () => {
+    // In this process, so its metrics reach the in-memory reader above; the hour is the test's.
+    deps = createDeps(readsConfig, { firebaseAppName: `metrics-reads-${randomUUID()}`, now: () => clock });
+    host = await startLocalHost({ config: readsConfig, port: 0, deps, timers: false, log: () => undefined });
+  });
+  afterAll(async () => {
+    await host?.close();
+    await deps?.close();
+  });
+
+  const overThreshold = async (reviewerUid: string) => {
+    const m = named(await collected(), ReviewMetrics.readsOverThreshold);
+    return m?.dataPoints.filter((p) => p.attributes[REVIEWER_ATTRIBUTE] === reviewerUid).reduce((s, p) => s + (p.value as number), 0) ?? 0;
+  };
+
+  it("records the alert's metric for each read past the hourly threshold, per reviewer, and starts again the next hour", async () => {
+    const owner = newUserId();
+    await seedMember(suite.firebase.db, owner, { credits: 1 });
+    const scan = await createScanWithCredit(suite.firebase.db, {
+      scanId: newScanId(),
+      userId: owner,
+      measurements: measurements(),
+      now: new Date(),
+    });
+    await scanRef(suite.firebase.db, scan.scanId).update({ status: 'awaiting_review' });
+    const busy = `reviewer_${randomUUID().slice(0, 8)}`;
+    const calm = `reviewer_${randomUUID().slice(0, 8)}`;
+    const token = (uid: string) => idTokenFor(suite.firebase.auth, readsConfig, uid, { reviewer: true });
+    const open = async (t: string) => expect((await api(host, `/api/reviews/${scan.scanId}`, { token: t })).status).toBe(200);
+    const [busyToken, calmToken] = await Promise.all([token(busy), token(calm)]);
+
+    for (let i = 0; i < threshold; i++) await open(busyToken);
+    await open(calmToken);
+    expect(await overThreshold(busy)).toBe(0); // at the threshold, not above it
+    await open(busyToken);
+    await open(busyToken);
+    expect(await overThreshold(busy)).toBe(2);
+    expect(await overThreshold(calm)).toBe(0);
+
+    // A new clock hour: the count starts again.
+    clock = new Date('2026-12-01T11:00:00.000Z');
+    for (let i = 0; i < threshold; i++) await open(busyToken);
+    expect(await overThreshold(busy)).toBe(2);
   });
 });

@@ -182,7 +182,10 @@ export const ListScansResponseSchema = z.object({
 /** One point of the member's recent history (oldest first), for a chart. */
 export const HistoryPointSchema = z.object({ takenAt: z.string(), bodyFatPercent: z.number(), weightKg: z.number() });
 
-/** A scan waiting for a reviewer, with what they need to decide. */
+/**
+ * A scan waiting for a reviewer, as the queue lists it: which scan, why, how long it has waited and its
+ * deadline. No health data: what a reviewer needs to decide is in the packet, read one scan at a time.
+ */
 export const ReviewQueueItemSchema = z.object({
   scanId: ScanIdSchema,
   reasons: z.array(z.string()),
@@ -192,6 +195,20 @@ export const ReviewQueueItemSchema = z.object({
   onTimeout: ReviewVerdictSchema,
   waitingSeconds: z.number().int().nonnegative(),
   secondsLeft: z.number().int().nonnegative(),
+  /** The scan's review packet (GET; each opening audited). */
+  packetUrl: z.string(),
+});
+export type ReviewQueueItem = z.infer<typeof ReviewQueueItemSchema>;
+export const ReviewQueueResponseSchema = z.object({
+  items: z.array(ReviewQueueItemSchema),
+  nextCursor: z.string().nullable(),
+});
+
+/** GET /api/reviews/{scanId}/photos/{angle}: one sealed photo of a scan in review. */
+export const ReviewPhotoParamsSchema = z.object({ scanId: ScanIdSchema, angle: AngleSchema }).strict();
+
+/** GET /api/reviews/{scanId}: what a reviewer needs to decide on one scan (reading it is audited once). */
+export const ReviewPacketSchema = ReviewQueueItemSchema.omit({ packetUrl: true }).extend({
   measurements: z.object({
     weightKg: z.number(),
     heightCm: z.number(),
@@ -203,16 +220,15 @@ export const ReviewQueueItemSchema = z.object({
   estimate: EstimateSummarySchema.nullable(),
   deltas: TrendSchema.nullable(),
   history: z.array(HistoryPointSchema),
-  /** Short-lived read URLs, minted for this response; each minting is audited. */
-  photos: z.array(z.object({ angle: AngleSchema, url: z.string(), expiresAt: z.string() })),
+  /**
+   * The sealed photos, each served by this API (GET with the reviewer's token; every read audited, never
+   * cached): no storage URL is handed out.
+   */
+  photos: z.array(z.object({ angle: AngleSchema, url: z.string() })),
   /** Where the decision goes (POST). */
   reviewUrl: z.string(),
 });
-export type ReviewQueueItem = z.infer<typeof ReviewQueueItemSchema>;
-export const ReviewQueueResponseSchema = z.object({
-  items: z.array(ReviewQueueItemSchema),
-  nextCursor: z.string().nullable(),
-});
+export type ReviewPacket = z.infer<typeof ReviewPacketSchema>;
 
 export const ReviewResponseSchema = z.object({ scanId: ScanIdSchema, accepted: z.literal(true), decision: ReviewVerdictSchema });
 export const CancelResponseSchema = z.object({ scanId: ScanIdSchema, status: ScanStatusSchema, statusUrl: z.string() });

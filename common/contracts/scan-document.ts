@@ -24,6 +24,7 @@ export const Collections = {
   erasures: 'erasures', // erasures/{uid}: the member's latest erasure and its progress (identifiers and counts only)
   erasureRuns: 'runs', // erasures/{uid}/runs/{sequence}: each erasure of the member, its own record
   memberKeys: 'memberKeys', // memberKeys/{uid}: the member's archive data key, wrapped; deleted on erasure
+  reviewerReads: 'reviewerReads', // reviewerReads/{uid}_{hour}: a reviewer's health-data reads in one clock hour (a count only)
   reportShares: 'reportShares', // reportShares/{shareId}: a member's link to one report; only the token's hash is stored
 } as const;
 
@@ -66,6 +67,8 @@ export const ScanDocumentSchema = z.object({
   sealedPhotos: PhotoSealsSchema.optional(),
   /** The reviewer whose decision the workflow accepted (written by the review endpoint). */
   reviewedBy: UserIdSchema.optional(),
+  /** When that decision was accepted (written with reviewedBy): the decider's access ends a set time after it. */
+  reviewedAt: z.string().optional(),
   /** Written by the activity that moves the scan forward, so GET /api/scans/{scanId} reports it. */
   progress: ProgressSchema.optional(),
   /** Present once the scan entered review. */

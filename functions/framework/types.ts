@@ -40,8 +40,8 @@ export interface ResponseDoc {
   /** Problem codes this status carries (documentation). */
   codes?: string[];
   headers?: Record<string, string>;
-  /** A body that is not JSON (an HTML page, a PDF): its media type, shown as a string body in the document. */
-  contentType?: string;
+  /** A body that is not JSON (an HTML page, a PDF, a photo): its media type(s), shown as a string body in the document. */
+  contentType?: string | readonly string[];
   /** A `text/event-stream` body: each event name and the schema of its `data` (JSON). */
   events?: Record<string, z.ZodType>;
 }

@@ -1,16 +1,13 @@
 import { z } from 'zod';
 import { type ReviewQueueItem, ReviewQueueQuerySchema, ReviewQueueResponseSchema } from '../../common/contracts/api';
-import { ScanAnalysisSchema } from '../../common/contracts/deltas';
-import { ANGLES, ageAtCapture, ReviewVerdictSchema } from '../../common/contracts/scan';
+import { ReviewVerdictSchema } from '../../common/contracts/scan';
 import { Collections, type ScanDocument } from '../../common/contracts/scan-document';
 import { Queries } from '../../common/scans/queries';
 import { scanHistoryCollection } from '../../common/scans/refs';
 import { scansCollection } from '../../common/scans/repository';
 import type { Deps } from '../deps';
-import { defineHttp, type Principal } from '../framework/types';
-import { auditHealthDataRead, statusPath } from '../scans/access';
+import { defineHttp } from '../framework/types';
 import { keysetPage } from '../scans/keyset-page';
-import { createPhotoReadSigner, type UploadSigner } from '../scans/upload-urls';
 import { decodeCursor, encodeCursor } from './list-scans';
 
 const DEFAULT_LIMIT = 10;
@@ -29,16 +26,6 @@ const ReviewRequestedAuditSchema = z.object({ outcome: z.string(), at: z.string(
 // The cursor has the shape of GET /api/scans' (epoch ms and scan id), here of the time the scan started waiting.
 const reviewCursor = (scan: Pick<ScanDocument, 'updatedAt' | 'scanId'>) => encodeCursor({ createdAt: scan.updatedAt, scanId: scan.scanId });
 
-const readSigners = new WeakMap<Deps, UploadSigner>();
-const readSigner = (deps: Deps): UploadSigner => {
-  let s = readSigners.get(deps);
-  if (!s) {
-    s = createPhotoReadSigner(deps.config, deps.dataBlob);
-    readSigners.set(deps, s);
-  }
-  return s;
-};
-
 export const listReviews = defineHttp({
   kind: 'http',
   name: 'listReviews',
@@ -46,7 +33,7 @@ export const listReviews = defineHttp({
   methods: ['GET'],
   auth: 'reviewer',
   summary:
-    'Scans waiting for a review decision, oldest first: reasons, measurements, estimate, deltas, recent history, time left and short-lived photo URLs (every read audited)',
+    'Scans waiting for a review decision, oldest first: ids, reasons, time waiting and deadline only (no health data); each links to its review packet',
   tags: ['review'],
   query: ReviewQueueQuerySchema,
   responses: {
@@ -68,7 +55,8 @@ export const listReviews = defineHttp({
     const page = docs.slice(0, limit);
     const last = page[page.length - 1];
     // A reviewer never decides on their own scan; it stays in the queue for the others.
-    const items = await Promise.all(page.filter((s) => s.ownerId !== principal.uid).map((s) => queueItem(deps, s, principal, urlFor)));
+    // Ids, reasons and times only: nothing of the member's health is read here, so nothing is audited.
+    const items = await Promise.all(page.filter((s) => s.ownerId !== principal.uid).map((s) => queueItem(deps, s, urlFor)));
     return {
       status: 200,
       body: { items, nextCursor: docs.length > limit && last ? reviewCursor(last) : null },
@@ -76,20 +64,16 @@ export const listReviews = defineHttp({
   },
 });
 
-async function queueItem(deps: Deps, scan: ScanDocument, reader: Principal, urlFor: (path: string) => string): Promise<ReviewQueueItem> {
+async function queueItem(deps: Deps, scan: ScanDocument, urlFor: (path: string) => string): Promise<ReviewQueueItem> {
+  return { ...(await reviewTimes(deps, scan)), packetUrl: urlFor(reviewPacketPath(scan.scanId)) };
+}
+
+export const reviewPacketPath = (scanId: string) => `/api/reviews/${scanId}`;
+
+/** Why the scan waits, since when, until when, and what the deadline decides: the queue's whole item. */
+export async function reviewTimes(deps: Deps, scan: ScanDocument) {
   const now = deps.now();
-  const [entry, history] = await Promise.all([reviewEntry(deps, scan), recentHistory(deps, scan.ownerId)]);
-  const analysis = ScanAnalysisSchema.safeParse(scan.analysis);
-  const m = scan.measurements;
-  await auditHealthDataRead(deps, scan, reader, 'review_queue_entry');
-  const photos = await Promise.all(
-    // Only the sealed copies the analysis used (the upload location is emptied at submit).
-    ANGLES.filter((angle) => scan.sealedPhotos?.[angle] && scan.photos[angle] && !scan.photosDeleted).map(async (angle) => {
-      await auditHealthDataRead(deps, scan, reader, 'photo_read_url', 'review', angle);
-      const signed = await readSigner(deps).sign(scan.photos[angle] as string, now);
-      return { angle, url: signed.url, expiresAt: signed.expiresAt.toISOString() };
-    }),
-  );
+  const entry = await reviewEntry(deps, scan);
   const entered = Date.parse(entry.enteredReviewAt);
   const deadline = Date.parse(entry.reviewDeadline);
   return {
@@ -100,12 +84,6 @@ async function queueItem(deps: Deps, scan: ScanDocument, reader: Principal, urlF
     onTimeout: entry.onTimeout,
     waitingSeconds: Math.max(0, Math.floor((now.getTime() - entered) / 1000)),
     secondsLeft: Math.max(0, Math.floor((deadline - now.getTime()) / 1000)),
-    measurements: { weightKg: m.weightKg, heightCm: m.heightCm, age: ageAtCapture(m), sex: m.sex, capturedAt: m.capturedAt },
-    estimate: analysis.success ? analysis.data.estimate : null,
-    deltas: analysis.success ? analysis.data.deltas : null,
-    history,
-    photos,
-    reviewUrl: urlFor(`${statusPath(scan.scanId)}/review`),
   };
 }
 
@@ -113,7 +91,7 @@ async function queueItem(deps: Deps, scan: ScanDocument, reader: Principal, urlF
  * Reasons, entry time and deadline as the workflow recorded them on the scan; for scans that entered review
  * before the scan carried them: the review_requested audit record, and the configured timeout from then.
  */
-async function reviewEntry(deps: Deps, scan: ScanDocument) {
+export async function reviewEntry(deps: Deps, scan: ScanDocument) {
   const recorded = ReviewEntrySchema.safeParse(scan.review);
   const r = recorded.success ? recorded.data : {};
   let reasons = r.reasons;
@@ -130,7 +108,7 @@ async function reviewEntry(deps: Deps, scan: ScanDocument) {
 }
 
 /** The member's last scans, oldest first: numbers for a body-fat / weight chart. */
-async function recentHistory(deps: Deps, ownerId: string) {
+export async function recentHistory(deps: Deps, ownerId: string) {
   const snap = await scanHistoryCollection(deps.db, ownerId).orderBy('takenAt', 'desc').limit(HISTORY_POINTS).get();
   return snap.docs
     .map((d) => d.data())

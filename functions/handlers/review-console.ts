@@ -34,11 +34,11 @@ const CONTENT_TYPES: Record<string, string> = {
 };
 
 /**
- * Strict CSP: scripts and styles from this origin only (no inline code), photos from the sealed photos'
- * Blob endpoint (their read URLs), network calls to this API and to Firebase Auth (the emulator locally).
+ * Strict CSP: scripts and styles from this origin only (no inline code), photos as `blob:` object URLs of
+ * what the console fetched from this API with the reviewer's token (no storage origin: no storage URL is
+ * handed out), network calls to this API and to Firebase Auth (the emulator locally).
  */
 export function consoleSecurityHeaders(deps: Deps): Record<string, string> {
-  const blobOrigin = new URL(deps.dataBlob.url).origin;
   const auth = deps.config.FIREBASE_AUTH_EMULATOR_HOST
     ? `http://${deps.config.FIREBASE_AUTH_EMULATOR_HOST}`
     : 'https://identitytoolkit.googleapis.com https://securetoken.googleapis.com';
@@ -47,7 +47,7 @@ export function consoleSecurityHeaders(deps: Deps): Record<string, string> {
       "default-src 'none'",
       "script-src 'self'",
       "style-src 'self'",
-      `img-src 'self' ${blobOrigin}`,
+      "img-src 'self' blob:",
       `connect-src 'self' ${auth}`,
       "base-uri 'none'",
       "form-action 'self'",

@@ -60,8 +60,8 @@ export const reviewScan = defineHttp({
       if (err instanceof WorkflowNotFoundError) throw scanFinished();
       throw err;
     }
-    // The decider keeps access to the scan they decided (see reviewerMaySee).
-    await scanRef(deps.db, scan.scanId).update({ reviewedBy: principal.uid });
+    // The decider keeps access to the scan they decided until REVIEW_ACCESS_AFTER_DECISION_SECONDS after now (see reviewerMaySee).
+    await scanRef(deps.db, scan.scanId).update({ reviewedBy: principal.uid, reviewedAt: deps.now().toISOString() });
     await writeAudit(
       deps.db,
       { scanId: scan.scanId, userId: scan.ownerId, action: 'review_submitted', outcome: body.decision, actor: `reviewer:${principal.uid}` },

@@ -2,7 +2,7 @@ import { SCAN_EVENT_SCHEMAS, ScanEventIdSchema, ScanParamsSchema } from '../../c
 import { validationProblem } from '../errors';
 import { fieldErrorsFrom } from '../framework/problem';
 import { defineHttp } from '../framework/types';
-import { loadVisibleScan } from '../scans/access';
+import { loadVisibleScan, reviewerAccessClock } from '../scans/access';
 import { scanEventStream } from '../scans/scan-events';
 
 export const scanEvents = defineHttp({
@@ -49,6 +49,7 @@ export const scanEvents = defineHttp({
         db: deps.db,
         scanId: params.scanId,
         viewer: principal,
+        reviewerAccess: () => reviewerAccessClock(deps),
         lastEventId: lastEventId?.data,
         urlFor,
         maxOpenMs: deps.config.SCAN_EVENTS_MAX_SECONDS * 1000,

@@ -4,10 +4,12 @@ import { scanRef } from '../../common/scans/repository';
 import type { Deps } from '../deps';
 import { ApiProblem } from '../errors';
 import type { Principal } from '../framework/types';
+import { countReviewerRead } from './reviewer-reads';
 
 // Access by need. A member sees their own scans. A reviewer sees another member's scan only while it
-// waits for a review, or once they decided it; every other scan is 404 to them, exactly as a scan that
-// does not exist. Every read of a member's health data by someone other than the owner is audited.
+// waits for a review, or for a set time after they decided it (REVIEW_ACCESS_AFTER_DECISION_SECONDS);
+// every other scan is 404 to them, exactly as a scan that does not exist. Every read of a member's health
+// data by someone other than the owner is audited, and counted per reviewer and hour (reviewer-reads.ts).
 
 /** Why someone other than the owner reads a scan: a review, or a link the member shared (a coach). */
 export type ReadPurpose = 'review' | 'shared_link';
@@ -16,17 +18,37 @@ export type ReadPurpose = 'review' | 'shared_link';
 export type Reader = Principal | { shareId: string };
 
 /** What was read (for the audit record). */
-export type HealthDataRead = 'scan' | 'scan_events' | 'review_queue_entry' | 'photo_read_url' | 'report';
+export type HealthDataRead = 'scan' | 'scan_events' | 'review_packet' | 'review_photo' | 'report';
 
-/** The one rule of what a reviewer may see: a scan waiting for a review, or one this reviewer decided. */
-export function reviewerMaySee(scan: Pick<ScanDocument, 'status' | 'ownerId' | 'reviewedBy'>, reviewer: Principal): boolean {
+/** The fields of a scan the rule reads. */
+export type ScanAccessFacts = Pick<ScanDocument, 'status' | 'ownerId' | 'reviewedBy' | 'reviewedAt' | 'review'>;
+
+/** When a decider's access ends: the time now and how long it lasts after the decision. */
+export interface ReviewerAccessClock {
+  now: Date;
+  afterDecisionSeconds: number;
+}
+export const reviewerAccessClock = (deps: Pick<Deps, 'now' | 'config'>): ReviewerAccessClock => ({
+  now: deps.now(),
+  afterDecisionSeconds: deps.config.REVIEW_ACCESS_AFTER_DECISION_SECONDS,
+});
+
+/**
+ * The one rule of what a reviewer may see: a scan waiting for a review, or one this reviewer decided, until
+ * the configured time after the decision. A decision without a recorded time (before it was recorded) falls
+ * back to when the workflow left review; without either, access has ended.
+ */
+export function reviewerMaySee(scan: ScanAccessFacts, reviewer: Principal, clock: ReviewerAccessClock): boolean {
   if (!reviewer.isReviewer || scan.ownerId === reviewer.uid) return false;
-  return scan.status === 'awaiting_review' || scan.reviewedBy === reviewer.uid;
+  if (scan.status === 'awaiting_review') return true;
+  if (scan.reviewedBy !== reviewer.uid) return false;
+  const decidedAt = Date.parse(scan.reviewedAt ?? scan.review?.decidedAt ?? '');
+  return Number.isFinite(decidedAt) && clock.now.getTime() < decidedAt + clock.afterDecisionSeconds * 1000;
 }
 
 /** Whether this caller may see the scan at all: its owner, or a reviewer with a need. */
-export function maySee(scan: Pick<ScanDocument, 'status' | 'ownerId' | 'reviewedBy'>, who: Principal): boolean {
-  return scan.ownerId === who.uid || reviewerMaySee(scan, who);
+export function maySee(scan: ScanAccessFacts, who: Principal, clock: ReviewerAccessClock): boolean {
+  return scan.ownerId === who.uid || reviewerMaySee(scan, who, clock);
 }
 
 /** Audit record of a read of a member's health data by someone else: who, what, when (`at`), why. */
@@ -38,7 +60,8 @@ export async function auditHealthDataRead(
   why: ReadPurpose = 'review',
   angle?: string,
 ): Promise<void> {
-  // Every read is its own record.
+  // Every read is its own record; a reviewer's reads are also counted against the hourly alert threshold.
+  if (!('shareId' in reader)) await countReviewerRead(deps, reader.uid);
   await appendAudit(
     deps.db,
     {
@@ -78,7 +101,7 @@ export async function loadVisibleScan(
   const scan = await readScan(deps, scanId);
   if (!scan) throw new ApiProblem('scan_not_found');
   if (scan.ownerId === who.uid) return scan;
-  if (!reviewerMaySee(scan, who)) throw new ApiProblem('scan_not_found');
+  if (!reviewerMaySee(scan, who, reviewerAccessClock(deps))) throw new ApiProblem('scan_not_found');
   if (reviewers === 'none') throw new ApiProblem('owner_only', 'only the owner of the scan can do this');
   if (reviewers !== 'decide') await auditHealthDataRead(deps, scan, who, reviewers.read);
   return scan;

@@ -40,6 +40,7 @@ function open(listener: ReturnType<typeof handDrivenListener>, opts: { viewer?: 
     db: listener.db,
     scanId: base.scanId,
     viewer: opts.viewer ?? owner,
+    reviewerAccess: () => ({ now: new Date(), afterDecisionSeconds: 86_400 }),
     lastEventId: opts.lastEventId,
     urlFor: (p) => `https://api.example${p}`,
     maxOpenMs: 2500,

@@ -8,7 +8,7 @@ import type { ScanDocument } from '../../common/contracts/scan-document';
 import { scanRef } from '../../common/scans/repository';
 import { endReason } from '../errors';
 import type { Principal } from '../framework/types';
-import { maySee, statusPath } from './access';
+import { maySee, type ReviewerAccessClock, statusPath } from './access';
 import { liveProgress } from './progress';
 
 // The scan's state as Server-Sent Events (GET /api/scans/{scanId}/events). Each event is a snapshot of
@@ -16,7 +16,10 @@ import { liveProgress } from './progress';
 // never a measurement or a result), fed by a Firestore listener on that one document.
 
 /** What an event is made of; the rest of the document (measurements, analysis, results) is never read into one. */
-export type ScanEventSource = Pick<ScanDocument, 'scanId' | 'ownerId' | 'status' | 'progress' | 'review' | 'error' | 'reviewedBy'>;
+export type ScanEventSource = Pick<
+  ScanDocument,
+  'scanId' | 'ownerId' | 'status' | 'progress' | 'review' | 'error' | 'reviewedBy' | 'reviewedAt'
+>;
 
 export type ScanEvent = { name: 'status'; data: ScanStatusEvent } | { name: 'end'; data: ScanEndEvent };
 
@@ -61,6 +64,8 @@ export interface ScanEventStreamOptions {
   scanId: string;
   /** Who watches: checked again on every change (a reviewer's need ends when someone else decides). */
   viewer: Principal;
+  /** The time now and how long a decider keeps access (the rule's clock, read at every change). */
+  reviewerAccess(): ReviewerAccessClock;
   /** `Last-Event-ID` of a reconnecting client: the state it already has is not sent again. */
   lastEventId?: string | undefined;
   urlFor(path: string): string;
@@ -96,7 +101,7 @@ export function scanEventStream(opts: ScanEventStreamOptions): ReadableStream<Ui
         controller.close();
       };
       const onState = (scan: ScanEventSource) => {
-        if (!maySee(scan, opts.viewer)) return close();
+        if (!maySee(scan, opts.viewer, opts.reviewerAccess())) return close();
         const event = scanEventOf(scan, opts.urlFor);
         const id = scanEventId(scanEventOf(scan));
         if (id !== lastId) {

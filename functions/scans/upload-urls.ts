@@ -39,28 +39,11 @@ export function createUploadSigner(config: Config, blob: BlobServiceClient): Upl
   );
 }
 
-/** Reviewer photo links live this long: long enough to look, short enough that a copied link soon dies. */
-export const PHOTO_READ_URL_TTL_MS = 5 * 60_000;
-
-/**
- * Signs one read-only URL per sealed photo (the copy the analysis used; see common/scans/sealed-photos.ts),
- * minted per request (the caller audits each one). `dataBlob` is the sealed photos' account (ScanDataStorage).
- */
-export function createPhotoReadSigner(config: Config, dataBlob: BlobServiceClient): UploadSigner {
-  return createSasSigner(
-    config.ScanDataStorage ?? config.ScanStorage,
-    dataBlob,
-    config.SEALED_PHOTOS_CONTAINER,
-    'r',
-    PHOTO_READ_URL_TTL_MS,
-  );
-}
-
 function createSasSigner(
   connectionString: string | undefined,
   blob: BlobServiceClient,
   containerName: string,
-  permissions: typeof UPLOAD_SAS_PERMISSIONS | 'r',
+  permissions: typeof UPLOAD_SAS_PERMISSIONS,
   ttlMs: number,
 ): UploadSigner {
   const container = blob.getContainerClient(containerName);

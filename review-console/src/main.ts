@@ -13,6 +13,8 @@ import type { z } from 'zod';
 import {
   type ReviewConsoleConfig,
   ReviewConsoleConfigSchema,
+  type ReviewPacket,
+  ReviewPacketSchema,
   type ReviewQueueItem,
   ReviewQueueResponseSchema,
   type ReviewRequest,
@@ -21,8 +23,10 @@ import {
 import { historyChart } from './chart';
 import { duration, fixed, h } from './dom';
 
-// The reviewer's console: sign in with Firebase Auth, the queue from GET /api/reviews, one scan with its
-// four photos and the member's history, approve or reject with a note through POST /api/scans/{id}/review.
+// The reviewer's console: sign in with Firebase Auth, the queue from GET /api/reviews (ids, reasons and
+// times only), one scan's packet from GET /api/reviews/{id} when opened, its four photos fetched from the
+// API with the reviewer's token (shown as object URLs, released when the scan is left), the member's
+// history, approve or reject with a note through POST /api/scans/{id}/review.
 // Every answer is checked against the API's own zod contracts. `main[data-state]` names what is shown
 // (signed-out, loading, queue, empty, detail, not-reviewer, error): people see it, tests wait on it.
 
@@ -51,7 +55,15 @@ const decided = new Set<string>();
 /** A message carried to the next view (e.g. after a decision). */
 let notice: string | null = null;
 
+/** Object URLs of the photos on screen: released as soon as another view replaces the scan. */
+let photoUrls: string[] = [];
+function releasePhotos() {
+  for (const url of photoUrls) URL.revokeObjectURL(url);
+  photoUrls = [];
+}
+
 function show(state: State, ...content: Node[]) {
+  if (state !== 'detail') releasePhotos();
   main.dataset.state = state;
   main.replaceChildren(...content);
   const heading = main.querySelector<HTMLElement>('h2');
@@ -64,6 +76,15 @@ function show(state: State, ...content: Node[]) {
 const announce = (text: string) => {
   announcer.textContent = text;
 };
+
+/** One photo of the packet, fetched with the reviewer's token (the API never caches it), as an object URL. */
+async function photoObjectUrl(url: string): Promise<string> {
+  const user = auth.currentUser;
+  if (!user) throw new ApiError(401, 'unauthenticated', 'You are signed out.');
+  const res = await fetch(url, { headers: { authorization: `Bearer ${await user.getIdToken()}` }, cache: 'no-store' });
+  if (!res.ok) throw new ApiError(res.status, 'photo_unavailable', `The photo could not be loaded (HTTP ${res.status}).`);
+  return URL.createObjectURL(await res.blob());
+}
 
 async function api<S extends z.ZodType>(path: string, schema: S, init: RequestInit = {}): Promise<z.output<S>> {
   const user = auth.currentUser;
@@ -187,7 +208,7 @@ function queueView() {
       h(
         'td',
         {},
-        h('button', { type: 'button', 'aria-label': `Open scan ${item.scanId}`, onclick: () => detailView(item.scanId) }, 'Open'),
+        h('button', { type: 'button', 'aria-label': `Open scan ${item.scanId}`, onclick: () => void detailView(item.scanId) }, 'Open'),
       ),
     ),
   );
@@ -221,7 +242,7 @@ function dl(pairs: Array<[string, string]>) {
   return h('dl', { class: 'facts' }, ...pairs.flatMap(([k, v]) => [h('dt', {}, k), h('dd', {}, v)]));
 }
 
-function reasoning(item: ReviewQueueItem): HTMLElement | null {
+function reasoning(item: ReviewPacket): HTMLElement | null {
   const p = item.deltas?.plausibility;
   if (!p || p.reason === 'first_scan') return null;
   const b = p.expectedBand;
@@ -235,13 +256,18 @@ function reasoning(item: ReviewQueueItem): HTMLElement | null {
   );
 }
 
-function detailView(scanId: string) {
-  const item = queue.find((i) => i.scanId === scanId);
-  if (!item) return void loadQueue();
-  // Photo links last five minutes: past that, fetch fresh ones with the queue.
-  if (item.photos.some((p) => Date.parse(p.expiresAt) < Date.now() + 30_000)) {
-    notice = 'The photo links had expired; the queue was reloaded.';
-    return void loadQueue();
+/** Opens one scan: its packet is read now (the API audits each opening), never kept with the queue. */
+async function detailView(scanId: string) {
+  show('loading', h('h2', {}, 'Scan ', h('code', {}, scanId)), h('p', {}, 'Loading the scan…'));
+  let item: ReviewPacket;
+  try {
+    item = await api(`/reviews/${encodeURIComponent(scanId)}`, ReviewPacketSchema);
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 404) {
+      notice = `Scan ${scanId} is no longer waiting for you (decided by someone else, or ended); the queue was reloaded.`;
+      return void loadQueue();
+    }
+    return failure(err, 'The scan could not be opened.');
   }
   const m = item.measurements;
   const e = item.estimate;
@@ -253,7 +279,7 @@ function detailView(scanId: string) {
       h(
         'figure',
         {},
-        h('img', { src: p.url, alt: `${p.angle} photo`, width: 300, height: 400, loading: 'eager', 'data-angle': p.angle }),
+        h('img', { alt: `${p.angle} photo`, width: 300, height: 400, 'data-angle': p.angle, 'data-photo-url': p.url }),
         h('figcaption', {}, p.angle[0]?.toUpperCase() + p.angle.slice(1)),
       ),
     ),
@@ -354,6 +380,28 @@ function detailView(scanId: string) {
       h('div', { class: 'actions' }, approve, reject),
       result,
     ),
+  );
+  await loadPhotos(photos);
+}
+
+/** Fills the packet's photos in; a photo that cannot be loaded says so in its place. */
+async function loadPhotos(photos: HTMLElement) {
+  const imgs = [...photos.querySelectorAll<HTMLImageElement>('img[data-photo-url]')];
+  await Promise.all(
+    imgs.map(async (img) => {
+      try {
+        const url = await photoObjectUrl(img.dataset.photoUrl as string);
+        // The reviewer may have left this scan meanwhile: then the photo is released at once.
+        if (!main.contains(img)) {
+          URL.revokeObjectURL(url);
+          return;
+        }
+        photoUrls.push(url);
+        img.src = url;
+      } catch {
+        img.alt = `${img.dataset.angle ?? ''} photo could not be loaded`;
+      }
+    }),
   );
 }
 

@@ -109,6 +109,8 @@ const defaults = {
     'REVIEW_TIMEOUT_SECONDS',
     'REVIEW_TIMEOUT_DECISION',
     'REVIEW_MIN_CONFIDENCE',
+    'REVIEW_ACCESS_AFTER_DECISION_SECONDS',
+    'REVIEW_READS_ALERT_PER_HOUR', // read by the Functions app; the alert rule reads only the metric it records
     'PHOTO_RETENTION_ON_FAILURE',
     'QUALITY_MIN_WIDTH',
     'QUALITY_MIN_HEIGHT',
