@@ -29,6 +29,8 @@ var duration = names.scanMetrics.duration
 var archiveRuns = names.scanMetrics.archiveRuns
 var pollers = names.temporalSdkMetrics.pollers
 var outcome = names.outcomeAttribute
+var readsOverThreshold = names.reviewMetrics.readsOverThreshold
+var reviewer = names.reviewerAttribute
 
 var rules = [
   {
@@ -64,6 +66,16 @@ var rules = [
     frequency: 'PT1H'
     window: 'PT1H'
     query: 'customMetrics | where name == "${archiveRuns}" and tostring(customDimensions["${outcome}"]) == "failed" | summarize failed = sum(valueSum) | where failed > 0'
+  }
+  {
+    // The Functions app counts each reviewer's reads of health data per clock hour and records this metric
+    // for every read past REVIEW_READS_ALERT_PER_HOUR (the threshold's one home is the app's config schema).
+    name: 'reviewer-reads-over-threshold'
+    description: 'A reviewer read members\' health data more often within one hour than REVIEW_READS_ALERT_PER_HOUR allows; the result names the reviewer.'
+    severity: 2
+    frequency: 'PT15M'
+    window: 'PT1H'
+    query: 'customMetrics | where name == "${readsOverThreshold}" | extend reviewer = tostring(customDimensions["${reviewer}"]) | summarize reads = sum(valueSum) by reviewer | where reads > 0'
   }
 ]
 
@@ -101,12 +113,13 @@ resource workspace 'Microsoft.OperationalInsights/workspaces@2023-09-01' existin
   name: workspaceName
 }
 
-// Reads of sealed photos by anyone but the two app identities (by token) and the reviewers' read URLs
-// (user delegation SAS, which the log attributes to the Functions identity that signed them). Anything
-// else is someone who should not be reading members' photos: an operator with a role, a new identity, a
-// SAS signed by someone else. Failed attempts count too (a denied read is still someone trying).
+// Reads of sealed photos by anyone but the two app identities (by token). Reviewers see photos through
+// the Functions app (GET /api/reviews/{scanId}/photos/{angle}), so no SAS for the data account is ever
+// signed and any SAS read is unexpected. Anything else is someone who should not be reading members'
+// photos: an operator with a role, a new identity, a SAS or key. Failed attempts count too (a denied read
+// is still someone trying).
 var sealedPrefix = '/${dataAccountName}/${sealedContainer}'
-var unexpectedSealedReads = 'StorageBlobLogs | where AccountName == "${dataAccountName}" and Category == "StorageRead" and ObjectKey startswith "${sealedPrefix}" | where not((AuthenticationType == "OAuth" and RequesterObjectId in ("${apiPrincipalId}", "${workerPrincipalId}")) or (AuthenticationType == "DelegationSas" and RequesterObjectId == "${apiPrincipalId}")) | project TimeGenerated, OperationName, StatusCode, AuthenticationType, RequesterObjectId, RequesterUpn, CallerIpAddress, ObjectKey'
+var unexpectedSealedReads = 'StorageBlobLogs | where AccountName == "${dataAccountName}" and Category == "StorageRead" and ObjectKey startswith "${sealedPrefix}" | where not(AuthenticationType == "OAuth" and RequesterObjectId in ("${apiPrincipalId}", "${workerPrincipalId}")) | project TimeGenerated, OperationName, StatusCode, AuthenticationType, RequesterObjectId, RequesterUpn, CallerIpAddress, ObjectKey'
 
 resource sealedPhotoReads 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = {
   name: 'alert-unexpected-sealed-photo-reads-${dataAccountName}'
@@ -114,7 +127,7 @@ resource sealedPhotoReads 'Microsoft.Insights/scheduledQueryRules@2023-12-01' = 
   tags: tags
   properties: {
     displayName: 'unexpected-sealed-photo-reads'
-    description: 'A sealed photo was read (or a read was attempted) by someone other than the Functions or worker identity or a reviewer read URL.'
+    description: 'A sealed photo was read (or a read was attempted) by someone other than the Functions or worker identity.'
     severity: 1
     enabled: true
     evaluationFrequency: 'PT5M'

@@ -148,16 +148,6 @@ resource apiSealed 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
   }
 }
 
-resource apiDataDelegation 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(dataAccount.id, apiPrincipalId, roles.storageBlobDelegator)
-  scope: dataAccount
-  properties: {
-    principalId: apiPrincipalId
-    principalType: 'ServicePrincipal'
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDelegator)
-  }
-}
-
 resource apiHostContainers 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (container, i) in hostContainers: {
     name: guid(hostContainerRefs[i].id, apiPrincipalId, roles.storageBlobDataOwner)

@@ -142,8 +142,10 @@ describe('roles: each identity only what it uses', () => {
       (a) => a.scope && ['Microsoft.Storage/storageAccounts', 'Microsoft.KeyVault/vaults'].includes(a.scope.type),
     );
     // Storage Blob Delegator grants no data access: only the user delegation key whose SAS carry at most the
-    // signer's own container roles (upload URLs; reviewers' read URLs).
+    // signer's own container roles: upload URLs, on the upload account alone. Reviewers see photos through
+    // the API, so nothing signs a SAS for the data account.
     expect(wide.filter((a) => a.role !== 'storageBlobDelegator').map((a) => a.where)).toEqual([]);
+    expect(wide.map((a) => a.scope && accountOf(a.scope)?.body.name)).toEqual(['uploadAccountName']);
     expect(wide.filter((a) => a.principal !== 'apiPrincipalId').map((a) => a.where)).toEqual([]);
   });
 
@@ -218,7 +220,7 @@ describe('logs an auditor can ask for', () => {
     expect(logged('Microsoft.ContainerRegistry/registries')).toHaveLength(1);
   });
 
-  it('an alert watches reads of sealed photos in those logs, sparing only the two identities and reviewer read URLs', () => {
+  it('an alert watches reads of sealed photos in those logs, sparing only the two identities (no SAS: reviewers read through the API)', () => {
     const alerts = trees['infra/app/alerts.bicep'] as Tree;
     const rule = all().find((r) => r.file === 'infra/app/alerts.bicep' && r.symbol === 'sealedPhotoReads');
     expect(rule?.type).toBe('Microsoft.Insights/scheduledQueryRules');
@@ -229,8 +231,18 @@ describe('logs an auditor can ask for', () => {
         .scopes.map(symbolOf),
     ).toEqual(['workspace']);
     const query = JSON.stringify(alerts.variables.unexpectedSealedReads?.value);
-    for (const part of ['StorageBlobLogs', 'StorageRead', '${sealedPrefix}', '${apiPrincipalId}', '${workerPrincipalId}', 'DelegationSas'])
+    for (const part of ['StorageBlobLogs', 'StorageRead', '${sealedPrefix}', '${apiPrincipalId}', '${workerPrincipalId}'])
       expect(query).toContain(part);
+    expect(query).not.toContain('Sas');
+  });
+
+  it("an alert names a reviewer whose reads of health data in an hour pass the app's threshold", () => {
+    const alerts = trees['infra/app/alerts.bicep'] as Tree;
+    const rules = JSON.stringify(alerts.variables.rules?.value);
+    expect(rules).toContain('reviewer-reads-over-threshold');
+    expect(rules).toContain('${readsOverThreshold}');
+    expect(rules).toContain('by reviewer');
+    expect(JSON.stringify(alerts.variables.readsOverThreshold?.value)).toContain('readsOverThreshold');
   });
 
   it('every diagnostic setting writes to the one workspace, which keeps at least 365 days', () => {
