@@ -15,7 +15,8 @@ import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // The reviewer's console end to end, in headless Chromium (Debian's package, driven by playwright-core:
 // no browser download): built by Vite, served by the Functions app's local host under /review/, signing in
-// at the Auth emulator, reading GET /api/reviews, deciding through POST /api/scans/{id}/review.
+// at the Auth emulator, reading GET /api/reviews, opening a packet (GET /api/reviews/{id}) and its photos through
+// the API, deciding through POST /api/scans/{id}/review.
 const SCREENSHOTS = path.resolve(__dirname, '..', '.data', 'screenshots');
 const VIEWPORT = { width: 1366, height: 768 };
 
@@ -107,11 +108,24 @@ describe('review console: a reviewer decides in the browser', () => {
     await expect(row.innerText()).resolves.toContain('Change beyond what the body and the method explain');
     await page.screenshot({ path: path.join(SCREENSHOTS, 'review-console-queue.png') });
 
-    // Opened from the keyboard.
+    // Opened from the keyboard: the packet is read then, and the photos come from the API, never cached.
+    const photoAnswers: Array<{ path: string; status: number; cacheControl: string; type: string }> = [];
+    page.on('response', (r) => {
+      const { pathname } = new URL(r.url());
+      if (pathname.startsWith(`/api/reviews/${member.scanId}/photos/`))
+        photoAnswers.push({
+          path: pathname,
+          status: r.status(),
+          cacheControl: r.headers()['cache-control'] ?? '',
+          type: r.headers()['content-type'] ?? '',
+        });
+    });
+    const packetAnswer = page.waitForResponse((r) => new URL(r.url()).pathname === `/api/reviews/${member.scanId}`);
     await row.getByRole('button', { name: `Open scan ${member.scanId}` }).focus();
     await page.keyboard.press('Enter');
+    expect((await packetAnswer).status()).toBe(200);
     await page.locator('main[data-state="detail"]').waitFor();
-    // Four photos side by side, each loaded from its signed read URL (the CSP lets the Blob origin in).
+    // Four photos side by side, each fetched from the API with the reviewer's token and shown as an object URL.
     // (Polled from the test: a string predicate would be eval'd in the page, which its CSP rightly refuses.)
     const loaded = () =>
       page
@@ -120,6 +134,13 @@ describe('review console: a reviewer decides in the browser', () => {
     await expect.poll(loaded, { timeout: 20_000 }).toBe(4);
     const angles = await page.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('data-angle')));
     expect(angles).toEqual(['front', 'back', 'left', 'right']);
+    expect(photoAnswers.map((a) => a.path).sort()).toEqual(
+      ['back', 'front', 'left', 'right'].map((angle) => `/api/reviews/${member.scanId}/photos/${angle}`),
+    );
+    for (const a of photoAnswers)
+      expect(a).toMatchObject({ status: 200, type: 'image/jpeg', cacheControl: expect.stringMatching(/no-store/) });
+    const srcs = await page.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.getAttribute('src') ?? ''));
+    for (const src of srcs) expect(src).toMatch(/^blob:/);
     const boxes = await page.locator('.photos img').evaluateAll((imgs) => imgs.map((i) => i.getBoundingClientRect().top));
     expect(new Set(boxes.map(Math.round)).size).toBe(1); // one row
     // The chart: yesterday's scan and this one, body fat and weight.
