@@ -1,5 +1,5 @@
 import { createPublicKey, generateKeyPairSync, randomBytes, randomInt, verify } from 'node:crypto';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import http2 from 'node:http2';
 import type { AddressInfo } from 'node:net';
@@ -159,7 +159,9 @@ async function listenOnOwnLoopback(server: http2.Http2SecureServer): Promise<str
 
 export async function startFcmStandIn(opts: { projectId: string; certDir?: string }): Promise<FcmStandIn> {
   const { projectId } = opts;
-  const certs = makeGoogleApiCertificates(opts.certDir ?? mkdtempSync(path.join(os.tmpdir(), 'reddyfit-fcm-stand-in-')));
+  // Without a folder of the caller's, the certificates go to a temporary one, removed by close().
+  const ownDir = opts.certDir ? undefined : mkdtempSync(path.join(os.tmpdir(), 'reddyfit-fcm-stand-in-'));
+  const certs = makeGoogleApiCertificates(opts.certDir ?? ownDir!);
   const { publicKey, privateKey } = generateKeyPairSync('rsa', { modulusLength: 2048 });
   const clientEmail = `push-sender@${projectId}.iam.gserviceaccount.com`;
   const serviceAccountJson = JSON.stringify({
@@ -295,6 +297,7 @@ export async function startFcmStandIn(opts: { projectId: string; certDir?: strin
       // HTTP/2 sessions stay open until their client ends them: end them, so close() returns.
       for (const socket of sockets) socket.destroy();
       await Promise.all([new Promise<void>((r) => server.close(() => r())), new Promise<void>((r) => list.close(() => r()))]);
+      if (ownDir) rmSync(ownDir, { recursive: true, force: true });
     },
   };
 }
