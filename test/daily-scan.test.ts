@@ -227,7 +227,9 @@ describe('the daily scan workflow on the local stack', () => {
       expect(waiting.review).toMatchObject({ reasons: ['implausible_change'], onTimeout: config.REVIEW_TIMEOUT_DECISION });
       expect(Date.parse(waiting.review!.reviewDeadline) - Date.parse(waiting.review!.enteredReviewAt)).toBe(600_000);
       // The member is told once, without health data.
-      await expect.poll(async () => (await pushes(scan.scanId)).map((x) => x.body.data.type)).toEqual(['scan_in_review']);
+      await expect
+        .poll(async () => (await pushes(scan.scanId)).map((x) => x.body.data.type), { timeout: 30_000 })
+        .toEqual(['scan_in_review']);
       expect(await updateRejection(handle, reviewer(handle, 'approve', { reviewerRoles: [] }))).toBe('reviewer_role_required');
       expect(await updateRejection(handle, reviewer(handle, 'approve', { reviewerId: scan.ownerId }))).toBe('self_review_not_allowed');
       await handle.executeUpdate(submitReviewUpdate, { args: [reviewer(handle, 'approve')] });
@@ -377,7 +379,7 @@ describe('forward only, exactly once, retry budgets', () => {
     const dying: PushTransport = { kind: 'webhook', send: () => new Promise(() => undefined) };
     void createNotifyActivities({ ...activityDeps(), push: dying, now }).notifyMember(ref);
     const marker = pushMarkerRef(firebase.db, scan.scanId, 'completed');
-    await expect.poll(async () => (await marker.get()).data()?.state).toBe('sending');
+    await expect.poll(async () => (await marker.get()).data()?.state, { timeout: 30_000 }).toBe('sending');
 
     const accepted: PushMessage[] = [];
     const provider: PushTransport = {
