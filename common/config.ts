@@ -251,15 +251,21 @@ const ConfigObject = z.object({
   /**
    * The worker makes its build the deployment's current version when it starts, so new workflows reach it
    * (a single worker, the local stack, the tests). false for a build started beside the current one and
-   * promoted later (`temporal worker deployment set-current-version`).
+   * promoted later: in Azure, where the deploy's rollout (scripts/rollout.ts) makes it current once it polls.
    */
   WORKER_BECOME_CURRENT: flag.default(true),
   /**
    * How scans are versioned: PINNED (each scan finishes on the build it started on) or AUTO_UPGRADE (a
-   * scan moves to the current build at its next task, so a change must replay; patched()). AUTO_UPGRADE
-   * in Azure until the deploy hook keeps an old build's workers until its pinned scans drain (docs/not-built-yet.md).
+   * scan moves to the current build at its next task, so a change must replay; patched()). PINNED in Azure
+   * too: the deploy's rollout keeps an old build's workers until Temporal reports it drained.
    */
   WORKER_SCAN_VERSIONING: z.enum(['PINNED', 'AUTO_UPGRADE']).default('PINNED'),
+  /**
+   * The rollout's ramp (scripts/rollout.ts, run by the deploy hook; read there, not by the apps): 0 makes a
+   * new build current at once; 1-99 sends that share of new scans to it first while the current build keeps
+   * the rest, until a deploy with 0 makes it current (or `npm run rollout -- --rollback` stops the ramp).
+   */
+  WORKER_RAMP_PERCENT: int(0, 99).default(0),
 
   // Model API (optional): Azure OpenAI (key, or Entra ID when no key) or any OpenAI-compatible endpoint.
   MODEL_PROVIDER: z.enum(['none', 'azure', 'openai']).default('none'),
@@ -444,6 +450,25 @@ function checkProductionGuards(c: Parsed, ctx: Ctx) {
 }
 
 export type Config = z.infer<typeof ConfigSchema>;
+
+/** What the rollout (scripts/rollout.ts) reads: how to reach Temporal, the deployment, and the ramp. */
+export const RolloutConfigSchema = ConfigObject.pick({
+  TEMPORAL_ADDRESS: true,
+  TEMPORAL_NAMESPACE: true,
+  TEMPORAL_TASK_QUEUE: true,
+  TEMPORAL_API_KEY: true,
+  TEMPORAL_TLS: true,
+  TEMPORAL_TLS_CLIENT_CERT_PATH: true,
+  TEMPORAL_TLS_CLIENT_CERT_DATA: true,
+  TEMPORAL_TLS_CLIENT_KEY_PATH: true,
+  TEMPORAL_TLS_CLIENT_KEY_DATA: true,
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: true,
+  TEMPORAL_TLS_SERVER_CA_CERT_DATA: true,
+  TEMPORAL_TLS_SERVER_NAME: true,
+  WORKER_DEPLOYMENT_NAME: true,
+  WORKER_RAMP_PERCENT: true,
+});
+export type RolloutConfig = z.infer<typeof RolloutConfigSchema>;
 /** What a process knows before its secrets arrive: every setting but the secret ones. */
 export type StartupConfig = Omit<Config, SecretSetting>;
 

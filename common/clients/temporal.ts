@@ -9,7 +9,7 @@ import { temporalClientSdk, temporalEnvconfigSdk, temporalOtelClientSdk } from '
  * Connection options from the @temporalio/envconfig settings: plain on a laptop, mTLS or an API key
  * against Temporal Cloud. Read from the validated config so both the client and the worker agree.
  */
-export function temporalConnectionOptions(config: Config) {
+export function temporalConnectionOptions(config: Partial<Config>) {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(config)) {
     if (k.startsWith('TEMPORAL_') && v !== undefined) env[k] = String(v);

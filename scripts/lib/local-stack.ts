@@ -180,12 +180,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     // server splits each queue into four, which would let a background task in another partition go first.
     // One worker process polls here, so one partition costs nothing. The priority matcher is named, not left
     // to the server's default, so a CLI upgrade cannot switch it off unnoticed (test/task-priority.test.ts).
+    // A build's drainage status (scripts/lib/rollout.ts) is refreshed every second, and a build stays
+    // draining 5 s after it stops being current (the server's defaults: 3 min each, for a remote visibility
+    // store that lags; the dev server's SQLite does not), so a local rollout removes a drained build at once.
     const serverArgs = [
       ...saArgs,
-      ...['matching.useNewMatcher=true', 'matching.numTaskqueueReadPartitions=1', 'matching.numTaskqueueWritePartitions=1'].flatMap((v) => [
-        '--dynamic-config-value',
-        v,
-      ]),
+      ...[
+        'matching.useNewMatcher=true',
+        'matching.numTaskqueueReadPartitions=1',
+        'matching.numTaskqueueWritePartitions=1',
+        'matching.wv.VersionDrainageStatusRefreshInterval=1',
+        'matching.wv.VersionDrainageStatusVisibilityGracePeriod=5',
+      ].flatMap((v) => ['--dynamic-config-value', v]),
     ];
     const temporalCliSource = cli ? `${cli.source}: ${cli.path}` : 'downloaded by @temporalio/testing';
 
