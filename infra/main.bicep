@@ -265,7 +265,8 @@ output WORKER_SETTINGS object = union(sharedSettings, {
   AZURE_OPENAI_ENDPOINT: azureOpenAiEndpoint
   AZURE_OPENAI_API_VERSION: azureOpenAiApiVersion
   MODEL_DEPLOYMENT_DEFAULT: modelDeploymentDefault
-  // Scans move to the new build at their next task until the deploy hook keeps an old build's workers
-  // until its pinned scans drain (issue 25 item 2): the hook removes old workers at once today.
-  WORKER_SCAN_VERSIONING: 'AUTO_UPGRADE'
+  // Each scan finishes on the build it started on: the deploy hook's rollout (scripts/rollout.ts) removes an
+  // old build's workers only once Temporal reports it drained, and makes a new build current itself.
+  WORKER_SCAN_VERSIONING: 'PINNED'
+  WORKER_BECOME_CURRENT: 'false'
 })

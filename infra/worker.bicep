@@ -1,11 +1,11 @@
-// The Temporal worker: `workerCount` container groups on Azure Container Instances sharing the task
-// queue. Deployed by infra/hooks/postdeploy.sh after it has pushed the image (ACI cannot start without
-// one), and again to roll out a new image. The image is pulled with the worker's own identity (AcrPull).
+// The Temporal worker: `workerCount` container groups of one build on Azure Container Instances sharing
+// the task queue. Deployed per build by the rollout (scripts/rollout.ts, run by infra/hooks/postdeploy.sh
+// after it has pushed the image; ACI cannot start without one), beside the groups of older builds. The image is pulled with the worker's own identity (AcrPull).
 targetScope = 'resourceGroup'
 
 param location string = resourceGroup().location
 param tags object = {}
-@description('Container group names: <prefix>-<n>.')
+@description('Container group names: <prefix>-<n>; the rollout passes <group prefix>-<build>, so each build has its own groups.')
 param namePrefix string
 @description('Full image reference, <registry>/scan-worker:<tag>.')
 param image string

@@ -2,7 +2,11 @@
 # After `azd deploy` (and on its own to roll out a new worker image: `azd hooks run postdeploy`):
 #   1. build the worker image on the registry's dedicated agent pool (az acr build --agent-pool: no local
 #      Docker; the pool runs inside the network, so it can push to the private registry) and tag it with the commit;
-#   2. deploy WORKER_COUNT container groups of it into the workers subnet (infra/worker.bicep) and remove any beyond that count;
+#   2. roll it out (scripts/rollout.ts): WORKER_COUNT container groups of the new build beside the old
+#      builds' groups (infra/worker.bicep), made current once they poll Temporal (or ramped: WORKER_RAMP_PERCENT),
+#      and an old build's groups removed only once Temporal reports it drained (no open scan pinned to it),
+#      waiting at most WORKER_DRAIN_WAIT_SECONDS; a build still draining keeps its groups for the next deploy
+#      (or `npm run rollout -- --drain`). Rollback: `npm run rollout -- --rollback` with this environment loaded;
 #   3. subscribe the upload trigger to Blob-created events on scan-uploads (it needs the deployed
 #      function's blobs_extension key, hence here and not in Bicep, as the Azure Functions templates do).
 set -eu
@@ -15,19 +19,9 @@ echo "building $image in $AZURE_CONTAINER_REGISTRY_NAME"
 az acr build --registry "$AZURE_CONTAINER_REGISTRY_NAME" --agent-pool "$AZURE_CONTAINER_REGISTRY_AGENT_POOL" \
   --image "scan-worker:$tag" --build-arg "WORKER_BUILD_ID=$tag" --file Dockerfile.worker . > /dev/null
 
-count=${WORKER_COUNT:-1}
-echo "deploying $count worker container group(s)"
-az deployment group create -g "$AZURE_RESOURCE_GROUP" -n worker --template-file infra/worker.bicep \
-  --parameters namePrefix="$WORKER_GROUP_PREFIX" image="$image" workerCount="$count" \
-  identityId="$WORKER_IDENTITY_ID" identityClientId="$WORKER_IDENTITY_CLIENT_ID" \
-  registryServer="$AZURE_CONTAINER_REGISTRY_ENDPOINT" subnetId="$WORKERS_SUBNET_ID" settings="$WORKER_SETTINGS" tags="{\"azd-env-name\":\"$AZURE_ENV_NAME\"}" > /dev/null
-for name in $(az container list -g "$AZURE_RESOURCE_GROUP" --query "[?starts_with(name, '$WORKER_GROUP_PREFIX-')].name" -o tsv); do
-  n=${name##*-}
-  if [ "$n" -gt "$count" ]; then
-    echo "removing $name (WORKER_COUNT=$count)"
-    az container delete -g "$AZURE_RESOURCE_GROUP" -n "$name" --yes > /dev/null
-  fi
-done
+# The azd environment (load-env.sh) gives the fleet and the workers' Temporal settings; the hook's shell
+# gives the rollout's own Temporal credential (TEMPORAL_API_KEY, docs/operations.md "Rolling out").
+bash scripts/with-node.sh node --import tsx scripts/rollout.ts --build "$tag" --drain-wait "${WORKER_DRAIN_WAIT_SECONDS:-120}"
 
 key=$(az functionapp keys list -g "$AZURE_RESOURCE_GROUP" -n "$AZURE_FUNCTION_APP_NAME" --query "systemKeys.blobs_extension" -o tsv)
 endpoint="$SERVICE_API_BASE_URL/runtime/webhooks/blobs?functionName=Host.Functions.scanUploadTrigger&code=$key"

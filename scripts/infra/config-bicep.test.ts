@@ -122,7 +122,6 @@ const defaults = {
     'WORKER_SHUTDOWN_GRACE_SECONDS',
     'WORKER_WORKFLOW_BUNDLE_PATH', // the image has the bundle beside the entry point
     'WORKER_DEPLOYMENT_NAME', // the task queue's name: one deployment per queue
-    'WORKER_BECOME_CURRENT', // a new build makes itself current until the deploy hook drains old builds (issue 25 item 2)
     'MODEL_DEPLOYMENT_QUALITY', // each falls back to MODEL_DEPLOYMENT_DEFAULT
     'MODEL_DEPLOYMENT_ESTIMATION',
     'MODEL_DEPLOYMENT_NARRATIVE',
@@ -144,6 +143,7 @@ const workerOnly = [
   'WORKER_DEPLOYMENT_NAME',
   'WORKER_BECOME_CURRENT',
   'WORKER_SCAN_VERSIONING',
+  'WORKER_RAMP_PERCENT',
   'MODEL_PROVIDER',
   'AZURE_OPENAI_ENDPOINT',
   'AZURE_OPENAI_API_VERSION',
@@ -157,7 +157,11 @@ const functionsOnly = [
   'SCAN_EVENTS_MAX_SECONDS',
   'SCAN_EVENTS_HEARTBEAT_SECONDS',
 ];
-const intentionallyUnset = new Set([...secrets.keys, ...laptopOnly.keys, ...defaults.keys]);
+const deployHook = {
+  why: 'read by the rollout the deploy hook runs (scripts/rollout.ts), from the azd environment (`azd env set`), not by the apps',
+  keys: ['WORKER_RAMP_PERCENT'],
+};
+const intentionallyUnset = new Set([...secrets.keys, ...laptopOnly.keys, ...defaults.keys, ...deployHook.keys]);
 
 // Set by the templates, read by the Functions host, the Azure SDKs or Node rather than by the schema.
 const readOutsideSchema: Record<string, string> = {
