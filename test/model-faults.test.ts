@@ -70,7 +70,9 @@ describe('model faults', () => {
     const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectCompletedOnce(handle, scan);
     expect(server.requestsFor('photo_quality_judgement').map((c) => c.behaviour)).toEqual(['status', 'status', 'ok']);
-    expect(await startedAttempts(handle, 'checkPhotoQuality')).toEqual([3]);
+    // The judgement is its own activity: only it is retried, the deterministic check ran once.
+    expect(await startedAttempts(handle, 'judgePhotoQuality')).toEqual([3]);
+    expect(await startedAttempts(handle, 'checkPhotoQuality')).toEqual([1]);
   });
 
   it('an answer slower than MODEL_TIMEOUT_SECONDS times out and is retried; the scan completes', async () => {
@@ -109,7 +111,8 @@ describe('model faults', () => {
     const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectFailedForMember(handle, scan);
     expect(server.requestsFor('photo_quality_judgement')).toHaveLength(MAX_OUTPUT_ATTEMPTS);
-    expect(server.requestsFor('body_fat_estimate')).toHaveLength(0);
+    // The estimate ran beside the judgement and was discarded with the scan: nothing of it stored.
+    expect((await probe.doc(scan.scanId)).analysis).toBeUndefined();
   });
 
   it('a 4xx other than 429 is not retried: the scan fails at once', async () => {
@@ -118,7 +121,7 @@ describe('model faults', () => {
     const { scan, handle } = await runScan(suite.client, suite.config, firebase, blob, taskQueue);
     await expectFailedForMember(handle, scan);
     expect(server.requestsFor('photo_quality_judgement')).toHaveLength(1);
-    expect(await startedAttempts(handle, 'checkPhotoQuality')).toEqual([1]);
+    expect(await startedAttempts(handle, 'judgePhotoQuality')).toEqual([1]);
   });
 
   it('a narrative with invented numbers is never stored: asked again, then the deterministic wording', async () => {

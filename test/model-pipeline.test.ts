@@ -161,11 +161,18 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
       'left:vision_framing',
     ]);
     expect(details.find((d: { angle?: string }) => d.angle === 'front')?.reason).toMatch(/front photo.*close-fitting clothing/i);
-    expect(server.requestsFor('body_fat_estimate')).toHaveLength(0);
+    // The estimate started once the deterministic checks passed, beside the judgement, and was discarded:
+    // no estimate in results or on the scan, one push (the rejection).
     const { timeline } = activityTimeline(await handle.fetchHistory());
     expect(timeline.filter((t) => t.activity === 'checkPhotoQuality' && t.event === 'started')).toHaveLength(1);
+    expect(timeline.filter((t) => t.activity === 'judgePhotoQuality' && t.event === 'started')).toHaveLength(1);
+    expect(timeline.filter((t) => t.activity === 'estimateBodyComposition' && t.event === 'scheduled')).toHaveLength(1);
+    expect(timeline.some((t) => t.activity === 'computeDeltas')).toBe(false);
     expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_rejected']);
-    expect((await probe.doc(scan.scanId)).credit.state).toBe('refunded');
+    const doc = await probe.doc(scan.scanId);
+    expect(doc.credit.state).toBe('refunded');
+    expect(doc.results).toBeUndefined();
+    expect(doc.analysis).toBeUndefined();
   });
 
   it('a vision estimate far from the anthropometric prior sends the scan to review', async () => {

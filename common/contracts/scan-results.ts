@@ -105,6 +105,16 @@ export const QualityResultSchema = z.object({
 });
 export type QualityResult = z.infer<typeof QualityResultSchema>;
 
+/** What checkPhotoQuality answers: a quality result, or the deterministic half of one. */
+export const CheckedPhotosSchema = QualityResultSchema.extend({
+  /**
+   * The deterministic checks passed and the model's judgement is still to come (judgePhotoQuality), so the
+   * estimate can start beside it. Only between the two activities: a stored result is a QualityResult.
+   */
+  judgementPending: z.literal(true).optional(),
+});
+export type CheckedPhotos = z.infer<typeof CheckedPhotosSchema>;
+
 // --- estimate -----------------------------------------------------------------------------------------
 
 export const AnthropometricEstimateSchema = z.object({

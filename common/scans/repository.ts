@@ -8,6 +8,7 @@ import {
   ANGLES,
   canMoveStatus,
   isFinalStatus,
+  type Progress,
   type ScanMeasurements,
   type ScanStatus,
   uploadBlobName,
@@ -233,6 +234,8 @@ export async function updateScan(
     to?: ScanStatus;
     onlyFrom?: readonly ScanStatus[];
     fields?: Record<string, unknown>;
+    /** Written only when not behind the recorded progress: steps that run side by side finish in any order. */
+    progress?: Progress;
     audits?: readonly ScanAuditEntry[];
     /** The activity execution writing them (activityOccurrence): a retry of it records nothing again. */
     occurrence?: string | undefined;
@@ -253,7 +256,8 @@ export async function updateScan(
       : !isFinalStatus(status);
     if (!allowed) return { applied: false, status, ownerId, creditState };
     const at = change.now.toISOString();
-    tx.update(ref, { ...(change.to ? { status: change.to } : {}), ...(change.fields ?? {}), updatedAt: at });
+    const forward = change.progress && (scan.progress?.percent ?? 0) <= change.progress.percent ? { progress: change.progress } : {};
+    tx.update(ref, { ...(change.to ? { status: change.to } : {}), ...(change.fields ?? {}), ...forward, updatedAt: at });
     writeAudits(change.now);
     change.also?.({ update: (r, d) => tx.update(r, d), set: (r, d) => tx.set(r, d) }, { ownerId, creditState });
     return { applied: true, status: change.to ?? status, ownerId, creditState };

@@ -2,7 +2,7 @@ import { ApplicationFailure } from '@temporalio/activity';
 import { z } from 'zod';
 import { FailureType, PHOTO_TOO_LARGE } from '../../common/contracts/failures';
 import { ANGLES, type Angle, AngleSchema } from '../../common/contracts/scan';
-import type { QualityResult } from '../../common/contracts/scan-results';
+import { type CheckedPhotos, type QualityResult, QualityResultSchema } from '../../common/contracts/scan-results';
 import { readImageHeader } from '../../common/photos/image-header';
 import { dimensionsProblem } from '../../common/photos/limits';
 import { assessScanPhotos } from '../domain/photo-quality';
@@ -11,21 +11,75 @@ import { judgePhotos, visionRejections } from '../model/quality-vision';
 import { ModelOutputError } from '../model/structured';
 import type { ActivityDeps } from './deps';
 import { recordScanStep } from './scan-progress';
-import { readSealedScanPhotos } from './sealed-photos';
+import { photosChangedFailure, readSealedScanPhotos } from './sealed-photos';
 import { parseOrFail } from './validate';
 
 export const QualityInputSchema = z.object({
   scanId: z.string(),
   userId: z.string(),
   photos: z.record(AngleSchema, z.string().min(1)),
+  /**
+   * Set by the workflow that runs the model's judgement in an activity of its own (judgePhotoQuality), so
+   * the estimate starts as soon as the deterministic checks pass. Absent (runs scheduled before, and the
+   * histories they recorded), this activity runs both, as it always did.
+   */
+  judgeSeparately: z.literal(true).optional(),
 });
+
+export const JudgementInputSchema = z.object({
+  scanId: z.string(),
+  userId: z.string(),
+  /** What checkPhotoQuality returned: the deterministic assessment and the sealed blobs it checked. */
+  checked: QualityResultSchema,
+});
+
+/** A PhotosRejected failure naming every angle with a problem; never retried. */
+function photosRejected(details: Array<{ angle?: string; code: string; reason: string }>): ApplicationFailure {
+  const angles = [...new Set(details.map((d) => d.angle))].join(',');
+  return ApplicationFailure.create({
+    type: FailureType.PhotosRejected,
+    message: `photos rejected: ${angles}`,
+    nonRetryable: true,
+    details: [details],
+  });
+}
 
 function qualityStep(deps: ActivityDeps) {
   const { maxPhotoBytes, photoLimits, qualityThresholds, model } = deps;
+
+  /** The model's pose/framing/clothing/lighting judgement of photos the deterministic checks passed. */
+  async function judge(scanId: string, bytes: Record<Angle, Buffer>, photos: QualityResult['photos'], blobs: Record<string, string>) {
+    // Only a worker without the model settings gets here (another worker asked for the judgement): retried, perhaps elsewhere.
+    if (!model) throw new Error('a vision judgement needs a model');
+    const judged = await judgePhotos(model, scanId, await preparedPhotos(bytes, photoLimits.maxPixels)).catch((err: unknown) => {
+      if (err instanceof ModelOutputError) {
+        throw ApplicationFailure.create({
+          type: FailureType.ModelOutputInvalid,
+          message: `quality: ${err.message}`,
+          nonRetryable: true,
+        });
+      }
+      throw err;
+    });
+    const rejected = visionRejections(judged.value);
+    if (rejected.length) throw photosRejected(rejected);
+    return {
+      ok: true,
+      method: 'deterministic+vision',
+      photos,
+      vision: judged.value,
+      photoBlobs: blobs,
+      model: judged.run,
+    } satisfies QualityResult;
+  }
+
   return {
-    /** Per photo: format, resolution, orientation, blur and exposure. Bad photos fail without retry. */
-    async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<QualityResult> {
-      const { scanId, photos } = parseOrFail(QualityInputSchema, input, 'quality input');
+    /**
+     * Per photo: format, resolution, orientation, blur and exposure, then (with a model, unless the
+     * workflow judges separately) the model's judgement. Bad photos fail without retry.
+     */
+    async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<CheckedPhotos> {
+      const { scanId, photos, judgeSeparately } = parseOrFail(QualityInputSchema, input, 'quality input');
       // The sealed copies only (worker/activities/sealed-photos.ts): a write to an upload URL after submit cannot reach them.
       const sealed = await readSealedScanPhotos(deps, scanId, photos);
       const missing = ANGLES.filter((angle) => !photos[angle]);
@@ -43,59 +97,57 @@ function qualityStep(deps: ActivityDeps) {
           return problem ? [problem] : [];
         }),
       ];
-      if (details.length === 0) {
-        const assessed = await assessScanPhotos(bytes, qualityThresholds, photoLimits);
-        // The model is asked only about photos the quick checks passed; either can reject.
-        if (!assessed.ok) details.push(...assessed.failures);
-        else if (!model) return { ok: true, method: 'deterministic', photos: assessed.photos };
-        else {
-          const judged = await judgePhotos(model, scanId, await preparedPhotos(bytes, photoLimits.maxPixels)).catch((err: unknown) => {
-            if (err instanceof ModelOutputError) {
-              throw ApplicationFailure.create({
-                type: FailureType.ModelOutputInvalid,
-                message: `quality: ${err.message}`,
-                nonRetryable: true,
-              });
-            }
-            throw err;
-          });
-          const rejected = visionRejections(judged.value);
-          if (rejected.length === 0) {
-            return {
-              ok: true,
-              method: 'deterministic+vision',
-              photos: assessed.photos,
-              vision: judged.value,
-              photoBlobs: photos,
-              model: judged.run,
-            };
-          }
-          details.push(...rejected);
-        }
+      if (details.length) throw photosRejected(details);
+      const assessed = await assessScanPhotos(bytes, qualityThresholds, photoLimits);
+      // The model is asked only about photos the quick checks passed; either can reject.
+      if (!assessed.ok) throw photosRejected(assessed.failures);
+      if (!model) return { ok: true, method: 'deterministic', photos: assessed.photos };
+      if (judgeSeparately)
+        return { ok: true, method: 'deterministic', photos: assessed.photos, photoBlobs: photos, judgementPending: true };
+      return judge(scanId, bytes, assessed.photos, photos);
+    },
+
+    /** The model's judgement of photos checkPhotoQuality passed (read again from their sealed copies). */
+    async judgePhotoQuality(input: z.infer<typeof JudgementInputSchema>): Promise<QualityResult> {
+      const { scanId, checked } = parseOrFail(JudgementInputSchema, input, 'judgement input');
+      const blobs = checked.photoBlobs;
+      if (!blobs) {
+        throw ApplicationFailure.create({
+          type: FailureType.InvalidActivityInput,
+          message: 'judgement input is invalid at: checked.photoBlobs',
+          nonRetryable: true,
+        });
       }
-      const angles = [...new Set(details.map((d) => d.angle))].join(',');
-      throw ApplicationFailure.create({
-        type: FailureType.PhotosRejected,
-        message: `photos rejected: ${angles}`,
-        nonRetryable: true,
-        details: [details],
-      });
+      const sealed = await readSealedScanPhotos(deps, scanId, blobs);
+      if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
+      return judge(scanId, sealed.bytes as Record<Angle, Buffer>, checked.photos, blobs);
     },
   };
 }
+
+/** The quality step has passed: progress and audit in one write. */
+const recordQualityPassed = (deps: ActivityDeps, input: { scanId: string; userId: string }) =>
+  recordScanStep(deps, {
+    scanId: input.scanId,
+    userId: input.userId,
+    step: 'estimate',
+    audit: { action: 'quality_checked', outcome: 'passed' },
+  });
 
 export function createQualityActivities(deps: ActivityDeps) {
   const step = qualityStep(deps);
   return {
     /** Per photo: format, resolution, orientation, blur and exposure; bad photos fail without retry. Passed: progress and audit in one write. */
-    async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<QualityResult> {
+    async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<CheckedPhotos> {
       const result = await step.checkPhotoQuality(input);
-      await recordScanStep(deps, {
-        scanId: input.scanId,
-        userId: input.userId,
-        step: 'estimate',
-        audit: { action: 'quality_checked', outcome: 'passed' },
-      });
+      // With the judgement still to come, the step has not passed yet: judgePhotoQuality records it.
+      if (!result.judgementPending) await recordQualityPassed(deps, input);
+      return result;
+    },
+    /** The model's judgement, run beside the estimate; passed: progress and audit in one write. */
+    async judgePhotoQuality(input: z.infer<typeof JudgementInputSchema>): Promise<QualityResult> {
+      const result = await step.judgePhotoQuality(input);
+      await recordQualityPassed(deps, input);
       return result;
     },
   };

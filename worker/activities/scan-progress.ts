@@ -35,7 +35,8 @@ export function scanNotFound(err: unknown): never {
 
 /**
  * Records a step the scan has reached (progress for the app, listening to scans/{scanId}) with the audit
- * record of what the step did, in one transaction; a finished scan is left alone.
+ * record of what the step did, in one transaction; a finished scan is left alone, and progress never goes
+ * back (the estimate may finish before the photo judgement it runs beside).
  */
 export async function recordScanStep(
   { db, now }: Pick<ActivityDeps, 'db' | 'now'>,
@@ -45,7 +46,7 @@ export async function recordScanStep(
     step.audit && step.userId ? [{ scanId: step.scanId, userId: step.userId, actor: WORKER, ...step.audit }] : [];
   await updateScan(db, step.scanId, {
     now: now(),
-    fields: { progress: progressOf('running', step.step) },
+    progress: progressOf('running', step.step),
     audits,
     occurrence: activityOccurrence(),
   }).catch(scanNotFound);

@@ -20,6 +20,7 @@ import { LOCAL_REVIEW_SIGNING_KEY } from '../../common/temporal/local-dev-key';
 import { deterministicAdvice, SAMPLE_MEASUREMENTS, SAMPLE_QUALITY, sampleEstimate, sampleTrend } from '../../test/helpers/sample-results';
 import { activitiesHoldingTheClock, timeSkippingSuite } from '../../test/helpers/time-skipping';
 import type { ScanActivities } from '../activities';
+import { AGENT_DEPENDENCIES, AGENTS } from './agent-dependencies';
 import { type dailyScanWorkflowV3, TRANSIENT_FAULT_ATTEMPTS } from './daily-scan';
 
 // dailyScanWorkflowV3 (the type every new scan starts as, DAILY_SCAN_WORKFLOW) on Temporal's time-skipping
@@ -320,6 +321,30 @@ async function updateRefusal(handle: WorkflowHandle, decision: ReviewDecision): 
 }
 
 const ADVICE: Name[] = ['planHydration', 'planNutrition', 'planWorkout', 'generateInsights'];
+
+/** Every agent that ran started only after each agent it depends on (agent-dependencies.ts) had finished. */
+function obeysDependencies(r: Recorder) {
+  const ran = new Set(r.names());
+  for (const agent of AGENTS.filter((a) => ran.has(a))) {
+    for (const dep of AGENT_DEPENDENCIES[agent].filter((d: Name) => ran.has(d))) {
+      expect(r.index(`end:${dep}`), `${agent} waits for ${dep}`).toBeLessThan(r.index(`start:${agent}`));
+    }
+  }
+}
+
+// With a model, the deterministic check leaves the judgement to its own activity, and the estimate runs beside it.
+const PHOTO_BLOBS = { front: 'f', back: 'b', left: 'l', right: 'r' };
+const CHECKED = { ...QUALITY, photoBlobs: PHOTO_BLOBS, judgementPending: true as const };
+const JUDGED = {
+  ...QUALITY,
+  method: 'deterministic+vision' as const,
+  photoBlobs: PHOTO_BLOBS,
+  vision: {
+    photos: (['front', 'back', 'left', 'right'] as const).map(
+      (angle) => ({ angle, pose: 'ok', framing: 'ok', clothing: 'ok', lighting: 'ok' }) as const,
+    ),
+  },
+};
 const flagged = () => ({ estimateBodyComposition: async () => estimate({ confidence: 0.3 }) }) satisfies Overrides;
 
 // --- scheduling -------------------------------------------------------------------------------------
@@ -361,6 +386,9 @@ describe('dailyScanWorkflowV3 scheduling (time-skipping server, mocked activitie
         // Publishing waits for every agent, and the push for the stored results.
         for (const n of ADVICE) precedes(`end:${n}`, 'start:persistResults');
         precedes('end:persistResults', 'start:notifyMember');
+        obeysDependencies(r);
+        // No model: the check answers without a judgement pending, and none is asked for.
+        expect(r.inputs('checkPhotoQuality')[0]).toMatchObject({ judgeSeparately: true });
 
         // Each agent ran once and got what the earlier ones produced.
         expect([...r.names()].sort()).toEqual(
@@ -405,6 +433,81 @@ describe('dailyScanWorkflowV3 scheduling (time-skipping server, mocked activitie
       },
     );
   });
+
+  it('with a model: the estimate runs beside the vision judgement, and an accepted judgement publishes it', async () => {
+    await withScan(
+      {
+        overrides: (rec) => ({
+          checkPhotoQuality: async () => CHECKED,
+          // The judgement finishes only once the estimate has started: run one after the other, it fails.
+          judgePhotoQuality: async () => {
+            await overlapsWith(rec, 'judgePhotoQuality', 'start:estimateBodyComposition');
+            return JUDGED;
+          },
+        }),
+      },
+      async (run) => {
+        expect(await run.handle.result()).toEqual({ scanId: run.input.scanId, status: 'completed' });
+        const r = run.rec;
+        expect(r.index('start:estimateBodyComposition')).toBeLessThan(r.index('end:judgePhotoQuality'));
+        obeysDependencies(r);
+        expect(r.inputs('judgePhotoQuality')).toEqual([{ scanId: run.input.scanId, userId: 'member_1', checked: CHECKED }]);
+        expect(r.inputs('estimateBodyComposition')[0]).toMatchObject({ quality: CHECKED });
+        // The stored quality is the judgement's, the estimate the one computed beside it.
+        const results = ScanResultsSchema.parse(r.inputs('persistResults')[0]!.results);
+        expect(results.quality).toEqual(JUDGED);
+        expect(results.estimate).toEqual(estimate());
+        expect(r.inputs('notifyMember').map((n) => n.outcome)).toEqual(['completed']);
+        // The judgement is an eighth agent: 13 billable actions with a model, and still no patch marker.
+        const actions = countBillableActions(await run.handle.fetchHistory());
+        expect(actions.byKind).toMatchObject({ start: 1, activity: 11, timer: 0, upsert: 1, signal: 0, update: 0 });
+        expect(actions.total).toBe(13);
+      },
+    );
+  });
+
+  it.each([{ estimate: 'finished before the judgement' as const }, { estimate: 'still running when the judgement rejects' as const }])(
+    'with a model: a rejecting judgement discards the estimate ($estimate); the scan ends rejected',
+    async (c) => {
+      const rejectedByVision = [
+        { angle: 'front', code: 'vision_clothing', reason: 'The front photo: please wear close-fitting clothing.' },
+      ];
+      await withScan(
+        {
+          overrides: (rec) => ({
+            checkPhotoQuality: async () => CHECKED,
+            estimateBodyComposition:
+              c.estimate === 'finished before the judgement'
+                ? async () => estimate()
+                : () => runsUntilCancelled(rec, 'estimateBodyComposition'),
+            judgePhotoQuality: async () => {
+              await rec.until(
+                c.estimate === 'finished before the judgement' ? 'end:estimateBodyComposition' : 'start:estimateBodyComposition',
+              );
+              throw ApplicationFailure.create({
+                type: FailureType.PhotosRejected,
+                message: 'photos rejected',
+                details: [rejectedByVision],
+              });
+            },
+          }),
+        },
+        async ({ handle, rec, input }) => {
+          const error = { code: 'photos_rejected', message: MEMBER_MESSAGES.photos_rejected, details: rejectedByVision };
+          expect(await handle.result()).toEqual({ scanId: input.scanId, status: 'rejected', error });
+          // Nothing that would store or show the estimate ran: no deltas (they keep it on the scan), no advice, no results.
+          for (const n of ['computeDeltas', 'planNutrition', 'planWorkout', 'generateInsights', 'persistResults'] as Name[]) {
+            expect(rec.names()).not.toContain(n);
+          }
+          if (c.estimate === 'still running when the judgement rejects') expect(rec.events).toContain('cancelled:estimateBodyComposition');
+          expect(rec.inputs('endScan')).toEqual([expect.objectContaining({ status: 'rejected', error })]);
+          // One push, the rejection.
+          expect(rec.inputs('notifyMember').map((n) => n.outcome)).toEqual(['rejected']);
+          expect(await searchStatus(handle)).toBe('rejected');
+        },
+      );
+    },
+  );
 
   it('retries a transient fault of an agent with backoff (skipped) and completes', async () => {
     const started = Date.now();

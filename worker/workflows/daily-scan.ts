@@ -173,7 +173,8 @@ export interface DailyScanResult {
  * One scan (DAILY_SCAN_WORKFLOW in common/contracts/workflow-types.ts). The activities that move it
  * forward write its status, progress and audit records in the transaction they already run, so a
  * completed scan with no review costs 12 billable actions: the start, beginScan, the seven agents,
- * persistResults, notifyMember and one search-attribute upsert (common/temporal/billable-actions.ts).
+ * persistResults, notifyMember and one search-attribute upsert (common/temporal/billable-actions.ts);
+ * with a model, the photo judgement is an eighth agent (13).
  */
 export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyScanResult> {
   const { scanId, userId, measurements } = input;
@@ -218,9 +219,15 @@ export async function dailyScanWorkflowV3(input: DailyScanInput): Promise<DailyS
       // Hydration needs only the weight: it starts with the photo check.
       const hydration = early(agents.planHydration({ measurements }));
       reach('quality');
-      const quality = await agents.checkPhotoQuality({ scanId, userId, photos: input.photos });
+      // The estimate starts once the deterministic checks pass, beside the model's judgement, and is
+      // dropped with the scan if the judgement rejects the photos (agent-dependencies.ts). Compatible
+      // with open runs without a patch: a check scheduled before `judgeSeparately` existed answers
+      // without `judgementPending`, and the run then issues the commands its history recorded.
+      const checked = await agents.checkPhotoQuality({ scanId, userId, photos: input.photos, judgeSeparately: true });
+      const estimated = early(estimator.estimateBodyComposition({ scanId, userId, measurements, quality: checked }));
+      const quality = checked.judgementPending ? await agents.judgePhotoQuality({ scanId, userId, checked }) : checked;
       reach('estimate');
-      const estimate = await estimator.estimateBodyComposition({ scanId, userId, measurements, quality });
+      const estimate = await estimated;
 
       // Nutrition and workout need the estimate, not the deltas; insights need both.
       const nutrition = early(agents.planNutrition({ measurements, estimate }));
