@@ -7,7 +7,9 @@
 //  2. Billable Temporal Cloud actions and history events per scan, per outcome (completed, rejected, reviewed).
 //  3. Orchestration overhead: BENCH_SCANS (≥ 200) scans with zero-latency agents; scans/s, start → result
 //     percentiles, and per activity the time beyond its own run time (scheduled → completed minus run).
-//  4. Critical path: agents with the design's model latencies (scaled) against the same agents one by one.
+//  4. Critical path: agents with the design's model latencies (scaled) against the same agents one by one,
+//     and against the floor: the longest chain of the measured latencies through the dependency graph
+//     (worker/workflows/agent-dependencies.ts).
 //  5. Upload trigger: POST /api/scans with autocannon at 1, 10 and 50 connections (Functions host in its own process).
 //  6. Cold load of the Functions entry module in a fresh process.
 //  7. Worker resident memory (its own process, prebuilt bundle) with 1, 50 and 200 scans in flight.
@@ -26,6 +28,7 @@ import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { type Config, loadConfig } from '../common/config';
 import { ANGLES, workflowIdForScan } from '../common/contracts/scan';
+import type { CheckedPhotos } from '../common/contracts/scan-results';
 import { submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { consentRef, createScanWithCredit, scanRef, updateScan, userRef } from '../common/scans/repository';
 import { parseReviewSigningKey, signReviewDecision } from '../common/scans/review-signature';
@@ -35,6 +38,7 @@ import { countBillableActions } from '../common/temporal/billable-actions';
 import type { WorkerActivities } from '../worker/activities';
 import { progressOf } from '../worker/activities/scan-progress';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
+import { AGENT_DEPENDENCIES, AGENTS, type Agent, longestChain } from '../worker/workflows/agent-dependencies';
 import { runArchiveBench } from './lib/archive-bench';
 import { idTokenFor } from './lib/auth-emulator';
 import { BenchReport, percentile } from './lib/bench-report';
@@ -60,9 +64,11 @@ const LOAD_BODY = {
   exerciseMinutesPerDay: 30,
 };
 
-// Seconds per agent with a model in the loop, as in the original sequential design (about 6 minutes).
-const MODEL_LATENCY_S: Partial<Record<keyof WorkerActivities, number>> = {
-  checkPhotoQuality: 45,
+// Seconds per agent with a model in the loop, as in the original sequential design (about 6 minutes); the
+// photo step's 45 s split into its deterministic checks (decoding four photos) and the model's judgement.
+const MODEL_LATENCY_S: Record<Agent, number> = {
+  checkPhotoQuality: 5,
+  judgePhotoQuality: 40,
   estimateBodyComposition: 90,
   computeDeltas: 5,
   generateInsights: 60,
@@ -74,19 +80,38 @@ const SCALE = 1 / 100; // 1 s of modelled latency = 10 ms here
 const MiB = 1024 * 1024;
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const isAgent = (name: string): name is Agent => name in AGENT_DEPENDENCIES;
 const report = new BenchReport();
 const log = (line = '') => console.log(line);
 
+/**
+ * The agents with a model's latency added. The bench's stack has no model, so the photo step is made to
+ * behave as with one: the check leaves the judgement pending and judgePhotoQuality stands in for the
+ * model's answer (passing the photos) after its latency.
+ */
 function withLatency(a: WorkerActivities): WorkerActivities {
-  const wrapped = { ...a } as Record<string, (...args: unknown[]) => Promise<unknown>>;
-  for (const [name, seconds] of Object.entries(MODEL_LATENCY_S)) {
-    const real = wrapped[name]!;
-    wrapped[name] = async (...args) => {
-      await sleep(seconds! * 1000 * SCALE);
-      return real(...args);
-    };
+  const latency = (name: Agent) => sleep(MODEL_LATENCY_S[name] * 1000 * SCALE);
+  const wrapped: WorkerActivities = { ...a };
+  for (const name of AGENTS.filter((n) => n !== 'checkPhotoQuality' && n !== 'judgePhotoQuality')) {
+    const real = wrapped[name] as (...args: unknown[]) => Promise<unknown>;
+    Object.assign(wrapped, {
+      [name]: async (...args: unknown[]) => {
+        await latency(name);
+        return real(...args);
+      },
+    });
   }
-  return wrapped as unknown as WorkerActivities;
+  wrapped.checkPhotoQuality = async (input) => {
+    await latency('checkPhotoQuality');
+    const checked = await a.checkPhotoQuality(input);
+    return input.judgeSeparately ? { ...checked, photoBlobs: input.photos, judgementPending: true } : checked;
+  };
+  wrapped.judgePhotoQuality = async ({ checked }) => {
+    await latency('judgePhotoQuality');
+    const { judgementPending: _, ...judged } = checked as CheckedPhotos;
+    return judged;
+  };
+  return wrapped;
 }
 
 /** Every activity's own run time (inside the worker's call), keyed by workflow id and activity id. */
@@ -180,6 +205,7 @@ async function activityTimes(client: Client, workflowId: string) {
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   const scheduled = new Map<string, { name: string; activityId: string; at: number }>();
   const out: Array<{ name: string; activityId: string; ms: number }> = [];
+  const agentMs: Partial<Record<Agent, number>> = {};
   let agentsSum = 0;
   let first = Number.POSITIVE_INFINITY;
   let last = 0;
@@ -191,14 +217,16 @@ async function activityTimes(client: Client, workflowId: string) {
     if (s) {
       const t = eventMs(e);
       out.push({ name: s.name, activityId: s.activityId, ms: t - s.at });
-      if (s.name in MODEL_LATENCY_S) {
+      if (isAgent(s.name)) {
+        agentMs[s.name] = (agentMs[s.name] ?? 0) + (t - s.at);
         agentsSum += t - s.at;
         first = Math.min(first, s.at);
         last = Math.max(last, t);
       }
     }
   }
-  return { activities: out, sequentialMs: agentsSum, dagMs: last - first };
+  // The floor: the longest chain of these measured latencies through the dependency graph.
+  return { activities: out, sequentialMs: agentsSum, dagMs: last - first, floorMs: longestChain(agentMs) };
 }
 
 async function waitForStatus(firebase: Firebase, scanIds: string[], status: string, timeoutMs: number) {
@@ -302,12 +330,19 @@ async function criticalPath(client: Client, connection: NativeConnection, config
   try {
     const { workflowIds } = await runScans(client, cfg, firebase, blob, 5, 1);
     const d = await Promise.all(workflowIds.map((id) => activityTimes(client, id)));
-    const seq = d.reduce((s, x) => s + x.sequentialMs, 0) / d.length;
-    const dag = d.reduce((s, x) => s + x.dagMs, 0) / d.length;
+    const mean = (f: (x: (typeof d)[number]) => number) => d.reduce((s, x) => s + f(x), 0) / d.length;
+    const seq = mean((x) => x.sequentialMs);
+    const dag = mean((x) => x.dagMs);
+    const floor = mean((x) => x.floorMs);
     report.add('critical path', 'agents one after another (sum)', seq, 'ms');
     report.add('critical path', 'our schedule (first scheduled → last done)', dag, 'ms');
+    report.add('critical path', 'floor (longest chain of the same latencies the dependency graph forces)', floor, 'ms');
+    report.add('critical path', 'schedule / floor', dag / floor, '×', { op: '<=', value: 1.1 });
     report.add('critical path', 'schedule / sequential', (100 * dag) / seq, '%', { op: '<=', value: 55 });
-    log(`  sequential ${seq.toFixed(0)} ms, our schedule ${dag.toFixed(0)} ms: ${((100 * dag) / seq).toFixed(0)}% of sequential`);
+    log(
+      `  sequential ${seq.toFixed(0)} ms, floor ${floor.toFixed(0)} ms, our schedule ${dag.toFixed(0)} ms: ` +
+        `${(dag / floor).toFixed(2)} × the floor, ${((100 * dag) / seq).toFixed(0)}% of sequential`,
+    );
   } finally {
     worker.shutdown();
     await running;
