@@ -15,6 +15,7 @@ import { makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { createScanActivities } from '../worker/activities';
 import { createNotifyActivities, PUSH_SEND_LEASE_MS, PushInFlight, pushMarkerRef } from '../worker/activities/notify';
 import type { PushMessage, PushTransport } from '../worker/activities/push/transport';
+import { recordScanStep } from '../worker/activities/scan-progress';
 import { activityDepsFromConfig } from '../worker/create-worker';
 import { TRANSIENT_FAULT_ATTEMPTS } from '../worker/workflows/daily-scan';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
@@ -368,6 +369,18 @@ describe('forward only, exactly once, retry budgets', () => {
       }),
     ).toEqual({ ended: false, refunded: false, status: 'failed' });
     expect(await credits(scan.ownerId)).toBe(1);
+  });
+
+  it('progress never goes back: a step that finishes after a later one (the judgement after the estimate beside it) keeps the later progress', async () => {
+    const scan = await seedUploadedScan(firebase, blob, config);
+    const deps = activityDeps();
+    const ref = { scanId: scan.scanId, userId: scan.ownerId };
+    await createScanActivities(deps).beginScan(ref);
+    await recordScanStep(deps, { ...ref, step: 'deltas', audit: { action: 'estimate_completed', outcome: 'anthropometric-prior' } });
+    await recordScanStep(deps, { ...ref, step: 'estimate', audit: { action: 'quality_checked', outcome: 'passed' } });
+    expect((await scanDoc(scan.scanId)).progress).toEqual({ status: 'running', step: 'deltas', percent: 50 });
+    // The audit of the earlier step is still written: only progress is kept from going back.
+    expect(await auditActions(scan.scanId)).toContain('quality_checked');
   });
 
   it('a push whose worker died inside the send is sent after the lease, exactly once, and the audit says so', async () => {

@@ -107,7 +107,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
 
     expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_completed']);
     expect(await probe.historyCount(scan.ownerId)).toBe(1);
-    await maybeRecordHistory(handle, 'model-completed');
+    await maybeRecordHistory(handle, 'model-completed-estimate-beside-judgement');
   });
 
   it('talks to a plain OpenAI-compatible endpoint with a bearer key', async () => {
@@ -137,7 +137,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     }
   });
 
-  it('the vision judgement can reject photos the quick checks passed, with member-facing reasons and no estimate', async () => {
+  it('the vision judgement can reject photos the quick checks passed, with member-facing reasons; the estimate started beside it is discarded', async () => {
     server.reset();
     server.script('photo_quality_judgement', {
       kind: 'answer',
@@ -173,6 +173,7 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     expect(doc.credit.state).toBe('refunded');
     expect(doc.results).toBeUndefined();
     expect(doc.analysis).toBeUndefined();
+    await maybeRecordHistory(handle, 'model-judgement-rejected-estimate-discarded');
   });
 
   it('a vision estimate far from the anthropometric prior sends the scan to review', async () => {
@@ -200,6 +201,6 @@ describe('the model path (Azure OpenAI API against the local model server)', () 
     expect(r.estimate.fusion.disagreementPp).toBeGreaterThanOrEqual(8);
     expect(await probe.pushTypes(scan.scanId)).toEqual(['scan_in_review', 'scan_completed']);
     expect((await userRef(firebase.db, uid).collection(Collections.scanHistory).count().get()).data().count).toBe(1);
-    await maybeRecordHistory(handle, 'model-review-disagreement');
+    await maybeRecordHistory(handle, 'model-review-disagreement-estimate-beside-judgement');
   });
 });
