@@ -54,7 +54,12 @@ export async function rolloutCommand(argv: string[], env: Env, fleet: WorkerFlee
 }
 
 async function main() {
-  const azure = AzureFleetEnvSchema.parse(withoutEmpty(process.env));
+  const parsed = AzureFleetEnvSchema.safeParse(withoutEmpty(process.env));
+  if (!parsed.success)
+    throw new Error(
+      `the Azure fleet needs the azd environment (${parsed.error.issues.map((i) => i.path.join('.')).join(', ')} missing or invalid): run it from infra/hooks/postdeploy.sh, or first eval "$(azd env get-values | sed 's/^/export /')"`,
+    );
+  const azure = parsed.data;
   // The hook's own environment first (an operator's TEMPORAL_API_KEY), then the workers' Temporal settings.
   const settings = z.record(z.string(), z.union([z.string(), z.number(), z.boolean()])).parse(JSON.parse(azure.WORKER_SETTINGS));
   const workerSettings = Object.fromEntries(Object.entries(settings).map(([k, v]) => [k, String(v)]));

@@ -1,4 +1,3 @@
-import type { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
 
 // The worker rollout, in one place for every fleet: the Azure deploy hook (container groups, scripts/lib/
@@ -16,8 +15,23 @@ export interface WorkerFleet {
   stop(buildId: string): Promise<void>;
 }
 
+import wsv1 = temporal.api.workflowservice.v1;
+/** The worker-deployment calls the rollout makes (a Connection's workflowService has them). */
+export interface DeploymentService {
+  describeWorkerDeployment(request: wsv1.IDescribeWorkerDeploymentRequest): Promise<wsv1.DescribeWorkerDeploymentResponse>;
+  describeWorkerDeploymentVersion(
+    request: wsv1.IDescribeWorkerDeploymentVersionRequest,
+  ): Promise<wsv1.DescribeWorkerDeploymentVersionResponse>;
+  setWorkerDeploymentCurrentVersion(
+    request: wsv1.ISetWorkerDeploymentCurrentVersionRequest,
+  ): Promise<wsv1.SetWorkerDeploymentCurrentVersionResponse>;
+  setWorkerDeploymentRampingVersion(
+    request: wsv1.ISetWorkerDeploymentRampingVersionRequest,
+  ): Promise<wsv1.SetWorkerDeploymentRampingVersionResponse>;
+}
+
 export interface RolloutTarget {
-  workflowService: Connection['workflowService'];
+  workflowService: DeploymentService;
   namespace: string;
   deploymentName: string;
   fleet: WorkerFleet;
