@@ -131,6 +131,18 @@ const ConfigObject = z.object({
     .regex(/^[A-Za-z0-9_-]{20,100}$/, 'expected a Firebase web API key')
     .optional(),
 
+  /**
+   * The Identity Platform tenant staff (reviewers, operators) sign in to, apart from the members' accounts.
+   * Reviewer and operator routes accept only its tokens, signed in with a second factor; members' routes
+   * refuse them. Unset: no staff route accepts anyone (functions/framework/auth.ts).
+   */
+  STAFF_TENANT_ID: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{3,62}$/, 'expected an Identity Platform tenant id')
+    .optional(),
+  /** How long a staff sign-in (its `auth_time`) is accepted before the console must sign in again. */
+  STAFF_SIGN_IN_MAX_AGE_MINUTES: int(5, 24 * 60).default(12 * 60),
+
   // Blob storage
   ScanStorage: z.string().refine(isStorageConnectionString, 'expected an Azure Storage connection string').optional(),
   ScanStorage__blobServiceUri: z.url().optional(),

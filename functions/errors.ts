@@ -30,6 +30,30 @@ export const PROBLEMS = {
   },
   reviewer_role_required: { status: 403, title: 'Reviewer role required' },
   operator_role_required: { status: 403, title: 'Operator role required' },
+  /** A reviewer or operator route called with a token that is not from the staff tenant (e.g. a member's account). */
+  staff_sign_in_required: {
+    status: 403,
+    title: 'Staff sign-in required',
+    detail: 'this endpoint is for staff: sign in with your staff account and its second factor',
+  },
+  /** A staff token signed in with a password only. */
+  second_factor_required: {
+    status: 403,
+    title: 'Second factor required',
+    detail: 'staff sign in with a second factor: sign in again and complete it',
+  },
+  /** The token is valid but its sign-in (`auth_time`) is older than the route accepts. */
+  reauthentication_required: {
+    status: 401,
+    title: 'Sign in again',
+    headers: { 'WWW-Authenticate': 'Bearer realm="reddyfit", error="invalid_token", error_description="sign in again"' },
+  },
+  /** A member's route called with a staff account's token: staff have no member data of their own. */
+  member_account_required: {
+    status: 403,
+    title: "Member's account required",
+    detail: "this endpoint is for members' own accounts, not staff accounts",
+  },
   origin_not_allowed: { status: 403, title: 'Origin not allowed' },
   host_not_allowed: { status: 421, title: 'Misdirected request' },
   codec_disabled: { status: 404, title: 'Codec endpoint not enabled' },

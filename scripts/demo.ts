@@ -26,7 +26,7 @@ import { userRef } from '../common/scans/repository';
 import { startLocalHost } from '../functions/local-host';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
 import { connectWorkerToTemporal } from '../worker/temporal-connection';
-import { idTokenFor } from './lib/auth-emulator';
+import { idTokenFor, staffAccount, staffIdTokenFor } from './lib/auth-emulator';
 import { type AcceptedFcmMessage, reachFcmStandInFromThisProcess } from './lib/fcm-stand-in';
 import { mtlsClientSettings, useOrStartStack } from './lib/local-stack';
 import { progressPrinter } from './lib/progress-bar';
@@ -81,14 +81,14 @@ async function main() {
   say(`Functions local host on ${host.url}`);
   if (review || keep) await buildReviewConsole({ log: (l) => say(`  ${l}`) });
 
-  /** A reviewer's email/password account at the Auth emulator (the console signs in with it). */
+  /**
+   * A reviewer's account in the staff tenant at the Auth emulator: email, password and an SMS second factor
+   * (the console signs in with all three; the emulator lists the code it "sent" instead of sending it).
+   */
   const reviewerAccount = async () => {
     const uid = `demo-reviewer-${Date.now().toString(36)}`;
-    const email = `${uid}@example.test`;
-    const password = `demo-${randomUUID().slice(0, 8)}`;
-    await firebase.auth.createUser({ uid, email, password });
-    const token = await idTokenFor(firebase.auth, config, uid, { reviewer: true });
-    return { uid, email, password, token };
+    const account = await staffAccount(firebase.auth, config, uid, { reviewer: true });
+    return { ...account, token: await staffIdTokenFor(firebase.auth, config, uid, { reviewer: true }) };
   };
   const call = async (method: string, route: string, token: string, body?: unknown) => {
     const res = await fetch(`${host.url}${route}`, {
@@ -318,6 +318,9 @@ async function main() {
     if (reviewer && keep) {
       say('');
       say(`Reviewer's console  ${host.url}/review/  (sign in as ${reviewer.email} / ${reviewer.password})`);
+      say(
+        `  second factor: an SMS to ${reviewer.phoneNumber}; its code is listed at http://${config.FIREBASE_AUTH_EMULATOR_HOST}/emulator/v1/projects/${config.FIREBASE_PROJECT_ID}/tenants/${config.STAFF_TENANT_ID}/verificationCodes`,
+      );
     } else if (review) say("\nThe reviewer's console: npm run demo -- --review --keep prints its address and an account to sign in with.");
   } finally {
     if (keep) {

@@ -8,7 +8,7 @@ import { workflowIdForScan } from '../common/contracts/scan';
 import { Collections } from '../common/contracts/scan-document';
 import { startDailyScan } from '../common/scans/start-scan';
 import type { LocalHost } from '../functions/local-host';
-import { idTokenFor } from './helpers/auth';
+import { idTokenFor, staffIdTokenFor } from './helpers/auth';
 import { api, rawRequest, startFunctionsHost } from './helpers/http';
 import { newUserId, seedUploadedScan } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
@@ -37,7 +37,7 @@ describe('codec endpoint for the Web UI', () => {
   beforeAll(async () => {
     client = await createTemporalClient(config);
     host = await startFunctionsHost(config);
-    tokens.operator = await idTokenFor(firebase.auth, config, ids.operator, { operator: true });
+    tokens.operator = await staffIdTokenFor(firebase.auth, config, ids.operator, { operator: true });
     tokens.member = await idTokenFor(firebase.auth, config, ids.member);
     const scan = await seedUploadedScan(firebase, blob, config);
     scanId = scan.scanId;

@@ -6,7 +6,7 @@ import { createTemporalClient } from '../common/clients/temporal';
 import { CreateScanRequestSchema, PutConsentRequestSchema, ReviewRequestSchema } from '../common/contracts/api';
 import { createScanWithCredit } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
-import { idTokenFor } from './helpers/auth';
+import { idTokenFor, staffIdTokenFor } from './helpers/auth';
 import { api, snapshotState, startFunctionsHost } from './helpers/http';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
@@ -51,7 +51,7 @@ describe('functions: fuzzing malformed requests', () => {
     tokens.push(
       await idTokenFor(firebase.auth, config, member),
       await idTokenFor(firebase.auth, config, other),
-      await idTokenFor(firebase.auth, config, reviewer, { reviewer: true }),
+      await staffIdTokenFor(firebase.auth, config, reviewer, { reviewer: true }),
     );
     host = await startFunctionsHost(config);
   });

@@ -12,7 +12,7 @@ import { requestFingerprint } from '../functions/handlers/create-scan';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
 import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage } from '../scripts/lib/sample-photos';
-import { idTokenFor } from './helpers/auth';
+import { idTokenFor, staffIdTokenFor } from './helpers/auth';
 import { deviceRegistration } from './helpers/devices';
 import { type ApiCall, api, countWorkflows, snapshotState, startFunctionsHost } from './helpers/http';
 import { sampleScanResults } from './helpers/sample-results';
@@ -41,7 +41,10 @@ describe('functions: rejections change nothing', () => {
     await seedMember(firebase.db, ids.noCredit, { credits: 0 });
     await seedMember(firebase.db, ids.reviewer, { credits: 0 });
     for (const k of Object.keys(ids) as Array<keyof typeof ids>)
-      tokens[k] = await idTokenFor(firebase.auth, config, ids[k], k === 'reviewer' ? { reviewer: true } : {});
+      tokens[k] =
+        k === 'reviewer'
+          ? await staffIdTokenFor(firebase.auth, config, ids[k], { reviewer: true })
+          : await idTokenFor(firebase.auth, config, ids[k]);
     scanA = await createScanWithCredit(firebase.db, { scanId: newScanId(), userId: ids.a, measurements: measurements(), now: new Date() });
     doneA = await createScanWithCredit(firebase.db, { scanId: newScanId(), userId: ids.a, measurements: measurements(), now: new Date() });
     await scanRef(firebase.db, doneA.scanId).update({

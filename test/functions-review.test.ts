@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { userRef } from '../common/scans/repository';
-import { idTokenFor } from './helpers/auth';
+import { staffIdTokenFor } from './helpers/auth';
 import { maybeRecordHistory } from './helpers/history';
 import { api } from './helpers/http';
 import { flaggedScanWaitingForReview } from './helpers/review';
@@ -25,7 +25,7 @@ describe('functions: review and revocation reach the running workflow', () => {
 
   it('a reviewer approves over HTTP; the member then gets results; a second decision is 410', async () => {
     const { token, scanId } = await flaggedScanWaitingForReview(suite.host, firebase, config);
-    const reviewerToken = await idTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
+    const reviewerToken = await staffIdTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
 
     const asMember = await api(suite.host, `/api/scans/${scanId}/review`, { method: 'POST', token, json: { decision: 'approve' } });
     expect(asMember.status).toBe(403);
@@ -49,7 +49,7 @@ describe('functions: review and revocation reach the running workflow', () => {
 
   it('a reviewer rejects over HTTP: no results, the credit comes back, the member is told', async () => {
     const { uid, token, scanId } = await flaggedScanWaitingForReview(suite.host, firebase, config);
-    const reviewerToken = await idTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
+    const reviewerToken = await staffIdTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
     expect(
       (await api(suite.host, `/api/scans/${scanId}/review`, { method: 'POST', token: reviewerToken, json: { decision: 'reject' } })).status,
     ).toBe(200);

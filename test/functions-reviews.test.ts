@@ -4,7 +4,7 @@ import { Collections } from '../common/contracts/scan-document';
 import { createScanWithCredit } from '../common/scans/repository';
 import { createDeps, type Deps } from '../functions/deps';
 import { type LocalHost, startLocalHost } from '../functions/local-host';
-import { idTokenFor } from './helpers/auth';
+import { idTokenFor, staffIdTokenFor } from './helpers/auth';
 import { api } from './helpers/http';
 import { allReviewPages, flaggedScanWaitingForReview } from './helpers/review';
 import { measurements, newScanId, newUserId, scanWorkerSuite, seedMember } from './helpers/scan';
@@ -43,7 +43,7 @@ describe('functions: the review queue', () => {
     const first = await flaggedScanWaitingForReview(suite.host, firebase, config);
     const second = await flaggedScanWaitingForReview(suite.host, firebase, config);
     const reviewerUid = `reviewer_${randomUUID().slice(0, 8)}`;
-    const reviewerToken = await idTokenFor(firebase.auth, config, reviewerUid, { reviewer: true });
+    const reviewerToken = await staffIdTokenFor(firebase.auth, config, reviewerUid, { reviewer: true });
 
     // Pages of one: the cursor carries on, and the older scan comes first.
     const items = await allReviewPages(suite.host, reviewerToken, 1);
@@ -69,7 +69,7 @@ describe('functions: the review queue', () => {
   it('opens one packet with one audit record; serves its photos itself, never cached, each read audited', async () => {
     const flagged = await flaggedScanWaitingForReview(suite.host, firebase, config);
     const reviewerUid = `reviewer_${randomUUID().slice(0, 8)}`;
-    const reviewerToken = await idTokenFor(firebase.auth, config, reviewerUid, { reviewer: true });
+    const reviewerToken = await staffIdTokenFor(firebase.auth, config, reviewerUid, { reviewer: true });
 
     const opened = await api(suite.host, `/api/reviews/${flagged.scanId}`, { token: reviewerToken });
     expect(opened.status, opened.text).toBe(200);
@@ -131,10 +131,10 @@ describe('functions: the review queue', () => {
   it('a decider reads the decided scan for the configured time, then never again; other reviewers never; own scan never', async () => {
     const flagged = await flaggedScanWaitingForReview(suite.host, firebase, config);
     const decider = `reviewer_${randomUUID().slice(0, 8)}`;
-    const deciderToken = await idTokenFor(firebase.auth, config, decider, { reviewer: true });
-    const otherToken = await idTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
-    // A member who is also a reviewer: their own scan is theirs as a member, never a review packet.
-    const ownerAsReviewer = await idTokenFor(firebase.auth, config, flagged.uid, { reviewer: true });
+    const deciderToken = await staffIdTokenFor(firebase.auth, config, decider, { reviewer: true });
+    const otherToken = await staffIdTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
+    // A member who is also a reviewer (a staff account of the same uid): their own scan is never a review packet.
+    const ownerAsReviewer = await staffIdTokenFor(firebase.auth, config, flagged.uid, { reviewer: true });
     expect((await api(clockedHost, `/api/reviews/${flagged.scanId}`, { token: ownerAsReviewer })).json.code).toBe('scan_not_found');
 
     clock = new Date('2026-12-01T10:00:00.000Z');
@@ -176,7 +176,7 @@ describe('functions: the review queue', () => {
     expect(asMember.headers.get('content-type')).toMatch(/application\/problem\+json/);
     expect(asMember.json.code).toBe('reviewer_role_required');
     expect((await api(suite.host, '/api/reviews')).json.code).toBe('unauthenticated');
-    const reviewerToken = await idTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
+    const reviewerToken = await staffIdTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
     const badCursor = await api(suite.host, '/api/reviews?cursor=bm90LWEtY3Vyc29y', { token: reviewerToken });
     expect(badCursor.status).toBe(400);
     expect(badCursor.json.code).toBe('validation_failed');

@@ -16,7 +16,7 @@ import { createDeps, type Deps } from '../functions/deps';
 import { type LocalHost, startLocalHost } from '../functions/local-host';
 import { makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { temporalMetricsForwarder } from '../worker/telemetry';
-import { idTokenFor } from './helpers/auth';
+import { staffIdTokenFor } from './helpers/auth';
 import { api } from './helpers/http';
 import { measurements, newScanId, newUserId, scanWorkerSuite, seedMember, seedUploadedScan } from './helpers/scan';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
@@ -124,7 +124,7 @@ describe('metrics: reads of health data per reviewer and hour', () => {
     await scanRef(suite.firebase.db, scan.scanId).update({ status: 'awaiting_review' });
     const busy = `reviewer_${randomUUID().slice(0, 8)}`;
     const calm = `reviewer_${randomUUID().slice(0, 8)}`;
-    const token = (uid: string) => idTokenFor(suite.firebase.auth, readsConfig, uid, { reviewer: true });
+    const token = (uid: string) => staffIdTokenFor(suite.firebase.auth, readsConfig, uid, { reviewer: true });
     const open = async (t: string) => expect((await api(host, `/api/reviews/${scan.scanId}`, { token: t })).status).toBe(200);
     const [busyToken, calmToken] = await Promise.all([token(busy), token(calm)]);
 

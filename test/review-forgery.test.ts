@@ -7,7 +7,7 @@ import { submitReviewUpdate } from '../common/contracts/workflow-messages';
 import { scanRef } from '../common/scans/repository';
 import { signReviewDecision } from '../common/scans/review-signature';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
-import { idTokenFor } from './helpers/auth';
+import { staffIdTokenFor } from './helpers/auth';
 import { api } from './helpers/http';
 import { flaggedScanWaitingForReview } from './helpers/review';
 import { scanWorkerSuite } from './helpers/scan';
@@ -44,7 +44,7 @@ describe('Temporal is not a way around the API: forged and replayed review decis
   }
   /** A reviewer deciding through the API, the one door a decision is meant to come through. */
   async function decideOverHttp(scanId: string, decision: ReviewVerdict) {
-    const token = await idTokenFor(firebase.auth, config, reviewerId, { reviewer: true });
+    const token = await staffIdTokenFor(firebase.auth, config, reviewerId, { reviewer: true });
     // Right after a refused decision the workflow may still be taking it in (409 not_awaiting_review): asked again.
     for (let attempt = 0; ; attempt++) {
       const res = await api(suite.host, `/api/scans/${scanId}/review`, { method: 'POST', token, json: { decision } });

@@ -6,7 +6,7 @@ import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
 import { createTemporalClient } from '../common/clients/temporal';
 import { payloadDataConverter } from '../common/temporal/payload-encryption';
-import { idTokenFor } from './helpers/auth';
+import { staffIdTokenFor } from './helpers/auth';
 import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // Each local stand-in answers through the same client library the production code uses.
@@ -64,7 +64,7 @@ describe('local stack', () => {
 
   it('Auth: firebase-admin verifies an ID token minted by the Auth emulator, with custom claims', async () => {
     const uid = `u-${randomUUID()}`;
-    const token = await idTokenFor(firebase.auth, config, uid, { reviewer: true });
+    const token = await staffIdTokenFor(firebase.auth, config, uid, { reviewer: true });
     const decoded = await firebase.auth.verifyIdToken(token);
     expect(decoded.uid).toBe(uid);
     expect(decoded.reviewer).toBe(true);

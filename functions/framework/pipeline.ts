@@ -84,8 +84,21 @@ export function pipelineResponses(def: AnyHttpFunction): Record<number, Response
       codes: ['service_unavailable', ...(out[503]?.codes ?? [])],
     };
   }
-  if (def.auth === 'reviewer') out[403] = { description: 'not a reviewer', codes: ['reviewer_role_required'] };
-  if (def.auth === 'operator') out[403] = { description: 'not an operator', codes: ['operator_role_required'] };
+  const reauthentication = 'reauthentication_required';
+  if (def.auth === 'member' && def.maxSignInAgeSeconds !== undefined)
+    out[401] = { description: 'no or invalid token, or signed in too long ago', codes: [...(out[401]?.codes ?? []), reauthentication] };
+  if (def.auth === 'member') out[403] = { description: 'a staff account (members only)', codes: ['member_account_required'] };
+  const staffCodes = ['staff_sign_in_required', 'second_factor_required'];
+  if (def.auth === 'owner' || def.auth === 'reviewer' || def.auth === 'operator')
+    out[401] = {
+      description: 'no or invalid token, or a staff sign-in too long ago',
+      codes: [...(out[401]?.codes ?? []), reauthentication],
+    };
+  if (def.auth === 'owner') out[403] = { description: 'a staff token without a second factor', codes: ['second_factor_required'] };
+  if (def.auth === 'reviewer')
+    out[403] = { description: 'not staff with a second factor, or not a reviewer', codes: [...staffCodes, 'reviewer_role_required'] };
+  if (def.auth === 'operator')
+    out[403] = { description: 'not staff with a second factor, or not an operator', codes: [...staffCodes, 'operator_role_required'] };
   return out;
 }
 
@@ -158,7 +171,7 @@ function untracedHandlerFor(def: AnyHttpFunction, getDeps: () => Deps): HttpHand
     try {
       const deps = getDeps();
       extra = def.responseHeaders?.(request, deps) ?? {};
-      const principal = await authenticate(request, deps.auth, def.auth);
+      const principal = await authenticate(request, deps, def);
       const params = parse(def.params, { ...request.params }, 'params');
       const query = parse(def.query, queryRecord(request), 'query');
       const body = parse(def.body, await readBody(def, request), 'body');

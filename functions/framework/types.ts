@@ -8,9 +8,11 @@ import type { Deps } from '../deps';
 // the local host (functions/local-host.ts) and the OpenAPI document; nothing else knows a route.
 
 /**
- * Who may call: `anonymous` (no token), `member` (any verified Firebase ID token), `owner` (a member;
- * the handler answers 404 unless the scan is theirs), `reviewer` (a member with the reviewer role),
- * `operator` (someone who runs the system, e.g. reads payloads in Temporal's Web UI: the operator role).
+ * Who may call: `anonymous` (no token), `member` (a member's own account; staff tokens refused), `owner`
+ * (a member, or staff acting as a reviewer; the handler answers 404 unless the scan is theirs or a reviewer
+ * has a need), `reviewer` (staff with the reviewer role), `operator` (staff who run the system, e.g. read
+ * payloads in Temporal's Web UI: the operator role). Staff means a token of the staff tenant signed in
+ * with a second factor, recently (functions/framework/auth.ts).
  */
 export type AuthRequirement = 'anonymous' | 'member' | 'owner' | 'reviewer' | 'operator';
 
@@ -18,6 +20,8 @@ export interface Principal {
   uid: string;
   roles: string[];
   isReviewer: boolean;
+  /** Signed in to the staff tenant: never the owner of a member's data, whatever the uid. */
+  staff: boolean;
 }
 
 export interface ApiResponse {
@@ -78,6 +82,8 @@ export interface HttpFunctionDefinition<
   mount?: 'api' | 'root';
   methods: HttpMethod[];
   auth: AuthRequirement;
+  /** The caller must have signed in (the token's `auth_time`) at most this long ago: 401 reauthentication_required. */
+  maxSignInAgeSeconds?: number;
   summary: string;
   tags: string[];
   params?: P;

@@ -73,12 +73,17 @@ async function startErasure(deps: Deps, doc: ErasureDocument): Promise<void> {
   }
 }
 
+/** How recent a sign-in DELETE /api/me needs. */
+export const ERASURE_SIGN_IN_MAX_AGE_SECONDS = 5 * 60;
+
 export const eraseMe = defineHttp({
   kind: 'http',
   name: 'eraseMe',
   route: 'me',
   methods: ['DELETE'],
   auth: 'member',
+  // Erasure cannot be undone: a token left on a shared device, or taken, must not be enough.
+  maxSignInAgeSeconds: ERASURE_SIGN_IN_MAX_AGE_SECONDS,
   summary:
     "Erase the caller's data: open scans are cancelled, then photos, scans, history, consents, push tokens and Temporal records are deleted and archived results made unreadable. A request during an erasure returns it; one after a completed erasure starts a new erasure when data was created since, and otherwise returns the completed one.",
   tags: ['account'],

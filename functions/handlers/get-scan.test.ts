@@ -34,7 +34,7 @@ async function status(doc: ScanDocument) {
   const { deps, temporal } = depsWith(doc);
   const res = await getScan.handler({
     params: { scanId: doc.scanId },
-    principal: { uid: doc.ownerId, roles: [], isReviewer: false },
+    principal: { uid: doc.ownerId, roles: [], isReviewer: false, staff: false },
     deps,
     urlFor: (p: string) => `http://api.test${p}`,
   } as unknown as Parameters<typeof getScan.handler>[0]);

@@ -2,9 +2,9 @@ import { describe, expect, it } from 'vitest';
 import type { Principal } from '../framework/types';
 import { maySee, reviewerMaySee } from './access';
 
-const reviewer: Principal = { uid: 'member_reviewer', roles: ['reviewer'], isReviewer: true };
-const other: Principal = { uid: 'member_other_reviewer', roles: ['reviewer'], isReviewer: true };
-const owner: Principal = { uid: 'member_owner', roles: [], isReviewer: false };
+const reviewer: Principal = { uid: 'staff_reviewer', roles: ['reviewer'], isReviewer: true, staff: true };
+const other: Principal = { uid: 'staff_other_reviewer', roles: ['reviewer'], isReviewer: true, staff: true };
+const owner: Principal = { uid: 'member_owner', roles: ['member'], isReviewer: false, staff: false };
 const decidedAt = '2026-12-01T10:00:00.000Z';
 const decided = { status: 'completed' as const, ownerId: owner.uid, reviewedBy: reviewer.uid, reviewedAt: decidedAt };
 const clockAt = (iso: string, afterDecisionSeconds = 24 * 3600) => ({ now: new Date(iso), afterDecisionSeconds });

@@ -21,6 +21,11 @@ export const PROJECT_ROOT = path.resolve(__dirname, '..', '..');
 export const TOOLS_DIR = path.join(PROJECT_ROOT, '.tools');
 export const LOCAL_NAMESPACE = 'reddyfit';
 export const LOCAL_FIREBASE_PROJECT = 'demo-reddyfit';
+/**
+ * The staff tenant of the local stack. The Auth emulator creates a tenant the first time it is named, with
+ * password sign-in and SMS second factors enabled (what the staff tenant in Identity Platform is set up with).
+ */
+export const LOCAL_STAFF_TENANT_ID = 'staff-local';
 export const SEARCH_ATTRIBUTES = searchAttributeRegistrations();
 export const CONTAINERS = [DEFAULT_CONTAINERS.uploads, DEFAULT_CONTAINERS.sealed, DEFAULT_CONTAINERS.archives] as const;
 // Azurite's published development account (not a secret: it is the same for everyone).
@@ -425,6 +430,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       FIREBASE_PROJECT_ID: LOCAL_FIREBASE_PROJECT,
       FIRESTORE_EMULATOR_HOST: f,
       FIREBASE_AUTH_EMULATOR_HOST: fa,
+      STAFF_TENANT_ID: LOCAL_STAFF_TENANT_ID,
       ScanStorage: a.connectionString,
       PUSH_TRANSPORT: 'webhook',
       PUSH_WEBHOOK_URL: push.url,

@@ -1,1 +1,1 @@
-export { idTokenFor } from '../../scripts/lib/auth-emulator';
+export { idTokenFor, type StaffAccount, smsCodeSent, staffAccount, staffIdTokenFor } from '../../scripts/lib/auth-emulator';
