@@ -31,6 +31,13 @@ param firebaseProjectId string
 @description('Firebase web API key for the reviewer console (public, not a secret); empty leaves the console unavailable.')
 param firebaseWebApiKey string = ''
 
+@description('Identity Platform tenant (in the Firebase project) staff sign in to, with a second factor required (docs/operations.md).')
+param staffTenantId string
+
+@allowed(['true', 'false'])
+@description('Switch on the codec endpoint for Temporal Cloud\'s Web UI (decrypts payloads for operators; audited). Off by default. A string: azd fills it from the environment (CODEC_ENABLED).')
+param codecEnabled string = 'false'
+
 @allowed(['none', 'azure', 'openai'])
 @description('Model API for the vision/narrative agents; none = the formula-only pipeline.')
 param modelProvider string = 'none'
@@ -197,6 +204,8 @@ module api 'app/api.bicep' = {
     workspaceId: monitoring.outputs.workspaceId
     appSettings: sharedSettings
     firebaseWebApiKey: firebaseWebApiKey
+    staffTenantId: staffTenantId
+    codecEnabled: codecEnabled == 'true'
   }
 }
 

@@ -33,6 +33,9 @@ describe('erasure: DELETE /api/me', () => {
   const codec = payloadDataConverter(config).payloadCodecs[0]!;
   const HEALTH = /weightKg|bodyFatPercent|heightCm|leanMass/;
 
+  // DELETE /api/me needs a sign-in within the last 5 minutes (the app signs the member in again first);
+  // these tests run scans and archives between sign-in and erasure.
+  const signedInNow = (uid: string) => idTokenFor(firebase.auth, config, uid);
   const scanDoc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument | undefined;
 
   async function completedScan(userId: string, cfg = config) {
@@ -188,10 +191,10 @@ describe('erasure: DELETE /api/me', () => {
     expect((await readablePayloadTexts(before, [memberKey])).some((t) => HEALTH.test(t))).toBe(true);
     expect((await readablePayloadTexts(before, [])).some((t) => HEALTH.test(t))).toBe(false);
 
-    const first = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    const first = await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) });
     expect(first.status, first.text).toBe(202);
     expect(first.headers.get('location')).toBe(`${suite.host.url}/api/me/erasure`);
-    const again = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    const again = await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) });
     expect(again.json.requestedAt).toBe(first.json.requestedAt); // the same erasure
     const completed = await erasureCompleted(token);
     expect(completed.json).toMatchObject({ status: 'completed', requestedAt: first.json.requestedAt, completedAt: expect.any(String) });
@@ -204,7 +207,7 @@ describe('erasure: DELETE /api/me', () => {
       archiveKeyDestroyed: true,
     });
     await maybeRecordHistory(suite.client.workflow.getHandle(workflowIdForErasure(member, 1)), 'erase-member-last-sweep');
-    const repeat = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    const repeat = await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) });
     expect({ status: repeat.status, requestedAt: repeat.json.requestedAt }).toEqual({ status: 200, requestedAt: first.json.requestedAt });
 
     // The coach's link: gone (410, not 404), and what is left of it is its token's hash and expiry.
@@ -263,7 +266,7 @@ describe('erasure: DELETE /api/me', () => {
     const proc = await spawnWorkerProcess({ ...env, TEMPORAL_TASK_QUEUE: killQueue, WORKER_HEALTH_PORT: '0', LOG_LEVEL: 'warn' });
     let second: Awaited<ReturnType<typeof startTestWorker>> | undefined;
     try {
-      expect((await api(killHost, '/api/me', { method: 'DELETE', token })).status).toBe(202);
+      expect((await api(killHost, '/api/me', { method: 'DELETE', token: await signedInNow(member) })).status).toBe(202);
       // Killed once the first step is done: the rest is left to the next worker.
       const handle = suite.client.workflow.getHandle(workflowIdForErasure(member, 1));
       for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 20))) {
@@ -307,11 +310,11 @@ describe('erasure: DELETE /api/me', () => {
     const firstArchived = await archivedHistoryOf(firstScan.workflowId);
     expect(await existingMemberDataKey(firebase.db, archiveKeys, member)).toBeDefined();
 
-    const first = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    const first = await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) });
     expect(first.status, first.text).toBe(202);
     await erasureCompleted(token);
     // Nothing stored since: the same, completed erasure.
-    const nothingNew = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    const nothingNew = await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) });
     expect({ status: nothingNew.status, requestedAt: nothingNew.json.requestedAt }).toEqual({
       status: 200,
       requestedAt: first.json.requestedAt,
@@ -326,7 +329,7 @@ describe('erasure: DELETE /api/me', () => {
     const secondKey = (await existingMemberDataKey(firebase.db, archiveKeys, member))!;
     expect((await readablePayloadTexts((await secondArchived.read()).history, [secondKey])).some((t) => HEALTH.test(t))).toBe(true);
 
-    const second = await api(suite.host, '/api/me', { method: 'DELETE', token });
+    const second = await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) });
     expect(second.status, second.text).toBe(202);
     expect(second.json.requestedAt).not.toBe(first.json.requestedAt);
     const completed = await erasureCompleted(token);
@@ -428,7 +431,7 @@ describe('erasure: DELETE /api/me', () => {
       const archived = await archivedHistoryOf(scan.workflowId);
       const result = await archiveWith(
         clientRacing(scan.workflowId, async () => {
-          expect((await api(suite.host, '/api/me', { method: 'DELETE', token })).status).toBe(202);
+          expect((await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) })).status).toBe(202);
           await erasureCompleted(token);
         }),
         from,
@@ -447,7 +450,7 @@ describe('erasure: DELETE /api/me', () => {
       const archived = await archivedHistoryOf(scan.workflowId);
       await archiveWith(
         clientRacing(scan.workflowId, async () => {
-          expect((await api(suite.host, '/api/me', { method: 'DELETE', token })).status).toBe(202);
+          expect((await api(suite.host, '/api/me', { method: 'DELETE', token: await signedInNow(member) })).status).toBe(202);
         }),
         from,
       );

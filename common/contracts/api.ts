@@ -319,6 +319,8 @@ export const ReviewConsoleConfigSchema = z.object({
   firebase: z.object({ apiKey: z.string(), projectId: z.string(), authDomain: z.string() }),
   /** The Firebase Auth emulator's origin, locally; absent in Azure. */
   authEmulatorUrl: z.url().optional(),
+  /** The Identity Platform tenant staff sign in to (STAFF_TENANT_ID), with a second factor. */
+  staffTenantId: z.string().min(1),
   apiBase: z.literal('/api'),
 });
 export type ReviewConsoleConfig = z.infer<typeof ReviewConsoleConfigSchema>;

@@ -39,13 +39,17 @@ const CONTENT_TYPES: Record<string, string> = {
  * handed out), network calls to this API and to Firebase Auth (the emulator locally).
  */
 export function consoleSecurityHeaders(deps: Deps): Record<string, string> {
-  const auth = deps.config.FIREBASE_AUTH_EMULATOR_HOST
+  const emulated = Boolean(deps.config.FIREBASE_AUTH_EMULATOR_HOST);
+  const auth = emulated
     ? `http://${deps.config.FIREBASE_AUTH_EMULATOR_HOST}`
     : 'https://identitytoolkit.googleapis.com https://securetoken.googleapis.com';
+  // The SMS second factor needs reCAPTCHA in Identity Platform (its script and frame); the emulator skips it.
+  const recaptcha = emulated ? '' : ' https://www.google.com/recaptcha/ https://www.gstatic.com/recaptcha/';
   return {
     'Content-Security-Policy': [
       "default-src 'none'",
-      "script-src 'self'",
+      `script-src 'self'${recaptcha}`,
+      ...(emulated ? [] : ['frame-src https://www.google.com/recaptcha/ https://recaptcha.google.com/recaptcha/']),
       "style-src 'self'",
       "img-src 'self' blob:",
       `connect-src 'self' ${auth}`,
@@ -89,10 +93,12 @@ export const reviewConsole = defineHttp({
       const c = deps.config;
       const apiKey = c.FIREBASE_WEB_API_KEY ?? (c.FIREBASE_AUTH_EMULATOR_HOST ? 'local-emulator' : undefined);
       if (!apiKey) throw new ApiProblem('service_unavailable', 'the review console is not configured here (FIREBASE_WEB_API_KEY)');
+      if (!c.STAFF_TENANT_ID) throw new ApiProblem('service_unavailable', 'the review console is not configured here (STAFF_TENANT_ID)');
       const body = ReviewConsoleConfigSchema.parse({
         firebase: { apiKey, projectId: c.FIREBASE_PROJECT_ID, authDomain: `${c.FIREBASE_PROJECT_ID}.firebaseapp.com` },
         ...(c.FIREBASE_AUTH_EMULATOR_HOST ? { authEmulatorUrl: `http://${c.FIREBASE_AUTH_EMULATOR_HOST}` } : {}),
         apiBase: '/api',
+        staffTenantId: c.STAFF_TENANT_ID,
       });
       return { status: 200, body, headers };
     }

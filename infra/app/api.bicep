@@ -19,8 +19,12 @@ param subnetId string
 param workspaceId string
 @description('Settings common/config.ts reads (see main.bicep).')
 param appSettings object
-@description('Browser origin of the Temporal Web UI allowed to call the codec endpoint (CORS).')
+@description('The codec endpoint (/api/codec/*) decrypts any workflow payload for an operator: off unless switched on here.')
+param codecEnabled bool = false
+@description('Browser origin of the Temporal Web UI allowed to call the codec endpoint (CORS), when it is enabled.')
 param codecUiOrigin string = 'https://cloud.temporal.io'
+@description('The Identity Platform tenant staff sign in to (reviewer and operator routes accept only its tokens, with a second factor).')
+param staffTenantId string
 @description('Firebase web API key (a public identifier, not a secret) the reviewer console at /review/ signs in with; empty: console unavailable.')
 param firebaseWebApiKey string = ''
 param maximumInstanceCount int = 40
@@ -76,8 +80,11 @@ var platformSettings = {
   // Local auth is off on Application Insights: the host authenticates as the identity.
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   // The codec endpoint for Temporal Cloud's Web UI: the UI's origin (CORS) and this app's host name (Host check).
-  CODEC_UI_ORIGIN: codecUiOrigin
-  CODEC_ALLOWED_HOSTS: site.properties.defaultHostName
+  // Empty (unset) unless codecEnabled: the endpoint answers 404 without both.
+  CODEC_UI_ORIGIN: codecEnabled ? codecUiOrigin : ''
+  CODEC_ALLOWED_HOSTS: codecEnabled ? site.properties.defaultHostName : ''
+  // Staff (reviewers, operators) sign in to this tenant with a second factor.
+  STAFF_TENANT_ID: staffTenantId
   // The reviewer's console (/review/config.json).
   FIREBASE_WEB_API_KEY: firebaseWebApiKey
 }

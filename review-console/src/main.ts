@@ -3,8 +3,15 @@ import {
   type Auth,
   browserSessionPersistence,
   connectAuthEmulator,
+  getMultiFactorResolver,
   initializeAuth,
+  type MultiFactorError,
+  type MultiFactorResolver,
   onAuthStateChanged,
+  PhoneAuthProvider,
+  PhoneMultiFactorGenerator,
+  type PhoneMultiFactorInfo,
+  RecaptchaVerifier,
   signInWithEmailAndPassword,
   signOut,
   type User,
@@ -23,14 +30,15 @@ import {
 import { historyChart } from './chart';
 import { duration, fixed, h } from './dom';
 
-// The reviewer's console: sign in with Firebase Auth, the queue from GET /api/reviews (ids, reasons and
-// times only), one scan's packet from GET /api/reviews/{id} when opened, its four photos fetched from the
-// API with the reviewer's token (shown as object URLs, released when the scan is left), the member's
-// history, approve or reject with a note through POST /api/scans/{id}/review.
-// Every answer is checked against the API's own zod contracts. `main[data-state]` names what is shown
-// (signed-out, loading, queue, empty, detail, not-reviewer, error): people see it, tests wait on it.
+// The reviewer's console: sign in to the staff tenant with a password and a second factor (an SMS code),
+// the queue from GET /api/reviews (ids, reasons and times only), one scan's packet from GET
+// /api/reviews/{id} when opened, its four photos fetched from the API with the reviewer's token (shown as
+// object URLs, released when the scan is left), the member's history, approve or reject with a note through
+// POST /api/scans/{id}/review. Every answer is checked against the API's own zod contracts.
+// `main[data-state]` names what is shown (signed-out, second-factor, loading, queue, empty, detail,
+// not-reviewer, not-staff, error): people see it, tests wait on it.
 
-type State = 'signed-out' | 'loading' | 'queue' | 'empty' | 'detail' | 'not-reviewer' | 'error';
+type State = 'signed-out' | 'second-factor' | 'loading' | 'queue' | 'empty' | 'detail' | 'not-reviewer' | 'not-staff' | 'error';
 
 const main = document.getElementById('main') as HTMLElement;
 const account = document.getElementById('account') as HTMLElement;
@@ -141,13 +149,76 @@ function signInView(message?: string) {
     error.textContent = '';
     signInWithEmailAndPassword(auth, email.value.trim(), password.value).catch((err: { code?: string }) => {
       submit.disabled = false;
+      if (err.code === 'auth/multi-factor-auth-required')
+        return void secondFactorView(getMultiFactorResolver(auth, err as MultiFactorError));
       error.textContent =
         err.code === 'auth/invalid-credential' || err.code === 'auth/wrong-password' || err.code === 'auth/user-not-found'
-          ? 'That email and password do not match an account.'
+          ? 'That email and password do not match a staff account.'
           : 'Sign-in failed. Check your connection and try again.';
     });
   });
   show('signed-out', form);
+}
+
+/** The second step: a code sent by SMS to the account's enrolled phone (Identity Platform checks it). */
+function secondFactorView(resolver: MultiFactorResolver) {
+  const hint = resolver.hints.find((h) => h.factorId === PhoneMultiFactorGenerator.FACTOR_ID) as PhoneMultiFactorInfo | undefined;
+  if (!hint) return signInView('This account has no phone enrolled as its second factor. Ask an administrator to enrol one.');
+  const error = h('p', { class: 'error', id: 'code-error', role: 'alert' });
+  const code = h('input', {
+    id: 'code',
+    name: 'code',
+    inputmode: 'numeric',
+    autocomplete: 'one-time-code',
+    pattern: '[0-9]{6}',
+    maxlength: 6,
+    required: true,
+  }) as HTMLInputElement;
+  const submit = h('button', { type: 'submit', disabled: true }, 'Verify') as HTMLButtonElement;
+  const recaptcha = h('div', { id: 'recaptcha' });
+  const form = h(
+    'form',
+    { class: 'signin', 'aria-describedby': 'code-error' },
+    h('h2', {}, 'Second factor'),
+    h('p', { id: 'code-sent' }, `Sending a code by SMS to ${hint.phoneNumber}…`),
+    h('label', { for: 'code' }, 'Code from the SMS'),
+    code,
+    submit,
+    recaptcha,
+    error,
+  );
+  show('second-factor', form);
+  const sent = form.querySelector('#code-sent') as HTMLElement;
+  // Invisible reCAPTCHA: Identity Platform asks for it before sending an SMS (the emulator does not).
+  const verifier = new RecaptchaVerifier(auth, recaptcha, { size: 'invisible' });
+  let verificationId: string | undefined;
+  new PhoneAuthProvider(auth)
+    .verifyPhoneNumber({ multiFactorHint: hint, session: resolver.session }, verifier)
+    .then((id) => {
+      verificationId = id;
+      sent.textContent = `A code was sent by SMS to ${hint.phoneNumber}.`;
+      submit.disabled = false;
+      code.focus();
+    })
+    .catch(() => {
+      sent.textContent = 'The code could not be sent.';
+      error.textContent = 'Sign in again to send a new code.';
+    });
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    if (!verificationId) return;
+    submit.disabled = true;
+    error.textContent = '';
+    const assertion = PhoneMultiFactorGenerator.assertion(PhoneAuthProvider.credential(verificationId, code.value.trim()));
+    resolver
+      .resolveSignIn(assertion)
+      .then(() => verifier.clear())
+      .catch((err: { code?: string }) => {
+        submit.disabled = false;
+        error.textContent =
+          err.code === 'auth/invalid-verification-code' ? 'That code is not the one sent.' : 'The code could not be checked. Try again.';
+      });
+  });
 }
 
 function accountBar(user: User) {
@@ -423,6 +494,26 @@ function failure(err: unknown, what: string) {
     );
     return;
   }
+  if (err instanceof ApiError && (err.code === 'staff_sign_in_required' || err.code === 'second_factor_required')) {
+    const user = auth.currentUser;
+    show(
+      'not-staff',
+      h('h2', {}, 'Staff sign-in required'),
+      h(
+        'p',
+        {},
+        err.code === 'second_factor_required'
+          ? `${user?.email ?? 'This account'} signed in without a second factor. Staff accounts need a phone enrolled as one: ask an administrator.`
+          : `${user?.email ?? 'This account'} is not a staff account. Sign out and sign in with your staff account.`,
+      ),
+      h('button', { type: 'button', onclick: () => void signOut(auth) }, 'Sign out'),
+    );
+    return;
+  }
+  if (err instanceof ApiError && err.code === 'reauthentication_required') {
+    void signOut(auth).then(() => signInView('Your sign-in is too old for reviewing. Please sign in again.'));
+    return;
+  }
   if (err instanceof ApiError && (err.status === 401 || err.code === 'unauthenticated')) {
     void signOut(auth).then(() => signInView('Your session has ended. Please sign in again.'));
     return;
@@ -454,6 +545,8 @@ async function start() {
   const app = initializeApp(config.firebase);
   // Session persistence: the sign-in lasts for this tab only. No popup/redirect resolver: no third-party frames.
   auth = initializeAuth(app, { persistence: browserSessionPersistence });
+  // Staff accounts live in their own tenant, apart from members' accounts.
+  auth.tenantId = config.staffTenantId;
   if (config.authEmulatorUrl) connectAuthEmulator(auth, config.authEmulatorUrl, { disableWarnings: true });
   onAuthStateChanged(auth, (user) => {
     if (!user) return signInView();

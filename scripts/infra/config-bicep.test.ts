@@ -1,8 +1,9 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ConfigSchema } from '../../common/config';
+import { ConfigSchema, loadConfig } from '../../common/config';
 import { SECRET_SETTINGS, SECRETS } from '../../common/secrets/secret-settings';
+import { productionEnv } from '../../test/helpers/production-env';
 
 // Every setting common/config.ts reads against what the deployment sets for the process that reads it,
 // in both directions: a setting the code reads is set in Azure or intentionally left unset (listed, with
@@ -129,6 +130,7 @@ const defaults = {
     'MODEL_TIMEOUT_SECONDS',
     'LOG_LEVEL',
     'KEY_VAULT_REFRESH_SECONDS',
+    'STAFF_SIGN_IN_MAX_AGE_MINUTES', // 12 h
   ],
 };
 // The Functions app never runs a worker or calls the model: these are worker-only.
@@ -156,6 +158,7 @@ const functionsOnly = [
   'FIREBASE_WEB_API_KEY',
   'SCAN_EVENTS_MAX_SECONDS',
   'SCAN_EVENTS_HEARTBEAT_SECONDS',
+  'STAFF_TENANT_ID',
 ];
 const deployHook = {
   why: 'read by the rollout the deploy hook runs (scripts/rollout.ts), from the azd environment (`azd env set`), not by the apps',
@@ -224,6 +227,18 @@ describe('config schema <-> Bicep settings', () => {
     const main = read('infra/main.bicep');
     expect(main).toContain('ScanStorage__blobServiceUri: uploadStorage.outputs.blobEndpoint');
     expect(main).toContain('ScanDataStorage__blobServiceUri: dataStorage.outputs.blobEndpoint');
+  });
+
+  it('the codec endpoint is off in Azure unless codecEnabled is set: both of its settings stay empty (unset) without it', () => {
+    const api = read('infra/app/api.bicep');
+    expect(api).toContain('param codecEnabled bool = false');
+    expect(api).toMatch(/^\s*CODEC_UI_ORIGIN: codecEnabled \? codecUiOrigin : ''$/m);
+    expect(api).toMatch(/^\s*CODEC_ALLOWED_HOSTS: codecEnabled \? site\.properties\.defaultHostName : ''$/m);
+    expect(read('infra/main.bicep')).toContain("param codecEnabled string = 'false'");
+    expect(read('infra/main.parameters.json')).toContain('"codecEnabled": { "value": "${CODEC_ENABLED=false}" }');
+    // Empty means unset to the config (App Service's convention): the endpoint then answers 404 (test/codec-endpoint.test.ts).
+    const config = loadConfig({ ...productionEnv(), CODEC_UI_ORIGIN: '', CODEC_ALLOWED_HOSTS: '' });
+    expect([config.CODEC_UI_ORIGIN, config.CODEC_ALLOWED_HOSTS]).toEqual([undefined, undefined]);
   });
 
   it("the worker's probes use the health port the image sets", () => {
