@@ -23,8 +23,9 @@ describe('reviewerMaySee: by need, and for a decider only for a while', () => {
     expect(reviewerMaySee(decided, reviewer, clockAt('2026-12-01T10:59:59.000Z', 3600))).toBe(true);
     expect(reviewerMaySee(decided, reviewer, clockAt('2026-12-01T11:00:00.000Z', 3600))).toBe(false);
     expect(reviewerMaySee(decided, other, clockAt(decidedAt))).toBe(false);
-    // The owner always sees their own scan.
+    // The owner always sees their own scan; a staff account with the owner's uid is not the owner.
     expect(maySee(decided, owner, clockAt('2030-01-01T00:00:00.000Z'))).toBe(true);
+    expect(maySee(decided, { ...owner, staff: true }, clockAt('2030-01-01T00:00:00.000Z'))).toBe(false);
   });
 
   it('falls back to when the workflow left review for decisions recorded without a time, and ends access without either', () => {

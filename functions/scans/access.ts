@@ -46,9 +46,12 @@ export function reviewerMaySee(scan: ScanAccessFacts, reviewer: Principal, clock
   return Number.isFinite(decidedAt) && clock.now.getTime() < decidedAt + clock.afterDecisionSeconds * 1000;
 }
 
+/** The scan's owner: a member's account with its uid (a staff account owns no member's data, whatever its uid). */
+export const isOwner = (scan: Pick<ScanDocument, 'ownerId'>, who: Principal): boolean => !who.staff && scan.ownerId === who.uid;
+
 /** Whether this caller may see the scan at all: its owner, or a reviewer with a need. */
 export function maySee(scan: ScanAccessFacts, who: Principal, clock: ReviewerAccessClock): boolean {
-  return scan.ownerId === who.uid || reviewerMaySee(scan, who, clock);
+  return isOwner(scan, who) || reviewerMaySee(scan, who, clock);
 }
 
 /** Audit record of a read of a member's health data by someone else: who, what, when (`at`), why. */
@@ -100,7 +103,7 @@ export async function loadVisibleScan(
 ): Promise<ScanDocument> {
   const scan = await readScan(deps, scanId);
   if (!scan) throw new ApiProblem('scan_not_found');
-  if (!who.staff && scan.ownerId === who.uid) return scan; // a staff account owns no member's data, whatever its uid
+  if (isOwner(scan, who)) return scan;
   if (!reviewerMaySee(scan, who, reviewerAccessClock(deps))) throw new ApiProblem('scan_not_found');
   if (reviewers === 'none') throw new ApiProblem('owner_only', 'only the owner of the scan can do this');
   if (reviewers !== 'decide') await auditHealthDataRead(deps, scan, who, reviewers.read);

@@ -8,8 +8,8 @@ import { type ScanEventSource, scanEventId, scanEventOf, scanEventStream } from 
 // bytes, heartbeats, the limit, and that every way the stream ends releases the listener and the timers.
 // The same stream against the Firestore emulator's listener: test/functions-scan-events.test.ts.
 
-const owner: Principal = { uid: 'member_owner', roles: [], isReviewer: false };
-const reviewer: Principal = { uid: 'member_reviewer', roles: [], isReviewer: true };
+const owner: Principal = { uid: 'member_owner', roles: [], isReviewer: false, staff: false };
+const reviewer: Principal = { uid: 'staff_reviewer', roles: ['reviewer'], isReviewer: true, staff: true };
 const base: ScanEventSource = { scanId: 'scan_0123456789abcdef', ownerId: owner.uid, status: 'running' };
 const at = (over: Partial<ScanDocument>) => ({ ...base, ...over }) as ScanDocument;
 
