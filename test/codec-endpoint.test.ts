@@ -156,7 +156,7 @@ describe('codec endpoint for the Web UI', () => {
     const anonymous = await decode({ origin: UI_ORIGIN });
     expect([anonymous.status, anonymous.json.code]).toEqual([401, 'unauthenticated']);
     const member = await decode({ origin: UI_ORIGIN }, tokens.member);
-    expect([member.status, member.json.code]).toEqual([403, 'operator_role_required']);
+    expect([member.status, member.json.code]).toEqual([403, 'staff_sign_in_required']); // a member's account is not staff
     const wrongOrigin = await decode({ origin: 'https://evil.example' }, tokens.operator);
     expect([wrongOrigin.status, wrongOrigin.json.code]).toEqual([403, 'origin_not_allowed']);
     expect(wrongOrigin.headers.get('access-control-allow-origin')).toBeNull();

@@ -126,18 +126,18 @@ describe('functions: rejections change nothing', () => {
     await expectRejected(`/api/scans/${scanA.scanId}/cancel`, { method: 'POST', as: 'b' }, 404, 'scan_not_found');
   });
 
-  it('roles: a member on the reviewer route is 403; reviewers without a pending review see nothing', async () => {
+  it('roles: a member on the reviewer route is 403 (not staff); reviewers without a pending review see nothing', async () => {
     await expectRejected(
       `/api/scans/${scanA.scanId}/review`,
       { method: 'POST', as: 'b', json: { decision: 'approve' } },
       403,
-      'reviewer_role_required',
+      'staff_sign_in_required',
     );
     await expectRejected(
       `/api/scans/${scanA.scanId}/review`,
       { method: 'POST', as: 'a', json: { decision: 'approve' } },
       403,
-      'reviewer_role_required',
+      'staff_sign_in_required',
     );
     // Access by need: neither scan waits for a review nor was decided by this reviewer.
     await expectRejected(`/api/scans/${scanA.scanId}/cancel`, { method: 'POST', as: 'reviewer' }, 404, 'scan_not_found');

@@ -174,7 +174,10 @@ describe('functions: the review queue', () => {
     const asMember = await api(suite.host, '/api/reviews', { token: memberToken });
     expect(asMember.status).toBe(403);
     expect(asMember.headers.get('content-type')).toMatch(/application\/problem\+json/);
-    expect(asMember.json.code).toBe('reviewer_role_required');
+    expect(asMember.json.code).toBe('staff_sign_in_required'); // a member's account is not staff, whatever its claims
+    const staffToken = await staffIdTokenFor(firebase.auth, config, `staff_${randomUUID().slice(0, 8)}`, {});
+    const asStaff = await api(suite.host, '/api/reviews', { token: staffToken });
+    expect([asStaff.status, asStaff.json.code]).toEqual([403, 'reviewer_role_required']);
     expect((await api(suite.host, '/api/reviews')).json.code).toBe('unauthenticated');
     const reviewerToken = await staffIdTokenFor(firebase.auth, config, `reviewer_${randomUUID().slice(0, 8)}`, { reviewer: true });
     const badCursor = await api(suite.host, '/api/reviews?cursor=bm90LWEtY3Vyc29y', { token: reviewerToken });

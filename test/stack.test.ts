@@ -62,12 +62,16 @@ describe('local stack', () => {
     expect(filtered.docs.map((d) => d.id)).toEqual(['a']);
   });
 
-  it('Auth: firebase-admin verifies an ID token minted by the Auth emulator, with custom claims', async () => {
+  it('Auth: firebase-admin verifies an ID token minted by the Auth emulator in the staff tenant, with custom claims and a second factor', async () => {
     const uid = `u-${randomUUID()}`;
     const token = await staffIdTokenFor(firebase.auth, config, uid, { reviewer: true });
-    const decoded = await firebase.auth.verifyIdToken(token);
+    const staff = firebase.auth.tenantManager().authForTenant(config.STAFF_TENANT_ID!);
+    const decoded = await staff.verifyIdToken(token, true);
     expect(decoded.uid).toBe(uid);
     expect(decoded.reviewer).toBe(true);
-    await expect(firebase.auth.verifyIdToken(`${token.slice(0, -4)}AAAA`)).rejects.toThrow();
+    expect(decoded.firebase).toMatchObject({ tenant: config.STAFF_TENANT_ID, sign_in_second_factor: 'phone' });
+    // The members' accounts do not know a staff account.
+    await expect(firebase.auth.verifyIdToken(token, true)).rejects.toThrow();
+    await expect(staff.verifyIdToken(`${token.slice(0, -4)}AAAA`)).rejects.toThrow();
   });
 });
