@@ -82,8 +82,7 @@ export async function authenticate(
   const now = deps.now();
 
   if (!staff) {
-    if (requirement === 'reviewer' || requirement === 'operator')
-      throw new ApiProblem('staff_sign_in_required');
+    if (requirement === 'reviewer' || requirement === 'operator') throw new ApiProblem('staff_sign_in_required');
     if (def.maxSignInAgeSeconds !== undefined && signInAgeSeconds(claims, now) > def.maxSignInAgeSeconds)
       throw new ApiProblem(
         'reauthentication_required',
@@ -93,14 +92,14 @@ export async function authenticate(
   }
 
   if (requirement === 'member') throw new ApiProblem('member_account_required');
-  if (!claims.firebase.sign_in_second_factor)
-    throw new ApiProblem('second_factor_required');
+  if (!claims.firebase.sign_in_second_factor) throw new ApiProblem('second_factor_required');
   const maxAge = Math.min(deps.config.STAFF_SIGN_IN_MAX_AGE_MINUTES * 60, def.maxSignInAgeSeconds ?? Number.POSITIVE_INFINITY);
   if (signInAgeSeconds(claims, now) > maxAge)
     throw new ApiProblem('reauthentication_required', `sign in again: staff sign-ins last ${Math.round(maxAge / 60)} minutes`);
   const roles = rolesFromClaims(claims);
   const principal: Principal = { uid: claims.uid, roles, isReviewer: roles.includes('reviewer'), staff: true };
   if (requirement === 'reviewer' && !principal.isReviewer) throw new ApiProblem('reviewer_role_required', 'this endpoint is for reviewers');
-  if (requirement === 'operator' && !roles.includes('operator')) throw new ApiProblem('operator_role_required', 'this endpoint is for operators');
+  if (requirement === 'operator' && !roles.includes('operator'))
+    throw new ApiProblem('operator_role_required', 'this endpoint is for operators');
   return principal;
 }

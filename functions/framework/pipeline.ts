@@ -3,7 +3,7 @@ import { SpanKind, SpanStatusCode } from '@opentelemetry/api';
 import type { z } from 'zod';
 import { contextFromHeaders, inSpan, tracer } from '../../common/tracing';
 import type { Deps } from '../deps';
-import { ApiProblem, internalError, isProblem, payloadTooLarge, validationProblem } from '../errors';
+import { ApiProblem, internalError, isProblem, type ProblemCode, payloadTooLarge, validationProblem } from '../errors';
 import { authenticate } from './auth';
 import { fieldErrorsFrom, PROBLEM_CONTENT_TYPE, ProblemError, type ProblemLocation } from './problem';
 import { type AnyHttpFunction, type ApiResponse, hostRoute, type ResponseDoc } from './types';
@@ -84,17 +84,20 @@ export function pipelineResponses(def: AnyHttpFunction): Record<number, Response
       codes: ['service_unavailable', ...(out[503]?.codes ?? [])],
     };
   }
-  const reauthentication = 'reauthentication_required';
+  // The codes of functions/framework/auth.ts's refusals: rows of the problem table (a typo does not compile).
+  const reauthentication: ProblemCode = 'reauthentication_required';
   if (def.auth === 'member' && def.maxSignInAgeSeconds !== undefined)
     out[401] = { description: 'no or invalid token, or signed in too long ago', codes: [...(out[401]?.codes ?? []), reauthentication] };
-  if (def.auth === 'member') out[403] = { description: 'a staff account (members only)', codes: ['member_account_required'] };
-  const staffCodes = ['staff_sign_in_required', 'second_factor_required'];
+  if (def.auth === 'member')
+    out[403] = { description: 'a staff account (members only)', codes: ['member_account_required' satisfies ProblemCode] };
+  const staffCodes: ProblemCode[] = ['staff_sign_in_required', 'second_factor_required'];
   if (def.auth === 'owner' || def.auth === 'reviewer' || def.auth === 'operator')
     out[401] = {
       description: 'no or invalid token, or a staff sign-in too long ago',
       codes: [...(out[401]?.codes ?? []), reauthentication],
     };
-  if (def.auth === 'owner') out[403] = { description: 'a staff token without a second factor', codes: ['second_factor_required'] };
+  if (def.auth === 'owner')
+    out[403] = { description: 'a staff token without a second factor', codes: ['second_factor_required' satisfies ProblemCode] };
   if (def.auth === 'reviewer')
     out[403] = { description: 'not staff with a second factor, or not a reviewer', codes: [...staffCodes, 'reviewer_role_required'] };
   if (def.auth === 'operator')
