@@ -27,6 +27,7 @@ function pathOf(def: AnyHttpFunction): string {
     scanId: newScanId,
     installationId: () => 'inst-staff-0001',
     type: () => 'scan_analysis',
+    angle: () => 'front',
   };
   return `/api/${def.route.replace(/\{\*?(\w+)\}/g, (_, name: string) => {
     const value = values[name];
