@@ -112,7 +112,7 @@ describe('functions: the review queue', () => {
       expect(bytes.byteLength).toBeGreaterThan(1000);
       expect(bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))).toBe(true);
       expect((await fetch(p.url)).status).toBe(401);
-      expect((await api(suite.host, new URL(p.url).pathname, { token: flagged.token })).json.code).toBe('reviewer_role_required');
+      expect((await api(suite.host, new URL(p.url).pathname, { token: flagged.token })).json.code).toBe('staff_sign_in_required'); // the member is not staff
     }
     audits = await auditsBy(flagged.scanId, reviewerUid);
     expect(
