@@ -1,6 +1,6 @@
 import { metrics } from '@opentelemetry/api';
-import { FieldValue } from 'firebase-admin/firestore';
 import { z } from 'zod';
+import { firestoreSdk } from '../../common/clients/sdk-modules';
 import { Collections } from '../../common/contracts/scan-document';
 import { METER_NAME, REVIEWER_ATTRIBUTE, ReviewMetrics } from '../../common/telemetry-names';
 import type { Deps } from '../deps';
@@ -22,7 +22,10 @@ export async function countReviewerRead(deps: Pick<Deps, 'db' | 'now' | 'config'
   const ref = reviewerReadsRef(deps, reviewerUid, now);
   // An increment, not a transaction: concurrent photo reads of one reviewer never contend; the count read
   // back may include a read made at the same moment, which errs towards alerting.
-  await ref.set({ reviewerId: reviewerUid, hour: now.toISOString().slice(0, 13), count: FieldValue.increment(1) }, { merge: true });
+  await ref.set(
+    { reviewerId: reviewerUid, hour: now.toISOString().slice(0, 13), count: firestoreSdk().FieldValue.increment(1) },
+    { merge: true },
+  );
   const parsed = ReviewerReadCountSchema.safeParse((await ref.get()).data());
   const count = parsed.success ? parsed.data.count : 1;
   if (count > deps.config.REVIEW_READS_ALERT_PER_HOUR) {
