@@ -166,7 +166,12 @@ describe('review console: a reviewer decides in the browser', () => {
     expect(await page.locator('.chart polyline').count()).toBe(2);
     await expect(page.locator('.reasoning').innerText()).resolves.toMatch(/body fat changed by .* pp where up to ±/);
     // The estimate with its 95 % range, as the member's report shows it.
-    await expect(page.locator('main').innerText()).resolves.toMatch(/Body fat, 95 % range\s+\d+\.\d–\d+\.\d %/);
+    const facts = await page.locator('main').innerText();
+    expect(facts).toMatch(/Body fat, 95 % range\s+\d+\.\d–\d+\.\d %/);
+    expect(facts).toMatch(/Fat mass, 95 % range\s+\d+\.\d–\d+\.\d kg/);
+    expect(facts).toMatch(/Lean mass, 95 % range\s+\d+\.\d–\d+\.\d kg/);
+    // The change as the member will read it: a weight typed 10 kg heavier overnight is beyond day-to-day variation.
+    expect(facts).toMatch(/Change since the previous scan\s+.*beyond day-to-day variation/);
     // Fits a 1366-pixel laptop screen: no sideways scrolling.
     const scrollWidth = await page.evaluate(
       () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,

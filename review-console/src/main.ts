@@ -429,6 +429,12 @@ async function detailView(scanId: string) {
                     >)
                   : []),
                 ['Fat / lean mass', `${fixed(e.fatMassKg)} kg / ${fixed(e.leanMassKg)} kg`],
+                ...(e.ranges
+                  ? ([
+                      ['Fat mass, 95 % range', `${fixed(e.ranges.fatMassKg.low)}–${fixed(e.ranges.fatMassKg.high)} kg`],
+                      ['Lean mass, 95 % range', `${fixed(e.ranges.leanMassKg.low)}–${fixed(e.ranges.leanMassKg.high)} kg`],
+                    ] as Array<[string, string]>)
+                  : []),
                 [
                   'Method',
                   e.method === 'anthropometric-prior'
@@ -436,6 +442,10 @@ async function detailView(scanId: string) {
                     : 'photo model fused with the equations',
                 ],
                 ['Confidence', `${Math.round(e.confidence * 100)} %`],
+                // What the member will read about the change once the scan is released (the report's wording).
+                ...(item.deltas?.previous?.significance
+                  ? ([['Change since the previous scan', item.deltas.previous.significance.summary]] as Array<[string, string]>)
+                  : []),
               ] as Array<[string, string]>)
             : ([['Estimate', 'not recorded for this scan']] as Array<[string, string]>)),
         ]),
