@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Collections } from '../common/contracts/scan-document';
+import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
 import { createScanWithCredit } from '../common/scans/repository';
 import { createDeps, type Deps } from '../functions/deps';
 import { type LocalHost, startLocalHost } from '../functions/local-host';
@@ -86,6 +87,12 @@ describe('functions: the review queue', () => {
       fromScanId: 'previous',
     });
     expect(packet.history).toEqual([expect.objectContaining({ bodyFatPercent: 8, weightKg: 82 })]);
+    // In review, only the estimate agent has produced output: its provenance, this worker's build and the run's type.
+    expect(packet.provenance).toEqual({
+      workflowType: DAILY_SCAN_WORKFLOW,
+      buildId: config.WORKER_BUILD_ID,
+      agents: { estimate: { source: 'deterministic' } },
+    });
     expect(packet.reviewUrl).toBe(`${suite.host.url}/api/scans/${flagged.scanId}/review`);
     // Opening the packet is exactly one audit record, naming who, what and why, and nothing of the member's numbers.
     let audits = await auditsBy(flagged.scanId, reviewerUid);
@@ -161,6 +168,13 @@ describe('functions: the review queue', () => {
     // The decider, until the configured time after the decision has passed (the completed scan reads 200).
     clock = new Date(Date.parse('2026-12-01T10:00:00.000Z') + accessHours * 3600_000 - 1000);
     expect(await reads(deciderToken)).toEqual([200, 200, 200]);
+    // Once decided and completed, the packet carries the results' full provenance: every agent that ran.
+    const completed = await api(suite.host, `/api/scans/${flagged.scanId}`, { token: flagged.token });
+    const decidedPacket = await api(clockedHost, `/api/reviews/${flagged.scanId}`, { token: deciderToken });
+    expect(decidedPacket.json.provenance).toEqual(completed.json.results.provenance);
+    expect(Object.keys(decidedPacket.json.provenance.agents).sort()).toEqual(
+      ['deltas', 'estimate', 'hydration', 'insights', 'nutrition', 'quality', 'workout'].sort(),
+    );
     clock = new Date(Date.parse('2026-12-01T10:00:00.000Z') + accessHours * 3600_000);
     expect(await reads(deciderToken)).toEqual([404, 404, 404]);
     const gone = await api(clockedHost, `/api/reviews/${flagged.scanId}`, { token: deciderToken });

@@ -5,6 +5,8 @@ import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
+import type { ReviewPacket } from '../common/contracts/api';
+import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
 import type { LocalHost } from '../functions/local-host';
 import { ensureChromium } from '../scripts/lib/chromium';
 import { buildReviewConsole } from '../scripts/lib/review-console';
@@ -21,6 +23,7 @@ import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
 // API, deciding through POST /api/scans/{id}/review.
 const SCREENSHOTS = path.resolve(__dirname, '..', '.data', 'screenshots');
 const VIEWPORT = { width: 1366, height: 768 };
+const BUILD_ID = `console-test-${randomUUID().slice(0, 8)}`;
 
 describe('review console: a reviewer decides in the browser', () => {
   const taskQueue = uniqueTaskQueue('console');
@@ -35,7 +38,8 @@ describe('review console: a reviewer decides in the browser', () => {
     const executablePath = ensureChromium((s) => process.stderr.write(`[console test] ${s}\n`));
     await buildReviewConsole({ log: (s) => process.stderr.write(`[console test] ${s}\n`) });
     mkdirSync(SCREENSHOTS, { recursive: true });
-    worker = await startTestWorker(config, firebase, blob, { taskQueue });
+    // A build id of this file's own, so the packet's provenance is seen to come from this worker.
+    worker = await startTestWorker(config, firebase, blob, { taskQueue, deps: { buildId: BUILD_ID } });
     host = await startFunctionsHost(config);
     // --no-sandbox: the test may run as root (CI containers), where Chromium's sandbox refuses to start.
     browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
@@ -165,13 +169,26 @@ describe('review console: a reviewer decides in the browser', () => {
     await expect(chart.getAttribute('data-points')).resolves.toBe('2');
     expect(await page.locator('.chart polyline').count()).toBe(2);
     await expect(page.locator('.reasoning').innerText()).resolves.toMatch(/body fat changed by .* pp where up to ±/);
-    // The estimate with its 95 % range, as the member's report shows it.
-    const facts = await page.locator('main').innerText();
-    expect(facts).toMatch(/Body fat, 95 % range\s+\d+\.\d–\d+\.\d %/);
-    expect(facts).toMatch(/Fat mass, 95 % range\s+\d+\.\d–\d+\.\d kg/);
-    expect(facts).toMatch(/Lean mass, 95 % range\s+\d+\.\d–\d+\.\d kg/);
-    // The change as the member will read it: a weight typed 10 kg heavier overnight is beyond day-to-day variation.
-    expect(facts).toMatch(/Change since the previous scan\s+.*beyond day-to-day variation/);
+    // Each body-composition figure with its 95 % range, in the member's report's wording (the range from the packet).
+    const packet = (await (await packetAnswer).json()) as ReviewPacket;
+    const figures = page.locator('section[aria-labelledby="numbers-h"] dl').first();
+    const ranges = packet.estimate?.ranges;
+    expect(ranges).toBeDefined();
+    for (const [label, r, unit] of [
+      ['Body fat', ranges?.bodyFatPercent, '%'],
+      ['Fat mass', ranges?.fatMassKg, 'kg'],
+      ['Lean mass', ranges?.leanMassKg, 'kg'],
+    ] as const)
+      await expect(figures.innerText()).resolves.toMatch(
+        new RegExp(`${label}\\s+\\d+\\.\\d ${unit} \\(95 % range ${r?.low.toFixed(1)}–${r?.high.toFixed(1)} ${unit}\\)`),
+      );
+    // The change as the member will read it (the report's wording): the flagged change is beyond day-to-day variation.
+    await expect(page.locator('main').innerText()).resolves.toMatch(/Since the previous scan\s+.*beyond day-to-day variation/);
+    // Which build and workflow type produced it, and how the estimate was made (issue 25 item 3).
+    const provenance = await page.locator('section.provenance').innerText();
+    expect(provenance).toMatch(new RegExp(`Build\\s+${BUILD_ID}`));
+    expect(provenance).toMatch(new RegExp(`Workflow type\\s+${DAILY_SCAN_WORKFLOW}`));
+    expect(provenance).toMatch(/Estimate\s+(deterministic code, no model|model deployment \S+ \(\w+\), prompt \S+)/);
     // Fits a 1366-pixel laptop screen: no sideways scrolling.
     const scrollWidth = await page.evaluate(
       () => (globalThis as unknown as { document: { documentElement: { scrollWidth: number } } }).document.documentElement.scrollWidth,

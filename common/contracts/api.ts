@@ -12,7 +12,7 @@ import {
   ScanStatusSchema,
 } from './scan';
 import { ConsentTypeSchema } from './scan-document';
-import { ScanResultsSchema } from './scan-results';
+import { ProvenanceSchema, ScanResultsSchema } from './scan-results';
 
 // The HTTP API's request and response shapes. The functions app validates with them, the OpenAPI
 // document is generated from them and clients (the demo, the tests, the mobile app) read them.
@@ -219,6 +219,11 @@ export const ReviewPacketSchema = ReviewQueueItemSchema.omit({ packetUrl: true }
   /** Null when the scan went to review before the estimate was kept on the scan (older scans). */
   estimate: EstimateSummarySchema.nullable(),
   deltas: TrendSchema.nullable(),
+  /**
+   * Which build, workflow type, prompt versions and model deployments produced the scan's output: a decided
+   * scan's full record; in review, the estimate agent's (the others have not run). Null on older scans.
+   */
+  provenance: ProvenanceSchema.nullable(),
   history: z.array(HistoryPointSchema),
   /**
    * The sealed photos, each served by this API (GET with the reviewer's token; every read audited, never

@@ -71,10 +71,3 @@ export const EstimateSummarySchema = z.object({
   ranges: EstimateRangesSchema.optional(),
 });
 export type EstimateSummary = z.infer<typeof EstimateSummarySchema>;
-
-/**
- * scans/{scanId}.analysis: the estimate and deltas as soon as the delta agent has them, before any review
- * gate, so a reviewer sees what they are asked to decide (results are written only after the gate).
- */
-export const ScanAnalysisSchema = z.object({ estimate: EstimateSummarySchema, deltas: TrendSchema, at: z.string() });
-export type ScanAnalysis = z.infer<typeof ScanAnalysisSchema>;

@@ -1,5 +1,4 @@
 import { z } from 'zod';
-import { ScanAnalysisSchema } from './deltas';
 import {
   AngleSchema,
   ProgressSchema,
@@ -9,7 +8,7 @@ import {
   ScanStatusSchema,
   UserIdSchema,
 } from './scan';
-import { ProvenanceSchema, ScanResultsSchema } from './scan-results';
+import { ProvenanceSchema, ScanAnalysisSchema, ScanResultsSchema } from './scan-results';
 
 // Firestore layout (SPEC section 5). One place names every collection.
 export const Collections = {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { EstimateFusionSchema, EstimateMethodSchema, TrendSchema } from './deltas';
+import { EstimateFusionSchema, EstimateMethodSchema, EstimateSummarySchema, TrendSchema } from './deltas';
 import { EstimateRangesSchema, RepeatabilitySchema } from './measurement-uncertainty';
 import { AngleSchema, ReviewGateOutcomeSchema, ReviewVerdictSchema } from './scan';
 
@@ -242,6 +242,21 @@ export const ProvenanceSchema = z
   })
   .meta({ description: 'Which worker build, workflow type, prompt versions and model deployments produced this scan. Never content.' });
 export type Provenance = z.infer<typeof ProvenanceSchema>;
+
+/**
+ * scans/{scanId}.analysis: the estimate and deltas as soon as the delta agent has them, before any review
+ * gate, so a reviewer sees what they are asked to decide (results are written only after the gate), with
+ * the provenance known then (build, workflow type, the estimate agent's deployment and prompt). Here, not
+ * in deltas.ts, because it needs ProvenanceSchema and this file imports deltas.ts.
+ */
+export const ScanAnalysisSchema = z.object({
+  estimate: EstimateSummarySchema,
+  deltas: TrendSchema,
+  at: z.string(),
+  /** Absent on scans analysed before it was recorded. */
+  provenance: ProvenanceSchema.optional(),
+});
+export type ScanAnalysis = z.infer<typeof ScanAnalysisSchema>;
 
 // --- the whole --------------------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 import { ReviewPacketSchema, ReviewPhotoParamsSchema, ScanParamsSchema } from '../../common/contracts/api';
-import { ScanAnalysisSchema } from '../../common/contracts/deltas';
 import { ANGLES, type Angle, ageAtCapture } from '../../common/contracts/scan';
 import type { ScanDocument } from '../../common/contracts/scan-document';
+import { ScanAnalysisSchema } from '../../common/contracts/scan-results';
 import { sniffImageFormat } from '../../common/photos/image-header';
 import { readSealedPhoto, SealBrokenError, sealContainers } from '../../common/scans/sealed-photos';
 import type { Deps } from '../deps';
@@ -59,6 +59,8 @@ export const getReviewPacket = defineHttp({
         measurements: { weightKg: m.weightKg, heightCm: m.heightCm, age: ageAtCapture(m), sex: m.sex, capturedAt: m.capturedAt },
         estimate: analysis.success ? analysis.data.estimate : null,
         deltas: analysis.success ? analysis.data.deltas : null,
+        // A decided scan's full record; in review, what the analysis recorded (build, workflow, estimate agent).
+        provenance: scan.results?.provenance ?? (analysis.success ? analysis.data.provenance : undefined) ?? scan.provenance ?? null,
         history,
         photos: sealedAngles(scan).map((angle) => ({ angle, url: urlFor(reviewPhotoPath(scan.scanId, angle)) })),
         reviewUrl: urlFor(`${statusPath(scan.scanId)}/review`),

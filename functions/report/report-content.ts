@@ -1,4 +1,4 @@
-import type { Interval } from '../../common/contracts/measurement-uncertainty';
+import { bodyCompositionFigures, type Figure, formatFigure as fmt } from '../../common/body-composition/figures';
 import type { MemberTrendResponse } from '../../common/contracts/member-trend';
 import type { ScanDocument } from '../../common/contracts/scan-document';
 import type { ScanResults } from '../../common/contracts/scan-results';
@@ -22,12 +22,6 @@ export interface ReportAudience {
 export const SHARED_NOTE =
   'The member shared this report with you through a private link. Please do not pass the link on; the member can revoke it at any time.';
 
-export interface Figure {
-  label: string;
-  value: string;
-  range: string | null;
-}
-
 export interface ReportContent {
   title: string;
   capturedAt: string;
@@ -45,16 +39,12 @@ export interface ReportContent {
   sharedNote: string | null;
 }
 
-const fmt = (v: number, digits = 1) => v.toFixed(digits);
-const range = (r: Interval | undefined, unit: string) => (r ? `${fmt(r.low)}–${fmt(r.high)} ${unit}` : null);
 const day = (iso: string) => iso.slice(0, 10);
 
 function figures(results: ScanResults): Figure[] {
   const e = results.estimate;
   return [
-    { label: 'Body fat', value: `${fmt(e.bodyFatPercent)} %`, range: range(e.ranges?.bodyFatPercent, '%') },
-    { label: 'Fat mass', value: `${fmt(e.fatMassKg)} kg`, range: range(e.ranges?.fatMassKg, 'kg') },
-    { label: 'Lean mass', value: `${fmt(e.leanMassKg)} kg`, range: range(e.ranges?.leanMassKg, 'kg') },
+    ...bodyCompositionFigures(e),
     { label: 'Weight (as entered)', value: `${fmt(e.weightKg)} kg`, range: null },
     { label: 'BMI', value: fmt(e.bmi), range: null },
   ];

@@ -17,6 +17,7 @@ import {
   type User,
 } from 'firebase/auth';
 import type { z } from 'zod';
+import { bodyCompositionFigures } from '../../common/body-composition/figures';
 import {
   type ReviewConsoleConfig,
   ReviewConsoleConfigSchema,
@@ -27,6 +28,7 @@ import {
   type ReviewRequest,
   ReviewResponseSchema,
 } from '../../common/contracts/api';
+import { type AgentName, AgentNameSchema } from '../../common/contracts/scan-results';
 import { historyChart } from './chart';
 import { duration, fixed, h } from './dom';
 
@@ -327,6 +329,58 @@ function reasoning(item: ReviewPacket): HTMLElement | null {
   );
 }
 
+/** Whether each change is beyond the day-to-day variation, in the words the member's report uses. */
+function changeSignificance(item: ReviewPacket): HTMLElement[] {
+  const d = item.deltas;
+  const rows = (
+    [
+      ['Since the previous scan', d?.previous],
+      ['About a week ago', d?.sevenDay],
+      ['About a month ago', d?.thirtyDay],
+    ] as const
+  ).flatMap(([label, c]) => (c?.significance ? [[label, c.significance.summary] as [string, string]] : []));
+  return rows.length ? [h('h4', {}, 'Change against day-to-day variation'), dl(rows)] : [];
+}
+
+const AGENTS: Record<AgentName, string> = {
+  quality: 'Photo check',
+  estimate: 'Estimate',
+  deltas: 'Changes',
+  insights: 'Insights',
+  nutrition: 'Nutrition',
+  workout: 'Workout',
+  hydration: 'Hydration',
+};
+
+/** Which build, workflow type, model deployments and prompt versions produced this scan's output (issue 25). */
+function provenanceSection(item: ReviewPacket): HTMLElement {
+  const p = item.provenance;
+  const body = p
+    ? dl([
+        ['Build', p.buildId],
+        ['Workflow type', p.workflowType],
+        ...AgentNameSchema.options.flatMap((name): Array<[string, string]> => {
+          const a = p.agents[name];
+          if (!a) return [];
+          return [
+            [
+              AGENTS[name],
+              a.source === 'model'
+                ? `model deployment ${a.deployment} (${a.provider}), prompt ${a.promptVersion}`
+                : 'deterministic code, no model',
+            ],
+          ];
+        }),
+      ])
+    : h('p', {}, 'Not recorded for this scan.');
+  return h(
+    'section',
+    { 'aria-labelledby': 'provenance-h', class: 'provenance' },
+    h('h3', { id: 'provenance-h' }, 'How it was produced'),
+    body,
+  );
+}
+
 /** Opens one scan: its packet is read now (the API audits each opening), never kept with the queue. */
 async function detailView(scanId: string) {
   show('loading', h('h2', {}, 'Scan ', h('code', {}, scanId)), h('p', {}, 'Loading the scan…'));
@@ -422,19 +476,11 @@ async function detailView(scanId: string) {
           ['Captured', new Date(m.capturedAt).toISOString().replace('T', ' ').slice(0, 16)],
           ...(e
             ? ([
-                ['Body fat', `${fixed(e.bodyFatPercent)} %`],
-                ...(e.ranges
-                  ? ([['Body fat, 95 % range', `${fixed(e.ranges.bodyFatPercent.low)}–${fixed(e.ranges.bodyFatPercent.high)} %`]] as Array<
-                      [string, string]
-                    >)
-                  : []),
-                ['Fat / lean mass', `${fixed(e.fatMassKg)} kg / ${fixed(e.leanMassKg)} kg`],
-                ...(e.ranges
-                  ? ([
-                      ['Fat mass, 95 % range', `${fixed(e.ranges.fatMassKg.low)}–${fixed(e.ranges.fatMassKg.high)} kg`],
-                      ['Lean mass, 95 % range', `${fixed(e.ranges.leanMassKg.low)}–${fixed(e.ranges.leanMassKg.high)} kg`],
-                    ] as Array<[string, string]>)
-                  : []),
+                // As the member's report words them: each figure with its 95 % range.
+                ...bodyCompositionFigures(e).map((f): [string, string] => [
+                  f.label,
+                  f.range ? `${f.value} (95 % range ${f.range})` : f.value,
+                ]),
                 [
                   'Method',
                   e.method === 'anthropometric-prior'
@@ -442,16 +488,14 @@ async function detailView(scanId: string) {
                     : 'photo model fused with the equations',
                 ],
                 ['Confidence', `${Math.round(e.confidence * 100)} %`],
-                // What the member will read about the change once the scan is released (the report's wording).
-                ...(item.deltas?.previous?.significance
-                  ? ([['Change since the previous scan', item.deltas.previous.significance.summary]] as Array<[string, string]>)
-                  : []),
               ] as Array<[string, string]>)
             : ([['Estimate', 'not recorded for this scan']] as Array<[string, string]>)),
         ]),
+        ...changeSignificance(item),
       ),
       h('section', { 'aria-labelledby': 'history-h' }, h('h3', { id: 'history-h' }, 'History'), historyChart(history, 'history')),
     ),
+    provenanceSection(item),
     h(
       'form',
       { class: 'decision', 'aria-labelledby': 'decision-h' },

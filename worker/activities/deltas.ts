@@ -1,13 +1,14 @@
-import { ApplicationFailure } from '@temporalio/activity';
+import { ApplicationFailure, Context } from '@temporalio/activity';
 import { z } from 'zod';
-import { EstimateSummarySchema, type ScanAnalysis, type Trend, TrendSchema } from '../../common/contracts/deltas';
+import { EstimateSummarySchema, type Trend, TrendSchema } from '../../common/contracts/deltas';
 import { FailureType } from '../../common/contracts/failures';
 import { ageAtCapture, ScanMeasurementsSchema } from '../../common/contracts/scan';
-import { EstimateSchema } from '../../common/contracts/scan-results';
+import { EstimateSchema, type ScanAnalysis } from '../../common/contracts/scan-results';
 import { scanHistoryCollection } from '../../common/scans/refs';
 import { scanRef } from '../../common/scans/repository';
 import { anthropometricPrior } from '../domain/anthropometric-prior';
 import { scanTrend } from '../domain/trend';
+import { agentProvenance } from '../model/provenance';
 import type { ActivityDeps } from './deps';
 import { parseOrFail } from './validate';
 
@@ -21,7 +22,7 @@ const DeltaInputSchema = z.object({
 const HISTORY_DAYS = 120;
 const NOT_FOUND = 5; // gRPC status of an update to a missing document
 
-export function createDeltaActivities({ db, now }: ActivityDeps) {
+export function createDeltaActivities({ db, now, buildId }: ActivityDeps) {
   return {
     /** Change versus the previous scan, 7 and 30 days back, smoothed trend and a plausibility judgement; kept on the scan for reviewers. */
     async computeDeltas(input: z.input<typeof DeltaInputSchema>): Promise<Trend> {
@@ -43,7 +44,14 @@ export function createDeltaActivities({ db, now }: ActivityDeps) {
       const bodyFatAtWeight = (weightKg: number) => anthropometricPrior({ weightKg, heightCm: m.heightCm, age, sex: m.sex }).bodyFatPercent;
       const deltas = TrendSchema.parse(scanTrend({ current, history, bodyFatAtWeight }));
       // The reviewer queue reads these before results exist (results are written after the review gate).
-      const analysis: ScanAnalysis = { estimate: EstimateSummarySchema.parse(estimate), deltas, at: now().toISOString() };
+      // With what is known of its provenance now: this build, the run's type and the estimate agent's deployment.
+      const { workflowType } = Context.current().info;
+      const analysis: ScanAnalysis = {
+        estimate: EstimateSummarySchema.parse(estimate),
+        deltas,
+        at: now().toISOString(),
+        ...(workflowType ? { provenance: { workflowType, buildId, agents: agentProvenance({ estimate }) } } : {}),
+      };
       await scanRef(db, scanId)
         .update({ analysis })
         .catch((err: unknown) => {
