@@ -38,6 +38,7 @@ describe('a refusal from common/ becomes the problem with its code', () => {
     idempotency_key_reused: 422,
     captured_at_before_previous_scan: 400,
     erasure_in_progress: 409,
+    share_limit_reached: 409,
     scan_in_progress: 409,
     daily_scan_limit: 429,
   };

@@ -211,15 +211,6 @@ export const scanFinished = (status?: ScanStatus) =>
     status ? { extensions: { scanStatus: status } } : {},
   );
 
-export const shareLimitReached = (limit: number, counted: 'active' | 'ever') =>
-  new ApiProblem(
-    'share_limit_reached',
-    counted === 'active'
-      ? `at most ${limit} links of one scan may be open at once; revoke one first`
-      : `at most ${limit} links can ever be made for one scan`,
-    { extensions: { limit } },
-  );
-
 export const secretsPending = (retryAfterSeconds: number) =>
   new ApiProblem('secrets_pending', undefined, { headers: { 'Retry-After': String(retryAfterSeconds) } });
 

@@ -15,7 +15,7 @@ import {
 } from '../contracts/report-shares';
 import { Collections } from '../contracts/scan-document';
 import { erasureRef } from './refs';
-import { erasureInProgress } from './repository';
+import { erasureInProgress, RefusedError } from './repository';
 
 // reportShares/{shareId}: the member's links to one report (common/contracts/report-shares.ts). Written by
 // the share endpoints, read when a link is opened, turned into hash-only tombstones by the erasure.
@@ -27,15 +27,15 @@ export const sharesCollection = (db: Firestore) => db.collection(Collections.rep
 /** What is stored of a token: its SHA-256 (a 256-bit random secret needs no salt or slow hash). */
 export const shareTokenHash = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
-export class ShareLimitError extends Error {
-  override readonly name = 'ShareLimitError';
-  constructor(
-    readonly limit: number,
-    readonly counted: 'active' | 'ever',
-  ) {
-    super(`share limit (${counted}) reached`);
-  }
-}
+/** A link refused by one of the two limits; the message is what the member is told. */
+const shareLimitReached = (limit: number, counted: 'active' | 'ever') =>
+  new RefusedError(
+    'share_limit_reached',
+    counted === 'active'
+      ? `at most ${limit} links of one scan may be open at once; revoke one first`
+      : `at most ${limit} links can ever be made for one scan`,
+    { limit },
+  );
 
 const newestFirst = (a: ShareDocument, b: ShareDocument) => b.createdAt.localeCompare(a.createdAt) || b.shareId.localeCompare(a.shareId);
 const live = (docs: StoredShare[]) => docs.filter((d): d is ShareDocument => !isErasedShare(d));
@@ -67,9 +67,9 @@ export async function createShare(
     ]);
     if (erasure.data()?.status === 'running') throw erasureInProgress();
     const shares = live(existing.docs.map((d) => d.data()));
-    if (shares.length >= MAX_SHARES_PER_SCAN) throw new ShareLimitError(MAX_SHARES_PER_SCAN, 'ever');
+    if (shares.length >= MAX_SHARES_PER_SCAN) throw shareLimitReached(MAX_SHARES_PER_SCAN, 'ever');
     if (shares.filter((s) => shareState(s, input.now) === 'active').length >= MAX_ACTIVE_SHARES_PER_SCAN)
-      throw new ShareLimitError(MAX_ACTIVE_SHARES_PER_SCAN, 'active');
+      throw shareLimitReached(MAX_ACTIVE_SHARES_PER_SCAN, 'active');
     tx.create(ref, share);
   });
   return { share, token };

@@ -38,15 +38,17 @@ export type RefusalCode =
   /** The member already has as many open scans as allowed (the oldest one's id in `extensions.openScanId`). */
   | 'scan_in_progress'
   /** The member created as many scans today (UTC) as allowed; cancelled ones count. */
-  | 'daily_scan_limit';
+  | 'daily_scan_limit'
+  /** A scan has as many open report links, or ever made, as allowed (the limit in `extensions.limit`). */
+  | 'share_limit_reached';
 
-/** A refused write, by its code; `extensions` are identifiers the caller may be told (never health data). */
+/** A refused write, by its code; `extensions` are identifiers and limits the caller may be told (never health data). */
 export class RefusedError extends Error {
   override readonly name = 'RefusedError';
   constructor(
     readonly code: RefusalCode,
     message: string,
-    readonly extensions?: Record<string, string>,
+    readonly extensions?: Record<string, string | number>,
   ) {
     super(message);
   }

@@ -13,10 +13,10 @@ import {
   shareState,
 } from '../../common/contracts/report-shares';
 import { appendAudit } from '../../common/scans/audit-log';
-import { createShare, findShareByToken, listShares, revokeShare, ShareLimitError } from '../../common/scans/report-shares';
+import { createShare, findShareByToken, listShares, revokeShare } from '../../common/scans/report-shares';
 import { RefusedError } from '../../common/scans/repository';
 import type { Deps } from '../deps';
-import { ApiProblem, problemOf, shareLimitReached } from '../errors';
+import { ApiProblem, problemOf } from '../errors';
 import { ProblemError } from '../framework/problem';
 import { type ApiResponse, defineHttp } from '../framework/types';
 import type { ReportContent } from '../report/report-content';
@@ -99,8 +99,8 @@ export const createReportShare = defineHttp({
       const url = urlFor(sharedReportPath(token));
       return { status: 201, body: { ...view(share, now), url, pdfUrl: `${url}/report.pdf` }, headers: { Location: url } };
     } catch (err) {
-      if (err instanceof ShareLimitError) throw shareLimitReached(err.limit, err.counted);
-      if (err instanceof RefusedError) throw problemOf(err, { detail: 'no link can be made while your erasure runs' });
+      if (err instanceof RefusedError)
+        throw problemOf(err, err.code === 'erasure_in_progress' ? { detail: 'no link can be made while your erasure runs' } : {});
       throw err;
     }
   },
