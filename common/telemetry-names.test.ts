@@ -27,7 +27,13 @@ describe('telemetry names', () => {
     // `var x = names.a.b` lines, then `${x}` uses inside the queries.
     const vars = new Map([...code.matchAll(/^var (\w+) = names\.([\w.]+)$/gm)].map((m) => [m[1]!, m[2]!]));
     const used = [...code.matchAll(/name == "\$\{(\w+)\}"/g)].map((m) => vars.get(m[1]!));
-    expect(used.sort()).toEqual(['scanMetrics.archiveRuns', 'scanMetrics.duration', 'scanMetrics.outcomes', 'temporalSdkMetrics.pollers']);
+    expect(used.sort()).toEqual([
+      'reviewMetrics.readsOverThreshold',
+      'scanMetrics.archiveRuns',
+      'scanMetrics.duration',
+      'scanMetrics.outcomes',
+      'temporalSdkMetrics.pollers',
+    ]);
     for (const p of used) {
       const value = p!.split('.').reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], names);
       expect(typeof value, p).toBe('string');
