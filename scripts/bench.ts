@@ -39,6 +39,7 @@ import type { WorkerActivities } from '../worker/activities';
 import { progressOf } from '../worker/activities/scan-progress';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
 import { AGENT_DEPENDENCIES, AGENTS, type Agent, longestChain } from '../worker/workflows/agent-dependencies';
+import { createBeside } from './bench/create-floor';
 import { runArchiveBench } from './lib/archive-bench';
 import { idTokenFor } from './lib/auth-emulator';
 import { BenchReport, percentile } from './lib/bench-report';
@@ -362,7 +363,10 @@ async function stopChild(child: ChildProcess) {
   if (child.exitCode === null) child.kill('SIGKILL');
 }
 
-async function uploadTrigger(env: Record<string, string>, config: Config, firebase: Firebase) {
+/** The per-member limits of the create load: the host's settings, and the floor's, which calls the same code. */
+const LOAD_LIMITS = { SCAN_MAX_OPEN_PER_MEMBER: 100, SCAN_DAILY_CREATE_LIMIT: 1000 };
+
+async function uploadTrigger(env: Record<string, string>, config: Config, firebase: Firebase, blob: Blob) {
   log('\nUpload trigger: POST /api/scans with autocannon (Functions host in its own process, warmed by one request; 300 members in turn)');
   const port = await freePort();
   // Many members, each creating a few scans: the per-member limits (open scans, a daily cap) stay as the
@@ -371,8 +375,8 @@ async function uploadTrigger(env: Record<string, string>, config: Config, fireba
     ...env,
     FUNCTIONS_HTTP_PORT: String(port),
     LOG_LEVEL: 'warn',
-    SCAN_MAX_OPEN_PER_MEMBER: '100',
-    SCAN_DAILY_CREATE_LIMIT: '1000',
+    SCAN_MAX_OPEN_PER_MEMBER: String(LOAD_LIMITS.SCAN_MAX_OPEN_PER_MEMBER),
+    SCAN_DAILY_CREATE_LIMIT: String(LOAD_LIMITS.SCAN_DAILY_CREATE_LIMIT),
   });
   try {
     await waitFor(
@@ -381,9 +385,9 @@ async function uploadTrigger(env: Record<string, string>, config: Config, fireba
       120_000,
       250,
     );
+    const uids = Array.from({ length: LOAD_MEMBERS }, (_, i) => `bench_load_${Date.now().toString(36)}_${i}`);
     const tokens = await Promise.all(
-      Array.from({ length: LOAD_MEMBERS }, async (_, i) => {
-        const uid = `bench_load_${Date.now().toString(36)}_${i}`;
+      uids.map(async (uid) => {
         await seedMember(firebase, uid, 1_000_000);
         return idTokenFor(firebase.auth, config, uid);
       }),
@@ -398,6 +402,19 @@ async function uploadTrigger(env: Record<string, string>, config: Config, fireba
     // request is a millisecond later than the one before.
     let next = 0;
     let captured = Date.now() - 3_600_000;
+    const nextCapturedAt = () => new Date(++captured).toISOString();
+    await createBeside({
+      report,
+      log,
+      firebase,
+      config: { ...config, ...LOAD_LIMITS },
+      blob,
+      url: `http://127.0.0.1:${port}/api/scans`,
+      uids,
+      tokens,
+      body: LOAD_BODY,
+      nextCapturedAt,
+    });
     for (const connections of [1, 10, 50]) {
       const request = () => ({
         headers: { 'content-type': 'application/json', authorization: `Bearer ${tokens[next++ % tokens.length]}` },
@@ -652,7 +669,7 @@ async function main() {
     await actionsRun;
     if (runs('overhead')) await orchestrationOverhead(client, connection, config, firebase, blob);
     if (runs('critical-path')) await criticalPath(client, connection, config, firebase, blob);
-    if (runs('upload')) await uploadTrigger(env, config, firebase);
+    if (runs('upload')) await uploadTrigger(env, config, firebase, blob);
     if (runs('cold-load')) await coldLoad(env);
     if (runs('events')) await eventLatency(env, config, firebase);
     if (runs('memory')) await workerMemory(env, client, config, firebase, blob);
