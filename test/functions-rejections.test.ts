@@ -28,7 +28,15 @@ describe('functions: rejections change nothing', () => {
   const blob = createBlobService(config);
   let host: LocalHost;
   let client: Client;
-  const ids = { a: newUserId(), b: newUserId(), noConsent: newUserId(), noCredit: newUserId(), reviewer: newUserId() };
+  const ids = {
+    a: newUserId(),
+    b: newUserId(),
+    noConsent: newUserId(),
+    noCredit: newUserId(),
+    reviewer: newUserId(),
+    revoked: newUserId(),
+    disabled: newUserId(),
+  };
   const tokens: Record<keyof typeof ids, string> = {} as never;
   let scanA: ScanDocument;
   let doneA: ScanDocument;
@@ -40,6 +48,8 @@ describe('functions: rejections change nothing', () => {
     await seedMember(firebase.db, ids.noConsent, { credits: 1, consent: false });
     await seedMember(firebase.db, ids.noCredit, { credits: 0 });
     await seedMember(firebase.db, ids.reviewer, { credits: 0 });
+    await seedMember(firebase.db, ids.revoked, { credits: 1 });
+    await seedMember(firebase.db, ids.disabled, { credits: 1 });
     for (const k of Object.keys(ids) as Array<keyof typeof ids>)
       tokens[k] =
         k === 'reviewer'
@@ -116,6 +126,20 @@ describe('functions: rejections change nothing', () => {
       401,
       'invalid_token',
     );
+  });
+
+  it('a token whose account was signed out everywhere or disabled is refused, though its signature and expiry are fine', async () => {
+    // Both members could create a scan (consent, a credit): only the account's state refuses them. This
+    // guards the door (any shortcut around Firebase's verification, such as a cache of decoded tokens),
+    // not the checkRevoked flag: against the emulator firebase-admin checks account state either way.
+    await firebase.auth.updateUser(ids.disabled, { disabled: true });
+    await expectRejected('/api/scans', { method: 'POST', json: validBody(), as: 'disabled' }, 401, 'invalid_token');
+    // Revocation counts whole seconds (the token's auth_time against the account's validSince): revoke
+    // in a later second than the token's sign-in, as a real sign-out everywhere would be.
+    const authTime = JSON.parse(Buffer.from(tokens.revoked.split('.')[1]!, 'base64url').toString('utf8')).auth_time as number;
+    while (Date.now() < (authTime + 1) * 1000) await new Promise((r) => setTimeout(r, 50));
+    await firebase.auth.revokeRefreshTokens(ids.revoked);
+    await expectRejected('/api/scans', { method: 'POST', json: validBody(), as: 'revoked' }, 401, 'invalid_token');
   });
 
   it("another member's scan is 404, exactly like a scan that does not exist", async () => {
