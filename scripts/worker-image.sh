@@ -28,4 +28,46 @@ find "$bridge/releases" -mindepth 1 -maxdepth 1 ! -name "$target" -exec rm -rf {
 rm -rf "$bridge/sdk-core" "$bridge/src" "$bridge/bridge-macros" "$bridge/Cargo.toml" "$bridge/Cargo.lock"
 # Package metadata npm ci wrote that the process never reads.
 rm -f "$out/node_modules/.package-lock.json"
+
+# 4. What Node never reads at run time (about 300 MB of the 590): type declarations, TypeScript sources,
+#    source maps (the worker does not run with --enable-source-maps; the workflow bundle's own map is in
+#    dist/, not here), and READMEs/changelogs (licences stay).
+find "$out/node_modules" -type f \( -name '*.ts' -o -name '*.cts' -o -name '*.mts' -o -name '*.map' \
+  -o \( -iname '*.md' ! -iname 'licen[cs]e*' ! -iname 'notice*' \) \) -delete
+# 5. The workflow bundler's toolchain: with the prebuilt bundle (step 1) the worker never bundles, so swc,
+#    swc-loader and every package only webpack needs go. webpack itself stays as its entry file only:
+#    @temporalio/worker require()s it on load, and its index loads nothing else until a bundle is made.
+# shellcheck disable=SC2016 # the single-quoted text is JavaScript (template literals), not shell
+(cd "$out" && node -e '
+  const lock = require("./package-lock.json").packages;
+  const installed = (p) => lock[p] && !lock[p].dev && require("fs").existsSync(p);
+  const resolve = (from, name) => { // Node resolution over the lock: the nearest node_modules up the tree
+    for (let dir = from; ; dir = dir.slice(0, Math.max(dir.lastIndexOf("/node_modules/"), 0))) {
+      const p = `${dir ? `${dir}/` : ""}node_modules/${name}`;
+      if (installed(p)) return p;
+      if (!dir) return undefined;
+    }
+  };
+  const reach = (cut) => {
+    const seen = new Set(), todo = [""];
+    while (todo.length) {
+      const p = todo.pop();
+      if (seen.has(p) || cut.has(p)) continue;
+      seen.add(p);
+      const e = lock[p];
+      for (const n of Object.keys({ ...e.dependencies, ...e.optionalDependencies, ...e.peerDependencies })) {
+        const r = resolve(p, n);
+        if (r) todo.push(r);
+      }
+    }
+    return seen;
+  };
+  const bundler = ["node_modules/webpack", "node_modules/swc-loader", "node_modules/@swc/core"];
+  const kept = reach(new Set(bundler));
+  for (const p of reach(new Set())) if (!kept.has(p) && p !== "node_modules/webpack") require("fs").rmSync(p, { recursive: true, force: true });
+')
+wp="$out/node_modules/webpack"
+find "$wp" -mindepth 1 -maxdepth 1 ! -name package.json ! -name LICENSE ! -name lib -exec rm -rf {} +
+find "$wp/lib" -type f ! -path "$wp/lib/index.js" ! -path "$wp/lib/util/memoize.js" -delete
+find "$wp/lib" -type d -empty -delete
 echo "worker runtime: $out ($(du -sm "$out" | cut -f1) MB; node_modules $(du -sm "$out/node_modules" | cut -f1) MB)"

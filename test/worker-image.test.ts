@@ -44,6 +44,11 @@ const TOOLS = [
   '@firestore-emulator/server',
   '@temporalio/testing',
   'autocannon',
+  // The workflow bundler's toolchain: the bundle is prebuilt, so the worker never compiles or bundles.
+  '@swc/core',
+  'swc-loader',
+  'terser',
+  'enhanced-resolve',
 ];
 
 describe('Dockerfile.worker', () => {
@@ -163,6 +168,16 @@ describe('the worker image, built by following Dockerfile.worker into a clean fo
     log(
       `runtime ${mb(app)} MB, node_modules ${mb(path.join(app, 'node_modules'))} MB, dist ${mb(path.join(app, 'dist'))} MB; largest:\n${sizes.stdout}`,
     );
+    // Issue 27 item 5: the image's goal. Nothing Node never reads at run time is shipped (type declarations,
+    // TypeScript sources, source maps), and of webpack only the entry @temporalio/worker loads is left.
+    expect(mb(app)).toBeLessThan(250);
+    expect(files.filter((f) => f.rel.startsWith('node_modules/') && /\.([cm]?ts|map)$/.test(f.rel)).map((f) => f.rel)).toEqual([]);
+    expect(
+      files
+        .filter((f) => f.rel.startsWith('node_modules/webpack/lib/'))
+        .map((f) => f.rel)
+        .sort(),
+    ).toEqual(['node_modules/webpack/lib/index.js', 'node_modules/webpack/lib/util', 'node_modules/webpack/lib/util/memoize.js']);
 
     // Start CMD as USER, from WORKDIR, with ENV, against the local stack and the local model server.
     await server.start();
