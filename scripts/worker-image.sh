@@ -66,6 +66,8 @@ find "$out/node_modules" -type f \( -name '*.ts' -o -name '*.cts' -o -name '*.mt
   const kept = reach(new Set(bundler));
   for (const p of reach(new Set())) if (!kept.has(p) && p !== "node_modules/webpack") require("fs").rmSync(p, { recursive: true, force: true });
 ')
+# MSAL for browsers: only @azure/identity's browser build imports it (Node takes its msal-node build).
+rm -rf "$out/node_modules/@azure/msal-browser"
 wp="$out/node_modules/webpack"
 find "$wp" -mindepth 1 -maxdepth 1 ! -name package.json ! -name LICENSE ! -name lib -exec rm -rf {} +
 find "$wp/lib" -type f ! -path "$wp/lib/index.js" ! -path "$wp/lib/util/memoize.js" -delete
