@@ -17,11 +17,11 @@
 //  9. Scan event stream: a change written to the scan document → its event at a client of
 //     GET /api/scans/{scanId}/events (Functions host in its own process).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import { createBlobService } from '../common/clients/blob';
 import { createFirebase } from '../common/clients/firebase';
@@ -39,6 +39,7 @@ import type { WorkerActivities } from '../worker/activities';
 import { progressOf } from '../worker/activities/scan-progress';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
 import { AGENT_DEPENDENCIES, AGENTS, type Agent, longestChain } from '../worker/workflows/agent-dependencies';
+import { parkedQuery, type ScanShape } from './bench/bare-workflow';
 import { createBeside } from './bench/create-floor';
 import { runArchiveBench } from './lib/archive-bench';
 import { idTokenFor } from './lib/auth-emulator';
@@ -52,7 +53,7 @@ const SCANS = Number(process.env.BENCH_SCANS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const ARCHIVE_COUNTS = (process.env.BENCH_ARCHIVE_COUNTS ?? '1000').split(',').map(Number).filter(Boolean);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
-const IN_FLIGHT = [1, 50, 200];
+const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,50,200').split(',').map(Number).filter(Boolean);
 const LOAD_MEMBERS = 300;
 const LOAD_BODY = {
   weightKg: 80,
@@ -294,22 +295,102 @@ async function orchestrationOverhead(client: Client, connection: NativeConnectio
   const running = worker.run();
   try {
     const { latencies, wallMs, workflowIds } = await runScans(client, cfg, firebase, blob, SCANS, CONCURRENCY);
-    report.add('overhead', 'throughput', latencies.length / (wallMs / 1000), 'scans/s');
-    for (const p of [50, 95, 99]) report.add('overhead', `start → result p${p}`, percentile(latencies, p), 'ms');
-    const overheads: number[] = [];
-    for (const id of workflowIds) {
-      for (const a of (await activityTimes(client, id)).activities) {
-        const own = runTimes.get(`${id}/${a.activityId}`);
-        if (own !== undefined) overheads.push(Math.max(0, a.ms - own));
-      }
-    }
-    overheads.sort((a, b) => a - b);
-    report.add('overhead', 'per activity beyond its run time p50', percentile(overheads, 50), 'ms');
-    report.add('overhead', 'per activity beyond its run time p95', percentile(overheads, 95), 'ms', { op: '<=', value: 50 });
+    const overheads = await overheadsOf(client, workflowIds, runTimes);
+    await worker.shutdown();
+    await running;
+    const floor = await orchestrationFloor(client, connection, await shapeOf(client, workflowIds[0]!, false));
+    // Goals as ratios to the floor (issue 27): ours includes seeding each scan (Firestore, Blob) in its wall time.
+    const perFloor = { op: '<=' as const, value: 1.3, ofFloor: true };
+    report.addAgainstFloor('overhead', 'throughput', latencies.length / (wallMs / 1000), floor.scansPerSecond, 'scans/s');
+    for (const p of [50, 95, 99])
+      report.addAgainstFloor(
+        'overhead',
+        `start → result p${p}`,
+        percentile(latencies, p),
+        percentile(floor.latencies, p),
+        'ms',
+        p === 99 ? undefined : perFloor,
+      );
+    const [o50, o95] = [percentile(overheads, 50), percentile(overheads, 95)];
+    report.addAgainstFloor('overhead', 'per activity beyond its run time p50', o50, percentile(floor.overheads, 50), 'ms', perFloor);
+    report.addAgainstFloor('overhead', 'per activity beyond its run time p95', o95, percentile(floor.overheads, 95), 'ms', perFloor);
+    log(
+      `  floor (bare workflow, same activities, no-op): ${floor.scansPerSecond.toFixed(2)} scans/s; start → result p50 ${percentile(floor.latencies, 50).toFixed(0)} / p95 ${percentile(floor.latencies, 95).toFixed(0)} ms; ` +
+        `per-activity overhead p50 ${percentile(floor.overheads, 50).toFixed(0)} / p95 ${percentile(floor.overheads, 95).toFixed(0)} ms`,
+    );
     log(
       `  ${(latencies.length / (wallMs / 1000)).toFixed(2)} scans/s; start → result p50 ${percentile(latencies, 50).toFixed(0)} / p95 ${percentile(latencies, 95).toFixed(0)} / p99 ${percentile(latencies, 99).toFixed(0)} ms; ` +
-        `per-activity overhead p50 ${percentile(overheads, 50).toFixed(0)} / p95 ${percentile(overheads, 95).toFixed(0)} ms (${overheads.length} activities)`,
+        `per-activity overhead p50 ${o50.toFixed(0)} / p95 ${o95.toFixed(0)} ms (${overheads.length} activities)`,
     );
+  } finally {
+    if (worker.getState() === 'RUNNING') worker.shutdown();
+    await running;
+  }
+}
+
+/** Per activity of these workflows: scheduled → completed minus its own run time, ascending. */
+async function overheadsOf(client: Client, workflowIds: string[], runTimes: Map<string, number>) {
+  const overheads: number[] = [];
+  for (const id of workflowIds) {
+    for (const a of (await activityTimes(client, id)).activities) {
+      const own = runTimes.get(`${id}/${a.activityId}`);
+      if (own !== undefined) overheads.push(Math.max(0, a.ms - own));
+    }
+  }
+  return overheads.sort((a, b) => a - b);
+}
+
+/** The activities one of our scans scheduled, in order: the floor's workflow runs the same ones as no-ops. */
+async function shapeOf(client: Client, workflowId: string, park: boolean): Promise<ScanShape> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const shape: ScanShape = { before: [], agents: [], after: [], park };
+  for (const e of history.events ?? []) {
+    const name = e.activityTaskScheduledEventAttributes?.activityType?.name;
+    if (!name) continue;
+    if (isAgent(name)) shape.agents.push(name);
+    else (shape.agents.length ? shape.after : shape.before).push(name);
+  }
+  return shape;
+}
+
+const BARE_WORKFLOW = path.join(PROJECT_ROOT, 'scripts', 'bench', 'bare-workflow.ts');
+
+/**
+ * The orchestration floor (issue 27): the SDK's worker with the bare workflow of our scan's shape, no-op
+ * activities, the default data converter and no interceptors, driven as runScans drives ours.
+ */
+async function orchestrationFloor(client: Client, connection: NativeConnection, shape: ScanShape) {
+  const taskQueue = `bench-floor-${Date.now().toString(36)}`;
+  const runTimes = new Map<string, number>();
+  const noop = async () => {
+    const { workflowExecution, activityId } = Context.current().info;
+    runTimes.set(`${workflowExecution?.workflowId}/${activityId}`, 0);
+  };
+  const worker = await Worker.create({ connection, taskQueue, workflowsPath: BARE_WORKFLOW, activities: { noop } });
+  const running = worker.run();
+  try {
+    const latencies: number[] = [];
+    const workflowIds: string[] = [];
+    let next = 0;
+    const started = performance.now();
+    await Promise.all(
+      Array.from({ length: CONCURRENCY }, async () => {
+        while (next < SCANS) {
+          const workflowId = `bench-floor-${taskQueue}-${next++}`;
+          const t0 = performance.now();
+          const handle = await client.workflow.start('bareScanWorkflow', { taskQueue, workflowId, args: [shape] });
+          workflowIds.push(workflowId);
+          await handle.result();
+          latencies.push(performance.now() - t0);
+        }
+      }),
+    );
+    const wallMs = performance.now() - started;
+    return {
+      scansPerSecond: latencies.length / (wallMs / 1000),
+      latencies: latencies.sort((a, b) => a - b),
+      overheads: await overheadsOf(client, workflowIds, runTimes),
+    };
   } finally {
     worker.shutdown();
     await running;
@@ -578,12 +659,27 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
     WORKER_HEALTH_PORT: String(await freePort()),
     LOG_LEVEL: 'warn',
   });
+  // The floor (issue 27): the SDK alone, scripts/bench/bare-worker.ts, holding as many bare workflows parked.
+  const floorBundle = path.join(PROJECT_ROOT, '.data', 'bench', 'bare-workflow-bundle.js');
+  mkdirSync(path.dirname(floorBundle), { recursive: true });
+  writeFileSync(floorBundle, (await bundleWorkflowCode({ workflowsPath: BARE_WORKFLOW })).code);
+  const floorQueue = `bench-rss-floor-${Date.now().toString(36)}`;
+  const floorWorker = spawnNode(
+    ['--experimental-strip-types', '--no-warnings', path.join(PROJECT_ROOT, 'scripts', 'bench', 'bare-worker.ts')],
+    {
+      ...env,
+      TEMPORAL_TASK_QUEUE: floorQueue,
+      BARE_WORKFLOW_BUNDLE: floorBundle,
+    },
+  );
+  const floorHeld: string[] = [];
   try {
     await sleep(3000);
-    report.add('worker memory', 'idle', rssMiB(worker.pid!), 'MiB');
+    report.addAgainstFloor('worker memory', 'idle', rssMiB(worker.pid!), rssMiB(floorWorker.pid!), 'MiB');
     const cfg = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: 1 };
     const photos = await makeSampleScanPhotos('good');
     const held: string[] = [];
+    let shape: ScanShape | undefined;
     for (const target of IN_FLIGHT) {
       const fresh: string[] = [];
       while (held.length < target) {
@@ -595,10 +691,33 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
         }
       }
       await waitForStatus(firebase, fresh, 'awaiting_review', 300_000);
+      shape ??= await shapeOf(client, workflowIdForScan(held[0]!), true);
+      const floorFresh: string[] = [];
+      while (floorHeld.length < target) {
+        const workflowId = `${floorQueue}-${floorHeld.length}`;
+        await client.workflow.start('bareScanWorkflow', { taskQueue: floorQueue, workflowId, args: [shape] });
+        floorHeld.push(workflowId);
+        floorFresh.push(workflowId);
+      }
+      await waitFor(
+        `${floorFresh.length} bare workflows parked`,
+        async () => (await Promise.all(floorFresh.map((id) => client.workflow.getHandle(id).query(parkedQuery)))).every(Boolean),
+        300_000,
+        500,
+      );
       await sleep(1000);
-      const rss = rssMiB(worker.pid!);
-      report.add('worker memory', `${target} scans in flight`, rss, 'MiB', target === 200 ? { op: '<', value: 300 } : undefined);
-      log(`  ${String(target).padStart(3)} scans in flight: ${rss.toFixed(0)} MiB RSS`);
+      const [rss, floor] = [rssMiB(worker.pid!), rssMiB(floorWorker.pid!)];
+      report.addAgainstFloor(
+        'worker memory',
+        `${target} scans in flight`,
+        rss,
+        floor,
+        'MiB',
+        target === 200 ? { op: '<=' as const, value: 1.5, ofFloor: true } : undefined,
+      );
+      log(
+        `  ${String(target).padStart(3)} scans in flight: ${rss.toFixed(0)} MiB RSS; the bare worker with as many parked: ${floor.toFixed(0)} MiB`,
+      );
     }
     // Leave nothing waiting: the throw-away stack goes, but a reused one stays.
     await Promise.all(
@@ -610,7 +729,15 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
       ),
     );
   } finally {
-    await stopChild(worker);
+    await Promise.all(
+      floorHeld.map((id) =>
+        client.workflow
+          .getHandle(id)
+          .terminate('bench done')
+          .catch(() => undefined),
+      ),
+    );
+    await Promise.all([stopChild(worker), stopChild(floorWorker)]);
   }
 }
 

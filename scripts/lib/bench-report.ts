@@ -8,6 +8,8 @@ import path from 'node:path';
 export interface Goal {
   op: '<=' | '<' | '>=';
   value: number;
+  /** The goal is for the ratio of the figure to its floor (issue 27), not for the figure itself. */
+  ofFloor?: boolean;
 }
 
 export interface Figure {
@@ -16,6 +18,10 @@ export interface Figure {
   value: number;
   unit: string;
   goal?: Goal;
+  /** What the same machine does with nothing of ours, measured in the same run (issue 27). */
+  floor?: number;
+  /** value / floor. */
+  ratio?: number;
   /** How far from the goal, in the figure's unit; absent when met or when there is no goal. */
   missedBy?: number;
   note?: string;
@@ -34,16 +40,28 @@ export class BenchReport {
     return f;
   }
 
+  /** A figure beside its floor; a goal with `ofFloor` is checked against the ratio. */
+  addAgainstFloor(section: string, name: string, value: number, floor: number, unit: string, goal?: Goal, note?: string): Figure {
+    const ratio = value / floor;
+    const f: Figure = { section, name, value, unit, floor, ratio, ...(goal ? { goal } : {}), ...(note ? { note } : {}) };
+    const checked = goal?.ofFloor ? ratio : value;
+    if (goal && !met(checked, goal)) f.missedBy = Math.abs(checked - goal.value);
+    this.figures.push(f);
+    return f;
+  }
+
   table(): string {
     const fmt = (v: number) => (Math.abs(v) >= 100 || Number.isInteger(v) ? v.toFixed(0) : v.toFixed(2));
     const rows = this.figures.map((f) => [
       f.section,
       f.name,
       `${fmt(f.value)} ${f.unit}`,
-      f.goal ? `${f.goal.op} ${fmt(f.goal.value)}` : '',
-      f.goal ? (f.missedBy === undefined ? 'met' : `missed by ${fmt(f.missedBy)} ${f.unit}`) : '',
+      f.floor === undefined ? '' : `${fmt(f.floor)} ${f.unit}`,
+      f.ratio === undefined ? '' : `${f.ratio.toFixed(2)} ×`,
+      f.goal ? `${f.goal.op} ${fmt(f.goal.value)}${f.goal.ofFloor ? ' × floor' : ''}` : '',
+      f.goal ? (f.missedBy === undefined ? 'met' : `missed by ${fmt(f.missedBy)}${f.goal.ofFloor ? ' ×' : ` ${f.unit}`}`) : '',
     ]);
-    const head = ['section', 'figure', 'value', 'goal', ''];
+    const head = ['section', 'figure', 'value', 'floor', 'ratio', 'goal', ''];
     const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
     const line = (r: string[]) =>
       r
