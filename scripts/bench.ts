@@ -20,7 +20,7 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
-import type { Client } from '@temporalio/client';
+import { Client } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import { createBlobService } from '../common/clients/blob';
@@ -298,7 +298,12 @@ async function orchestrationOverhead(client: Client, connection: NativeConnectio
     const overheads = await overheadsOf(client, workflowIds, runTimes);
     await worker.shutdown();
     await running;
-    const floor = await orchestrationFloor(client, connection, await shapeOf(client, workflowIds[0]!, false));
+    const floor = await orchestrationFloor(
+      bareClient(client, config),
+      connection,
+      config.TEMPORAL_NAMESPACE,
+      await shapeOf(client, workflowIds[0]!, false),
+    );
     // Goals as ratios to the floor (issue 27): ours includes seeding each scan (Firestore, Blob) in its wall time.
     const perFloor = { op: '<=' as const, value: 1.3, ofFloor: true };
     report.addAgainstFloor('overhead', 'throughput', latencies.length / (wallMs / 1000), floor.scansPerSecond, 'scans/s');
@@ -353,20 +358,23 @@ async function shapeOf(client: Client, workflowId: string, park: boolean): Promi
   return shape;
 }
 
+/** A client with the SDK's default data converter (ours encrypts payloads): the floors have nothing of ours. */
+const bareClient = (client: Client, config: Config) => new Client({ connection: client.connection, namespace: config.TEMPORAL_NAMESPACE });
+
 const BARE_WORKFLOW = path.join(PROJECT_ROOT, 'scripts', 'bench', 'bare-workflow.ts');
 
 /**
  * The orchestration floor (issue 27): the SDK's worker with the bare workflow of our scan's shape, no-op
  * activities, the default data converter and no interceptors, driven as runScans drives ours.
  */
-async function orchestrationFloor(client: Client, connection: NativeConnection, shape: ScanShape) {
+async function orchestrationFloor(client: Client, connection: NativeConnection, namespace: string, shape: ScanShape) {
   const taskQueue = `bench-floor-${Date.now().toString(36)}`;
   const runTimes = new Map<string, number>();
   const noop = async () => {
     const { workflowExecution, activityId } = Context.current().info;
     runTimes.set(`${workflowExecution?.workflowId}/${activityId}`, 0);
   };
-  const worker = await Worker.create({ connection, taskQueue, workflowsPath: BARE_WORKFLOW, activities: { noop } });
+  const worker = await Worker.create({ connection, namespace, taskQueue, workflowsPath: BARE_WORKFLOW, activities: { noop } });
   const running = worker.run();
   try {
     const latencies: number[] = [];
@@ -662,7 +670,7 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
   // The floor (issue 27): the SDK alone, scripts/bench/bare-worker.ts, holding as many bare workflows parked.
   const floorBundle = path.join(PROJECT_ROOT, '.data', 'bench', 'bare-workflow-bundle.js');
   mkdirSync(path.dirname(floorBundle), { recursive: true });
-  writeFileSync(floorBundle, (await bundleWorkflowCode({ workflowsPath: BARE_WORKFLOW })).code);
+  writeFileSync(floorBundle, (await bundleWorkflowCode({ workflowsPath: BARE_WORKFLOW, logger: new DefaultLogger('ERROR') })).code);
   const floorQueue = `bench-rss-floor-${Date.now().toString(36)}`;
   const floorWorker = spawnNode(
     ['--experimental-strip-types', '--no-warnings', path.join(PROJECT_ROOT, 'scripts', 'bench', 'bare-worker.ts')],
@@ -680,6 +688,7 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
     const photos = await makeSampleScanPhotos('good');
     const held: string[] = [];
     let shape: ScanShape | undefined;
+    const floorClient = bareClient(client, config);
     for (const target of IN_FLIGHT) {
       const fresh: string[] = [];
       while (held.length < target) {
@@ -695,13 +704,13 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
       const floorFresh: string[] = [];
       while (floorHeld.length < target) {
         const workflowId = `${floorQueue}-${floorHeld.length}`;
-        await client.workflow.start('bareScanWorkflow', { taskQueue: floorQueue, workflowId, args: [shape] });
+        await floorClient.workflow.start('bareScanWorkflow', { taskQueue: floorQueue, workflowId, args: [shape] });
         floorHeld.push(workflowId);
         floorFresh.push(workflowId);
       }
       await waitFor(
         `${floorFresh.length} bare workflows parked`,
-        async () => (await Promise.all(floorFresh.map((id) => client.workflow.getHandle(id).query(parkedQuery)))).every(Boolean),
+        async () => (await Promise.all(floorFresh.map((id) => floorClient.workflow.getHandle(id).query(parkedQuery)))).every(Boolean),
         300_000,
         500,
       );

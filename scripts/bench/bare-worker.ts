@@ -2,9 +2,10 @@
 // workflow's prebuilt bundle (BARE_WORKFLOW_BUNDLE, written by the bench) with a no-op activity, so its
 // resident memory beside our worker's shows how much of ours is the SDK holding parked workflows.
 // Plain TypeScript with no project imports, run by node --experimental-strip-types (no tsx in the process).
-import { NativeConnection, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 
 async function main() {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
   const connection = await NativeConnection.connect({ address: process.env.TEMPORAL_ADDRESS });
   const worker = await Worker.create({
     connection,
