@@ -55,6 +55,7 @@ const ARCHIVE_COUNTS = (process.env.BENCH_ARCHIVE_COUNTS ?? '1000').split(',').m
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,50,200').split(',').map(Number).filter(Boolean);
 const LOAD_MEMBERS = 300;
+/** One member's body, for the creates of the load test and the scans the bench seeds. */
 const LOAD_BODY = {
   weightKg: 80,
   heightCm: 178,
@@ -64,7 +65,7 @@ const LOAD_BODY = {
   goal: 'maintain',
   trainingLevel: 'beginner',
   exerciseMinutesPerDay: 30,
-};
+} as const;
 
 // Seconds per agent with a model in the loop, as in the original sequential design (about 6 minutes); the
 // photo step's 45 s split into its deterministic checks (decoding four photos) and the model's judgement.
@@ -156,17 +157,7 @@ async function seedScan(firebase: Firebase, blob: Blob, config: Config, photos: 
     scanId: id,
     userId: id,
     now: new Date(),
-    measurements: {
-      weightKg: 80,
-      heightCm: 178,
-      age: 40,
-      sex: 'male',
-      capturedAt: new Date().toISOString(),
-      activityLevel: 'moderate',
-      goal: 'maintain',
-      trainingLevel: 'beginner',
-      exerciseMinutesPerDay: 30,
-    },
+    measurements: { ...LOAD_BODY, capturedAt: new Date().toISOString() },
   });
   const container = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
   const uploaded = await Promise.all(ANGLES.map((a) => container.getBlockBlobClient(scan.photos[a]!).uploadData(photos[a]!)));
@@ -560,17 +551,7 @@ async function eventLatency(env: Record<string, string>, config: Config, firebas
       scanId: `${uid}_scan`,
       userId: uid,
       now: new Date(),
-      measurements: {
-        weightKg: 80,
-        heightCm: 178,
-        age: 40,
-        sex: 'male',
-        capturedAt: new Date().toISOString(),
-        activityLevel: 'moderate',
-        goal: 'maintain',
-        trainingLevel: 'beginner',
-        exerciseMinutesPerDay: 30,
-      },
+      measurements: { ...LOAD_BODY, capturedAt: new Date().toISOString() },
     });
     await updateScan(firebase.db, scan.scanId, { now: new Date(), to: 'running', fields: { progress: progressOf('running', 'consent') } });
     const res = await fetch(`http://127.0.0.1:${port}/api/scans/${scan.scanId}/events`, {
