@@ -6,6 +6,7 @@ import { createTemporalClient } from '../common/clients/temporal';
 import { workflowIdForErasure } from '../common/contracts/erasure';
 import type { ScanMeasurements } from '../common/contracts/scan';
 import { Collections } from '../common/contracts/scan-document';
+import { lastSweepAfter, SWEEP_AFTER_URL_EXPIRY_MS } from '../common/scans/member-data';
 import { createScanWithCredit, userRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
@@ -120,6 +121,36 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
     const results = await Promise.all(Array.from({ length: 20 }, () => api(host, '/api/scans', { method: 'POST', token, json: body({}) })));
     expect(results.every((r) => r.status === 409 && r.json.openScanId === first.json.scanId)).toBe(true);
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(4);
+  });
+
+  it("every upload URL handed out is on record before the member sees it: the erasure's last sweep waits for it", async () => {
+    // The record is written in the create's own transaction; without it an erasure started now would sweep
+    // once and let a PUT through a still valid URL outlive it (test/member-blob-attack.test.ts end to end).
+    const { uid, token } = await member();
+    const recorded = async () => (await userRef(firebase.db, uid).get()).data()?.uploadUrlsValidUntil;
+    const latestExpiry = (r: { json: { uploads: Array<{ expiresAt: string }> } }) =>
+      Math.max(...r.json.uploads.map((u) => Date.parse(u.expiresAt)));
+    const key = `key-${randomUUID()}`;
+    const json = body({});
+    const first = await api(host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
+    expect(first.status, first.text).toBe(201);
+    expect(first.json.uploads).toHaveLength(4);
+    expect(Date.parse((await recorded())!)).toBeGreaterThanOrEqual(latestExpiry(first));
+    const sweep = await lastSweepAfter(firebase.db, uid, new Date());
+    expect(sweep.getTime()).toBeGreaterThanOrEqual(latestExpiry(first) + SWEEP_AFTER_URL_EXPIRY_MS);
+
+    // A replay while the scan awaits its photos signs its URLs again, later: the record moves with them.
+    await new Promise((r) => setTimeout(r, 5));
+    const replay = await api(host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
+    expect(replay.headers.get('idempotent-replayed')).toBe('true');
+    expect(latestExpiry(replay)).toBeGreaterThan(latestExpiry(first));
+    expect(Date.parse((await recorded())!)).toBeGreaterThanOrEqual(latestExpiry(replay));
+
+    // A refused create hands out nothing and records nothing.
+    const before = await recorded();
+    const refused = await api(host, '/api/scans', { method: 'POST', token, json: body({}) });
+    expect(refused.json?.code).toBe('scan_in_progress');
+    expect(await recorded()).toBe(before);
   });
 
   it('the daily cap holds under 20 concurrent creates, and cancelled-before-upload scans count', async () => {

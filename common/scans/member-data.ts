@@ -5,7 +5,7 @@ import type { ErasureDocument } from '../contracts/erasure';
 import { Collections, Subcollections } from '../contracts/scan-document';
 import { erasureRef, erasureRunRef } from './refs';
 import { memberHasShares } from './report-shares';
-import { erasureInProgress, scansCollection, userRef } from './repository';
+import { scansCollection, userRef } from './repository';
 
 export { erasureRef, erasureRunRef };
 
@@ -48,22 +48,11 @@ export async function memberHasData(
 export const SWEEP_AFTER_URL_EXPIRY_MS = 60_000;
 
 /**
- * Records, before the member sees them, until when the upload URLs just signed for them are valid, then
- * refuses them (erasure_in_progress) if the member's erasure began meanwhile. Written first, read
- * after: an erasure whose record this read did not see reads this expiry when it starts, and its last
- * sweep of the member's uploads waits for it.
+ * When an erasure that starts now may sweep the member's uploads for the last time (never before `now`).
+ * Every create that hands out upload URLs records their expiry (`uploadUrlsValidUntil`) in the same
+ * transaction that reads the erasure record (createScanWithCredit): a create committed before the erasure
+ * record is on record here, read after that record exists; one after it is refused.
  */
-export async function recordUploadUrlsHandedOut(db: Firestore, userId: string, validUntil: Date): Promise<void> {
-  const ref = userRef(db, userId);
-  await db.runTransaction(async (tx) => {
-    const current = (await tx.get(ref)).data()?.uploadUrlsValidUntil;
-    if (current !== undefined && Date.parse(current) >= validUntil.getTime()) return;
-    tx.update(ref, { uploadUrlsValidUntil: validUntil.toISOString() });
-  });
-  if (isErasing(await latestErasure(db, userId))) throw erasureInProgress();
-}
-
-/** When an erasure that starts now may sweep the member's uploads for the last time (never before `now`). */
 export async function lastSweepAfter(db: Firestore, userId: string, now: Date): Promise<Date> {
   const recorded = (await userRef(db, userId).get()).data()?.uploadUrlsValidUntil;
   const expiry = recorded === undefined ? Number.NaN : Date.parse(recorded);

@@ -71,7 +71,7 @@ export interface CreateLimits {
 }
 
 /** Per-member bookkeeping on the user document, written by every create in its transaction. */
-type CreateCounters = Pick<UserDocument, 'lastCapturedAt' | 'scanCreates'>;
+type CreateCounters = Pick<UserDocument, 'lastCapturedAt' | 'scanCreates' | 'uploadUrlsValidUntil'>;
 
 /** The key of a create request and a fingerprint of its body; a retry with the same key returns the same scan. */
 export interface IdempotencyInput {
@@ -119,6 +119,19 @@ interface CreateArgs {
   limits?: CreateLimits;
   /** Checks that only a new scan must pass (a replayed Idempotency-Key skips them); throws to refuse. */
   checkFresh?: () => void;
+  /**
+   * Until when the upload URLs the caller hands out for the returned scan are valid (when it awaits upload).
+   * Recorded on the member in this transaction, so no URL is handed out without its record and none
+   * once the member's erasure has begun (common/scans/member-data.ts, lastSweepAfter).
+   */
+  uploadUrlsValidUntil?: Date;
+}
+
+/** The member's record of upload URLs handed out, moved to `validUntil` when that is later (never back). */
+function laterUploadUrlExpiry(user: UserDocument | undefined, validUntil: Date | undefined): Pick<UserDocument, 'uploadUrlsValidUntil'> {
+  if (!validUntil) return {};
+  const recorded = user?.uploadUrlsValidUntil === undefined ? Number.NaN : Date.parse(user.uploadUrlsValidUntil);
+  return recorded >= validUntil.getTime() ? {} : { uploadUrlsValidUntil: validUntil.toISOString() };
 }
 
 async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocument> {
@@ -147,6 +160,9 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
       // not written by this code, and must not hand out another member's scan or its upload URLs).
       if (existing.ownerId !== userId)
         throw new RefusedError('idempotency_key_reused', 'the Idempotency-Key was used with a different request');
+      // A replay hands out upload URLs again while the scan awaits its photos: on record like the first.
+      const handedOut = existing.status === 'awaiting_upload' ? laterUploadUrlExpiry(user.data(), args.uploadUrlsValidUntil) : {};
+      if (handedOut.uploadUrlsValidUntil) tx.update(userRef(db, userId), handedOut);
       return existing;
     }
     args.checkFresh?.();
@@ -197,6 +213,7 @@ async function createScanOnce(db: Firestore, args: CreateArgs): Promise<ScanDocu
       scanCredits: firestoreSdk().FieldValue.increment(-1),
       lastCapturedAt: latestCapture,
       scanCreates: { day, count: createdToday + 1 },
+      ...laterUploadUrlExpiry(user.data(), args.uploadUrlsValidUntil),
     } satisfies Record<string, unknown> & CreateCounters);
     tx.create(scanRef(db, scanId), doc);
     if (keyRef)

@@ -8,7 +8,6 @@ import {
   IdempotencyKeySchema,
 } from '../../common/contracts/api';
 import { ANGLES, ageRuleViolation, type ScanMeasurements } from '../../common/contracts/scan';
-import { recordUploadUrlsHandedOut } from '../../common/scans/member-data';
 import { createScanWithCredit, RefusedError } from '../../common/scans/repository';
 import { ApiProblem, CAPTURED_AT_CODES, problemOf, validationProblem } from '../errors';
 import { KeyedLock } from '../framework/keyed-lock';
@@ -112,6 +111,8 @@ export const createScan = defineHttp({
       dailyLimit: config.SCAN_DAILY_CREATE_LIMIT,
       uploadsExpiredBefore: new Date(now.getTime() - config.UPLOAD_URL_TTL_MINUTES * 60_000 - UPLOAD_GRACE_MS),
     };
+    // The URLs below are signed at `now` after the commit; their expiry is on record in the same commit.
+    const uploadUrlsValidUntil = deps.signer.expiresAt(now);
     let scan;
     try {
       const create = () =>
@@ -123,6 +124,7 @@ export const createScan = defineHttp({
           idempotency,
           limits,
           checkFresh: idempotency ? () => checkEligibility(body, config, now) : undefined,
+          uploadUrlsValidUntil,
         });
       // One member's creates run one at a time per process: credits and keys are never raced from here.
       scan = await memberLock.run(principal.uid, create);
@@ -144,6 +146,8 @@ export const createScan = defineHttp({
     const uploads = await Promise.all(
       (scan.status === 'awaiting_upload' ? ANGLES : []).map(async (angle) => {
         const signed = await deps.signer.sign(scan.photos[angle]!, now);
+        // Never a URL the record does not cover: the erasure's last sweep waits only for what is recorded.
+        if (signed.expiresAt > uploadUrlsValidUntil) throw new Error('an upload URL outlives its record');
         return {
           angle,
           method: 'PUT' as const,
@@ -153,18 +157,6 @@ export const createScan = defineHttp({
         };
       }),
     );
-    // On record before the member sees them, refused if the member's erasure began meanwhile (its last
-    // photo sweep waits until the URLs recorded before it expired: common/scans/member-data.ts).
-    // A replay that hands out no URL (the scan is past awaiting upload) has nothing to record.
-    if (uploads.length > 0) {
-      const validUntil = new Date(Math.max(...uploads.map((u) => Date.parse(u.expiresAt))));
-      try {
-        await recordUploadUrlsHandedOut(deps.db, principal.uid, validUntil);
-      } catch (err) {
-        if (err instanceof RefusedError) throw problemOf(err);
-        throw err;
-      }
-    }
     const statusUrl = urlFor(statusPath(scan.scanId));
     const out: CreateScanResponse = {
       scanId: scan.scanId,

@@ -16,6 +16,8 @@ export interface SignedUpload {
  * magic bytes and size of every photo instead.
  */
 export interface UploadSigner {
+  /** Until when a URL signed at `now` is valid: known before signing, so it can be on record before any URL exists. */
+  expiresAt(now: Date): Date;
   sign(blobName: string, now: Date): Promise<SignedUpload>;
 }
 
@@ -61,10 +63,12 @@ function createSasSigner(
     return key;
   }
 
+  const expiresAt = (now: Date) => new Date(now.getTime() + ttlMs);
   return {
+    expiresAt,
     async sign(blobName, now) {
       const { BlobSASPermissions, generateBlobSASQueryParameters, SASProtocol } = blobSdk();
-      const expiresOn = new Date(now.getTime() + ttlMs);
+      const expiresOn = expiresAt(now);
       const values = {
         containerName,
         blobName,

@@ -1,6 +1,6 @@
 // Issue 27: the create floor and a truthful one-connection figure for POST /api/scans.
-// The floor is what the handler does that cannot be taken away (the same Firestore transaction, the four
-// SAS signatures and the record of URLs handed out), called directly in a loop: no HTTP, auth or framework.
+// The floor is what the handler does that cannot be taken away (the same Firestore transaction, which
+// also records the upload URLs handed out, and the four SAS signatures), called directly in a loop: no HTTP, auth or framework.
 // Beside it, the same requests over HTTP one after another with fetch (undici, one keep-alive connection),
 // and the token verification alone, so one request's time splits into verification, transaction,
 // signing and the rest (framework, HTTP, JSON).
@@ -9,7 +9,6 @@ import type { BlobServiceClient } from '@azure/storage-blob';
 import type { createFirebase } from '../../common/clients/firebase';
 import type { Config } from '../../common/config';
 import { ANGLES, ScanMeasurementsSchema } from '../../common/contracts/scan';
-import { recordUploadUrlsHandedOut } from '../../common/scans/member-data';
 import { createScanWithCredit } from '../../common/scans/repository';
 import { newScanId } from '../../functions/handlers/create-scan';
 import { createUploadSigner } from '../../functions/scans/upload-urls';
@@ -18,11 +17,10 @@ import { type BenchReport, percentile } from '../lib/bench-report';
 type Firebase = ReturnType<typeof createFirebase>;
 
 export interface CreateFloor {
-  /** The whole direct call (transaction + signing + record), per create. */
+  /** The whole direct call (transaction with the URL record + signing), per create. */
   total: number[];
   transaction: number[];
   signing: number[];
-  record: number[];
   /** verifyIdToken(token, checkRevoked = true) alone, as the member routes call it. */
   verify: number[];
 }
@@ -42,7 +40,7 @@ export async function measureCreateFloor(opts: {
 }): Promise<CreateFloor> {
   const { firebase, config, uids, count } = opts;
   const signer = createUploadSigner(config, opts.blob);
-  const out: CreateFloor = { total: [], transaction: [], signing: [], record: [], verify: [] };
+  const out: CreateFloor = { total: [], transaction: [], signing: [], verify: [] };
   for (let i = 0; i < count; i++) {
     const uid = uids[i % uids.length]!;
     const now = new Date();
@@ -61,14 +59,12 @@ export async function measureCreateFloor(opts: {
         dailyLimit: config.SCAN_DAILY_CREATE_LIMIT,
         uploadsExpiredBefore: new Date(now.getTime() - config.UPLOAD_URL_TTL_MINUTES * 60_000),
       },
+      uploadUrlsValidUntil: signer.expiresAt(now),
     });
     out.transaction.push(ms(t));
     t = process.hrtime.bigint();
-    const signed = await Promise.all(ANGLES.map((a) => signer.sign(scan.photos[a]!, now)));
+    await Promise.all(ANGLES.map((a) => signer.sign(scan.photos[a]!, now)));
     out.signing.push(ms(t));
-    t = process.hrtime.bigint();
-    await recordUploadUrlsHandedOut(firebase.db, uid, new Date(Math.max(...signed.map((s) => s.expiresAt.getTime()))));
-    out.record.push(ms(t));
     out.total.push(ms(t0));
   }
   return out;
@@ -116,6 +112,19 @@ export const pct = (xs: number[], p: number) =>
 const CREATES = Number(process.env.BENCH_CREATE_FLOOR_COUNT ?? 100);
 
 /**
+ * The create's goals as ratios to its floor, measured in the same run (issue 27): service time p50 at
+ * most twice the floor's, and at 50 connections at least 0.8 × the creates per second the floor itself
+ * manages 50 at once (an absolute 200 req/s is beyond the emulator on a 2-core machine: its floor is lower).
+ */
+export const CREATE_GOALS = { serviceP50OfFloor: 2, throughputAt50OfFloor: 0.8 } as const;
+
+/** What the load figures are read against: the floor one at a time and 50 at once. */
+export interface CreateFloorFigures {
+  p50: number;
+  perSecondAt50: number;
+}
+
+/**
  * The create figures beside their floor, in the same run and on the same stack: the endpoint one request
  * after another (client and server side), the floor, the split of one request, and the goal as a ratio.
  */
@@ -130,7 +139,7 @@ export async function createBeside(opts: {
   tokens: string[];
   body: Record<string, unknown>;
   nextCapturedAt: () => string;
-}) {
+}): Promise<CreateFloorFigures> {
   const { report, log } = opts;
   const http = await sequentialFetch({ ...opts, count: CREATES });
   const floor = await measureCreateFloor({ ...opts, count: CREATES });
@@ -153,23 +162,33 @@ export async function createBeside(opts: {
   const client50 = pct(http.latencies, 50);
   const server50 = pct(http.handler, 50);
   const floor50 = pct(floor.total, 50);
-  report.add(section, 'fetch one after another (1 connection): p50', client50, 'ms');
-  report.add(section, 'fetch one after another (1 connection): p99', pct(http.latencies, 99), 'ms');
-  report.add(section, 'fetch one after another: requests/s (2xx)', http.latencies.length / (http.wallMs / 1000), 'req/s');
-  report.add(section, 'service time (server side, around the function): p50', server50, 'ms');
-  report.add(section, 'floor (transaction + 4 SAS + URL record, direct): p50', floor50, 'ms');
-  report.add(section, 'floor at 50 at once: creates/s', floorRate, 'creates/s');
-  report.add(section, 'service time p50 / floor p50', server50 / floor50, '×', { op: '<=', value: 2 });
+  const floor99 = pct(floor.total, 99);
+  const floorOne = floor.total.length / (floor.total.reduce((a, b) => a + b, 0) / 1000);
+  report.addAgainstFloor(section, 'service time (server side, around the function): p50', server50, floor50, 'ms', {
+    op: '<=',
+    value: CREATE_GOALS.serviceP50OfFloor,
+    ofFloor: true,
+  });
+  report.addAgainstFloor(section, 'fetch one after another (1 connection): p50', client50, floor50, 'ms');
+  report.addAgainstFloor(section, 'fetch one after another (1 connection): p99', pct(http.latencies, 99), floor99, 'ms');
+  report.addAgainstFloor(
+    section,
+    'fetch one after another: requests/s (2xx)',
+    http.latencies.length / (http.wallMs / 1000),
+    floorOne,
+    'req/s',
+  );
+  report.add(section, 'floor at 50 at once (token verification included): creates/s', floorRate, 'creates/s');
   report.add(section, 'split: token verification (checkRevoked) p50', pct(floor.verify, 50), 'ms');
-  report.add(section, 'split: transaction p50', pct(floor.transaction, 50), 'ms');
+  report.add(section, 'split: transaction (with the URL record) p50', pct(floor.transaction, 50), 'ms');
   report.add(section, 'split: SAS signing (4) p50', pct(floor.signing, 50), 'ms');
-  report.add(section, 'split: URL record p50', pct(floor.record, 50), 'ms');
   const rest = server50 - pct(floor.verify, 50) - floor50;
   report.add(section, 'split: rest of the service time (framework, parsing, lock) p50', rest, 'ms');
   report.add(section, 'split: HTTP beyond the service time p50', client50 - server50, 'ms');
   log(
     `  create floor: fetch p50 ${client50.toFixed(1)} ms (server ${server50.toFixed(1)} ms), floor p50 ${floor50.toFixed(1)} ms ` +
-      `[verify ${pct(floor.verify, 50).toFixed(1)}, transaction ${pct(floor.transaction, 50).toFixed(1)}, signing ${pct(floor.signing, 50).toFixed(1)}, record ${pct(floor.record, 50).toFixed(1)}]; floor at 50 at once ${floorRate.toFixed(0)}/s` +
+      `[verify ${pct(floor.verify, 50).toFixed(1)}, transaction ${pct(floor.transaction, 50).toFixed(1)}, signing ${pct(floor.signing, 50).toFixed(1)}]; floor at 50 at once ${floorRate.toFixed(0)}/s` +
       (http.non2xx ? ` (${http.non2xx} not 2xx)` : ''),
   );
+  return { p50: floor50, perSecondAt50: floorRate };
 }
