@@ -8,6 +8,7 @@ import { sharedTemporalClient } from '../common/clients/temporal';
 import type { Config } from '../common/config';
 import { type ConfigGate, startConfigGateOrExit } from '../common/secrets/config-gate';
 import { secretsPending } from './errors';
+import { AccountStateCache, lookUpAccountState } from './framework/account-state';
 import { createUploadSigner, type UploadSigner } from './scans/upload-urls';
 
 /** Everything a handler needs, created once per process and reused across invocations. */
@@ -22,6 +23,8 @@ export interface Deps {
   /** The process's one Temporal client (connected on first use). */
   temporal(): Promise<Client>;
   signer: UploadSigner;
+  /** Members' account states for token checks, each at most ACCOUNT_STATE_MAX_AGE_MS old. */
+  memberAccountStates: AccountStateCache;
   now(): Date;
   /** Releases what this process opened for these deps (the Firebase app); the Temporal client stays shared. */
   close(): Promise<void>;
@@ -48,6 +51,11 @@ export function createDeps(config: Config, overrides: DepsOverrides = {}): Deps 
     dataBlob,
     temporal: overrides.temporal ?? (() => sharedTemporalClient(config)),
     signer: createUploadSigner(config, blob),
+    // A monotonic clock: the window must not stretch when the wall clock (or a test's `now`) moves.
+    memberAccountStates: new AccountStateCache(
+      (uid) => lookUpAccountState(firebase.auth, uid),
+      () => performance.now(),
+    ),
     now: overrides.now ?? (() => new Date()),
     close: () => firebase.close(),
   };

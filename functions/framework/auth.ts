@@ -1,6 +1,7 @@
 import type { HttpRequest } from '@azure/functions';
 import type { Auth, BaseAuth, DecodedIdToken } from 'firebase-admin/auth';
 import { ApiProblem } from '../errors';
+import { type AccountState, type AccountStateCache, refusalOf } from './account-state';
 import type { AnyHttpFunction, Principal } from './types';
 
 const BEARER = /^Bearer ([A-Za-z0-9_.-]{20,4096})$/;
@@ -23,6 +24,8 @@ export interface AuthDeps {
   auth: Auth;
   config: { STAFF_TENANT_ID?: string; STAFF_SIGN_IN_MAX_AGE_MINUTES: number };
   now(): Date;
+  /** Members' account states, looked up at most once per ACCOUNT_STATE_MAX_AGE_MS each (functions/framework/account-state.ts). */
+  memberAccountStates: AccountStateCache;
 }
 
 /**
@@ -39,15 +42,34 @@ function claimedTenant(token: string): string | undefined {
   }
 }
 
-async function verify(auth: BaseAuth, token: string): Promise<DecodedIdToken> {
+/** A token we cannot verify is the caller's problem; an Auth service we cannot reach is ours. */
+function verificationProblem(err: unknown): ApiProblem {
+  const code = String((err as { code?: unknown }).code ?? '');
+  if (code.startsWith('auth/') && code !== 'auth/internal-error') return new ApiProblem('invalid_token');
+  return new ApiProblem('service_unavailable', 'the identity service could not be reached');
+}
+
+/**
+ * Signature, audience and expiry, then the account's state (disabled, signed out everywhere): looked up
+ * now (`live`), or from `states`, at most ACCOUNT_STATE_MAX_AGE_MS old. Against the Auth emulator
+ * firebase-admin looks the account up on every verify whatever is asked, so there both are live.
+ */
+async function verify(auth: BaseAuth, token: string, states: AccountStateCache | 'live'): Promise<DecodedIdToken> {
+  let claims: DecodedIdToken;
   try {
-    return await auth.verifyIdToken(token, true);
+    if (states === 'live') return await auth.verifyIdToken(token, true);
+    claims = await auth.verifyIdToken(token, false);
   } catch (err) {
-    // A token we cannot verify is the caller's problem; an Auth service we cannot reach is ours.
-    const code = String((err as { code?: unknown }).code ?? '');
-    if (code.startsWith('auth/') && code !== 'auth/internal-error') throw new ApiProblem('invalid_token');
-    throw new ApiProblem('service_unavailable', 'the identity service could not be reached');
+    throw verificationProblem(err);
   }
+  let state: AccountState;
+  try {
+    state = await states.state(claims.uid);
+  } catch (err) {
+    throw verificationProblem(err);
+  }
+  if (refusalOf(claims, state)) throw new ApiProblem('invalid_token');
+  return claims;
 }
 
 /** Seconds since the token's sign-in (`auth_time`: when the person last signed in, not when the token was refreshed). */
@@ -77,7 +99,11 @@ export async function authenticate(
   const staff = tenant !== undefined && tenant === staffTenant;
   // A token of another tenant is nobody this app knows.
   if (tenant !== undefined && !staff) throw new ApiProblem('invalid_token', 'tokens of this tenant are not accepted here');
-  const claims = await verify(staff ? deps.auth.tenantManager().authForTenant(staffTenant!) : deps.auth, token);
+  // Staff, and member routes that ask for a recent sign-in (DELETE /api/me: erasure cannot be undone),
+  // check the account on every request; other member routes accept its state up to ACCOUNT_STATE_MAX_AGE_MS old.
+  const claims = staff
+    ? await verify(deps.auth.tenantManager().authForTenant(staffTenant!), token, 'live')
+    : await verify(deps.auth, token, def.maxSignInAgeSeconds === undefined ? deps.memberAccountStates : 'live');
   if (!/^[A-Za-z0-9_-]{1,128}$/.test(claims.uid)) throw new ApiProblem('invalid_token', 'this account id is not supported');
   const now = deps.now();
 
