@@ -1,17 +1,12 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
 import { workflowIdForScan } from '../common/contracts/scan';
 import { Collections } from '../common/contracts/scan-document';
 import { startDailyScan } from '../common/scans/start-scan';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor, staffIdTokenFor } from './helpers/auth';
+import { functionsSuite } from './helpers/functions-suite';
 import { api, rawRequest, startFunctionsHost } from './helpers/http';
 import { newUserId, seedUploadedScan } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { testConfig } from './helpers/stack';
 
 // The codec endpoint as Temporal Cloud's Web UI calls it: real encrypted payloads from a real run's
 // history, operators only, one browser origin, this app's own host name; every call names its workflow and
@@ -22,28 +17,22 @@ const HOST = 'scans-api.reddyfit.test';
 
 describe('codec endpoint for the Web UI', () => {
   // No worker polls this queue: the run stays open with its encrypted input in the history.
-  const taskQueue = uniqueTaskQueue('codec');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, CODEC_UI_ORIGIN: UI_ORIGIN, CODEC_ALLOWED_HOSTS: HOST });
-  const firebase = createFirebase(config, `codec-${randomUUID()}`);
-  const blob = createBlobService(config);
+  const suite = functionsSuite('codec', { CODEC_UI_ORIGIN: UI_ORIGIN, CODEC_ALLOWED_HOSTS: HOST });
+  const { config, taskQueue, firebase, blob } = suite;
   const ids = { operator: newUserId(), member: newUserId() };
   const tokens = { operator: '', member: '' };
-  let host: LocalHost;
-  let client: Client;
   let scanId: string;
   let userId: string;
   let encrypted: Array<{ metadata: Record<string, string>; data: string }>;
 
   beforeAll(async () => {
-    client = await createTemporalClient(config);
-    host = await startFunctionsHost(config);
     tokens.operator = await staffIdTokenFor(firebase.auth, config, ids.operator, { operator: true });
     tokens.member = await idTokenFor(firebase.auth, config, ids.member);
     const scan = await seedUploadedScan(firebase, blob, config);
     scanId = scan.scanId;
     userId = scan.ownerId;
-    await startDailyScan(client, config, scan, taskQueue);
-    const history = await client.workflow.getHandle(workflowIdForScan(scanId)).fetchHistory();
+    await startDailyScan(suite.client, config, scan, taskQueue);
+    const history = await suite.client.workflow.getHandle(workflowIdForScan(scanId)).fetchHistory();
     const input = history.events![0]!.workflowExecutionStartedEventAttributes!.input!.payloads!;
     encrypted = input.map((p) => ({
       metadata: Object.fromEntries(Object.entries(p.metadata ?? {}).map(([k, v]) => [k, Buffer.from(v!).toString('base64')])),
@@ -51,17 +40,14 @@ describe('codec endpoint for the Web UI', () => {
     }));
   });
   afterAll(async () => {
-    await client?.workflow
+    await suite.client?.workflow
       .getHandle(workflowIdForScan(scanId))
       .terminate('test over')
       .catch(() => undefined);
-    await host?.close();
-    await client?.connection.close();
-    await firebase.close();
   });
 
   const decode = (headers: Record<string, string>, token?: string, workflowId: string | null = workflowIdForScan(scanId)) =>
-    api(host, `/api/codec/decode${workflowId ? `?workflowId=${workflowId}` : ''}`, {
+    api(suite.host, `/api/codec/decode${workflowId ? `?workflowId=${workflowId}` : ''}`, {
       method: 'POST',
       token,
       json: { payloads: encrypted },
@@ -102,7 +88,7 @@ describe('codec endpoint for the Web UI', () => {
   it('encode then decode gives the payload back (for what an operator types in the UI), and the encode is audited too', async () => {
     const plain = { metadata: { encoding: Buffer.from('json/plain').toString('base64') }, data: Buffer.from('"hello"').toString('base64') };
     const workflow = `?workflowId=${workflowIdForScan(scanId)}`;
-    const enc = await api(host, `/api/codec/encode${workflow}`, {
+    const enc = await api(suite.host, `/api/codec/encode${workflow}`, {
       method: 'POST',
       token: tokens.operator,
       json: { payloads: [plain] },
@@ -120,7 +106,7 @@ describe('codec endpoint for the Web UI', () => {
         subject: expect.objectContaining({ workflowId: workflowIdForScan(scanId), payloads: 1 }),
       }),
     ]);
-    const dec = await api(host, `/api/codec/decode${workflow}`, {
+    const dec = await api(suite.host, `/api/codec/decode${workflow}`, {
       method: 'POST',
       token: tokens.operator,
       json: enc.json,
@@ -134,7 +120,7 @@ describe('codec endpoint for the Web UI', () => {
     const before = [...(await decodeAudits()), ...(await codecAudits('payloads_encoded'))].length;
     const unnamed = await decode({ origin: UI_ORIGIN }, tokens.operator, null);
     expect([unnamed.status, unnamed.json.code]).toEqual([400, 'workflow_not_named']);
-    const unnamedEncode = await api(host, '/api/codec/encode', {
+    const unnamedEncode = await api(suite.host, '/api/codec/encode', {
       method: 'POST',
       token: tokens.operator,
       json: { payloads: encrypted },
@@ -167,7 +153,7 @@ describe('codec endpoint for the Web UI', () => {
   });
 
   it('answers the preflight for the Web UI origin only', async () => {
-    const ok = await rawRequest(host.port, 'OPTIONS', '/api/codec/decode', {
+    const ok = await rawRequest(suite.host.port, 'OPTIONS', '/api/codec/decode', {
       host: HOST,
       origin: UI_ORIGIN,
       'access-control-request-method': 'POST',
@@ -176,7 +162,7 @@ describe('codec endpoint for the Web UI', () => {
     expect(ok.status).toBe(204);
     expect(ok.headers.get('access-control-allow-origin')).toBe(UI_ORIGIN);
     expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
-    const other = await rawRequest(host.port, 'OPTIONS', '/api/codec/decode', { host: HOST, origin: 'https://evil.example' });
+    const other = await rawRequest(suite.host.port, 'OPTIONS', '/api/codec/decode', { host: HOST, origin: 'https://evil.example' });
     expect(other.status).toBe(403);
     expect(other.headers.get('access-control-allow-origin')).toBeNull();
   });

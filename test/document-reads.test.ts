@@ -1,28 +1,17 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
+import { describe, expect, it } from 'vitest';
 import { MalformedDocumentError } from '../common/clients/firestore-documents';
 import { Collections } from '../common/contracts/scan-document';
 import { createScanWithCredit } from '../common/scans/repository';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // A stored document that does not have its schema's shape is refused where it is read, not passed on
 // under a type it does not have (common/clients/firestore-documents.ts).
 describe('reads of malformed Firestore documents', () => {
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('doc-reads') });
-  const firebase = createFirebase(config, `doc-reads-${randomUUID()}`);
-  let host: LocalHost;
-  beforeAll(async () => {
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await firebase.close();
-  });
+  const suite = functionsSuite('doc-reads');
+  const { config, firebase } = suite;
 
   it('a consent stored without its shape is not shown to the member as a consent state', async () => {
     const uid = newUserId();
@@ -34,7 +23,7 @@ describe('reads of malformed Firestore documents', () => {
       .doc('scan_analysis')
       .set({ type: 'scan_analysis', status: 'granted-ish', version: '2026-01', updatedAt: new Date().toISOString() });
     const token = await idTokenFor(firebase.auth, config, uid);
-    const res = await api(host, '/api/consents', { token });
+    const res = await api(suite.host, '/api/consents', { token });
     expect(res.status, res.text).toBe(500);
     expect(res.json.code).toBe('internal_error');
     expect(res.text).not.toContain('granted-ish');

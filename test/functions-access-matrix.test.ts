@@ -1,28 +1,20 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { createShare } from '../common/scans/report-shares';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor, staffIdTokenFor } from './helpers/auth';
 import { deviceRegistration } from './helpers/devices';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // Every endpoint × every kind of caller: the status each gets, and an audit record for exactly the reads
 // of health data by someone other than the owner. No workflow runs here: a scan "awaiting review" is a
 // document in that state, so a reviewer's decision reaches Temporal and finds no run (410).
 describe('functions: authorisation matrix', () => {
-  const taskQueue = uniqueTaskQueue('fn-matrix');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const firebase = createFirebase(config, `fn-matrix-${randomUUID()}`);
-  let host: LocalHost;
-  let client: Client;
+  const suite = functionsSuite('fn-matrix');
+  const { config, firebase } = suite;
   const ids = {
     owner: newUserId(),
     other: newUserId(),
@@ -38,7 +30,6 @@ describe('functions: authorisation matrix', () => {
   let sharedToken: string; // a link the owner made to `decided`'s report
 
   beforeAll(async () => {
-    client = await createTemporalClient(config);
     for (const [k, uid] of Object.entries(ids)) {
       await seedMember(firebase.db, uid, { credits: k === 'owner' ? 2 : 0 });
       // Reviewers and the operator are staff: accounts of the staff tenant, signed in with a second factor.
@@ -61,12 +52,6 @@ describe('functions: authorisation matrix', () => {
       reviewedAt: new Date().toISOString(), // within REVIEW_ACCESS_AFTER_DECISION_SECONDS: the decider still has a need
     });
     sharedToken = (await createShare(firebase.db, { scanId: decided.scanId, ownerId: ids.owner, lifetimeDays: 1, now: new Date() })).token;
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await client?.connection.close();
-    await firebase.close();
   });
 
   async function readAudits(scanId: string) {
@@ -302,7 +287,7 @@ describe('functions: authorisation matrix', () => {
       for (const caller of callers) {
         const before = scanId ? (await readAudits(scanId)).length : 0;
         const started = new Date().toISOString();
-        const res = await api(host, path(), { method, json, token: caller === 'anonymous' ? undefined : tokens[caller] });
+        const res = await api(suite.host, path(), { method, json, token: caller === 'anonymous' ? undefined : tokens[caller] });
         expect({ caller, status: res.status }, res.text).toEqual({ caller, status: expected[caller] });
         if (!scanId) continue;
         const after = await readAudits(scanId);
@@ -330,9 +315,9 @@ describe('functions: authorisation matrix', () => {
   }
 
   it('a list never shows another member their scans', async () => {
-    const others = await api(host, '/api/scans', { token: tokens.other });
+    const others = await api(suite.host, '/api/scans', { token: tokens.other });
     expect(others.json.items.map((i: { scanId: string }) => i.scanId)).not.toContain(pending.scanId);
-    const mine = await api(host, '/api/scans', { token: tokens.owner });
+    const mine = await api(suite.host, '/api/scans', { token: tokens.owner });
     expect(mine.json.items.map((i: { scanId: string }) => i.scanId).sort()).toEqual([pending.scanId, decided.scanId].sort());
   });
 
@@ -343,14 +328,14 @@ describe('functions: authorisation matrix', () => {
       // Erasure needs a sign-in within the last five minutes: the members sign in again (test/staff-access.test.ts shows an older one refused).
       const token =
         caller === 'anonymous' ? undefined : members.has(caller) ? await idTokenFor(firebase.auth, config, ids[caller]) : tokens[caller];
-      const erase = await api(host, '/api/me', { method: 'DELETE', token });
+      const erase = await api(suite.host, '/api/me', { method: 'DELETE', token });
       const expected = caller === 'anonymous' ? 401 : members.has(caller) ? 202 : 403; // staff have no member data to erase
       expect({ caller, status: erase.status }, erase.text).toEqual({ caller, status: expected });
-      const status = await api(host, '/api/me/erasure', { token });
+      const status = await api(suite.host, '/api/me/erasure', { token });
       expect({ caller, status: status.status }).toEqual({ caller, status: expected === 202 ? 200 : expected });
     }
     // While an erasure runs, no new scan starts (nothing is reserved or created).
-    const refused = await api(host, '/api/scans', { method: 'POST', token: tokens.other, json: measurements() });
+    const refused = await api(suite.host, '/api/scans', { method: 'POST', token: tokens.other, json: measurements() });
     expect({ status: refused.status, code: refused.json?.code }).toEqual({ status: 409, code: 'erasure_in_progress' });
     // The owner's scans are untouched by anyone else's erasure (their own has no worker to run it).
     expect((await scanRef(firebase.db, decided.scanId).get()).data()?.status).toBe('completed');

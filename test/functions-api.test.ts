@@ -1,37 +1,34 @@
-import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
+import { describe, expect, it } from 'vitest';
 import { Collections } from '../common/contracts/scan-document';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { newUserId } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 describe('functions: consents, health and OpenAPI', () => {
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('fn-api') });
-  const firebase = createFirebase(config, `fn-api-${randomUUID()}`);
-  let host: LocalHost;
-  beforeAll(async () => {
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await firebase.close();
-  });
+  const suite = functionsSuite('fn-api');
+  const { config, firebase } = suite;
 
   it('consents are versioned, audited once per change, and read back', async () => {
     const uid = newUserId();
     const token = await idTokenFor(firebase.auth, config, uid);
-    const empty = await api(host, '/api/consents', { token });
+    const empty = await api(suite.host, '/api/consents', { token });
     expect(empty.json.items).toEqual([{ type: 'scan_analysis', status: 'not_set', version: null, revision: 0, updatedAt: null }]);
 
-    const grant = await api(host, '/api/consents/scan_analysis', { method: 'PUT', token, json: { status: 'granted', version: '2026-01' } });
+    const grant = await api(suite.host, '/api/consents/scan_analysis', {
+      method: 'PUT',
+      token,
+      json: { status: 'granted', version: '2026-01' },
+    });
     expect(grant.status).toBe(200);
     expect(grant.json).toMatchObject({ status: 'granted', version: '2026-01', revision: 1 });
-    const again = await api(host, '/api/consents/scan_analysis', { method: 'PUT', token, json: { status: 'granted', version: '2026-01' } });
+    const again = await api(suite.host, '/api/consents/scan_analysis', {
+      method: 'PUT',
+      token,
+      json: { status: 'granted', version: '2026-01' },
+    });
     expect(again.json.revision).toBe(1);
-    const revoke = await api(host, '/api/consents/scan_analysis', {
+    const revoke = await api(suite.host, '/api/consents/scan_analysis', {
       method: 'PUT',
       token,
       json: { status: 'revoked', version: '2026-01' },
@@ -41,18 +38,18 @@ describe('functions: consents, health and OpenAPI', () => {
     const audits = await firebase.db.collection(Collections.auditLogs).where('userId', '==', uid).get();
     expect(audits.docs.map((d) => d.get('action')).sort()).toEqual(['consent_granted', 'consent_revoked']);
     expect(audits.docs.every((d) => d.get('actor') === `member:${uid}`)).toBe(true);
-    expect((await api(host, '/api/consents', { token })).json.items[0]).toMatchObject({ status: 'revoked', revision: 2 });
+    expect((await api(suite.host, '/api/consents', { token })).json.items[0]).toMatchObject({ status: 'revoked', revision: 2 });
   });
 
   it('health reports each backend without secrets', async () => {
-    const res = await api(host, '/api/health');
+    const res = await api(suite.host, '/api/health');
     expect(res.status).toBe(200);
     expect(res.json).toMatchObject({ status: 'ok', checks: { temporal: { ok: true }, firestore: { ok: true }, blob: { ok: true } } });
     expect(res.text).not.toMatch(/AccountKey|127\.0\.0\.1|devstoreaccount/);
   });
 
   it('serves an OpenAPI 3.1 document generated from the same definitions', async () => {
-    const res = await api(host, '/api/openapi.json');
+    const res = await api(suite.host, '/api/openapi.json');
     expect(res.status).toBe(200);
     const doc = res.json;
     expect(doc.openapi).toBe('3.1.0');

@@ -1,15 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { CreateScanRequestSchema, PutConsentRequestSchema, ReviewRequestSchema } from '../common/contracts/api';
 import { createScanWithCredit } from '../common/scans/repository';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor, staffIdTokenFor } from './helpers/auth';
-import { api, snapshotState, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api, snapshotState } from './helpers/http';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // A seeded generator of malformed requests across every endpoint: never a 5xx, every error is
 // problem+json with a code, and nothing is started, reserved or written.
@@ -29,11 +25,8 @@ const SEED = 0x5ca11ed;
 const COUNT = 600;
 
 describe('functions: fuzzing malformed requests', () => {
-  const taskQueue = uniqueTaskQueue('fn-fuzz');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const firebase = createFirebase(config, `fn-fuzz-${randomUUID()}`);
-  let host: LocalHost;
-  let client: Client;
+  const suite = functionsSuite('fn-fuzz');
+  const { config, taskQueue, firebase } = suite;
   const member = newUserId();
   const other = newUserId();
   const reviewer = newUserId();
@@ -41,7 +34,6 @@ describe('functions: fuzzing malformed requests', () => {
   let ownScanId = '';
 
   beforeAll(async () => {
-    client = await createTemporalClient(config);
     await seedMember(firebase.db, member, { credits: 5 });
     await seedMember(firebase.db, other, { credits: 5 });
     await seedMember(firebase.db, reviewer, { credits: 0 });
@@ -53,12 +45,6 @@ describe('functions: fuzzing malformed requests', () => {
       await idTokenFor(firebase.auth, config, other),
       await staffIdTokenFor(firebase.auth, config, reviewer, { reviewer: true }),
     );
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await client?.connection.close();
-    await firebase.close();
   });
 
   it(`${COUNT} generated malformed requests: no 5xx, problem+json errors, nothing started or written`, async () => {
@@ -216,7 +202,7 @@ describe('functions: fuzzing malformed requests', () => {
       }),
     ];
 
-    const before = await snapshotState(firebase.db, client, taskQueue, [member, other, reviewer]);
+    const before = await snapshotState(firebase.db, suite.client, taskQueue, [member, other, reviewer]);
     const statuses = new Map<number, number>();
     const failures: string[] = [];
     const requests = Array.from({ length: COUNT }, () => {
@@ -238,7 +224,7 @@ describe('functions: fuzzing malformed requests', () => {
     for (let i = 0; i < requests.length; i += 8) {
       await Promise.all(
         requests.slice(i, i + 8).map(async (r) => {
-          const res = await api(host, r.path, { method: r.method, headers: r.headers, body: r.body });
+          const res = await api(suite.host, r.path, { method: r.method, headers: r.headers, body: r.body });
           statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
           if (res.status >= 500) failures.push(`${r.method} ${r.path} -> ${res.status} ${res.text.slice(0, 200)}`);
           if (
@@ -257,6 +243,6 @@ describe('functions: fuzzing malformed requests', () => {
     // The generator reaches every kind of rejection, not just one.
     for (const s of [400, 401, 403, 404, 405, 413, 415])
       expect(statuses.get(s) ?? 0, `status ${s} in ${JSON.stringify([...statuses])}`).toBeGreaterThan(0);
-    expect(await snapshotState(firebase.db, client, taskQueue, [member, other, reviewer])).toEqual(before);
+    expect(await snapshotState(firebase.db, suite.client, taskQueue, [member, other, reviewer])).toEqual(before);
   });
 });

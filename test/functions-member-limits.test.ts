@@ -1,8 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
 import { workflowIdForErasure } from '../common/contracts/erasure';
 import type { ScanMeasurements } from '../common/contracts/scan';
 import { Collections } from '../common/contracts/scan-document';
@@ -10,31 +7,24 @@ import { lastSweepAfter, SWEEP_AFTER_URL_EXPIRY_MS } from '../common/scans/membe
 import { createScanWithCredit, userRef } from '../common/scans/repository';
 import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
+import { functionsSuite } from './helpers/functions-suite';
 import { api, snapshotState, startFunctionsHost } from './helpers/http';
 import { measurements, newUserId, seedMember } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
+import { testConfig } from './helpers/stack';
 
 // Who may start a scan and how often: adults only, capturedAt in its window, one open scan, a daily cap.
 describe('functions: eligibility and bounded use of POST /api/scans', () => {
-  const taskQueue = uniqueTaskQueue('fn-limits');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
+  const suite = functionsSuite('fn-limits');
+  const { config, taskQueue, firebase } = suite;
   // A second host where the daily cap binds before the open-scan limit does.
   const capped = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, SCAN_MAX_OPEN_PER_MEMBER: '100', SCAN_DAILY_CREATE_LIMIT: '3' });
-  const firebase = createFirebase(config, `fn-limits-${randomUUID()}`);
-  let host: LocalHost;
   let cappedHost: LocalHost;
-  let client: Client;
 
   beforeAll(async () => {
-    client = await createTemporalClient(config);
-    host = await startFunctionsHost(config);
     cappedHost = await startFunctionsHost(capped);
   });
   afterAll(async () => {
-    await host?.close();
     await cappedHost?.close();
-    await client?.connection.close();
-    await firebase.close();
   });
 
   async function member(credits = 5) {
@@ -68,33 +58,33 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
     ];
     for (const [name, json, code] of cases) {
       for (const headers of [{}, { 'Idempotency-Key': `key-${randomUUID()}` }] as Array<Record<string, string>>) {
-        const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
-        const res = await api(host, '/api/scans', { method: 'POST', token, json, headers });
+        const before = await snapshotState(firebase.db, suite.client, taskQueue, [uid]);
+        const res = await api(suite.host, '/api/scans', { method: 'POST', token, json, headers });
         expect({ name, status: res.status, code: res.json?.code }).toEqual({ name, status: 400, code });
         expect(res.headers.get('content-type')).toBe('application/problem+json');
         expect(res.json.uploads).toBeUndefined();
         expect(res.text).not.toContain(String(json.capturedAt));
-        expect(await snapshotState(firebase.db, client, taskQueue, [uid])).toEqual(before);
+        expect(await snapshotState(firebase.db, suite.client, taskQueue, [uid])).toEqual(before);
       }
     }
     // Still eligible with valid data: the refusals held nothing back.
-    const ok = await api(host, '/api/scans', { method: 'POST', token, json: body({ age: undefined, birthYear: thisYear - 30 }) });
+    const ok = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({ age: undefined, birthYear: thisYear - 30 }) });
     expect(ok.status, ok.text).toBe(201);
   });
 
   it('capturedAt must be after the previous scan, which a cancelled one still is', async () => {
     const { uid, token } = await member();
     const firstAt = minutesAgo(10);
-    const first = await api(host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: firstAt }) });
+    const first = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: firstAt }) });
     expect(first.status, first.text).toBe(201);
-    expect((await api(host, `/api/scans/${first.json.scanId}/cancel`, { method: 'POST', token })).status).toBe(202);
-    const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
+    expect((await api(suite.host, `/api/scans/${first.json.scanId}/cancel`, { method: 'POST', token })).status).toBe(202);
+    const before = await snapshotState(firebase.db, suite.client, taskQueue, [uid]);
     for (const capturedAt of [minutesAgo(20), firstAt]) {
-      const res = await api(host, '/api/scans', { method: 'POST', token, json: body({ capturedAt }) });
+      const res = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({ capturedAt }) });
       expect({ status: res.status, code: res.json?.code }).toEqual({ status: 400, code: 'captured_at_before_previous_scan' });
     }
-    expect(await snapshotState(firebase.db, client, taskQueue, [uid])).toEqual(before);
-    const later = await api(host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: minutesAgo(5) }) });
+    expect(await snapshotState(firebase.db, suite.client, taskQueue, [uid])).toEqual(before);
+    const later = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: minutesAgo(5) }) });
     expect(later.status, later.text).toBe(201);
   });
 
@@ -102,23 +92,25 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
     const { uid, token } = await member();
     const key = `key-${randomUUID()}`;
     const json = body({});
-    const first = await api(host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
+    const first = await api(suite.host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
     expect(first.status, first.text).toBe(201);
-    const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
-    const second = await api(host, '/api/scans', { method: 'POST', token, json: body({}) });
+    const before = await snapshotState(firebase.db, suite.client, taskQueue, [uid]);
+    const second = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({}) });
     expect({ status: second.status, code: second.json?.code, openScanId: second.json?.openScanId }).toEqual({
       status: 409,
       code: 'scan_in_progress',
       openScanId: first.json.scanId,
     });
-    expect(await snapshotState(firebase.db, client, taskQueue, [uid])).toEqual(before);
-    const replay = await api(host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
+    expect(await snapshotState(firebase.db, suite.client, taskQueue, [uid])).toEqual(before);
+    const replay = await api(suite.host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
     expect(replay.status).toBe(201);
     expect(replay.json.scanId).toBe(first.json.scanId);
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
 
     // 20 at once: still one open scan, every refusal names it, one credit reserved.
-    const results = await Promise.all(Array.from({ length: 20 }, () => api(host, '/api/scans', { method: 'POST', token, json: body({}) })));
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => api(suite.host, '/api/scans', { method: 'POST', token, json: body({}) })),
+    );
     expect(results.every((r) => r.status === 409 && r.json.openScanId === first.json.scanId)).toBe(true);
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(4);
   });
@@ -132,7 +124,7 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
       Math.max(...r.json.uploads.map((u) => Date.parse(u.expiresAt)));
     const key = `key-${randomUUID()}`;
     const json = body({});
-    const first = await api(host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
+    const first = await api(suite.host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
     expect(first.status, first.text).toBe(201);
     expect(first.json.uploads).toHaveLength(4);
     expect(Date.parse((await recorded())!)).toBeGreaterThanOrEqual(latestExpiry(first));
@@ -141,14 +133,14 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
 
     // A replay while the scan awaits its photos signs its URLs again, later: the record moves with them.
     await new Promise((r) => setTimeout(r, 5));
-    const replay = await api(host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
+    const replay = await api(suite.host, '/api/scans', { method: 'POST', token, json, headers: { 'Idempotency-Key': key } });
     expect(replay.headers.get('idempotent-replayed')).toBe('true');
     expect(latestExpiry(replay)).toBeGreaterThan(latestExpiry(first));
     expect(Date.parse((await recorded())!)).toBeGreaterThanOrEqual(latestExpiry(replay));
 
     // A refused create hands out nothing and records nothing.
     const before = await recorded();
-    const refused = await api(host, '/api/scans', { method: 'POST', token, json: body({}) });
+    const refused = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({}) });
     expect(refused.json?.code).toBe('scan_in_progress');
     expect(await recorded()).toBe(before);
   });
@@ -184,12 +176,12 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
 
   it('a scan whose upload URLs expired without photos no longer blocks the member: it ends, refunded', async () => {
     const { uid, token } = await member(1);
-    const first = await api(host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: minutesAgo(60) }) });
+    const first = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({ capturedAt: minutesAgo(60) }) });
     expect(first.status, first.text).toBe(201);
     // As if created long ago: older than the upload URL lifetime plus its grace.
     const old = new Date(Date.now() - (config.UPLOAD_URL_TTL_MINUTES + 10) * 60_000).toISOString();
     await firebase.db.collection(Collections.scans).doc(first.json.scanId).update({ createdAt: old });
-    const next = await api(host, '/api/scans', { method: 'POST', token, json: body({}) });
+    const next = await api(suite.host, '/api/scans', { method: 'POST', token, json: body({}) });
     expect(next.status, next.text).toBe(201);
     const ended = (await firebase.db.collection(Collections.scans).doc(first.json.scanId).get()).data();
     expect(ended).toMatchObject({ status: 'cancelled', error: { code: 'upload_expired' }, credit: { state: 'refunded' } });
@@ -209,10 +201,10 @@ describe('functions: eligibility and bounded use of POST /api/scans', () => {
         requestedAt: new Date().toISOString(),
         sequence: 1,
       });
-    const before = await snapshotState(firebase.db, client, taskQueue, [uid]);
+    const before = await snapshotState(firebase.db, suite.client, taskQueue, [uid]);
     await expect(
       createScanWithCredit(firebase.db, { scanId: `scan-${randomUUID()}`, userId: uid, measurements: measurements(), now: new Date() }),
     ).rejects.toMatchObject({ name: 'RefusedError', code: 'erasure_in_progress' });
-    expect(await snapshotState(firebase.db, client, taskQueue, [uid])).toEqual(before);
+    expect(await snapshotState(firebase.db, suite.client, taskQueue, [uid])).toEqual(before);
   });
 });

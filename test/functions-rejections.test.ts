@@ -1,33 +1,24 @@
 import { randomUUID } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { ANGLES, type Angle } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
 import { createScanWithCredit, idempotencyRef, scanRef, userRef } from '../common/scans/repository';
 import { requestFingerprint } from '../functions/handlers/create-scan';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
-import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage } from '../scripts/lib/sample-photos';
 import { idTokenFor, staffIdTokenFor } from './helpers/auth';
 import { deviceRegistration } from './helpers/devices';
-import { type ApiCall, api, countWorkflows, snapshotState, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { type ApiCall, api, countWorkflows, snapshotState } from './helpers/http';
 import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, samplePhotos, seedMember } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // Every way a request can be wrong: the right status and problem code, and nothing started, reserved or
 // written (documents, credits, consents, idempotency keys, audit records and workflows are compared).
 describe('functions: rejections change nothing', () => {
-  const taskQueue = uniqueTaskQueue('fn-reject');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const firebase = createFirebase(config, `fn-reject-${randomUUID()}`);
-  const blob = createBlobService(config);
-  let host: LocalHost;
-  let client: Client;
+  const suite = functionsSuite('fn-reject');
+  const { config, taskQueue, firebase, blob } = suite;
   const ids = {
     a: newUserId(),
     b: newUserId(),
@@ -42,7 +33,6 @@ describe('functions: rejections change nothing', () => {
   let doneA: ScanDocument;
 
   beforeAll(async () => {
-    client = await createTemporalClient(config);
     await seedMember(firebase.db, ids.a, { credits: 3 });
     await seedMember(firebase.db, ids.b, { credits: 2 });
     await seedMember(firebase.db, ids.noConsent, { credits: 1, consent: false });
@@ -62,19 +52,13 @@ describe('functions: rejections change nothing', () => {
       'credit.state': 'consumed',
       results: await sampleScanResults(),
     });
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await client?.connection.close();
-    await firebase.close();
   });
 
-  const snapshot = () => snapshotState(firebase.db, client, taskQueue, Object.values(ids));
+  const snapshot = () => snapshotState(firebase.db, suite.client, taskQueue, Object.values(ids));
 
   async function expectRejected(path: string, call: ApiCall & { as?: keyof typeof ids }, status: number, code: string) {
     const before = await snapshot();
-    const res = await api(host, path, { ...call, token: call.token ?? (call.as ? tokens[call.as] : undefined) });
+    const res = await api(suite.host, path, { ...call, token: call.token ?? (call.as ? tokens[call.as] : undefined) });
     expect({ path, method: call.method ?? 'GET', status: res.status, code: res.json?.code }).toEqual({
       path,
       method: call.method ?? 'GET',
@@ -456,7 +440,7 @@ describe('functions: rejections change nothing', () => {
     );
     const res = await expectRejected(`/api/scans/${scanA.scanId}/submit`, { method: 'POST', as: 'a' }, 409, 'photos_missing');
     expect(res.json.missingPhotos.sort()).toEqual(['left', 'right']);
-    const status = await api(host, `/api/scans/${scanA.scanId}`, { token: tokens.a });
+    const status = await api(suite.host, `/api/scans/${scanA.scanId}`, { token: tokens.a });
     expect(status.status).toBe(202);
     expect(status.json.missingPhotos.sort()).toEqual(['left', 'right']);
   });
@@ -484,10 +468,12 @@ describe('functions: rejections change nothing', () => {
     const ctx = () => new InvocationContext({ functionName: uploadTrigger.name, logHandler: () => undefined });
     for (let i = 0; i < 2; i++) {
       await Promise.all(
-        ANGLES.map((a) => uploadTrigger.handler({ name: scan.photos[a]!, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps)),
+        ANGLES.map((a) =>
+          uploadTrigger.handler({ name: scan.photos[a]!, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), suite.host.deps),
+        ),
       );
     }
-    await host.idle();
+    await suite.host.idle();
     const doc = (await scanRef(firebase.db, scan.scanId).get()).data() as ScanDocument;
     expect(doc.status).toBe('rejected');
     expect(doc.credit.state).toBe('refunded');
@@ -497,14 +483,14 @@ describe('functions: rejections change nothing', () => {
       ['right', 'content_type_mismatch'],
     ]);
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
-    expect(await countWorkflows(client, taskQueue)).toBe(0);
-    const status = await api(host, `/api/scans/${scan.scanId}`, { token });
+    expect(await countWorkflows(suite.client, taskQueue)).toBe(0);
+    const status = await api(suite.host, `/api/scans/${scan.scanId}`, { token });
     expect(status.status).toBe(422);
     expect(status.json).toMatchObject({ code: 'photos_rejected', scanStatus: 'rejected' });
     expect(status.headers.get('content-type')).toBe('application/problem+json');
     // Submitting a rejected scan starts nothing either.
-    expect((await api(host, `/api/scans/${scan.scanId}/submit`, { method: 'POST', token })).status).toBe(202);
-    expect(await countWorkflows(client, taskQueue)).toBe(0);
+    expect((await api(suite.host, `/api/scans/${scan.scanId}/submit`, { method: 'POST', token })).status).toBe(202);
+    expect(await countWorkflows(suite.client, taskQueue)).toBe(0);
   });
 
   it('upload trigger: names that are not scan uploads are ignored', async () => {
@@ -520,7 +506,7 @@ describe('functions: rejections change nothing', () => {
       `${ids.a}/${scanA.scanId}/front/x`,
       '',
     ]) {
-      await uploadTrigger.handler({ name, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), host.deps);
+      await uploadTrigger.handler({ name, container: config.SCAN_UPLOADS_CONTAINER }, ctx(), suite.host.deps);
     }
     expect(await snapshot()).toEqual(before);
   });

@@ -1,47 +1,28 @@
-import { createHash, randomUUID } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { InvocationContext } from '@azure/functions';
-import type { Client } from '@temporalio/client';
 import sharp from 'sharp';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { describe, expect, it } from 'vitest';
 import { ANGLES, type Angle } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import { PHOTOS_CHANGED } from '../common/scans/sealed-photos';
 import { startDailyScan } from '../common/scans/start-scan';
 import { uploadTrigger } from '../functions/handlers/upload-trigger';
-import type { LocalHost } from '../functions/local-host';
 import { makeNotAnImage, makeSamplePhoto } from '../scripts/lib/sample-photos';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { measurements, newScanId, newUserId, samplePhotos, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // Sealed photos: once a scan is submitted, writes to its upload URLs (still valid: the SAS outlives the
 // submit) change nothing that is analysed, kept or deleted. The worker starts only after the late writes,
 // so without the seal the analysis would read them: the late bytes are not an image (or a good photo over
 // a blurry one), and the outcome would differ.
 describe('sealed photos: writes after submit change nothing', () => {
-  const taskQueue = uniqueTaskQueue('sealed');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '0' });
-  const firebase = createFirebase(config, `sealed-${randomUUID()}`);
-  const blob = createBlobService(config);
+  const suite = functionsSuite('sealed', { REVIEW_MIN_CONFIDENCE: '0' }, { host: { pollIntervalMs: 100 } });
+  const { config, taskQueue, firebase, blob } = suite;
   const uploads = blob.getContainerClient(config.SCAN_UPLOADS_CONTAINER);
   const sealed = blob.getContainerClient(config.SEALED_PHOTOS_CONTAINER);
-  let host: LocalHost;
-  let client: Client;
-
-  beforeAll(async () => {
-    client = await createTemporalClient(config);
-    host = await startFunctionsHost(config, { pollIntervalMs: 100 });
-  });
-  afterAll(async () => {
-    await host?.close();
-    await client?.connection.close();
-    await firebase.close();
-  });
 
   type Upload = { angle: Angle; url: string; headers: Record<string, string> };
   const doc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument;
@@ -52,12 +33,12 @@ describe('sealed photos: writes after submit change nothing', () => {
     const uid = newUserId();
     await seedMember(firebase.db, uid, { credits: 1 });
     const token = await idTokenFor(firebase.auth, config, uid);
-    const created = await api(host, '/api/scans', { method: 'POST', token, json: measurements() });
+    const created = await api(suite.host, '/api/scans', { method: 'POST', token, json: measurements() });
     expect(created.status, created.text).toBe(201);
     const scanId: string = created.json.scanId;
     const urls: Upload[] = created.json.uploads;
     for (const u of urls) expect((await fetch(u.url, { method: 'PUT', headers: u.headers, body: photos[u.angle] })).status).toBe(201);
-    const submit = await api(host, `/api/scans/${scanId}/submit`, { method: 'POST', token });
+    const submit = await api(suite.host, `/api/scans/${scanId}/submit`, { method: 'POST', token });
     expect(submit.status, submit.text).toBe(202);
     expect((await doc(scanId)).status).toBe('queued');
     return { uid, token, scanId, urls };
@@ -94,7 +75,7 @@ describe('sealed photos: writes after submit change nothing', () => {
     for (const end = Date.now() + 90_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
       const d = await doc(scanId);
       if (['completed', 'rejected', 'failed', 'cancelled'].includes(d.status) && (d.status !== 'completed' || d.results)) {
-        await client.workflow
+        await suite.client.workflow
           .getHandle(d.workflowId)
           .result()
           .catch(() => undefined);
@@ -131,7 +112,7 @@ describe('sealed photos: writes after submit change nothing', () => {
 
     await lateWrite(urls, (a) => good[a === 'front' ? 'back' : 'front']);
     expect(await uploadsGone(scanId, uid)).toBe(true);
-    await host.idle();
+    await suite.host.idle();
     const after = await doc(scanId);
     expect({ status: after.status, results: after.results, seals: after.sealedPhotos }).toEqual({
       status: 'completed',
@@ -156,7 +137,7 @@ describe('sealed photos: writes after submit change nothing', () => {
 
     await lateWrite(urls, (a) => good[a]);
     expect(await uploadsGone(scanId, uid)).toBe(true);
-    await host.idle();
+    await suite.host.idle();
     const after = await doc(scanId);
     expect({ status: after.status, error: after.error, photosDeleted: after.photosDeleted }).toEqual({
       status: 'rejected',
@@ -170,7 +151,7 @@ describe('sealed photos: writes after submit change nothing', () => {
     const good = await samplePhotos();
     const { uid, token, scanId, urls } = await submittedScan(good);
     await lateWrite(urls, () => makeNotAnImage(), 'text/html');
-    const cancel = await api(host, `/api/scans/${scanId}/cancel`, { method: 'POST', token });
+    const cancel = await api(suite.host, `/api/scans/${scanId}/cancel`, { method: 'POST', token });
     expect(cancel.status, cancel.text).toBe(202);
 
     const done = await withWorker(() => finished(scanId));
@@ -180,7 +161,7 @@ describe('sealed photos: writes after submit change nothing', () => {
 
     await lateWrite(urls, (a) => good[a]);
     expect(await uploadsGone(scanId, uid)).toBe(true);
-    await host.idle();
+    await suite.host.idle();
     const after = await doc(scanId);
     expect({ status: after.status, results: after.results, photosDeleted: after.photosDeleted }).toEqual({
       status: 'cancelled',
@@ -193,7 +174,7 @@ describe('sealed photos: writes after submit change nothing', () => {
   it('kept photos of a scan rejected at upload are sealed: oversized ones removed, a late write changes nothing', async () => {
     // The trigger as a host with a small size limit and retention 'keep' would run it (two valid photos
     // only, so the test host's own poller, with the default limit, finds photos missing and does nothing).
-    const deps = { ...host.deps, config: { ...config, MAX_PHOTO_BYTES: 10_000, PHOTO_RETENTION_ON_FAILURE: 'keep' as const } };
+    const deps = { ...suite.host.deps, config: { ...config, MAX_PHOTO_BYTES: 10_000, PHOTO_RETENTION_ON_FAILURE: 'keep' as const } };
     const ctx = () => new InvocationContext({ functionName: uploadTrigger.name, logHandler: () => undefined });
     const uid = newUserId();
     await seedMember(firebase.db, uid, { credits: 1 });
@@ -232,7 +213,7 @@ describe('sealed photos: writes after submit change nothing', () => {
   it('a sealed copy replaced behind the seal (not through an upload URL) is a stable photo rejection, not analysed', async () => {
     const scan = await seedUploadedScan(firebase, blob, config);
     await sealed.getBlockBlobClient(scan.photos.left!).uploadData(makeNotAnImage(), { blobHTTPHeaders: { blobContentType: 'image/jpeg' } });
-    await startDailyScan(client, config, scan, taskQueue);
+    await startDailyScan(suite.client, config, scan, taskQueue);
     const done = await withWorker(() => finished(scan.scanId));
     expect(done.status).toBe('rejected');
     expect(done.error?.details?.map((d) => [d.angle, d.code])).toEqual([['left', PHOTOS_CHANGED]]);
