@@ -1,8 +1,8 @@
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { dockerignore, parseDockerfile, replayStage, stageKey } from './dockerfile';
+import { cachedStage, dockerignore, parseDockerfile, replayStage, stageKey } from './dockerfile';
 
 const context = mkdtempSync(path.join(tmpdir(), 'dockerfile-helper-'));
 afterAll(() => rmSync(context, { recursive: true, force: true }));
@@ -46,5 +46,61 @@ describe('following a Dockerfile without Docker', () => {
     expect(stageKey(stage!, context)).toBe(before);
     writeFileSync(path.join(context, 'src/sub/a.txt'), 'b');
     expect(stageKey(stage!, context)).not.toBe(before);
+  });
+});
+
+describe('the shared cache of build stages (.cache/worker-image, one folder for every worktree and run)', () => {
+  const cacheDir = path.join(context, 'stage-cache');
+  const HOUR = 3_600_000;
+  const runEnv = { PATH: process.env.PATH ?? '' };
+  /** A stage of its own key (its RUN differs), its output kept; bounds as given. */
+  const build = (n: number, bounds: { keepNewest: number; inUseMs: number }) => {
+    const [stage] = parseDockerfile(`FROM x:1\nWORKDIR /w\nRUN echo ${n} > out\n`);
+    return cachedStage(stage!, ['/w/out'], { context, stages: new Map(), runEnv, cacheDir, ...bounds });
+  };
+  const keyOf = (n: number) => stageKey(parseDockerfile(`FROM x:1\nWORKDIR /w\nRUN echo ${n} > out\n`)[0]!, context);
+  const usedAgo = (name: string, ms: number) => {
+    const t = new Date(Date.now() - ms);
+    utimesSync(path.join(cacheDir, name), t, t);
+  };
+  const held = () => readdirSync(cacheDir).sort();
+  const keys = (...ns: number[]) => ns.map(keyOf).sort();
+
+  it('a miss keeps the newest entries and every one used within the in-use window, whatever its key', () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    for (const n of [1, 2, 3, 4]) expect(build(n, { keepNewest: 1, inUseMs: HOUR }).hit).toBe(false);
+    // Four keys, each used just now (another run may be reading any of them): none removed.
+    expect(held()).toEqual(keys(1, 2, 3, 4));
+    expect(readFileSync(path.join(cacheDir, keyOf(4), 'w/out'), 'utf8')).toBe('4\n');
+
+    // Three of them long unused: beyond the newest three (5, 4 and 3, however old), they go.
+    usedAgo(keyOf(1), 3 * HOUR);
+    usedAgo(keyOf(2), 2 * HOUR);
+    usedAgo(keyOf(3), 1.5 * HOUR);
+    build(5, { keepNewest: 3, inUseMs: HOUR });
+    expect(held()).toEqual(keys(3, 4, 5));
+  });
+
+  it('a hit marks its entry used, so a miss of another run does not remove what it reads', () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    build(1, { keepNewest: 1, inUseMs: HOUR });
+    usedAgo(keyOf(1), 2 * HOUR);
+    const hit = build(1, { keepNewest: 1, inUseMs: HOUR });
+    expect(hit).toMatchObject({ hit: true, key: keyOf(1) });
+    build(2, { keepNewest: 1, inUseMs: HOUR }); // keeps one by count, but 1 was picked just now
+    expect(held()).toEqual(keys(1, 2));
+    expect(readFileSync(path.join(hit.replayed.root, 'w/out'), 'utf8')).toBe('1\n');
+  });
+
+  it("another run's build under way is left alone; one left by a run that died is removed", () => {
+    rmSync(cacheDir, { recursive: true, force: true });
+    mkdirSync(path.join(cacheDir, `${keyOf(7)}.building-4242-aa`), { recursive: true });
+    mkdirSync(path.join(cacheDir, `${keyOf(8)}.partial-4343-bb`), { recursive: true });
+    mkdirSync(path.join(cacheDir, `${keyOf(9)}.building`), { recursive: true });
+    usedAgo(`${keyOf(8)}.partial-4343-bb`, 2 * HOUR);
+    usedAgo(`${keyOf(9)}.building`, 2 * HOUR);
+    build(1, { keepNewest: 1, inUseMs: HOUR });
+    expect(held()).toEqual([keyOf(1), `${keyOf(7)}.building-4242-aa`].sort());
+    expect(existsSync(path.join(cacheDir, keyOf(1), 'w/out'))).toBe(true);
   });
 });

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { createHash, randomBytes } from 'node:crypto';
+import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, renameSync, rmSync, statSync, utimesSync } from 'node:fs';
 import path from 'node:path';
 
 // Follows a Dockerfile without a Docker engine: each stage gets a folder that stands for its filesystem
@@ -284,31 +284,74 @@ export function stageKey(stage: Stage, context: string): string {
 }
 
 /**
+ * How `cachedStage` bounds its folder, which worktrees and runs share: complete entries beyond the
+ * `keepNewest` most recently used are removed, and so are builds left half done by a run that died; but
+ * never an entry used (or a build touched) within `inUseMs`, as another run may be reading it. A run marks
+ * its entry used when it picks it, and reads it straight after (the runtime stage copies from it).
+ */
+export interface StageCacheBounds {
+  keepNewest?: number;
+  inUseMs?: number;
+}
+export const STAGE_CACHE_DEFAULTS = { keepNewest: 3, inUseMs: 60 * 60_000 } as const;
+
+/** A build under way: `<key>.building-<run>` or `<key>.partial-<run>` (or the unsuffixed names of older runs). */
+const IN_PROGRESS = /\.(building|partial)(-[\w-]+)?$/;
+
+/**
  * Replays a build stage once per key: the paths later stages copy from it (`keep`, absolute in the stage)
- * are moved to `cacheDir/<key>` and every other key's folder is removed. A hit replays nothing.
+ * are moved to `cacheDir/<key>`; other keys' entries stay within `StageCacheBounds`. A hit replays nothing.
+ * Runs building the same key at once each build in a folder of their own; the first to finish is kept.
  */
 export function cachedStage(
   stage: Stage,
   keep: string[],
-  options: Omit<ReplayOptions, 'root'> & { cacheDir: string },
+  options: Omit<ReplayOptions, 'root'> & { cacheDir: string } & StageCacheBounds,
 ): { replayed: ReplayedStage; hit: boolean; key: string } {
+  const { cacheDir, keepNewest = STAGE_CACHE_DEFAULTS.keepNewest, inUseMs = STAGE_CACHE_DEFAULTS.inUseMs, ...replayOptions } = options;
   const key = stageKey(stage, options.context);
-  const done = path.join(options.cacheDir, key);
+  const done = path.join(cacheDir, key);
   const workdir = stage.instructions.filter((i) => i.op === 'WORKDIR').reduce((w, i) => path.posix.resolve(w, i.args), '/');
+  const markUsed = () => {
+    const now = new Date();
+    utimesSync(done, now, now);
+  };
   if (existsSync(done)) {
+    markUsed();
     return { replayed: { stage, root: done, workdir, env: {}, expose: [], skipped: [], runSeconds: [] }, hit: true, key };
   }
-  mkdirSync(options.cacheDir, { recursive: true, mode: 0o755 });
-  for (const old of readdirSync(options.cacheDir)) rmSync(path.join(options.cacheDir, old), { recursive: true, force: true });
-  const building = path.join(options.cacheDir, `${key}.building`);
-  const replayed = replayStage(stage, { ...options, root: building });
-  const partial = path.join(options.cacheDir, `${key}.partial`);
+  mkdirSync(cacheDir, { recursive: true, mode: 0o755 });
+  const run = `${process.pid}-${randomBytes(4).toString('hex')}`;
+  const building = path.join(cacheDir, `${key}.building-${run}`);
+  const partial = path.join(cacheDir, `${key}.partial-${run}`);
+  const replayed = replayStage(stage, { ...replayOptions, root: building });
   for (const p of keep) {
     const target = path.join(partial, p);
     mkdirSync(path.dirname(target), { recursive: true, mode: 0o755 });
     renameSync(path.join(building, p), target);
   }
   rmSync(building, { recursive: true, force: true });
-  renameSync(partial, done);
+  try {
+    renameSync(partial, done);
+  } catch (err) {
+    // Another run finished the same key first: theirs is the same build, and may be read already.
+    if (!existsSync(done)) throw err;
+    rmSync(partial, { recursive: true, force: true });
+  }
+  markUsed();
+  pruneStageCache(cacheDir, key, { keepNewest, inUseMs });
   return { replayed: { ...replayed, root: done }, hit: false, key };
+}
+
+/** Removes what `StageCacheBounds` allows, never `current` (the entry this run is about to read). */
+export function pruneStageCache(cacheDir: string, current: string, bounds: Required<StageCacheBounds>, now = Date.now()): string[] {
+  const entries = readdirSync(cacheDir).map((name) => ({ name, usedAt: statSync(path.join(cacheDir, name)).mtimeMs }));
+  const complete = entries.filter((e) => !IN_PROGRESS.test(e.name)).sort((a, b) => b.usedAt - a.usedAt);
+  const newest = new Set([current, ...complete.slice(0, bounds.keepNewest).map((e) => e.name)]);
+  const removed = entries
+    .filter((e) => !newest.has(e.name) && now - e.usedAt > bounds.inUseMs)
+    .map((e) => e.name)
+    .sort();
+  for (const name of removed) rmSync(path.join(cacheDir, name), { recursive: true, force: true });
+  return removed;
 }
