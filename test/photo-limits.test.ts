@@ -1,9 +1,4 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { PHOTO_DIMENSIONS_TOO_LARGE } from '../common/contracts/failures';
 import type { Angle } from '../common/contracts/scan';
 import type { ScanDocument } from '../common/contracts/scan-document';
@@ -12,34 +7,26 @@ import { startDailyScan } from '../common/scans/start-scan';
 import type { LocalHost } from '../functions/local-host';
 import { makeHugeSolidPng } from '../scripts/lib/sample-photos';
 import { idTokenFor } from './helpers/auth';
+import { functionsSuite } from './helpers/functions-suite';
 import { api, countWorkflows, startFunctionsHost } from './helpers/http';
 import { measurements, newUserId, samplePhotos, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // A decompression bomb: a 9,000 x 16,000 PNG (144 MP) in about 140 kB, far under MAX_PHOTO_BYTES.
 // Decoded it would cost the worker seconds of CPU and about 144 MB per photo. It is refused from its
 // header: at upload, before any workflow or credit; and by the worker, before it decodes any photo,
 // when it reaches a sealed scan some other way.
 describe('photo limits: a photo too large in pixels is refused from its header, never decoded', () => {
-  const taskQueue = uniqueTaskQueue('photo-limits');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: '0' });
-  const firebase = createFirebase(config, `photo-limits-${randomUUID()}`);
-  const blob = createBlobService(config);
+  const suite = functionsSuite('photo-limits', { REVIEW_MIN_CONFIDENCE: '0' }, { host: false });
+  const { config, taskQueue, firebase, blob } = suite;
   let host: LocalHost;
-  let client: Client;
   let bomb: Buffer;
   const reason =
     'The front photo is 9000 x 16000 pixels, larger than we accept (at most 40 megapixels and 12000 pixels on the longest side). ' +
     "Please take it with your camera's standard photo setting.";
 
   beforeAll(async () => {
-    client = await createTemporalClient(config);
     bomb = await makeHugeSolidPng(9000, 16000);
     expect(bomb.length).toBeLessThan(config.MAX_PHOTO_BYTES / 10);
-  });
-  afterAll(async () => {
-    await client?.connection.close();
-    await firebase.close();
   });
 
   const doc = async (scanId: string) => (await scanRef(firebase.db, scanId).get()).data() as ScanDocument;
@@ -88,22 +75,22 @@ describe('photo limits: a photo too large in pixels is refused from its header, 
     const scan = await doc(scanId);
     expect(scan.credit.state).toBe('refunded');
     expect((await userRef(firebase.db, uid).get()).data()?.scanCredits).toBe(1);
-    expect(await countWorkflows(client, taskQueue)).toBe(0);
+    expect(await countWorkflows(suite.client, taskQueue)).toBe(0);
   }
 
   it('sealed by hand past the upload check: the worker refuses it before decoding any photo, with the same reason', async () => {
     const scan = await seedUploadedScan(firebase, blob, config, { photos: { front: bomb } });
-    await startDailyScan(client, config, scan, taskQueue);
+    await startDailyScan(suite.client, config, scan, taskQueue);
     const worker = await startTestWorker(config, firebase, blob, { taskQueue });
     try {
-      await client.workflow
+      await suite.client.workflow
         .getHandle(scan.workflowId)
         .result()
         .catch(() => undefined);
     } finally {
       await worker.stop();
     }
-    expect(await countWorkflows(client, taskQueue)).toBe(1); // this time the worker ran the scan
+    expect(await countWorkflows(suite.client, taskQueue)).toBe(1); // this time the worker ran the scan
     const done = await doc(scan.scanId);
     // Decoded, this solid grey image would have been judged too blurry (as before the limit) or unreadable
     // (the decoder's own cap); the header check answers first, for this photo only.

@@ -1,26 +1,23 @@
-import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
+import { createHash, randomBytes } from 'node:crypto';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { MAX_ACTIVE_SHARES_PER_SCAN } from '../common/contracts/report-shares';
 import { Collections, type ScanDocument } from '../common/contracts/scan-document';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
-import { testConfig } from './helpers/stack';
 
 // A member's link to one report for a coach, through the same doors the member and the coach use: made,
 // listed and revoked by the member's API calls, opened with no Authorization header at all. Expiry is
 // controlled through the stored expiry (no waiting).
 describe('report share links', () => {
-  const config = testConfig();
-  const firebase = createFirebase(config, `shares-${randomUUID()}`);
+  const suite = functionsSuite('shares');
+  const { config, firebase } = suite;
   const owner = newUserId();
   const other = newUserId();
   const tokens = { owner: '', other: '' };
-  let host: LocalHost;
   let completed: ScanDocument;
   let otherCompleted: ScanDocument;
 
@@ -37,15 +34,10 @@ describe('report share links', () => {
     tokens.other = await idTokenFor(firebase.auth, config, other);
     completed = await completedScanOf(owner);
     otherCompleted = await completedScanOf(other);
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await firebase.close();
   });
 
   const share = (scanId: string, json: unknown, token = tokens.owner) =>
-    api(host, `/api/scans/${scanId}/shares`, { method: 'POST', token, json });
+    api(suite.host, `/api/scans/${scanId}/shares`, { method: 'POST', token, json });
   /** The path of a link (the tests call the host by port; the link's own origin is the host's). */
   const pathOf = (url: string) => new URL(url).pathname;
   const sharesOf = async (scanId: string) =>
@@ -61,7 +53,7 @@ describe('report share links', () => {
   it('create: an unguessable link, only its hash stored, lifetime as chosen', async () => {
     const res = await share(completed.scanId, { lifetimeDays: 7, firstName: 'Ana' });
     expect(res.status, res.text).toBe(201);
-    expect(res.json.url).toMatch(new RegExp(`^${host.url}/api/shared/[A-Za-z0-9_-]{43}$`));
+    expect(res.json.url).toMatch(new RegExp(`^${suite.host.url}/api/shared/[A-Za-z0-9_-]{43}$`));
     expect(res.json.pdfUrl).toBe(`${res.json.url}/report.pdf`);
     expect(res.headers.get('location')).toBe(res.json.url);
     expect(res.json).toMatchObject({ scanId: completed.scanId, state: 'active', firstName: 'Ana' });
@@ -80,7 +72,7 @@ describe('report share links', () => {
     const anonymous = await share(completed.scanId, { lifetimeDays: 3 });
     const before = (await sharedReads(named.json.shareId)).length;
 
-    const page = await api(host, pathOf(named.json.url));
+    const page = await api(suite.host, pathOf(named.json.url));
     expect(page.status, page.text).toBe(200);
     expect(page.headers.get('content-type')).toContain('text/html');
     const csp = page.headers.get('content-security-policy') ?? '';
@@ -95,7 +87,7 @@ describe('report share links', () => {
     for (const identity of [owner, completed.scanId]) expect(page.text).not.toContain(identity);
     expect(await sharedReads(named.json.shareId)).toHaveLength(before + 1);
 
-    const pdf = await api(host, pathOf(named.json.pdfUrl));
+    const pdf = await api(suite.host, pathOf(named.json.pdfUrl));
     expect(pdf.status).toBe(200);
     expect(pdf.headers.get('content-type')).toBe('application/pdf');
     expect(pdf.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -113,14 +105,14 @@ describe('report share links', () => {
       expect(JSON.stringify(r)).not.toMatch(/bodyFat|weightKg|"Ana"/);
     }
 
-    const nameless = await api(host, pathOf(anonymous.json.url));
+    const nameless = await api(suite.host, pathOf(anonymous.json.url));
     expect(nameless.status).toBe(200);
     expect(nameless.text).toContain('A body-composition scan of');
     expect(nameless.text).not.toContain('Ana');
   });
 
   it('the member lists the links of the scan, newest first, without tokens', async () => {
-    const res = await api(host, `/api/scans/${completed.scanId}/shares`, { token: tokens.owner });
+    const res = await api(suite.host, `/api/scans/${completed.scanId}/shares`, { token: tokens.owner });
     expect(res.status).toBe(200);
     const stored = await sharesOf(completed.scanId);
     expect(res.json.items.map((s: { shareId: string }) => s.shareId).sort()).toEqual(stored.map((s) => s.shareId).sort());
@@ -132,29 +124,29 @@ describe('report share links', () => {
 
   it('revoke: the link answers 410 from then on; revoking again changes nothing; an unknown link is 404', async () => {
     const made = await share(completed.scanId, { lifetimeDays: 2 });
-    expect((await api(host, pathOf(made.json.url))).status).toBe(200);
+    expect((await api(suite.host, pathOf(made.json.url))).status).toBe(200);
     const path = `/api/scans/${completed.scanId}/shares/${made.json.shareId}`;
-    expect((await api(host, path, { method: 'DELETE', token: tokens.owner })).status).toBe(204);
+    expect((await api(suite.host, path, { method: 'DELETE', token: tokens.owner })).status).toBe(204);
     const reads = (await sharedReads(made.json.shareId)).length;
     for (const url of [made.json.url, made.json.pdfUrl]) {
-      const gone = await api(host, pathOf(url));
+      const gone = await api(suite.host, pathOf(url));
       expect(problemOf(gone)).toEqual({ status: 410, code: 'share_gone', type: 'application/problem+json' });
       expect(gone.text).not.toContain(completed.scanId);
     }
     expect(await sharedReads(made.json.shareId)).toHaveLength(reads); // nothing was read
-    expect((await api(host, path, { method: 'DELETE', token: tokens.owner })).status).toBe(204);
+    expect((await api(suite.host, path, { method: 'DELETE', token: tokens.owner })).status).toBe(204);
     // Making and revoking are the member's own actions, audited once each (the second revoke changed nothing).
     const memberActions = (await firebase.db.collection(Collections.auditLogs).where('actor', '==', `member:${owner}`).get()).docs
       .map((d) => d.data())
       .filter((a) => a.subject?.shareId === made.json.shareId)
       .map((a) => a.action);
     expect(memberActions.sort()).toEqual(['share_created', 'share_revoked']);
-    const listed = await api(host, `/api/scans/${completed.scanId}/shares`, { token: tokens.owner });
+    const listed = await api(suite.host, `/api/scans/${completed.scanId}/shares`, { token: tokens.owner });
     expect(listed.json.items.find((s: { shareId: string }) => s.shareId === made.json.shareId)).toMatchObject({
       state: 'revoked',
       revokedAt: expect.any(String),
     });
-    const unknown = await api(host, `/api/scans/${completed.scanId}/shares/${randomBytes(12).toString('base64url')}`, {
+    const unknown = await api(suite.host, `/api/scans/${completed.scanId}/shares/${randomBytes(12).toString('base64url')}`, {
       method: 'DELETE',
       token: tokens.owner,
     });
@@ -163,14 +155,14 @@ describe('report share links', () => {
 
   it('expiry: once the stored expiry has passed, the link answers 410', async () => {
     const made = await share(completed.scanId, { lifetimeDays: 1 });
-    expect((await api(host, pathOf(made.json.url))).status).toBe(200);
+    expect((await api(suite.host, pathOf(made.json.url))).status).toBe(200);
     await firebase.db
       .collection(Collections.reportShares)
       .doc(made.json.shareId)
       .update({ expiresAt: new Date(Date.now() - 1000).toISOString() });
     for (const url of [made.json.url, made.json.pdfUrl])
-      expect(problemOf(await api(host, pathOf(url)))).toEqual({ status: 410, code: 'share_gone', type: 'application/problem+json' });
-    const listed = await api(host, `/api/scans/${completed.scanId}/shares`, { token: tokens.owner });
+      expect(problemOf(await api(suite.host, pathOf(url)))).toEqual({ status: 410, code: 'share_gone', type: 'application/problem+json' });
+    const listed = await api(suite.host, `/api/scans/${completed.scanId}/shares`, { token: tokens.owner });
     expect(listed.json.items.find((s: { shareId: string }) => s.shareId === made.json.shareId).state).toBe('expired');
   });
 
@@ -180,10 +172,10 @@ describe('report share links', () => {
     const before = await sharesOf(otherCompleted.scanId);
     const attempts = [
       await share(otherCompleted.scanId, { lifetimeDays: 30 }),
-      await api(host, `/api/scans/${otherCompleted.scanId}/shares`, { token: tokens.owner }),
-      await api(host, `/api/scans/${otherCompleted.scanId}/shares/${others.json.shareId}`, { method: 'DELETE', token: tokens.owner }),
+      await api(suite.host, `/api/scans/${otherCompleted.scanId}/shares`, { token: tokens.owner }),
+      await api(suite.host, `/api/scans/${otherCompleted.scanId}/shares/${others.json.shareId}`, { method: 'DELETE', token: tokens.owner }),
       // The owner's own scan id with the other member's link: not a link of this scan.
-      await api(host, `/api/scans/${completed.scanId}/shares/${others.json.shareId}`, { method: 'DELETE', token: tokens.owner }),
+      await api(suite.host, `/api/scans/${completed.scanId}/shares/${others.json.shareId}`, { method: 'DELETE', token: tokens.owner }),
     ];
     expect(attempts.map((a) => [a.status, a.json?.code])).toEqual([
       [404, 'scan_not_found'],
@@ -192,7 +184,7 @@ describe('report share links', () => {
       [404, 'share_not_found'],
     ]);
     expect(await sharesOf(otherCompleted.scanId)).toEqual(before);
-    expect((await api(host, pathOf(others.json.url))).status).toBe(200);
+    expect((await api(suite.host, pathOf(others.json.url))).status).toBe(200);
   });
 
   it('only a completed scan can be shared, answered as its report is', async () => {
@@ -221,7 +213,7 @@ describe('report share links', () => {
     const answers = [];
     for (const token of [randomBytes(32).toString('base64url'), 'x', `${randomBytes(32).toString('base64url')}A`]) {
       for (const suffix of ['', '/report.pdf']) {
-        const res = await api(host, `/api/shared/${token}${suffix}`);
+        const res = await api(suite.host, `/api/shared/${token}${suffix}`);
         expect(problemOf(res)).toEqual({ status: 404, code: 'share_not_found', type: 'application/problem+json' });
         answers.push(res.text);
       }
@@ -254,7 +246,7 @@ describe('report share links', () => {
     const refused = await share(scan.scanId, { lifetimeDays: 1 });
     expect(problemOf(refused)).toEqual({ status: 409, code: 'share_limit_reached', type: 'application/problem+json' });
     expect(await sharesOf(scan.scanId)).toHaveLength(MAX_ACTIVE_SHARES_PER_SCAN);
-    await api(host, `/api/scans/${scan.scanId}/shares/${made[0]}`, { method: 'DELETE', token: tokens.owner });
+    await api(suite.host, `/api/scans/${scan.scanId}/shares/${made[0]}`, { method: 'DELETE', token: tokens.owner });
     expect((await share(scan.scanId, { lifetimeDays: 1 })).status).toBe(201);
   });
 });

@@ -1,26 +1,23 @@
 import { spawnSync } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { type Browser, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PHOTO_BODY_FAT_SEM_PP, WEIGHT_SEM_KG } from '../common/body-composition/repeatability';
-import { createFirebase } from '../common/clients/firebase';
 import { Collections } from '../common/contracts/scan-document';
 import type { ScanPoint } from '../common/contracts/scan-history';
 import { ScanResultsSchema } from '../common/contracts/scan-results';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
-import type { LocalHost } from '../functions/local-host';
 import { ensureChromium } from '../scripts/lib/chromium';
 import { ensureDebianPackage } from '../scripts/lib/debian-package';
 import { estimateRanges, FUSED_RANGE_SOURCE, fusedSeePp } from '../worker/domain/estimate-range';
 import { scanTrend } from '../worker/domain/trend';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { sampleScanResults } from './helpers/sample-results';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
-import { testConfig } from './helpers/stack';
 
 // The member's report end to end: a completed scan with a month of history in Firestore, GET /api/me/trend,
 // the report page in headless Chromium (the console test's set-up) and the PDF read back with poppler's
@@ -31,12 +28,11 @@ const POPPLER = ['/usr/bin/pdftotext', '/usr/bin/pdftoppm'];
 const HOSTILE = '<img src=x onerror="document.title=1">&<b>not bold</b>';
 
 describe('the member report: trend, page and PDF', () => {
-  const config = testConfig();
-  const firebase = createFirebase(config, `report-${randomUUID()}`);
+  const suite = functionsSuite('report');
+  const { config, firebase } = suite;
   const owner = newUserId();
   const scanId = newScanId();
   let token: string;
-  let host: LocalHost;
   let browser: Browser;
   const day = (d: number) => new Date(Date.now() - (30 - d) * 86_400_000 - 3_600_000).toISOString();
   const photoSem = { bodyFatPercent: PHOTO_BODY_FAT_SEM_PP, weightKg: WEIGHT_SEM_KG, leanMassKg: 0.9 };
@@ -75,31 +71,28 @@ describe('the member report: trend, page and PDF', () => {
       insights: { ...base.insights, findings: [{ code: 'hostile', severity: 'info', message: HOSTILE, evidence: {} }] },
     });
     await scanRef(firebase.db, scanId).update({ status: 'completed', 'credit.state': 'consumed', results });
-    host = await startFunctionsHost(config);
     browser = await chromium.launch({ executablePath: ensureChromium(), headless: true, args: ['--no-sandbox'] });
     mkdirSync(SCREENSHOTS, { recursive: true });
   }, 300_000);
   afterAll(async () => {
     await browser?.close();
-    await host?.close();
-    await firebase.close();
   });
 
   it('GET /api/me/trend: the window, smoothed, banded, and six points over 30 days beyond day-to-day variation', async () => {
-    const res = await api(host, '/api/me/trend?metric=bodyFatPercent&days=31', { token });
+    const res = await api(suite.host, '/api/me/trend?metric=bodyFatPercent&days=31', { token });
     expect(res.status).toBe(200);
     expect(res.json.points.map((p: { scanId: string }) => p.scanId)).toEqual(['scan_a', 'scan_b', 'scan_c', scanId]);
     expect(res.json.points[0].band.high).toBeGreaterThan(res.json.points[0].smoothed);
     expect(res.json.change).toMatchObject({ change: -6, beyondNoise: true });
     expect(res.json.change.summary).toContain('beyond day-to-day variation');
-    const week = await api(host, '/api/me/trend?metric=weightKg&days=7', { token });
+    const week = await api(suite.host, '/api/me/trend?metric=weightKg&days=7', { token });
     expect(week.json.points.map((p: { scanId: string }) => p.scanId)).toEqual(['scan_c', scanId]);
     expect(week.json.change).toMatchObject({ change: -0.6, beyondNoise: false });
   });
 
   it('GET /api/me/trend refuses bad query values with problem+json', async () => {
     for (const q of ['metric=bmi&days=30', 'metric=weightKg&days=6', 'metric=weightKg&days=366', 'metric=weightKg&days=3.5', 'days=30']) {
-      const res = await api(host, `/api/me/trend?${q}`, { token });
+      const res = await api(suite.host, `/api/me/trend?${q}`, { token });
       expect({ q, status: res.status, code: res.json?.code }).toEqual({ q, status: 400, code: 'validation_failed' });
       expect(res.headers.get('content-type')).toContain('application/problem+json');
     }
@@ -112,7 +105,7 @@ describe('the member report: trend, page and PDF', () => {
       if (m.type() === 'error') problems.push(m.text());
     });
     page.on('pageerror', (e) => problems.push(e.message));
-    const res = await page.goto(`${host.url}/api/scans/${scanId}/report`);
+    const res = await page.goto(`${suite.host.url}/api/scans/${scanId}/report`);
     expect(res?.status()).toBe(200);
     const csp = res?.headers()['content-security-policy'] ?? '';
     expect(csp).toContain("default-src 'none'");
@@ -148,7 +141,7 @@ describe('the member report: trend, page and PDF', () => {
 
   it('the PDF carries the same figures; its first page is drawn beside the console screenshots', async () => {
     ensureDebianPackage('poppler-utils', POPPLER);
-    const res = await api(host, `/api/scans/${scanId}/report.pdf`, { token });
+    const res = await api(suite.host, `/api/scans/${scanId}/report.pdf`, { token });
     expect(res.status).toBe(200);
     expect(res.headers.get('content-type')).toBe('application/pdf');
     expect(res.bytes.subarray(0, 5).toString('latin1')).toBe('%PDF-');
@@ -158,7 +151,9 @@ describe('the member report: trend, page and PDF', () => {
     const text = spawnSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' });
     expect(text.status, text.stderr).toBe(0);
     const flat = text.stdout.replace(/\s+/g, ' ');
-    const page = await (await fetch(`${host.url}/api/scans/${scanId}/report`, { headers: { authorization: `Bearer ${token}` } })).text();
+    const page = await (
+      await fetch(`${suite.host.url}/api/scans/${scanId}/report`, { headers: { authorization: `Bearer ${token}` } })
+    ).text();
     const bodyFatRange = /Body fat<\/th><td class="value">24\.2 %<\/td><td class="range">95 % range ([\d.]+)–([\d.]+) %/.exec(page);
     expect(bodyFatRange).not.toBeNull();
     expect(flat).toContain(`Body fat: 24.2 % 95 % range ${bodyFatRange?.[1]}–${bodyFatRange?.[2]} %`);

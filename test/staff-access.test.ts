@@ -1,14 +1,12 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { createScanWithCredit, scanRef } from '../common/scans/repository';
 import { functions } from '../functions/definitions';
 import type { AnyHttpFunction } from '../functions/framework/types';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor, staffIdTokenFor } from './helpers/auth';
+import { functionsSuite } from './helpers/functions-suite';
 import { api, startFunctionsHost } from './helpers/http';
 import { measurements, newScanId, newUserId, seedMember } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // Who staff are, through the HTTP API: an account of the staff tenant (STAFF_TENANT_ID), signed in with a
 // second factor, not too long ago. Tokens are real ones from the Auth emulator, signed in the way the console
@@ -37,10 +35,9 @@ function pathOf(def: AnyHttpFunction): string {
 }
 
 describe('staff access: the staff tenant, a second factor, a recent sign-in', () => {
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: uniqueTaskQueue('staff') });
-  const firebase = createFirebase(config, `staff-${randomUUID()}`);
+  const suite = functionsSuite('staff');
+  const { config, firebase } = suite;
   const everyRole = { reviewer: true, operator: true };
-  let host: LocalHost;
   const tokens = {} as Record<'staff' | 'noSecondFactor' | 'membersTenant' | 'tooLongAgo' | 'twoHoursAgo' | 'member', string>;
 
   beforeAll(async () => {
@@ -54,14 +51,9 @@ describe('staff access: the staff tenant, a second factor, a recent sign-in', ()
     const member = newUserId();
     await seedMember(firebase.db, member, { credits: 1 });
     tokens.member = await idTokenFor(firebase.auth, config, member);
-    host = await startFunctionsHost(config);
-  });
-  afterAll(async () => {
-    await host?.close();
-    await firebase.close();
   });
 
-  const call = (def: AnyHttpFunction, token: string, on = host) =>
+  const call = (def: AnyHttpFunction, token: string, on = suite.host) =>
     api(on, pathOf(def), { method: def.methods[0], token, ...(def.methods[0] === 'GET' ? {} : { json: {} }) });
 
   it('the function table has staff routes and member routes to check', () => {
@@ -125,9 +117,9 @@ describe('staff access: the staff tenant, a second factor, a recent sign-in', ()
     });
     await scanRef(firebase.db, scan.scanId).update({ status: 'awaiting_review' });
     const path = `/api/scans/${scan.scanId}`;
-    expect((await api(host, path, { token: tokens.staff })).status).toBe(202); // a reviewer with a need
-    expect((await api(host, path, { token: tokens.membersTenant })).status).toBe(404); // as if it did not exist
-    const noFactor = await api(host, path, { token: tokens.noSecondFactor });
+    expect((await api(suite.host, path, { token: tokens.staff })).status).toBe(202); // a reviewer with a need
+    expect((await api(suite.host, path, { token: tokens.membersTenant })).status).toBe(404); // as if it did not exist
+    const noFactor = await api(suite.host, path, { token: tokens.noSecondFactor });
     expect([noFactor.status, noFactor.json.code]).toEqual([403, 'second_factor_required']);
   });
 
@@ -135,20 +127,20 @@ describe('staff access: the staff tenant, a second factor, a recent sign-in', ()
     const uid = newUserId();
     await seedMember(firebase.db, uid, { credits: 0 });
     const old = await idTokenFor(firebase.auth, config, uid, {}, { signedInSecondsAgo: 6 * 60 });
-    const refused = await api(host, '/api/me', { method: 'DELETE', token: old });
+    const refused = await api(suite.host, '/api/me', { method: 'DELETE', token: old });
     expect([refused.status, refused.json.code]).toEqual([401, 'reauthentication_required']);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     // Nothing started: no erasure is on record.
-    expect((await api(host, '/api/me/erasure', { token: old })).status).toBe(404);
+    expect((await api(suite.host, '/api/me/erasure', { token: old })).status).toBe(404);
     // Reading needs no fresh sign-in; only the erasure does.
-    expect((await api(host, '/api/scans', { token: old })).status).toBe(200);
+    expect((await api(suite.host, '/api/scans', { token: old })).status).toBe(200);
 
     const fresh = await idTokenFor(firebase.auth, config, uid);
-    expect((await api(host, '/api/me', { method: 'DELETE', token: fresh })).status).toBe(202);
+    expect((await api(suite.host, '/api/me', { method: 'DELETE', token: fresh })).status).toBe(202);
   });
 
   it('the OpenAPI document names each refusal on the routes that give it', async () => {
-    const doc = (await api(host, '/api/openapi.json')).json;
+    const doc = (await api(suite.host, '/api/openapi.json')).json;
     expect(doc.paths['/api/me'].delete.responses['401'].description).toContain('reauthentication_required');
     expect(doc.paths['/api/reviews'].get.responses['403'].description).toMatch(/staff_sign_in_required.*second_factor_required/);
     expect(doc.paths['/api/reviews'].get.responses['401'].description).toContain('reauthentication_required');
