@@ -17,7 +17,7 @@
 //  8. Archive: histories per second and peak memory (scripts/lib/archive-bench.ts).
 //  9. Scan event stream: a change written to the scan document → its event at a client of
 //     GET /api/scans/{scanId}/events (Functions host in its own process).
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, type StdioOptions, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
@@ -36,6 +36,7 @@ import { parseReviewSigningKey, signReviewDecision } from '../common/scans/revie
 import { sealContainers, sealUploads } from '../common/scans/sealed-photos';
 import { startDailyScan } from '../common/scans/start-scan';
 import { countBillableActions } from '../common/temporal/billable-actions';
+import { parseDockerfile, stageEnv } from '../test/helpers/dockerfile';
 import type { WorkerActivities } from '../worker/activities';
 import { progressOf } from '../worker/activities/scan-progress';
 import { activityDepsFromConfig, createScanWorker, createWorkerActivities } from '../worker/create-worker';
@@ -450,8 +451,9 @@ async function criticalPath(client: Client, connection: NativeConnection, config
 }
 
 /** A child process on the stack's settings; resolves once `ready` sees it up. */
-function spawnNode(args: string[], env: Record<string, string>): ChildProcess {
-  return spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'ignore', 'inherit'] });
+function spawnNode(args: string[], env: Record<string, string>, ipc = false): ChildProcess {
+  const stdio: StdioOptions = ['ignore', 'ignore', 'inherit', ...(ipc ? ['ipc' as const] : [])];
+  return spawn(process.execPath, args, { cwd: PROJECT_ROOT, env: { ...process.env, ...env }, stdio });
 }
 
 async function stopChild(child: ChildProcess) {
@@ -661,6 +663,69 @@ function rssMiB(pid: number): number {
   return m ? Number(m[1]) / 1024 : Number.NaN;
 }
 
+/** Preloaded into both workers of the memory section: answers `memoryUsage` over IPC. */
+const MEMORY_PROBE = path.join(PROJECT_ROOT, 'scripts', 'bench', 'memory-probe.cjs');
+
+/**
+ * A worker's resident memory split, in MiB: the V8 heap (used of total), external (memory V8 objects hold
+ * outside the heap: Buffers and ArrayBuffers, of which `arrayBuffers`), and native, the rest of RSS
+ * (libvips and its decoded pixels, the Temporal core bridge, gRPC, malloc's arenas, code).
+ */
+interface MemorySplit {
+  rss: number;
+  heapUsed: number;
+  heapTotal: number;
+  external: number;
+  arrayBuffers: number;
+  native: number;
+}
+
+async function memorySplit(child: ChildProcess): Promise<MemorySplit> {
+  const usage = await new Promise<NodeJS.MemoryUsage>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error('the memory probe did not answer')), 10_000);
+    child.once('message', (m: { memoryUsage: NodeJS.MemoryUsage }) => {
+      clearTimeout(timer);
+      resolve(m.memoryUsage);
+    });
+    child.send('memoryUsage');
+  });
+  const mib = (bytes: number) => bytes / MiB;
+  // arrayBuffers is part of external, so native subtracts external once.
+  return {
+    rss: mib(usage.rss),
+    heapUsed: mib(usage.heapUsed),
+    heapTotal: mib(usage.heapTotal),
+    external: mib(usage.external),
+    arrayBuffers: mib(usage.arrayBuffers),
+    native: mib(usage.rss - usage.heapTotal - usage.external),
+  };
+}
+
+/** Our worker's split beside the bare worker's, in the report and the log, at one step of the section. */
+async function reportMemorySplit(step: string, ours: ChildProcess, bare: ChildProcess) {
+  const [o, b] = await Promise.all([memorySplit(ours), memorySplit(bare)]);
+  report.addAgainstFloor('worker memory split', `${step}: V8 heap used`, o.heapUsed, b.heapUsed, 'MiB');
+  report.addAgainstFloor('worker memory split', `${step}: V8 heap total`, o.heapTotal, b.heapTotal, 'MiB');
+  report.addAgainstFloor('worker memory split', `${step}: external`, o.external, b.external, 'MiB');
+  report.addAgainstFloor('worker memory split', `${step}: of which ArrayBuffers`, o.arrayBuffers, b.arrayBuffers, 'MiB');
+  report.addAgainstFloor('worker memory split', `${step}: native (RSS - heap total - external)`, o.native, b.native, 'MiB');
+  const line = (m: MemorySplit) =>
+    `heap ${m.heapUsed.toFixed(0)}/${m.heapTotal.toFixed(0)}, external ${m.external.toFixed(0)} (ArrayBuffers ${m.arrayBuffers.toFixed(0)}), native ${m.native.toFixed(0)} MiB`;
+  log(`    ours: ${line(o)}\n    bare: ${line(b)}`);
+}
+
+/**
+ * The environment the worker image gives the worker (Dockerfile.worker's runtime stage ENV: the allocator
+ * settings among them), so the bench's figure is the one production gets; read from the Dockerfile, the
+ * one home of those settings. The health port is the bench's own.
+ */
+function workerImageEnv(): Record<string, string> {
+  const { WORKER_HEALTH_PORT: _, ...env } = stageEnv(
+    parseDockerfile(readFileSync(path.join(PROJECT_ROOT, 'Dockerfile.worker'), 'utf8')).at(-1)!,
+  );
+  return env;
+}
+
 async function workerMemory(env: Record<string, string>, client: Client, config: Config, firebase: Firebase, blob: Blob) {
   log(
     '\nWorker resident memory (the compiled worker, dist/worker/main.js, with its prebuilt workflow bundle, as the image runs it; scans held awaiting review)',
@@ -668,30 +733,55 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
   ensureBuilt();
   const bundle = path.join(PROJECT_ROOT, 'dist', 'worker', 'workflow-bundle.js');
   const taskQueue = `bench-rss-${Date.now().toString(36)}`;
-  const worker = spawnNode([path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')], {
-    ...env,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    WORKER_WORKFLOW_BUNDLE_PATH: bundle,
-    WORKER_HEALTH_PORT: String(await freePort()),
-    LOG_LEVEL: 'warn',
-  });
+  const imageEnv = workerImageEnv();
+  log(
+    `  with the image's environment: ${Object.entries(imageEnv)
+      .map(([k, v]) => `${k}=${v}`)
+      .join(' ')}`,
+  );
+  report.settings.workerImageEnv = imageEnv;
+  const healthPort = await freePort();
+  const worker = spawnNode(
+    ['--require', MEMORY_PROBE, path.join(PROJECT_ROOT, 'dist', 'worker', 'main.js')],
+    {
+      ...env,
+      ...imageEnv,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      WORKER_WORKFLOW_BUNDLE_PATH: bundle,
+      WORKER_HEALTH_PORT: String(healthPort),
+      LOG_LEVEL: 'warn',
+    },
+    true,
+  );
   // The floor (issue 27): the SDK alone, scripts/bench/bare-worker.ts, holding as many bare workflows parked.
   const floorBundle = path.join(PROJECT_ROOT, '.data', 'bench', 'bare-workflow-bundle.js');
   mkdirSync(path.dirname(floorBundle), { recursive: true });
   writeFileSync(floorBundle, (await bundleWorkflowCode({ workflowsPath: BARE_WORKFLOW, logger: new DefaultLogger('ERROR') })).code);
   const floorQueue = `bench-rss-floor-${Date.now().toString(36)}`;
   const floorWorker = spawnNode(
-    ['--experimental-strip-types', '--no-warnings', path.join(PROJECT_ROOT, 'scripts', 'bench', 'bare-worker.ts')],
+    [
+      '--experimental-strip-types',
+      '--no-warnings',
+      '--require',
+      MEMORY_PROBE,
+      path.join(PROJECT_ROOT, 'scripts', 'bench', 'bare-worker.ts'),
+    ],
     {
       ...env,
       TEMPORAL_TASK_QUEUE: floorQueue,
       BARE_WORKFLOW_BUNDLE: floorBundle,
     },
+    true,
   );
   const floorHeld: string[] = [];
   try {
+    // Idle means started and polling (on a loaded machine start-up takes longer than any fixed wait).
+    await waitFor('the worker polling', async () => (await fetch(`http://127.0.0.1:${healthPort}/readyz`)).ok, 120_000, 500);
     await sleep(3000);
-    report.addAgainstFloor('worker memory', 'idle', rssMiB(worker.pid!), rssMiB(floorWorker.pid!), 'MiB');
+    const [idle, floorIdle] = [rssMiB(worker.pid!), rssMiB(floorWorker.pid!)];
+    report.addAgainstFloor('worker memory', 'idle', idle, floorIdle, 'MiB');
+    log(`  idle: ${idle.toFixed(0)} MiB RSS; the bare worker: ${floorIdle.toFixed(0)} MiB`);
+    await reportMemorySplit('idle', worker, floorWorker);
     const cfg = { ...config, TEMPORAL_TASK_QUEUE: taskQueue, REVIEW_MIN_CONFIDENCE: 1 };
     const photos = await makeSampleScanPhotos('good');
     const held: string[] = [];
@@ -735,6 +825,7 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
       log(
         `  ${String(target).padStart(3)} scans in flight: ${rss.toFixed(0)} MiB RSS; the bare worker with as many parked: ${floor.toFixed(0)} MiB`,
       );
+      await reportMemorySplit(`${target} in flight`, worker, floorWorker);
     }
     // Leave nothing waiting: the throw-away stack goes, but a reused one stays.
     await Promise.all(

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { cachedStage, dockerignore, parseDockerfile, replayStage, stageKey } from './dockerfile';
+import { cachedStage, dockerignore, parseDockerfile, replayStage, stageEnv, stageKey } from './dockerfile';
 
 const context = mkdtempSync(path.join(tmpdir(), 'dockerfile-helper-'));
 afterAll(() => rmSync(context, { recursive: true, force: true }));
@@ -46,6 +46,13 @@ describe('following a Dockerfile without Docker', () => {
     expect(stageKey(stage!, context)).toBe(before);
     writeFileSync(path.join(context, 'src/sub/a.txt'), 'b');
     expect(stageKey(stage!, context)).not.toBe(before);
+  });
+
+  it("reads a stage's environment without replaying it: ARG defaults substituted, later ENV lines winning", () => {
+    const [, runtime] = parseDockerfile(
+      'FROM x:1.2.3 AS build\nENV BUILD_ONLY=1\nFROM x:1.2.3\nARG TAG=dev\nENV A=1 B="two words"\nENV A=3 C=${TAG}-x\nRUN exit 1\n',
+    );
+    expect(stageEnv(runtime!)).toEqual({ A: '3', B: 'two words', C: 'dev-x' });
   });
 });
 

@@ -135,6 +135,43 @@ export interface ReplayOptions {
   log?: (line: string) => void;
 }
 
+/** An ARG's name and default (no --build-arg here). */
+function argDefault(args: string, line: number): Record<string, string> {
+  const eq = args.indexOf('=');
+  if (eq < 1) throw new Error(`Dockerfile line ${line}: only ARG name=default is replayed`);
+  return { [args.slice(0, eq).trim()]: args.slice(eq + 1).trim() };
+}
+
+/** `$NAME` and `${NAME}` replaced by the ARG values seen so far, as Docker does in ENV values. */
+const argSubstitution = (buildArgs: Record<string, string>) => (v: string) =>
+  v.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => buildArgs[name] ?? '');
+
+/** ENV key=value pairs, quotes removed, values through `substitute` (ARG references). */
+function envPairs(args: string, line: number, substitute: (v: string) => string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of args.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []) {
+    const eq = pair.indexOf('=');
+    if (eq < 1) throw new Error(`Dockerfile line ${line}: only ENV key=value is replayed`);
+    env[pair.slice(0, eq)] = substitute(pair.slice(eq + 1).replace(/^"(.*)"$/, '$1'));
+  }
+  return env;
+}
+
+/**
+ * The environment a stage's ENV lines give its processes (ARG defaults substituted), without replaying
+ * the stage: the bench runs the worker with the runtime stage's, so its figures are the image's.
+ */
+export function stageEnv(stage: Stage): Record<string, string> {
+  const buildArgs: Record<string, string> = {};
+  const substitute = argSubstitution(buildArgs);
+  const env: Record<string, string> = {};
+  for (const { op, args, line } of stage.instructions) {
+    if (op === 'ARG') Object.assign(buildArgs, argDefault(args, line));
+    else if (op === 'ENV') Object.assign(env, envPairs(args, line, substitute));
+  }
+  return env;
+}
+
 /** Applies one stage's instructions to `options.root`. */
 export function replayStage(stage: Stage, options: ReplayOptions): ReplayedStage {
   const { context, root } = options;
@@ -146,25 +183,18 @@ export function replayStage(stage: Stage, options: ReplayOptions): ReplayedStage
   mkdirSync(root, { recursive: true, mode: 0o755 });
   // ARG values (their defaults: no --build-arg here), substituted into ENV values as Docker does.
   const buildArgs: Record<string, string> = {};
-  const substitute = (v: string) => v.replace(/\$\{?([A-Za-z_][A-Za-z0-9_]*)\}?/g, (_, name: string) => buildArgs[name] ?? '');
+  const substitute = argSubstitution(buildArgs);
   for (const { op, args, line } of stage.instructions) {
     switch (op) {
-      case 'ARG': {
-        const eq = args.indexOf('=');
-        if (eq < 1) throw new Error(`Dockerfile line ${line}: only ARG name=default is replayed`);
-        buildArgs[args.slice(0, eq).trim()] = args.slice(eq + 1).trim();
+      case 'ARG':
+        Object.assign(buildArgs, argDefault(args, line));
         break;
-      }
       case 'WORKDIR':
         out.workdir = path.posix.resolve(out.workdir, args);
         mkdirSync(inRoot('.'), { recursive: true, mode: 0o755 });
         break;
       case 'ENV':
-        for (const pair of args.match(/(?:[^\s"]+|"[^"]*")+/g) ?? []) {
-          const eq = pair.indexOf('=');
-          if (eq < 1) throw new Error(`Dockerfile line ${line}: only ENV key=value is replayed`);
-          out.env[pair.slice(0, eq)] = substitute(pair.slice(eq + 1).replace(/^"(.*)"$/, '$1'));
-        }
+        Object.assign(out.env, envPairs(args, line, substitute));
         break;
       case 'COPY': {
         const { from, sources, dest } = copyArgs(args);
