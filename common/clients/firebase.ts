@@ -37,5 +37,14 @@ export function createFirebase(config: Config, name = '[DEFAULT]'): FirebaseClie
   } else if (!existing) {
     db.settings({ ignoreUndefinedProperties: true });
   }
-  return { app, db, auth: firebaseAuthSdk().getAuth(app), close: () => deleteApp(app) };
+  return {
+    app,
+    db,
+    // On first use: the worker never verifies tokens, and firebase-admin/auth (JWT and JWKS libraries) would
+    // cost it a few MiB for nothing.
+    get auth() {
+      return firebaseAuthSdk().getAuth(app);
+    },
+    close: () => deleteApp(app),
+  };
 }
