@@ -1,54 +1,33 @@
-import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
 import type { temporal } from '@temporalio/proto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { startArchive } from '../common/archive/start-archive';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
 import { workflowIdForErasure } from '../common/contracts/erasure';
 import { startDailyScan } from '../common/scans/start-scan';
 import { BACKGROUND_PRIORITY, INTERACTIVE_PRIORITY } from '../common/temporal/priority';
-import type { LocalHost } from '../functions/local-host';
 import { idTokenFor } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { newUserId, seedMember, seedUploadedScan, startTestWorker } from './helpers/scan';
-import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // Interactive first (issue 25 item 5): the archive and erasures share the scans' task queue at a lower
 // priority, so a member's scan started behind a backlog of their work is served ahead of it. One
 // activity slot makes the order visible: every task the worker takes is the matching service's choice.
 const ERASURES = 8;
-const taskQueue = uniqueTaskQueue('priority');
-const config = testConfig({
-  TEMPORAL_TASK_QUEUE: taskQueue,
+const suite = functionsSuite('priority', {
   REVIEW_MIN_CONFIDENCE: '0',
   WORKER_MAX_CONCURRENT_ACTIVITIES: '1',
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: '2',
 });
-const firebase = createFirebase(config, `priority-${randomUUID()}`);
-const blob = createBlobService(config);
-let client: Client;
-let host: LocalHost;
+const { config, taskQueue, firebase, blob } = suite;
 let worker: Awaited<ReturnType<typeof startTestWorker>> | undefined;
-
-beforeAll(async () => {
-  client = await createTemporalClient(config);
-  host = await startFunctionsHost(config);
-});
-afterAll(async () => {
-  await worker?.stop();
-  await host?.close();
-  await client?.connection.close();
-  await firebase.close();
-});
+afterAll(() => worker?.stop());
 
 const millis = (t: temporal.api.history.v1.IHistoryEvent['eventTime']) =>
   Number(t?.seconds ?? 0) * 1000 + Math.floor((t?.nanos ?? 0) / 1e6);
 
 /** When a worker took each of a run's workflow tasks and activities (event times, one server clock). */
 async function tasksTaken(workflowId: string) {
-  const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+  const { events } = await suite.client.workflow.getHandle(workflowId).fetchHistory();
   const taken = { workflowTasks: [] as number[], activities: [] as number[] };
   for (const e of events ?? []) {
     if (e.workflowTaskStartedEventAttributes) taken.workflowTasks.push(millis(e.eventTime));
@@ -58,7 +37,7 @@ async function tasksTaken(workflowId: string) {
 }
 
 async function priorityKeyOf(workflowId: string) {
-  return (await client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority?.priorityKey;
+  return (await suite.client.workflow.getHandle(workflowId).describe()).raw.workflowExecutionInfo?.priority?.priorityKey;
 }
 
 describe('task queue priority: interactive first', () => {
@@ -68,25 +47,27 @@ describe('task queue priority: interactive first', () => {
     for (let i = 0; i < ERASURES; i++) {
       const uid = newUserId();
       await seedMember(firebase.db, uid);
-      expect((await api(host, '/api/me', { method: 'DELETE', token: await idTokenFor(firebase.auth, config, uid) })).status).toBe(202);
+      expect((await api(suite.host, '/api/me', { method: 'DELETE', token: await idTokenFor(firebase.auth, config, uid) })).status).toBe(
+        202,
+      );
       erasures.push(workflowIdForErasure(uid, 1));
     }
     const now = Date.now();
-    const archive = await startArchive(client, config, {
+    const archive = await startArchive(suite.client, config, {
       from: new Date(now - 3_600_000).toISOString(),
       to: new Date(now).toISOString(),
       taskQueue,
     });
     const background = [...erasures, archive.workflowId];
     const scan = await seedUploadedScan(firebase, blob, config);
-    const { workflowId: scanWorkflowId } = await startDailyScan(client, config, scan, taskQueue);
+    const { workflowId: scanWorkflowId } = await startDailyScan(suite.client, config, scan, taskQueue);
 
     for (const id of background) expect(await priorityKeyOf(id)).toBe(BACKGROUND_PRIORITY.priorityKey);
     expect(await priorityKeyOf(scanWorkflowId)).toBe(INTERACTIVE_PRIORITY.priorityKey);
 
-    worker = await startTestWorker(config, firebase, blob, { taskQueue, deps: { temporal: client } });
-    expect((await client.workflow.getHandle(scanWorkflowId).result()).status).toBe('completed');
-    await Promise.all(background.map((id) => client.workflow.getHandle(id).result()));
+    worker = await startTestWorker(config, firebase, blob, { taskQueue, deps: { temporal: suite.client } });
+    expect((await suite.client.workflow.getHandle(scanWorkflowId).result()).status).toBe('completed');
+    await Promise.all(background.map((id) => suite.client.workflow.getHandle(id).result()));
 
     const scanTasks = await tasksTaken(scanWorkflowId);
     const backgroundTasks = await Promise.all(background.map(tasksTaken));
