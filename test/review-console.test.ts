@@ -3,18 +3,16 @@ import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createBlobService } from '../common/clients/blob';
-import { createFirebase } from '../common/clients/firebase';
 import type { ReviewPacket } from '../common/contracts/api';
 import { DAILY_SCAN_WORKFLOW } from '../common/contracts/workflow-types';
-import type { LocalHost } from '../functions/local-host';
 import { ensureChromium } from '../scripts/lib/chromium';
 import { buildReviewConsole } from '../scripts/lib/review-console';
 import { type StaffAccount, smsCodeSent, staffAccount } from './helpers/auth';
-import { api, startFunctionsHost } from './helpers/http';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { flaggedScanWaitingForReview } from './helpers/review';
 import { pushesArrived, pushesFor, startTestWorker } from './helpers/scan';
-import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
+import { stackEnv } from './helpers/stack';
 
 // The reviewer's console end to end, in headless Chromium (Debian's package, driven by playwright-core:
 // no browser download): built by Vite, served by the Functions app's local host under /review/, signing in
@@ -26,11 +24,8 @@ const VIEWPORT = { width: 1366, height: 768 };
 const BUILD_ID = `console-test-${randomUUID().slice(0, 8)}`;
 
 describe('review console: a reviewer decides in the browser', () => {
-  const taskQueue = uniqueTaskQueue('console');
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
-  const firebase = createFirebase(config, `console-${randomUUID()}`);
-  const blob = createBlobService(config);
-  let host: LocalHost;
+  const suite = functionsSuite('console');
+  const { config, taskQueue, firebase, blob } = suite;
   let worker: Awaited<ReturnType<typeof startTestWorker>>;
   let browser: Browser;
 
@@ -40,15 +35,12 @@ describe('review console: a reviewer decides in the browser', () => {
     mkdirSync(SCREENSHOTS, { recursive: true });
     // A build id of this file's own, so the packet's provenance is seen to come from this worker.
     worker = await startTestWorker(config, firebase, blob, { taskQueue, deps: { buildId: BUILD_ID } });
-    host = await startFunctionsHost(config);
     // --no-sandbox: the test may run as root (CI containers), where Chromium's sandbox refuses to start.
     browser = await chromium.launch({ executablePath, headless: true, args: ['--no-sandbox'] });
   }, 600_000);
   afterAll(async () => {
     await browser?.close();
-    await host?.close();
     await worker?.stop();
-    await firebase.close();
   });
 
   /**
@@ -79,7 +71,7 @@ describe('review console: a reviewer decides in the browser', () => {
       if (r.status() >= 400 && new URL(r.url()).pathname !== '/api/reviews' && !emulatorGap(r.url(), r.status()))
         problems.push(`${r.status()} ${new URL(r.url()).pathname}`);
     });
-    const res = await page.goto(`${host.url}/review/`);
+    const res = await page.goto(`${suite.host.url}/review/`);
     expect(res?.status()).toBe(200);
     const csp = res?.headers()['content-security-policy'] ?? '';
     expect(csp).toContain("script-src 'self'");
@@ -121,7 +113,7 @@ describe('review console: a reviewer decides in the browser', () => {
       await page.screenshot({ path: path.join(SCREENSHOTS, 'review-console-empty.png') });
     }
 
-    const member = await flaggedScanWaitingForReview(host, firebase, config);
+    const member = await flaggedScanWaitingForReview(suite.host, firebase, config);
     await page.getByRole('button', { name: 'Refresh' }).click();
     const row = page.locator(`tr[data-scan-id="${member.scanId}"]`);
     await row.waitFor();
@@ -204,7 +196,7 @@ describe('review console: a reviewer decides in the browser', () => {
     // The member's scan continues at once and completes; one push for review, then exactly one for results.
     let done: Awaited<ReturnType<typeof api>> | undefined;
     for (const end = Date.now() + 60_000; Date.now() < end; await new Promise((r) => setTimeout(r, 250))) {
-      const res = await api(host, `/api/scans/${member.scanId}`, { token: member.token });
+      const res = await api(suite.host, `/api/scans/${member.scanId}`, { token: member.token });
       if (res.status !== 202) {
         done = res;
         break;
