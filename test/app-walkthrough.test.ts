@@ -1,23 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import type { Client } from '@temporalio/client';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFirebase } from '../common/clients/firebase';
-import { createTemporalClient } from '../common/clients/temporal';
+import { describe, expect, it } from 'vitest';
 import { canMoveStatus, workflowIdForScan } from '../common/contracts/scan';
 import { userRef } from '../common/scans/repository';
-import type { LocalHost } from '../functions/local-host';
-import { type FcmStandIn, startFcmStandIn } from '../scripts/lib/fcm-stand-in';
-import { writeWorkflowBundle } from '../worker/workflow-bundler';
 import { idTokenFor } from './helpers/auth';
 import { deviceRegistration, newInstallationId } from './helpers/devices';
-import { api, startFunctionsHost } from './helpers/http';
+import { fcmPushPath } from './helpers/fcm-worker';
+import { functionsSuite } from './helpers/functions-suite';
+import { api } from './helpers/http';
 import { measurements, newUserId, samplePhotos } from './helpers/scan';
 import { openEventStream, type SseEvent } from './helpers/sse';
-import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
-import { spawnWorkerProcess } from './helpers/worker-process';
 
 // The mobile app's whole path, as docs/api.md "Integrating the app" lists it, through the HTTP API alone:
 // nothing of the member is written to Firestore here but the credit an operator grants. The production
@@ -26,41 +17,11 @@ import { spawnWorkerProcess } from './helpers/worker-process';
 // notifications are counted.
 
 describe("the app's path: sign-in, consent, devices, create, upload, watch, push, results, erasure", () => {
-  const taskQueue = uniqueTaskQueue('app-walk');
   // Erasure sweeps the uploads one last time after the member's upload URLs expire: a minute here, not 15.
-  const config = testConfig({ TEMPORAL_TASK_QUEUE: taskQueue, UPLOAD_URL_TTL_MINUTES: '1' });
-  const firebase = createFirebase(config, `app-walk-${randomUUID()}`);
-  const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'app-walk-'));
-  let fcm: FcmStandIn;
-  let client: Client;
-  let host: LocalHost;
-  let worker: Awaited<ReturnType<typeof spawnWorkerProcess>>;
-
-  beforeAll(async () => {
-    client = await createTemporalClient(config);
-    fcm = await startFcmStandIn({ projectId: config.FIREBASE_PROJECT_ID });
-    const bundlePath = path.join(bundleDir, 'workflow-bundle.js');
-    await writeWorkflowBundle(bundlePath, 'WARN');
-    const { PUSH_RECEIVER_LIST_URL: _, STACK_DATA_DIR: __, PUSH_WEBHOOK_URL: ___, PUSH_WEBHOOK_SECRET: ____, ...env } = stackEnv();
-    worker = await spawnWorkerProcess({
-      ...env,
-      ...fcm.clientEnv,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      WORKER_HEALTH_PORT: '0',
-      LOG_LEVEL: 'warn',
-      WORKER_WORKFLOW_BUNDLE_PATH: bundlePath,
-    });
-    host = await startFunctionsHost(config, { pollIntervalMs: 100 });
-  });
-  afterAll(async () => {
-    await host?.close();
-    worker?.proc.kill('SIGTERM');
-    await worker?.exited;
-    await fcm?.close();
-    await client?.connection.close();
-    await firebase.close();
-    rmSync(bundleDir, { recursive: true, force: true });
-  });
+  const suite = functionsSuite('app-walk', { UPLOAD_URL_TTL_MINUTES: '1' }, { host: { pollIntervalMs: 100 } });
+  const { config, taskQueue, firebase } = suite;
+  const push = fcmPushPath('app-walk');
+  push.workerForBlock(taskQueue);
 
   it('walks from sign-in to erasure, receiving one push per device', { timeout: 420_000 }, async () => {
     // What an operator does for a new member: a scan credit. Everything after is the app's own calls.
@@ -71,8 +32,8 @@ describe("the app's path: sign-in, consent, devices, create, upload, watch, push
     const token = await idTokenFor(firebase.auth, config, uid);
 
     // 2. Consent.
-    expect((await api(host, '/api/consents', { token })).json.items).toMatchObject([{ type: 'scan_analysis', status: 'not_set' }]);
-    const consent = await api(host, '/api/consents/scan_analysis', {
+    expect((await api(suite.host, '/api/consents', { token })).json.items).toMatchObject([{ type: 'scan_analysis', status: 'not_set' }]);
+    const consent = await api(suite.host, '/api/consents/scan_analysis', {
       method: 'PUT',
       token,
       json: { status: 'granted', version: '2026-01' },
@@ -85,12 +46,12 @@ describe("the app's path: sign-in, consent, devices, create, upload, watch, push
       { installationId: newInstallationId(), ...deviceRegistration(), platform: 'android' as const },
     ];
     for (const { installationId, ...registration } of devices) {
-      expect((await api(host, `/api/me/devices/${installationId}`, { method: 'PUT', token, json: registration })).status).toBe(201);
+      expect((await api(suite.host, `/api/me/devices/${installationId}`, { method: 'PUT', token, json: registration })).status).toBe(201);
     }
-    expect((await api(host, '/api/me/devices', { token })).json.items).toHaveLength(2);
+    expect((await api(suite.host, '/api/me/devices', { token })).json.items).toHaveLength(2);
 
     // 4. Create.
-    const created = await api(host, '/api/scans', {
+    const created = await api(suite.host, '/api/scans', {
       method: 'POST',
       token,
       json: measurements(),
@@ -100,7 +61,7 @@ describe("the app's path: sign-in, consent, devices, create, upload, watch, push
     const { scanId, uploads, statusUrl } = created.json;
 
     // 6. Watch, from before the upload: the stream is open while the scan runs.
-    const stream = await openEventStream(host, `/api/scans/${scanId}/events`, { token });
+    const stream = await openEventStream(suite.host, `/api/scans/${scanId}/events`, { token });
     expect(stream.status).toBe(200);
     expect(await stream.nextEvent()).toMatchObject({ event: 'status', data: { status: 'awaiting_upload' } });
 
@@ -128,24 +89,24 @@ describe("the app's path: sign-in, consent, devices, create, upload, watch, push
     expect(live.some((e) => e.data.status === 'running')).toBe(true);
 
     // 7. Push: once the run is over (the push follows the results), exactly one message per device.
-    expect((await client.workflow.getHandle(workflowIdForScan(scanId)).result()).status).toBe('completed');
-    const pushes = fcm.accepted.filter((m) => m.message.data?.scanId === scanId);
+    expect((await suite.client.workflow.getHandle(workflowIdForScan(scanId)).result()).status).toBe('completed');
+    const pushes = push.fcm.accepted.filter((m) => m.message.data?.scanId === scanId);
     expect(pushes.map((m) => m.token).sort()).toEqual(devices.map((d) => d.token).sort());
     expect(pushes.every((m) => m.message.data?.type === 'scan_completed')).toBe(true);
 
     // 8. Results.
-    const results = await api(host, `/api/scans/${scanId}`, { token });
+    const results = await api(suite.host, `/api/scans/${scanId}`, { token });
     expect(results.status).toBe(200);
     expect(results.json).toMatchObject({ scanId, status: 'completed' });
     expect(results.json.results.estimate).toBeDefined();
 
     // 9. Erasure: the member's data goes, the devices with it.
-    const erase = await api(host, '/api/me', { method: 'DELETE', token });
+    const erase = await api(suite.host, '/api/me', { method: 'DELETE', token });
     expect(erase.status).toBe(202);
     await expect
-      .poll(async () => (await api(host, '/api/me/erasure', { token })).json.status, { timeout: 240_000, interval: 1000 })
+      .poll(async () => (await api(suite.host, '/api/me/erasure', { token })).json.status, { timeout: 240_000, interval: 1000 })
       .toBe('completed');
-    expect((await api(host, '/api/me/devices', { token })).json.items).toEqual([]);
-    expect((await api(host, `/api/scans/${scanId}`, { token })).status).toBe(404);
+    expect((await api(suite.host, '/api/me/devices', { token })).json.items).toEqual([]);
+    expect((await api(suite.host, `/api/scans/${scanId}`, { token })).status).toBe(404);
   });
 });

@@ -1,7 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import type { Client } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createBlobService } from '../common/clients/blob';
@@ -12,13 +9,12 @@ import { Collections } from '../common/contracts/scan-document';
 import { devicesCollection, registerDevice } from '../common/devices/repository';
 import { AuditRecordSchema } from '../common/scans/audit-log';
 import { startDailyScan } from '../common/scans/start-scan';
-import { type AcceptedFcmMessage, type FcmStandIn, startFcmStandIn } from '../scripts/lib/fcm-stand-in';
+import type { AcceptedFcmMessage } from '../scripts/lib/fcm-stand-in';
 import { PUSH_SEND_LEASE_MS, pushMarkerRef } from '../worker/activities/notify';
-import { writeWorkflowBundle } from '../worker/workflow-bundler';
 import { deviceRegistration, newInstallationId } from './helpers/devices';
+import { fcmPushPath } from './helpers/fcm-worker';
 import { newUserId, seedMember, seedUploadedScan } from './helpers/scan';
-import { stackEnv, testConfig, uniqueTaskQueue } from './helpers/stack';
-import { spawnWorkerProcess } from './helpers/worker-process';
+import { testConfig, uniqueTaskQueue } from './helpers/stack';
 
 // The production push path end to end: the real worker process (PUSH_TRANSPORT=fcm) with firebase-admin's
 // real messaging(), which trades its service-account grant for a token and sends FCM HTTP v1 messages
@@ -27,34 +23,16 @@ import { spawnWorkerProcess } from './helpers/worker-process';
 
 const firebase = createFirebase(testConfig(), `push-fcm-${randomUUID()}`);
 const blob = createBlobService(testConfig());
+const push = fcmPushPath('push-fcm');
 let client: Client;
-let fcm: FcmStandIn;
-const bundleDir = mkdtempSync(path.join(os.tmpdir(), 'push-fcm-'));
-const bundlePath = path.join(bundleDir, 'workflow-bundle.js');
 
 beforeAll(async () => {
   client = await createTemporalClient(testConfig());
-  fcm = await startFcmStandIn({ projectId: stackEnv().FIREBASE_PROJECT_ID! });
-  await writeWorkflowBundle(bundlePath, 'WARN');
 });
 afterAll(async () => {
-  await fcm?.close();
   await client?.connection.close();
   await firebase.close();
-  rmSync(bundleDir, { recursive: true, force: true });
 });
-
-const workerEnv = (taskQueue: string) => {
-  const { PUSH_RECEIVER_LIST_URL: _, STACK_DATA_DIR: __, PUSH_WEBHOOK_URL: ___, PUSH_WEBHOOK_SECRET: ____, ...env } = stackEnv();
-  return {
-    ...env,
-    ...fcm.clientEnv,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    WORKER_HEALTH_PORT: '0',
-    LOG_LEVEL: 'warn',
-    WORKER_WORKFLOW_BUNDLE_PATH: bundlePath,
-  };
-};
 
 /** A member with consent, a credit and `n` registered phones. */
 async function memberWithDevices(n: number) {
@@ -70,8 +48,8 @@ async function memberWithDevices(n: number) {
   return { userId, devices };
 }
 
-const messagesTo = (token: string) => fcm.accepted.filter((m) => m.token === token);
-const forScan = (scanId: string) => fcm.accepted.filter((m) => m.message.data?.scanId === scanId);
+const messagesTo = (token: string) => push.fcm.accepted.filter((m) => m.token === token);
+const forScan = (scanId: string) => push.fcm.accepted.filter((m) => m.message.data?.scanId === scanId);
 
 /**
  * What a push may carry, field by field: the fixed wording, the outcome and the scan id, the collapse key.
@@ -100,14 +78,7 @@ async function notifiedAudit(scanId: string) {
 describe('push through FCM (HTTP v1 stand-in, real firebase-admin, real worker process)', () => {
   const taskQueue = uniqueTaskQueue('fcm');
   const config = () => testConfig({ TEMPORAL_TASK_QUEUE: taskQueue });
-  let worker: Awaited<ReturnType<typeof spawnWorkerProcess>>;
-  beforeAll(async () => {
-    worker = await spawnWorkerProcess(workerEnv(taskQueue));
-  });
-  afterAll(async () => {
-    worker?.proc.kill('SIGTERM');
-    await worker?.exited;
-  });
+  push.workerForBlock(taskQueue);
 
   async function completedScan(userId: string) {
     const scan = await seedUploadedScan(firebase, blob, config(), { userId });
@@ -124,7 +95,7 @@ describe('push through FCM (HTTP v1 stand-in, real firebase-admin, real worker p
     expect(messages.map((m) => m.token).sort()).toEqual(devices.map((d) => d.token).sort());
     for (const m of messages) expectOnlyAllowedFields(m, scan.scanId);
     // The SDK signed its grant with the service account's key and sent with the token it got for it.
-    expect(fcm.tokensIssued()).toBeGreaterThan(0);
+    expect(push.fcm.tokensIssued()).toBeGreaterThan(0);
     expect((await pushMarkerRef(firebase.db, scan.scanId, 'completed').get()).data()).toMatchObject({ state: 'sent', delivered: 3 });
     expect(await notifiedAudit(scan.scanId)).toMatchObject({ userId, outcome: 'sent.fcm', actor: 'system:worker' });
   });
@@ -132,13 +103,13 @@ describe('push through FCM (HTTP v1 stand-in, real firebase-admin, real worker p
   it('an UNREGISTERED answer removes that installation; the member’s other devices get theirs', async () => {
     const { userId, devices } = await memberWithDevices(3);
     const [kept, gone, alsoKept] = devices as [(typeof devices)[0], (typeof devices)[0], (typeof devices)[0]];
-    fcm.answer(gone.token, { always: { kind: 'unregistered' } });
+    push.fcm.answer(gone.token, { always: { kind: 'unregistered' } });
     const scan = await completedScan(userId);
 
     expect(messagesTo(kept.token)).toHaveLength(1);
     expect(messagesTo(alsoKept.token)).toHaveLength(1);
     expect(messagesTo(gone.token)).toHaveLength(0);
-    expect(fcm.sends.filter((s) => s.token === gone.token).map((s) => s.status)).toEqual([404]);
+    expect(push.fcm.sends.filter((s) => s.token === gone.token).map((s) => s.status)).toEqual([404]);
     const installed = (await devicesCollection(firebase.db, userId).get()).docs.map((d) => d.id).sort();
     expect(installed).toEqual([kept.installationId, alsoKept.installationId].sort());
     expect((await pushMarkerRef(firebase.db, scan.scanId, 'completed').get()).data()).toMatchObject({ state: 'sent', delivered: 2 });
@@ -148,10 +119,10 @@ describe('push through FCM (HTTP v1 stand-in, real firebase-admin, real worker p
     const { userId, devices } = await memberWithDevices(2);
     const [limited, fine] = devices as [(typeof devices)[0], (typeof devices)[0]];
     const retryAfterSeconds = 4;
-    fcm.answer(limited.token, { next: [{ kind: 'quota', retryAfterSeconds }] });
+    push.fcm.answer(limited.token, { next: [{ kind: 'quota', retryAfterSeconds }] });
     const scan = await completedScan(userId);
 
-    const tries = fcm.sends.filter((s) => s.token === limited.token);
+    const tries = push.fcm.sends.filter((s) => s.token === limited.token);
     expect(tries.map((s) => s.status)).toEqual([429, 200]);
     // Temporal's own backoff would have retried after 1 s; the activity asked for FCM's wait.
     expect(Date.parse(tries[1]!.at) - Date.parse(tries[0]!.at)).toBeGreaterThanOrEqual(retryAfterSeconds * 1000);
@@ -171,10 +142,10 @@ describe('push through FCM (HTTP v1 stand-in, real firebase-admin, real worker p
     const [unavailable, fine] = devices as [(typeof devices)[0], (typeof devices)[0]];
     // firebase-admin retries a 503 four times by itself (honouring Retry-After); the fifth 503 reaches us.
     const outage = Array.from({ length: 5 }, () => ({ kind: 'unavailable' as const, retryAfterSeconds: 1 }));
-    fcm.answer(unavailable.token, { next: outage });
+    push.fcm.answer(unavailable.token, { next: outage });
     const scan = await completedScan(userId);
 
-    expect(fcm.sends.filter((s) => s.token === unavailable.token).map((s) => s.status)).toEqual([503, 503, 503, 503, 503, 200]);
+    expect(push.fcm.sends.filter((s) => s.token === unavailable.token).map((s) => s.status)).toEqual([503, 503, 503, 503, 503, 200]);
     expect(messagesTo(fine.token)).toHaveLength(1);
     expect(messagesTo(unavailable.token)).toHaveLength(1);
     expect((await pushMarkerRef(firebase.db, scan.scanId, 'completed').get()).data()).toMatchObject({
@@ -198,21 +169,21 @@ describe('a worker SIGKILLed after FCM accepted, before the marker is written', 
     const { userId, devices } = await memberWithDevices(2);
     const scan = await seedUploadedScan(firebase, blob, config, { userId });
     const marker = pushMarkerRef(firebase.db, scan.scanId, 'completed');
-    fcm.holdAnswersMs(120_000);
-    let worker = await spawnWorkerProcess(workerEnv(taskQueue));
+    push.fcm.holdAnswersMs(120_000);
+    let worker = await push.spawnWorker(taskQueue);
     try {
       await startDailyScan(client, config, scan, taskQueue);
-      await expect.poll(() => fcm.holding(), { timeout: 90_000, interval: 20 }).toBe(devices.length);
+      await expect.poll(() => push.fcm.holding(), { timeout: 90_000, interval: 20 }).toBe(devices.length);
       worker.proc.kill('SIGKILL');
       expect(await worker.exited).toBeNull();
-      fcm.holdAnswersMs(0);
+      push.fcm.holdAnswersMs(0);
       expect(forScan(scan.scanId)).toHaveLength(devices.length); // accepted by FCM...
       expect((await marker.get()).data()).toMatchObject({ state: 'sending', attempts: 1, acceptedBy: [] }); // ...not known to us
 
-      worker = await spawnWorkerProcess(workerEnv(taskQueue));
+      worker = await push.spawnWorker(taskQueue);
       expect((await client.workflow.getHandle(workflowIdForScan(scan.scanId)).result()).status).toBe('completed');
     } finally {
-      fcm.holdAnswersMs(0);
+      push.fcm.holdAnswersMs(0);
       worker.proc.kill('SIGTERM');
       await worker.exited;
     }
