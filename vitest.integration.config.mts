@@ -1,4 +1,5 @@
 import { defineConfig } from 'vitest/config';
+import { FILES_AT_ONCE } from './vitest.config.mts';
 
 /**
  * Integration files that need the shared stack to themselves, and why. Every other file runs beside others
@@ -13,8 +14,8 @@ export const RUNS_ALONE = [
 ];
 
 // The integration tests: one container of two projects, so `--project integration` selects both. Files of
-// `integration (parallel)` run two at a time (one per core); `integration (alone)` runs one file at a time
-// after them. One stack serves both (test/setup/global-stack.ts starts it once).
+// `integration (parallel)` run beside each other and the unit files (FILES_AT_ONCE at a time);
+// `integration (alone)` runs one file at a time after them. One stack serves both (test/setup/global-stack.ts starts it once).
 export default defineConfig({
   test: {
     name: 'integration',
@@ -29,7 +30,7 @@ export default defineConfig({
           name: 'parallel',
           include: ['test/**/*.test.ts'],
           exclude: ['test/helpers/**', ...RUNS_ALONE], // the helpers' own tests need no stack: they run with the unit tests
-          maxWorkers: 2,
+          maxWorkers: FILES_AT_ONCE,
           sequence: { groupOrder: 1 },
         },
       },
