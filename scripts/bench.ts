@@ -768,6 +768,12 @@ function workerImageEnv(): Record<string, string> {
   const { WORKER_HEALTH_PORT: _, ...env } = stageEnv(
     parseDockerfile(readFileSync(path.join(PROJECT_ROOT, 'Dockerfile.worker'), 'utf8')).at(-1)!,
   );
+  // The image's allocator (its apt-get is not run here): without it on this machine the figure is glibc's.
+  const missing = (env.LD_PRELOAD ?? '').split(/[\s:]+/).filter((lib) => lib && !existsSync(lib));
+  if (missing.length) {
+    log(`  NOT the image's allocator: ${missing.join(', ')} is not on this machine (Debian: apt-get install libjemalloc2)`);
+    report.settings.workerPreloadMissing = missing;
+  }
   return env;
 }
 
@@ -842,7 +848,8 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
           fresh.push(scan.scanId);
         }
       }
-      await waitForStatus(firebase, fresh, 'awaiting_review', 300_000);
+      // A loaded shared machine needs longer for 150 fresh scans than for 50.
+      await waitForStatus(firebase, fresh, 'awaiting_review', 300_000 + 2_000 * fresh.length);
       shape ??= await shapeOf(client, workflowIdForScan(held[0]!), true);
       const floorFresh: string[] = [];
       while (floorHeld.length < target) {
