@@ -712,25 +712,33 @@ function rssMiB(pid: number): number {
 const MEMORY_PROBE = path.join(PROJECT_ROOT, 'scripts', 'bench', 'memory-probe.cjs');
 
 /**
- * A worker's resident memory split, in MiB: the V8 heap (used of total), external (memory V8 objects hold
+ * A worker's resident memory split, in MiB: the main thread's V8 heap (used of total), the worker threads'
+ * V8 heaps (the SDK's workflow threads, where parked workflows live), external (memory V8 objects hold
  * outside the heap: Buffers and ArrayBuffers, of which `arrayBuffers`), and native, the rest of RSS
- * (libvips and its decoded pixels, the Temporal core bridge, gRPC, malloc's arenas, code).
+ * (libvips and its decoded pixels, the Temporal core bridge, malloc's arenas, code).
  */
 interface MemorySplit {
   rss: number;
   heapUsed: number;
   heapTotal: number;
+  threadHeapUsed: number;
+  threadHeapTotal: number;
   external: number;
   arrayBuffers: number;
   native: number;
 }
 
+interface ProbeAnswer {
+  memoryUsage: NodeJS.MemoryUsage;
+  workerThreads: { count: number; heapUsed: number; heapTotal: number };
+}
+
 async function memorySplit(child: ChildProcess): Promise<MemorySplit> {
-  const usage = await new Promise<NodeJS.MemoryUsage>((resolve, reject) => {
+  const { memoryUsage: usage, workerThreads: threads } = await new Promise<ProbeAnswer>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error('the memory probe did not answer')), 10_000);
-    child.once('message', (m: { memoryUsage: NodeJS.MemoryUsage }) => {
+    child.once('message', (m: ProbeAnswer) => {
       clearTimeout(timer);
-      resolve(m.memoryUsage);
+      resolve(m);
     });
     child.send('memoryUsage');
   });
@@ -740,22 +748,29 @@ async function memorySplit(child: ChildProcess): Promise<MemorySplit> {
     rss: mib(usage.rss),
     heapUsed: mib(usage.heapUsed),
     heapTotal: mib(usage.heapTotal),
+    threadHeapUsed: mib(threads.heapUsed),
+    threadHeapTotal: mib(threads.heapTotal),
     external: mib(usage.external),
     arrayBuffers: mib(usage.arrayBuffers),
-    native: mib(usage.rss - usage.heapTotal - usage.external),
+    native: mib(usage.rss - usage.heapTotal - threads.heapTotal - usage.external),
   };
 }
 
 /** Our worker's split beside the bare worker's, in the report and the log, at one step of the section. */
 async function reportMemorySplit(step: string, ours: ChildProcess, bare: ChildProcess) {
   const [o, b] = await Promise.all([memorySplit(ours), memorySplit(bare)]);
-  report.addAgainstFloor('worker memory split', `${step}: V8 heap used`, o.heapUsed, b.heapUsed, 'MiB');
-  report.addAgainstFloor('worker memory split', `${step}: V8 heap total`, o.heapTotal, b.heapTotal, 'MiB');
-  report.addAgainstFloor('worker memory split', `${step}: external`, o.external, b.external, 'MiB');
-  report.addAgainstFloor('worker memory split', `${step}: of which ArrayBuffers`, o.arrayBuffers, b.arrayBuffers, 'MiB');
-  report.addAgainstFloor('worker memory split', `${step}: native (RSS - heap total - external)`, o.native, b.native, 'MiB');
+  const add = (name: string, pick: (m: MemorySplit) => number) =>
+    report.addAgainstFloor('worker memory split', `${step}: ${name}`, pick(o), pick(b), 'MiB');
+  add('main V8 heap used', (m) => m.heapUsed);
+  add('main V8 heap total', (m) => m.heapTotal);
+  add('workflow threads V8 heap used', (m) => m.threadHeapUsed);
+  add('workflow threads V8 heap total', (m) => m.threadHeapTotal);
+  add('external', (m) => m.external);
+  add('of which ArrayBuffers', (m) => m.arrayBuffers);
+  add('native (RSS - heaps total - external)', (m) => m.native);
   const line = (m: MemorySplit) =>
-    `heap ${m.heapUsed.toFixed(0)}/${m.heapTotal.toFixed(0)}, external ${m.external.toFixed(0)} (ArrayBuffers ${m.arrayBuffers.toFixed(0)}), native ${m.native.toFixed(0)} MiB`;
+    `main heap ${m.heapUsed.toFixed(0)}/${m.heapTotal.toFixed(0)}, workflow threads' heaps ${m.threadHeapUsed.toFixed(0)}/${m.threadHeapTotal.toFixed(0)}, ` +
+    `external ${m.external.toFixed(0)} (ArrayBuffers ${m.arrayBuffers.toFixed(0)}), native ${m.native.toFixed(0)} MiB`;
   log(`    ours: ${line(o)}\n    bare: ${line(b)}`);
 }
 
