@@ -715,7 +715,8 @@ const MEMORY_PROBE = path.join(PROJECT_ROOT, 'scripts', 'bench', 'memory-probe.c
  * A worker's resident memory split, in MiB: the main thread's V8 heap (used of total), the worker threads'
  * V8 heaps (the SDK's workflow threads, where parked workflows live), external (memory V8 objects hold
  * outside the heap: Buffers and ArrayBuffers, of which `arrayBuffers`), and native, the rest of RSS
- * (libvips and its decoded pixels, the Temporal core bridge, malloc's arenas, code).
+ * (libvips and its decoded pixels, the Temporal core bridge, malloc's arenas, code). Heap totals are what V8
+ * committed, not all of it resident: where a heap has grown far beyond its use, native comes out low or negative.
  */
 interface MemorySplit {
   rss: number;
