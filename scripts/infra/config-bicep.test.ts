@@ -179,6 +179,7 @@ const readOutsideSchema: Record<string, string> = {
   APPLICATIONINSIGHTS_AUTHENTICATION_STRING:
     'the Functions host and the in-process exporters (common/telemetry.ts) authenticate to Application Insights (local auth off)',
   NODE_ENV: 'Node and libraries: production mode in the image',
+  LD_PRELOAD: "the dynamic loader: jemalloc as the worker's malloc in the image (Dockerfile.worker)",
 };
 
 describe('config schema <-> Bicep settings', () => {
