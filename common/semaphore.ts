@@ -10,6 +10,11 @@ export class Semaphore {
     return this.active;
   }
 
+  /** Callers waiting for a turn. */
+  get queued(): number {
+    return this.waiting.length;
+  }
+
   async use<T>(fn: () => Promise<T>, signal?: AbortSignal): Promise<T> {
     await this.acquire(signal);
     try {

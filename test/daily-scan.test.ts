@@ -17,6 +17,7 @@ import { createNotifyActivities, PUSH_SEND_LEASE_MS, PushInFlight, pushMarkerRef
 import type { PushMessage, PushTransport } from '../worker/activities/push/transport';
 import { recordScanStep } from '../worker/activities/scan-progress';
 import { activityDepsFromConfig } from '../worker/create-worker';
+import { SCANS_DECODED_AT_ONCE, scanPhotosInMemory, withScanPhotos } from '../worker/domain/photo-decoder';
 import { TRANSIENT_FAULT_ATTEMPTS } from '../worker/workflows/daily-scan';
 import { activityTimeline, maybeRecordHistory } from './helpers/history';
 import { seedLeanerScanYesterday, signedDecision } from './helpers/review';
@@ -452,4 +453,25 @@ describe('forward only, exactly once, retry budgets', () => {
       await faulty.stop();
     }
   }, 120_000);
+});
+
+describe('the worker bounds the scans whose photos it holds, not its activity slots', () => {
+  it('a photo check beyond SCANS_DECODED_AT_ONCE waits for a turn before it reads any photo, then passes', async () => {
+    const scan = await seedUploadedScan(firebase, blob, config);
+    const activities = createScanActivities(activityDepsFromConfig(config, firebase, { uploads: blob, data: blob }));
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // Every turn taken, as by that many photo checks decoding at once.
+    const holders = Array.from({ length: SCANS_DECODED_AT_ONCE }, () => withScanPhotos(() => gate));
+    await expect.poll(() => scanPhotosInMemory().holding, { timeout: 10_000 }).toBe(SCANS_DECODED_AT_ONCE);
+    const check = activities.checkPhotoQuality({ scanId: scan.scanId, userId: scan.ownerId, photos: scan.photos });
+    // Without the bound the check would read and decode at once; with it, it queues.
+    await expect.poll(() => scanPhotosInMemory().waiting, { timeout: 10_000 }).toBe(1);
+    release();
+    await Promise.all(holders);
+    await expect(check).resolves.toMatchObject({ ok: true, method: 'deterministic' });
+    expect(scanPhotosInMemory()).toEqual({ holding: 0, waiting: 0 });
+  });
 });

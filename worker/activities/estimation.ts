@@ -7,6 +7,7 @@ import { anthropometricPrior, priorBodyAtWeight } from '../domain/anthropometric
 import { fuseEstimates } from '../domain/estimate-fusion';
 import { estimateRanges, FUSED_RANGE_SOURCE, fusedSeePp, PRIOR_RANGE_SOURCE, PRIOR_SEE_PP } from '../domain/estimate-range';
 import { fusedRepeatability, priorRepeatability } from '../domain/estimate-repeatability';
+import { withScanPhotos } from '../domain/photo-decoder';
 import { estimateFromPhotos } from '../model/estimation-vision';
 import { preparedPhotos } from '../model/photos';
 import { ModelOutputError } from '../model/structured';
@@ -51,9 +52,12 @@ function estimationStep(deps: ActivityDeps) {
       }
 
       // The photos the quality step judged: the sealed copies, checked against their seal again.
-      const sealed = await readSealedScanPhotos(deps, scanId, quality.photoBlobs);
-      if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
-      const images = await preparedPhotos(sealed.bytes, deps.photoLimits.maxPixels);
+      const blobs = quality.photoBlobs;
+      const images = await withScanPhotos(async () => {
+        const sealed = await readSealedScanPhotos(deps, scanId, blobs);
+        if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
+        return preparedPhotos(sealed.bytes, deps.photoLimits.maxPixels);
+      });
       const { value: vision, run } = await estimateFromPhotos(model, scanId, images, { sex: m.sex, age }).catch((err: unknown) => {
         if (err instanceof ModelOutputError) {
           throw ApplicationFailure.create({

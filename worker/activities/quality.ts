@@ -5,7 +5,9 @@ import { ANGLES, type Angle, AngleSchema } from '../../common/contracts/scan';
 import { type CheckedPhotos, type QualityResult, QualityResultSchema } from '../../common/contracts/scan-results';
 import { readImageHeader } from '../../common/photos/image-header';
 import { dimensionsProblem } from '../../common/photos/limits';
+import { withScanPhotos } from '../domain/photo-decoder';
 import { assessScanPhotos } from '../domain/photo-quality';
+import type { PreparedImage } from '../model/images';
 import { preparedPhotos } from '../model/photos';
 import { judgePhotos, visionRejections } from '../model/quality-vision';
 import { ModelOutputError } from '../model/structured';
@@ -48,10 +50,10 @@ function qualityStep(deps: ActivityDeps) {
   const { maxPhotoBytes, photoLimits, qualityThresholds, model } = deps;
 
   /** The model's pose/framing/clothing/lighting judgement of photos the deterministic checks passed. */
-  async function judge(scanId: string, bytes: Record<Angle, Buffer>, photos: QualityResult['photos'], blobs: Record<string, string>) {
+  async function judge(scanId: string, images: PreparedImage[], photos: QualityResult['photos'], blobs: Record<string, string>) {
     // Only a worker without the model settings gets here (another worker asked for the judgement): retried, perhaps elsewhere.
     if (!model) throw new Error('a vision judgement needs a model');
-    const judged = await judgePhotos(model, scanId, await preparedPhotos(bytes, photoLimits.maxPixels)).catch((err: unknown) => {
+    const judged = await judgePhotos(model, scanId, images).catch((err: unknown) => {
       if (err instanceof ModelOutputError) {
         throw ApplicationFailure.create({
           type: FailureType.ModelOutputInvalid,
@@ -73,6 +75,32 @@ function qualityStep(deps: ActivityDeps) {
     } satisfies QualityResult;
   }
 
+  /** The deterministic checks of a scan's sealed photos; with `prepare`, also the copies a model judges. */
+  async function checkedPhotos(scanId: string, photos: z.infer<typeof QualityInputSchema>['photos'], prepare: boolean) {
+    // The sealed copies only (worker/activities/sealed-photos.ts): a write to an upload URL after submit cannot reach them.
+    const sealed = await readSealedScanPhotos(deps, scanId, photos);
+    const missing = ANGLES.filter((angle) => !photos[angle]);
+    const tooLarge = ANGLES.filter((angle) => (sealed.sizes[angle] ?? 0) > maxPhotoBytes);
+    const bytes = sealed.bytes as Record<Angle, Buffer>;
+    const details = [
+      ...sealed.rejected,
+      ...missing.map((angle) => ({ angle, code: 'missing', reason: `The ${angle} photo is missing. Please upload all four photos.` })),
+      ...tooLarge.map((angle) => ({ angle, code: PHOTO_TOO_LARGE, reason: `The ${angle} photo is too large. Please retake it.` })),
+      // Sized from the header, as the upload check does, before any photo is decoded: a photo past the
+      // check (sealed by other means, or checked under older limits) is refused here without the decode's cost.
+      ...ANGLES.flatMap((angle) => {
+        const header = bytes[angle] ? readImageHeader(bytes[angle]) : undefined;
+        const problem = header?.kind === 'dimensions' ? dimensionsProblem(angle, header, photoLimits) : undefined;
+        return problem ? [problem] : [];
+      }),
+    ];
+    if (details.length) throw photosRejected(details);
+    const assessed = await assessScanPhotos(bytes, qualityThresholds, photoLimits);
+    // The model is asked only about photos the quick checks passed; either can reject.
+    if (!assessed.ok) throw photosRejected(assessed.failures);
+    return { photos: assessed.photos, images: prepare ? await preparedPhotos(bytes, photoLimits.maxPixels) : [] };
+  }
+
   return {
     /**
      * Per photo: format, resolution, orientation, blur and exposure, then (with a model, unless the
@@ -80,31 +108,11 @@ function qualityStep(deps: ActivityDeps) {
      */
     async checkPhotoQuality(input: z.infer<typeof QualityInputSchema>): Promise<CheckedPhotos> {
       const { scanId, photos, judgeSeparately } = parseOrFail(QualityInputSchema, input, 'quality input');
-      // The sealed copies only (worker/activities/sealed-photos.ts): a write to an upload URL after submit cannot reach them.
-      const sealed = await readSealedScanPhotos(deps, scanId, photos);
-      const missing = ANGLES.filter((angle) => !photos[angle]);
-      const tooLarge = ANGLES.filter((angle) => (sealed.sizes[angle] ?? 0) > maxPhotoBytes);
-      const bytes = sealed.bytes as Record<Angle, Buffer>;
-      const details = [
-        ...sealed.rejected,
-        ...missing.map((angle) => ({ angle, code: 'missing', reason: `The ${angle} photo is missing. Please upload all four photos.` })),
-        ...tooLarge.map((angle) => ({ angle, code: PHOTO_TOO_LARGE, reason: `The ${angle} photo is too large. Please retake it.` })),
-        // Sized from the header, as the upload check does, before any photo is decoded: a photo past the
-        // check (sealed by other means, or checked under older limits) is refused here without the decode's cost.
-        ...ANGLES.flatMap((angle) => {
-          const header = bytes[angle] ? readImageHeader(bytes[angle]) : undefined;
-          const problem = header?.kind === 'dimensions' ? dimensionsProblem(angle, header, photoLimits) : undefined;
-          return problem ? [problem] : [];
-        }),
-      ];
-      if (details.length) throw photosRejected(details);
-      const assessed = await assessScanPhotos(bytes, qualityThresholds, photoLimits);
-      // The model is asked only about photos the quick checks passed; either can reject.
-      if (!assessed.ok) throw photosRejected(assessed.failures);
-      if (!model) return { ok: true, method: 'deterministic', photos: assessed.photos };
-      if (judgeSeparately)
-        return { ok: true, method: 'deterministic', photos: assessed.photos, photoBlobs: photos, judgementPending: true };
-      return judge(scanId, bytes, assessed.photos, photos);
+      // The photos are read, checked and (for a judgement here) prepared within the worker's decode bound; the model call is not.
+      const checked = await withScanPhotos(() => checkedPhotos(scanId, photos, model !== undefined && !judgeSeparately));
+      if (!model) return { ok: true, method: 'deterministic', photos: checked.photos };
+      if (judgeSeparately) return { ok: true, method: 'deterministic', photos: checked.photos, photoBlobs: photos, judgementPending: true };
+      return judge(scanId, checked.images, checked.photos, photos);
     },
 
     /** The model's judgement of photos checkPhotoQuality passed (read again from their sealed copies). */
@@ -118,9 +126,12 @@ function qualityStep(deps: ActivityDeps) {
           nonRetryable: true,
         });
       }
-      const sealed = await readSealedScanPhotos(deps, scanId, blobs);
-      if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
-      return judge(scanId, sealed.bytes as Record<Angle, Buffer>, checked.photos, blobs);
+      const images = await withScanPhotos(async () => {
+        const sealed = await readSealedScanPhotos(deps, scanId, blobs);
+        if (sealed.rejected.length) throw photosChangedFailure(sealed.rejected);
+        return preparedPhotos(sealed.bytes, photoLimits.maxPixels);
+      });
+      return judge(scanId, images, checked.photos, blobs);
     },
   };
 }

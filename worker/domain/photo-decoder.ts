@@ -1,4 +1,5 @@
 import sharp from 'sharp';
+import { Semaphore } from '../../common/semaphore';
 
 // The one place a member's photo is handed to the decoder (sharp/libvips), with the options every
 // decode shares, and the process-wide bounds the worker sets on the decoder at start.
@@ -26,3 +27,18 @@ export function boundDecoderResources(): void {
   sharp.cache(false);
   sharp.concurrency(1);
 }
+
+/**
+ * Scans whose photos a worker holds and decodes at once, whatever its activity slots
+ * (WORKER_MAX_CONCURRENT_ACTIVITIES): each holds four photos' bytes and their decoded pixels, and libuv's
+ * pool (UV_THREADPOOL_SIZE, 4 by default) runs four decodes at a time anyway, so a fifth scan would only
+ * hold memory while it waits. With this bound the slots can be many: the other activities wait on I/O.
+ */
+export const SCANS_DECODED_AT_ONCE = 4;
+const scansInMemory = new Semaphore(SCANS_DECODED_AT_ONCE);
+
+/** Reads and decodes one scan's photos within the worker's bound; what `work` returns should not hold them. */
+export const withScanPhotos = <T>(work: () => Promise<T>): Promise<T> => scansInMemory.use(work);
+
+/** Scans holding their photos, and scans waiting to (what the tests of the bound watch). */
+export const scanPhotosInMemory = () => ({ holding: scansInMemory.inUse, waiting: scansInMemory.queued });
