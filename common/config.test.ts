@@ -40,7 +40,7 @@ describe('config', () => {
     const c = loadConfig(local);
     expect(c.TEMPORAL_TASK_QUEUE).toBe('body-fat-analysis-queue');
     expect(c.TEMPORAL_NAMESPACE).toBe('default');
-    expect(c.WORKER_MAX_CONCURRENT_ACTIVITIES).toBe(20);
+    expect(c.WORKER_MAX_CONCURRENT_ACTIVITIES).toBe(100);
     expect(c.REVIEW_TIMEOUT_DECISION).toBe('reject');
   });
 

@@ -232,7 +232,10 @@ const ConfigObject = z.object({
   QUALITY_MAX_CLIPPED_SHARE: num(0, 1).optional(),
 
   // Worker process
-  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(20),
+  // Most activities wait on Firestore, Blob, a model or a push service; the photo work that holds memory
+  // and CPU has its own bound (SCANS_DECODED_AT_ONCE), so slots are many: with 20, activities queued on
+  // the server while the worker idled (the bench's overhead split, docs/measurements.md).
+  WORKER_MAX_CONCURRENT_ACTIVITIES: int(1, 1000).default(100),
   WORKER_MAX_CONCURRENT_WORKFLOW_TASKS: int(2, 1000).default(40),
   WORKER_SHUTDOWN_GRACE_SECONDS: int(0, 600).default(30),
   /**
