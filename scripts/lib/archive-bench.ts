@@ -10,13 +10,14 @@ import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/wo
 import { closedInWindowQuery } from '../../common/archive/layout';
 import { startArchive } from '../../common/archive/start-archive';
 import { createBlobService } from '../../common/clients/blob';
+import { createFirebase } from '../../common/clients/firebase';
 import { createTemporalClient } from '../../common/clients/temporal';
 import { type Config, loadConfig } from '../../common/config';
 import type { ArchiveWorkflowResult } from '../../common/contracts/archive';
 import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 import { createArchiveActivities } from '../../worker/activities/archive';
-import type { ActivityDeps } from '../../worker/activities/deps';
-import { workflowsSourcePath } from '../../worker/create-worker';
+import { activityDepsFromConfig, workflowsSourcePath } from '../../worker/create-worker';
+import { becomeCurrentVersion, workerDeploymentOptions } from '../../worker/versioning';
 import { useOrStartStack } from './local-stack';
 
 setFlagsFromString('--expose-gc');
@@ -63,9 +64,14 @@ export async function runArchiveBench(opts: {
   const stamp = Date.now().toString(36);
   const historyQueue = (n: number) => `bench-hist-${n}-${stamp}`;
   const archiveQueue = `bench-archive-${stamp}`;
-  const deps = { blob, temporal: client, archivesContainer: config.WORKFLOW_ARCHIVES_CONTAINER } as ActivityDeps;
+  // The worker's own deps (the archive also exports the audit trail from Firestore).
+  const deps = activityDepsFromConfig(config, createFirebase(config), { uploads: blob, data: blob }, client);
+  // Versioned as production's worker is: the archive workflow declares its own versioning behaviour,
+  // which an unversioned worker cannot run.
+  if (config.WORKER_BECOME_CURRENT) await becomeCurrentVersion(connection, config, archiveQueue);
   const archiver = await Worker.create({
     connection,
+    workerDeploymentOptions: workerDeploymentOptions(config, archiveQueue),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: archiveQueue,
     workflowsPath: workflowsSourcePath(),
