@@ -39,7 +39,13 @@ import { countBillableActions } from '../common/temporal/billable-actions';
 import { parseDockerfile, stageEnv } from '../test/helpers/dockerfile';
 import type { WorkerActivities } from '../worker/activities';
 import { progressOf } from '../worker/activities/scan-progress';
-import { activityDepsFromConfig, createScanWorker, createWorkerActivities, workflowsSourcePath } from '../worker/create-worker';
+import {
+  activityDepsFromConfig,
+  createScanWorker,
+  createWorkerActivities,
+  PRELOADED_WORKFLOW_MODULES,
+  workflowsSourcePath,
+} from '../worker/create-worker';
 import { AGENT_DEPENDENCIES, AGENTS, type Agent, longestChain } from '../worker/workflows/agent-dependencies';
 import { parkedQuery, type ScanShape } from './bench/bare-workflow';
 import { CREATE_GOALS, createBeside } from './bench/create-floor';
@@ -303,6 +309,7 @@ async function orchestrationOverhead(client: Client, connection: NativeConnectio
       taskQueue,
       activities,
       workflowsPath: workflowsSourcePath(),
+      bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
       maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: cfg.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,

@@ -79,11 +79,17 @@ export function findWorkflowBundle(config: Config): string | undefined {
   return existsSync(beside) ? beside : undefined;
 }
 
-/** The workflows entry for bundling from source (TypeScript under tsx/vitest, JavaScript when compiled). */
-export function workflowsSourcePath(): string {
-  const ts = path.join(__dirname, 'workflows', 'index.ts');
-  return existsSync(ts) ? ts : path.join(__dirname, 'workflows', 'index.js');
-}
+/** A workflows module for bundling from source (TypeScript under tsx/vitest, JavaScript when compiled). */
+const workflowsModule = (name: string) => {
+  const ts = path.join(__dirname, 'workflows', `${name}.ts`);
+  return existsSync(ts) ? ts : path.join(__dirname, 'workflows', `${name}.js`);
+};
+
+/** The workflows entry for bundling from source. */
+export const workflowsSourcePath = (): string => workflowsModule('index');
+
+/** Modules every workflow run shares instead of evaluating its own copy (workflows/preloaded.ts); in every bundle. */
+export const PRELOADED_WORKFLOW_MODULES = [workflowsModule('preloaded')];
 
 export async function createScanWorker(opts: {
   config: Config;
@@ -111,7 +117,9 @@ export async function createScanWorker(opts: {
     activities,
     // Payloads leave the worker encrypted (they carry health data); plaintext ones coming in are refused and audited.
     dataConverter: payloadDataConverter(config, { onUnencryptedRefused: refusals.unencryptedRefused }),
-    ...(bundle ? { workflowBundle: { codePath: bundle } } : { workflowsPath: workflowsSourcePath() }),
+    ...(bundle
+      ? { workflowBundle: { codePath: bundle } }
+      : { workflowsPath: workflowsSourcePath(), bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES } }),
     // A prebuilt bundle already contains the workflow interceptor modules (scripts/bundle-workflows.ts).
     interceptors: { ...tracing.interceptors, ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
     sinks: { ...tracing.sinks, ...refusals.sinks() },

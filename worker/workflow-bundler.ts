@@ -2,7 +2,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { bundleWorkflowCode, DefaultLogger, type WorkflowBundle } from '@temporalio/worker';
 import { FAILURE_CONVERTER_PATH } from '../common/temporal/payload-encryption';
-import { workflowsSourcePath } from './create-worker';
+import { PRELOADED_WORKFLOW_MODULES, workflowsSourcePath } from './create-worker';
 import { WORKFLOW_INTERCEPTOR_MODULES } from './telemetry';
 
 /**
@@ -15,6 +15,7 @@ export function bundleWorkflows(logLevel: 'INFO' | 'WARN' = 'INFO'): Promise<Wor
     workflowsPath: workflowsSourcePath(),
     failureConverterPath: FAILURE_CONVERTER_PATH,
     workflowInterceptorModules: WORKFLOW_INTERCEPTOR_MODULES,
+    preloadModules: PRELOADED_WORKFLOW_MODULES,
     logger: new DefaultLogger(logLevel),
   });
 }

@@ -17,7 +17,7 @@ import { afterAll, beforeAll } from 'vitest';
 import { ScanProgressKey, ScanStatusKey } from '../../common/contracts/search-attributes';
 import { LOCAL_PAYLOAD_KEY } from '../../common/temporal/local-dev-key';
 import { FAILURE_CONVERTER_PATH, payloadDataConverter } from '../../common/temporal/payload-encryption';
-import { workflowsSourcePath } from '../../worker/create-worker';
+import { PRELOADED_WORKFLOW_MODULES, workflowsSourcePath } from '../../worker/create-worker';
 
 // Fast workflow tests: Temporal's time-skipping test server with mocked activities, no local stack.
 // @temporalio/testing would download the server's native build from Temporal's CDN, which these machines
@@ -73,6 +73,7 @@ export function bundleWorkflows(): Promise<WorkflowBundle> {
   return bundleWorkflowCode({
     workflowsPath: workflowsSourcePath(),
     failureConverterPath: FAILURE_CONVERTER_PATH,
+    preloadModules: PRELOADED_WORKFLOW_MODULES,
     logger: new DefaultLogger('WARN'),
   });
 }
