@@ -62,6 +62,8 @@ const SCANS = Number(process.env.BENCH_SCANS ?? 200);
 const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 20);
 const ARCHIVE_COUNTS = (process.env.BENCH_ARCHIVE_COUNTS ?? '1000').split(',').map(Number).filter(Boolean);
 const LOAD_SECONDS = Number(process.env.BENCH_LOAD_SECONDS ?? 5);
+/** How long the memory section lets both workers sit with their scans parked before measuring them again. */
+const SETTLE_MS = Number(process.env.BENCH_SETTLE_SECONDS ?? 30) * 1000;
 const IN_FLIGHT = (process.env.BENCH_IN_FLIGHT ?? '1,50,200').split(',').map(Number).filter(Boolean);
 const LOAD_MEMBERS = 300;
 /** One member's body, for the creates of the load test and the scans the bench seeds. */
@@ -904,18 +906,28 @@ async function workerMemory(env: Record<string, string>, client: Client, config:
       );
       await sleep(1000);
       const [rss, floor] = [rssMiB(worker.pid!), rssMiB(floorWorker.pid!)];
-      report.addAgainstFloor(
-        'worker memory',
-        `${target} scans in flight`,
-        rss,
-        floor,
-        'MiB',
-        target === 200 ? { op: '<=' as const, value: 1.5, ofFloor: true } : undefined,
-      );
+      report.addAgainstFloor('worker memory', `${target} scans in flight`, rss, floor, 'MiB');
       log(
         `  ${String(target).padStart(3)} scans in flight: ${rss.toFixed(0)} MiB RSS; the bare worker with as many parked: ${floor.toFixed(0)} MiB`,
       );
       await reportMemorySplit(`${target} in flight`, worker, floorWorker);
+      // Held, not just arrived: a scan waits up to 48 h for its reviewer, and V8 gives back the heap the
+      // burst of activities grew once allocation stops (its memory reducer), so the same two processes are
+      // measured again after a quiet spell.
+      await sleep(SETTLE_MS);
+      const [settled, floorSettled] = [rssMiB(worker.pid!), rssMiB(floorWorker.pid!)];
+      // The goal (issue 27: ≤ 1.5 × the bare worker at 200 in flight) is on the held figure; the one just
+      // after the burst stays beside it.
+      report.addAgainstFloor(
+        'worker memory',
+        `${target} scans in flight, ${SETTLE_MS / 1000} s later`,
+        settled,
+        floorSettled,
+        'MiB',
+        target === 200 ? { op: '<=' as const, value: 1.5, ofFloor: true } : undefined,
+      );
+      log(`      ${SETTLE_MS / 1000} s later: ${settled.toFixed(0)} MiB RSS; the bare worker: ${floorSettled.toFixed(0)} MiB`);
+      await reportMemorySplit(`${target} in flight, ${SETTLE_MS / 1000} s later`, worker, floorWorker);
     }
     // Leave nothing waiting: the throw-away stack goes, but a reused one stays.
     await Promise.all(
