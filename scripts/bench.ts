@@ -19,6 +19,7 @@
 //     GET /api/scans/{scanId}/events (Functions host in its own process).
 import { type ChildProcess, execFileSync, type StdioOptions, spawn } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { Context } from '@temporalio/activity';
 import { Client } from '@temporalio/client';
@@ -961,6 +962,7 @@ function packageVersion(name: string): string {
 
 async function main() {
   const started = new Date();
+  log(`Load average at start (1, 5, 15 min): ${report.loadAtStart.join(', ')} on ${os.cpus().length} cores`);
   // ERROR: the rejected-scan run's expected activity failure would print its stack among the figures.
   Runtime.install({ logger: new DefaultLogger('ERROR') });
   Object.assign(report.settings, {

@@ -32,6 +32,8 @@ const met = (v: number, g: Goal) => (g.op === '<=' ? v <= g.value : g.op === '<'
 export class BenchReport {
   readonly figures: Figure[] = [];
   readonly settings: Record<string, unknown> = {};
+  /** Load averages (1, 5, 15 min) when the run started: a figure from a busy machine says little (issue 27). */
+  readonly loadAtStart = os.loadavg().map((l) => +l.toFixed(2));
 
   add(section: string, name: string, value: number, unit: string, goal?: Goal, note?: string): Figure {
     const f: Figure = { section, name, value, unit, ...(goal ? { goal } : {}), ...(note ? { note } : {}) };
@@ -88,6 +90,7 @@ export class BenchReport {
         cpuModel: os.cpus()[0]?.model ?? 'unknown',
         memoryGiB: +(os.totalmem() / 1024 ** 3).toFixed(1),
         platform: `${os.platform()} ${os.release()}`,
+        loadAverageAtStart: this.loadAtStart,
         loadAverage1mAtEnd: +os.loadavg()[0]!.toFixed(2),
       },
       versions: { node: process.version, ...versions },
