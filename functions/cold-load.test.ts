@@ -17,6 +17,8 @@ const SDKS = [
   '@temporalio/client',
   '@temporalio/proto',
   '@temporalio/envconfig',
+  // The report's PDF renderer (~100 ms to load): only the PDF routes use it.
+  'pdfkit',
   // OpenTelemetry's heavy parts: only @opentelemetry/api (a few kB) loads with the entry; the SDK, the
   // exporter and Temporal's interceptors load when Application Insights is configured or a client is made.
   '@opentelemetry/sdk-trace-base',

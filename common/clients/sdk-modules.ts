@@ -24,3 +24,5 @@ export const temporalOtelClientSdk = onFirstUse(
 );
 export const temporalProtoSdk = onFirstUse(() => require('@temporalio/proto') as typeof import('@temporalio/proto'));
 export const keyVaultSecretsSdk = onFirstUse(() => require('@azure/keyvault-secrets') as typeof import('@azure/keyvault-secrets'));
+/** pdfkit (~100 ms to load): only the report's PDF routes use it. */
+export const pdfkitModule = onFirstUse(() => require('pdfkit') as typeof import('pdfkit'));

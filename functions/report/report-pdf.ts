@@ -1,4 +1,4 @@
-import PDFDocument from 'pdfkit';
+import { pdfkitModule } from '../../common/clients/sdk-modules';
 import type { ReportContent } from './report-content';
 
 // The report as a PDF, drawn with PDFKit from the same content as the page (no browser: Azure Functions has
@@ -77,6 +77,7 @@ function chart(doc: PDFKit.PDFDocument, c: ReportContent) {
 
 /** The PDF bytes of the report. */
 export function reportPdf(c: ReportContent): Promise<Uint8Array> {
+  const PDFDocument = pdfkitModule();
   const doc = new PDFDocument({
     size: 'A4',
     margin: PAGE.margin,
