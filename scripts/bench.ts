@@ -40,13 +40,7 @@ import { countBillableActions } from '../common/temporal/billable-actions';
 import { parseDockerfile, stageEnv } from '../test/helpers/dockerfile';
 import type { WorkerActivities } from '../worker/activities';
 import { progressOf } from '../worker/activities/scan-progress';
-import {
-  activityDepsFromConfig,
-  createScanWorker,
-  createWorkerActivities,
-  PRELOADED_WORKFLOW_MODULES,
-  workflowsSourcePath,
-} from '../worker/create-worker';
+import { activityDepsFromConfig, createScanWorker, createWorkerActivities, workflowsFromSource } from '../worker/create-worker';
 import { AGENT_DEPENDENCIES, AGENTS, type Agent, longestChain } from '../worker/workflows/agent-dependencies';
 import { parkedQuery, type ScanShape } from './bench/bare-workflow';
 import { CREATE_GOALS, createBeside } from './bench/create-floor';
@@ -311,8 +305,7 @@ async function orchestrationOverhead(client: Client, connection: NativeConnectio
       namespace: cfg.TEMPORAL_NAMESPACE,
       taskQueue,
       activities,
-      workflowsPath: workflowsSourcePath(),
-      bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
+      ...workflowsFromSource(),
       maxConcurrentActivityTaskExecutions: cfg.WORKER_MAX_CONCURRENT_ACTIVITIES,
       maxConcurrentWorkflowTaskExecutions: cfg.WORKER_MAX_CONCURRENT_WORKFLOW_TASKS,
       maxCachedWorkflows: cfg.WORKER_MAX_CACHED_WORKFLOWS,

@@ -91,6 +91,12 @@ export const workflowsSourcePath = (): string => workflowsModule('index');
 /** Modules every workflow run shares instead of evaluating its own copy (workflows/preloaded.ts); in every bundle. */
 export const PRELOADED_WORKFLOW_MODULES = [workflowsModule('preloaded')];
 
+/** Worker options that bundle the workflows from source at start-up, as the prebuilt bundle is made. */
+export const workflowsFromSource = () => ({
+  workflowsPath: workflowsSourcePath(),
+  bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
+});
+
 export async function createScanWorker(opts: {
   config: Config;
   connection: NativeConnection;
@@ -117,9 +123,7 @@ export async function createScanWorker(opts: {
     activities,
     // Payloads leave the worker encrypted (they carry health data); plaintext ones coming in are refused and audited.
     dataConverter: payloadDataConverter(config, { onUnencryptedRefused: refusals.unencryptedRefused }),
-    ...(bundle
-      ? { workflowBundle: { codePath: bundle } }
-      : { workflowsPath: workflowsSourcePath(), bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES } }),
+    ...(bundle ? { workflowBundle: { codePath: bundle } } : workflowsFromSource()),
     // A prebuilt bundle already contains the workflow interceptor modules (scripts/bundle-workflows.ts).
     interceptors: { ...tracing.interceptors, ...(bundle ? {} : { workflowModules: WORKFLOW_INTERCEPTOR_MODULES }) },
     sinks: { ...tracing.sinks, ...refusals.sinks() },

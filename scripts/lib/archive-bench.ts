@@ -16,7 +16,7 @@ import { type Config, loadConfig } from '../../common/config';
 import type { ArchiveWorkflowResult } from '../../common/contracts/archive';
 import { payloadDataConverter } from '../../common/temporal/payload-encryption';
 import { createArchiveActivities } from '../../worker/activities/archive';
-import { activityDepsFromConfig, PRELOADED_WORKFLOW_MODULES, workflowsSourcePath } from '../../worker/create-worker';
+import { activityDepsFromConfig, workflowsFromSource } from '../../worker/create-worker';
 import { becomeCurrentVersion, workerDeploymentOptions } from '../../worker/versioning';
 import { useOrStartStack } from './local-stack';
 
@@ -74,8 +74,7 @@ export async function runArchiveBench(opts: {
     workerDeploymentOptions: workerDeploymentOptions(config, archiveQueue),
     namespace: config.TEMPORAL_NAMESPACE,
     taskQueue: archiveQueue,
-    workflowsPath: workflowsSourcePath(),
-    bundlerOptions: { preloadModules: PRELOADED_WORKFLOW_MODULES },
+    ...workflowsFromSource(),
     activities: createArchiveActivities(deps),
     dataConverter: payloadDataConverter(config),
     maxConcurrentActivityTaskExecutions: config.WORKER_MAX_CONCURRENT_ACTIVITIES,
